@@ -1,0 +1,38 @@
+# Thin front door: `make run` and `make test` do all set-up themselves.
+# Everything real lives in CMake; see README.md.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+# Point at a kernel tree or file to test an upstream core instead of ours.
+LLBITMAP_SOURCE ?=
+CMAKE_FLAGS = -G Ninja $(if $(LLBITMAP_SOURCE),-DLLBITMAP_SOURCE=$(LLBITMAP_SOURCE))
+
+.PHONY: all setup build build-asan run test test-fast clean
+
+all: build
+
+setup:
+	@ci/bootstrap
+
+build: setup
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: setup
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLLSIM_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/bin/llsim run
+
+# The sanitizer build runs the same suite; both must pass.
+test: build build-asan
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-fast: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

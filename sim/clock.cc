@@ -1,0 +1,26 @@
+// Virtual time; see clock.h.
+#include "sim/clock.h"
+
+namespace llsim {
+
+const VirtualClock* VirtualClock::bound_ = nullptr;
+
+VirtualClock::VirtualClock(unsigned hz) : hz_(hz), ns_per_jiffy_(kNsPerSec / hz) { Boot(); }
+
+void VirtualClock::Boot() {
+  boot_ns_ = now_;
+  jiffies_at_boot_ = (unsigned long)(-300L * (long)hz_);
+}
+
+Nanos VirtualClock::DeadlineForJiffies(unsigned long expires) const {
+  long delta = (long)(expires - Jiffies());
+  if (delta <= 0) return now_;
+  Nanos into_jiffy = (now_ - boot_ns_) % ns_per_jiffy_;
+  return now_ - into_jiffy + (Nanos)delta * ns_per_jiffy_;
+}
+
+VirtualClock::AsioClock::time_point VirtualClock::AsioClock::now() noexcept {
+  return time_point(duration(bound_ ? (int64_t)bound_->Now() : 0));
+}
+
+}  // namespace llsim

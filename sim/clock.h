@@ -1,0 +1,63 @@
+// Virtual time. Nanoseconds since the world began; jiffies since the last
+// boot, starting where the kernel starts them (five minutes before the
+// counter wraps) so wrap-unsafe comparisons in a core are exercised.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace llsim {
+
+using Nanos = uint64_t;
+
+constexpr Nanos kNsPerMs = 1000000ull;
+constexpr Nanos kNsPerSec = 1000000000ull;
+
+class VirtualClock {
+ public:
+  // hz must divide 1e9 exactly (100, 250, 1000 and friends).
+  explicit VirtualClock(unsigned hz = 250);
+
+  Nanos Now() const { return now_; }
+  unsigned Hz() const { return hz_; }
+  Nanos NsPerJiffy() const { return ns_per_jiffy_; }
+
+  // Time never goes backwards; a jump to the past is ignored.
+  void AdvanceTo(Nanos t) {
+    if (t > now_) now_ = t;
+  }
+
+  // Restart jiffies as a fresh boot does: INITIAL_JIFFIES = -300 * HZ, so
+  // the unsigned long counter wraps 300 s after boot.
+  void Boot();
+
+  unsigned long Jiffies() const {
+    return jiffies_at_boot_ + (unsigned long)((now_ - boot_ns_) / ns_per_jiffy_);
+  }
+
+  // The virtual instant at which Jiffies() first reaches `expires`, computed
+  // with the kernel's wrap-safe signed difference. Past or present: Now().
+  Nanos DeadlineForJiffies(unsigned long expires) const;
+
+  // The clock asio's timers consult (deps.md: zero wait durations, the
+  // scheduler jumps the time). Bound to the active world's clock.
+  struct AsioClock {
+    using rep = int64_t;
+    using period = std::nano;
+    using duration = std::chrono::nanoseconds;
+    using time_point = std::chrono::time_point<AsioClock>;
+    static constexpr bool is_steady = true;
+    static time_point now() noexcept;
+  };
+  static void Bind(const VirtualClock* c) { bound_ = c; }
+
+ private:
+  unsigned hz_;
+  Nanos ns_per_jiffy_;
+  Nanos now_ = 0;
+  Nanos boot_ns_ = 0;
+  unsigned long jiffies_at_boot_ = 0;
+  static const VirtualClock* bound_;
+};
+
+}  // namespace llsim

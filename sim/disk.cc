@@ -1,0 +1,221 @@
+// The simulated member disk; see disk.h.
+#include "sim/disk.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace llsim {
+
+Disk::Disk(int index, DiskGeometry g, Scheduler& sched, FaultPlan& faults, Rng latency_rng,
+           Rng fault_rng)
+    : index_(index),
+      geo_(g),
+      sched_(sched),
+      faults_(faults),
+      latency_rng_(latency_rng),
+      fault_rng_(fault_rng),
+      meta_visible_(g.meta_sectors * kSectorSize),
+      meta_media_(g.meta_sectors * kSectorSize),
+      data_visible_(g.sectors - g.meta_sectors),
+      data_media_(g.sectors - g.meta_sectors),
+      media_order_(g.sectors) {}
+
+std::string Disk::Validate(const IoRequest& r) const {
+  if (r.op == IoOp::kFlush) return r.sectors ? "flush with a payload" : "";
+  uint64_t bs = BlockSectors();
+  if (r.sectors == 0) return "IO of zero sectors";
+  if (r.sector % bs || r.sectors % bs)
+    return absl::StrFormat("IO at sector %d+%d not aligned to the %d-byte logical block",
+                           r.sector, r.sectors, geo_.logical_block_size);
+  if (r.sector + r.sectors > geo_.sectors)
+    return absl::StrFormat("IO at sector %d+%d beyond the end of the disk (%d sectors)",
+                           r.sector, r.sectors, geo_.sectors);
+  if (IsMeta(r.sector) != IsMeta(r.sector + r.sectors - 1))
+    return absl::StrFormat("IO at sector %d+%d spans the metadata and data areas", r.sector,
+                           r.sectors);
+  if (r.op == IoOp::kWrite) {
+    if (IsMeta(r.sector) && r.bytes.size() != r.sectors * kSectorSize)
+      return "metadata write whose payload is not sectors * 512 bytes";
+    if (!IsMeta(r.sector) && r.stamps.size() != r.sectors)
+      return "data write without one stamp per sector";
+  }
+  if (r.op == IoOp::kDiscard && IsMeta(r.sector)) return "discard of the metadata area";
+  return "";
+}
+
+void Disk::Submit(IoRequest req, IoCallback done) {
+  uint64_t id = next_io_id_++;
+  sched_.Log().Record({sched_.Clock().Now(), EventKind::kDiskSubmit, (uint64_t)index_,
+                       req.sector, req.sectors,
+                       absl::StrCat(IoOpName(req.op), req.preflush ? "+preflush" : "",
+                                    req.fua ? "+fua" : "", " #", id, " ", req.tag)});
+  std::string bad = Validate(req);
+  int error = 0;
+  if (!bad.empty()) {
+    sched_.ReportFailure(FailureKind::kShimMisuse, absl::StrCat("disk ", index_, ": ", bad));
+    error = -5;
+  } else {
+    std::string why;
+    error = faults_.Decide(index_, req.op, req.sector, req.sectors, fault_rng_, &why);
+    if (error)
+      sched_.Log().Record({sched_.Clock().Now(), EventKind::kFault, (uint64_t)index_,
+                           req.sector, id, absl::StrCat(IoOpName(req.op), " error: ", why)});
+  }
+  bool stalled = false;
+  Nanos latency = faults_.PickLatency(latency_rng_, &stalled);
+  if (stalled)
+    sched_.Log().Record({sched_.Clock().Now(), EventKind::kFault, (uint64_t)index_, req.sector,
+                         id, absl::StrFormat("stall %dms", latency / kNsPerMs)});
+  // A flush covers what reached the cache before it was issued.
+  uint64_t horizon = completions_;
+  if (req.op == IoOp::kWrite || req.op == IoOp::kDiscard) {
+    if (!error) {
+      CachedWrite w{id, req.sector, req.sectors, false, 0, {}, {}};
+      if (req.op == IoOp::kDiscard) {
+        w.stamps.assign(req.sectors, kStampDiscarded);
+      } else {
+        w.bytes = req.bytes;
+        w.stamps = req.stamps;
+      }
+      cache_.push_back(std::move(w));
+    }
+  }
+  inflight_++;
+  uint64_t gen = generation_;
+  sched_.CallAfter(latency, [this, id, req = std::move(req), horizon, error, gen,
+                             done = std::move(done)]() mutable {
+    if (gen != generation_) return;
+    Complete(id, std::move(req), horizon, error, std::move(done));
+  });
+}
+
+void Disk::Complete(uint64_t io_id, IoRequest req, uint64_t horizon, int error,
+                    IoCallback done) {
+  inflight_--;
+  IoResult res;
+  res.error = error;
+  if (!error) {
+    if (req.preflush || req.op == IoOp::kFlush) MakeDurableBefore(horizon);
+    if (req.op == IoOp::kRead) {
+      if (IsMeta(req.sector)) {
+        res.bytes = VisibleBytes(req.sector, req.sectors);
+      } else {
+        res.stamps.resize(req.sectors);
+        for (uint32_t i = 0; i < req.sectors; i++) res.stamps[i] = VisibleStamp(req.sector + i);
+      }
+    } else if (req.op != IoOp::kFlush) {
+      auto it = std::find_if(cache_.begin(), cache_.end(),
+                             [&](const CachedWrite& w) { return w.io_id == io_id; });
+      it->completed = true;
+      it->completion_index = ++completions_;
+      ApplyVisible(*it);
+      if (req.fua) {
+        ApplyMedia(*it, it->completion_index, nullptr);
+        cache_.erase(it);
+      }
+    }
+  }
+  sched_.Log().Record(
+      {sched_.Clock().Now(), EventKind::kDiskComplete, (uint64_t)index_, io_id, (uint64_t)-error});
+  done(std::move(res));
+}
+
+void Disk::ApplyVisible(const CachedWrite& w) {
+  if (IsMeta(w.sector)) {
+    std::copy(w.bytes.begin(), w.bytes.end(), meta_visible_.begin() + w.sector * kSectorSize);
+  } else {
+    std::copy(w.stamps.begin(), w.stamps.end(),
+              data_visible_.begin() + (w.sector - geo_.meta_sectors));
+  }
+}
+
+void Disk::ApplyMedia(const CachedWrite& w, uint64_t order, const std::vector<bool>* blocks) {
+  uint32_t bs = BlockSectors();
+  for (uint32_t s = 0; s < w.sectors; s++) {
+    if (blocks && !(*blocks)[s / bs]) continue;
+    uint64_t sec = w.sector + s;
+    if (media_order_[sec] > order) continue;
+    media_order_[sec] = order;
+    if (IsMeta(sec)) {
+      std::copy_n(w.bytes.begin() + s * kSectorSize, kSectorSize,
+                  meta_media_.begin() + sec * kSectorSize);
+    } else {
+      data_media_[sec - geo_.meta_sectors] = w.stamps[s];
+    }
+  }
+}
+
+void Disk::MakeDurableBefore(uint64_t horizon) {
+  auto keep = cache_.begin();
+  for (auto it = cache_.begin(); it != cache_.end(); ++it) {
+    if (it->completed && it->completion_index <= horizon) {
+      ApplyMedia(*it, it->completion_index, nullptr);
+    } else {
+      if (keep != it) *keep = std::move(*it);
+      ++keep;
+    }
+  }
+  cache_.erase(keep, cache_.end());
+}
+
+std::vector<uint8_t> Disk::VisibleBytes(uint64_t sector, uint32_t sectors) const {
+  auto b = meta_visible_.begin() + sector * kSectorSize;
+  return std::vector<uint8_t>(b, b + sectors * kSectorSize);
+}
+
+std::vector<uint8_t> Disk::MediaBytes(uint64_t sector, uint32_t sectors) const {
+  auto b = meta_media_.begin() + sector * kSectorSize;
+  return std::vector<uint8_t>(b, b + sectors * kSectorSize);
+}
+
+uint64_t Disk::VisibleStamp(uint64_t sector) const {
+  return data_visible_[sector - geo_.meta_sectors];
+}
+
+uint64_t Disk::MediaStamp(uint64_t sector) const { return data_media_[sector - geo_.meta_sectors]; }
+
+void Disk::FormatBytes(uint64_t sector, const std::vector<uint8_t>& bytes) {
+  std::copy(bytes.begin(), bytes.end(), meta_media_.begin() + sector * kSectorSize);
+  std::copy(bytes.begin(), bytes.end(), meta_visible_.begin() + sector * kSectorSize);
+}
+
+std::vector<PendingWriteInfo> Disk::PendingWrites() const {
+  std::vector<const CachedWrite*> order;
+  for (auto& w : cache_) order.push_back(&w);
+  // Cached writes in the order they reached the cache, then those in flight.
+  std::stable_sort(order.begin(), order.end(), [](const CachedWrite* a, const CachedWrite* b) {
+    if (a->completed != b->completed) return a->completed;
+    return a->completed ? a->completion_index < b->completion_index : a->io_id < b->io_id;
+  });
+  std::vector<PendingWriteInfo> out;
+  for (auto* w : order)
+    out.push_back({index_, w->io_id, w->sector, w->sectors / BlockSectors(), w->completed});
+  return out;
+}
+
+void Disk::Crash(CrashPolicy& policy) {
+  uint64_t order = completions_;
+  for (const PendingWriteInfo& p : PendingWrites()) {
+    const CachedWrite& w = *std::find_if(cache_.begin(), cache_.end(),
+                                         [&](const CachedWrite& c) { return c.io_id == p.io_id; });
+    CrashDecision d = policy.Decide(p);
+    sched_.Log().Record({sched_.Clock().Now(), EventKind::kCrashDecision, (uint64_t)index_,
+                         p.io_id, p.sector, d.ToString()});
+    uint64_t o = w.completed ? w.completion_index : ++order;
+    if (d.verdict == CrashDecision::kKeep) ApplyMedia(w, o, nullptr);
+    if (d.verdict == CrashDecision::kTear) {
+      d.kept_blocks.resize(p.blocks, false);
+      ApplyMedia(w, o, &d.kept_blocks);
+    }
+  }
+  completions_ = order;
+  cache_.clear();
+  meta_visible_ = meta_media_;
+  data_visible_ = data_media_;
+  inflight_ = 0;
+  generation_++;
+}
+
+}  // namespace llsim

@@ -1,0 +1,120 @@
+// A simulated member disk with a volatile write cache. The metadata area
+// (the first meta_sectors: md superblock, bitmap) holds real bytes; the
+// data area holds one stamp per 512-byte sector, naming the write that put
+// it there, which is all the oracle needs and keeps large arrays cheap.
+//
+// Writes complete into the cache after a seeded latency and are visible to
+// reads from then on; FLUSH, PREFLUSH and FUA make them durable with the
+// block layer's meaning (a flush covers writes completed before it was
+// issued). A crash keeps, drops or tears each write that was not durable.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "sim/crash_policy.h"
+#include "sim/faults.h"
+#include "sim/rng.h"
+#include "sim/scheduler.h"
+
+namespace llsim {
+
+constexpr uint64_t kSectorSize = 512;
+constexpr uint64_t kStampNeverWritten = 0;
+constexpr uint64_t kStampDiscarded = ~0ull;
+
+struct DiskGeometry {
+  uint32_t logical_block_size = 512;  // 512 or 4096: the atomic unit
+  uint64_t sectors = 0;               // capacity, in 512-byte sectors
+  uint64_t meta_sectors = 0;          // [0, meta_sectors) holds bytes
+};
+
+struct IoRequest {
+  IoOp op = IoOp::kRead;
+  uint64_t sector = 0;
+  uint32_t sectors = 0;
+  bool preflush = false;
+  bool fua = false;
+  std::vector<uint8_t> bytes;    // metadata writes: sectors * 512 bytes
+  std::vector<uint64_t> stamps;  // data writes: one stamp per sector
+  std::string tag;               // who issued it, for the trace
+};
+
+struct IoResult {
+  int error = 0;
+  std::vector<uint8_t> bytes;
+  std::vector<uint64_t> stamps;
+};
+
+using IoCallback = std::function<void(IoResult)>;
+
+class Disk {
+ public:
+  Disk(int index, DiskGeometry g, Scheduler& sched, FaultPlan& faults, Rng latency_rng,
+       Rng fault_rng);
+
+  int Index() const { return index_; }
+  const DiskGeometry& Geometry() const { return geo_; }
+  uint32_t BlockSectors() const { return geo_.logical_block_size / kSectorSize; }
+
+  // Asynchronous IO; `done` runs in handler context when it completes.
+  void Submit(IoRequest req, IoCallback done);
+
+  // What the disk would return now (cache included), and what survives a
+  // power loss (media only). No IO, no events: for oracles and tests.
+  std::vector<uint8_t> VisibleBytes(uint64_t sector, uint32_t sectors) const;
+  std::vector<uint8_t> MediaBytes(uint64_t sector, uint32_t sectors) const;
+  uint64_t VisibleStamp(uint64_t sector) const;
+  uint64_t MediaStamp(uint64_t sector) const;
+  // Direct writes to media, as a tool like mdadm does before assembly.
+  void FormatBytes(uint64_t sector, const std::vector<uint8_t>& bytes);
+
+  // Writes not yet durable, in the order a crash decides them.
+  std::vector<PendingWriteInfo> PendingWrites() const;
+  size_t InFlight() const { return inflight_; }
+
+  // Power loss: every non-durable write is kept, dropped or torn as the
+  // policy says; afterwards the cache is empty and media is all there is.
+  void Crash(CrashPolicy& policy);
+
+ private:
+  struct CachedWrite {
+    uint64_t io_id;
+    uint64_t sector;
+    uint32_t sectors;
+    bool completed;
+    uint64_t completion_index;  // order it reached the cache
+    std::vector<uint8_t> bytes;
+    std::vector<uint64_t> stamps;
+  };
+
+  bool IsMeta(uint64_t sector) const { return sector < geo_.meta_sectors; }
+  std::string Validate(const IoRequest& r) const;
+  void Complete(uint64_t io_id, IoRequest req, uint64_t flush_horizon, int error,
+                IoCallback done);
+  void ApplyVisible(const CachedWrite& w);
+  void ApplyMedia(const CachedWrite& w, uint64_t order, const std::vector<bool>* blocks);
+  void MakeDurableBefore(uint64_t horizon);
+
+  int index_;
+  DiskGeometry geo_;
+  Scheduler& sched_;
+  FaultPlan& faults_;
+  Rng latency_rng_;
+  Rng fault_rng_;
+
+  std::vector<uint8_t> meta_visible_, meta_media_;
+  std::vector<uint64_t> data_visible_, data_media_;
+  // Per sector: the completion order of the write media holds, so a torn
+  // or kept older write never overrides a newer durable one at a crash.
+  std::vector<uint64_t> media_order_;
+  std::vector<CachedWrite> cache_;  // non-durable writes, submission order
+  uint64_t next_io_id_ = 1;
+  uint64_t completions_ = 0;
+  size_t inflight_ = 0;
+  uint64_t generation_ = 0;  // bumped by a crash: stale completions are void
+};
+
+}  // namespace llsim

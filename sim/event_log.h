@@ -1,0 +1,61 @@
+// The run's event stream. Every choice the world makes and every action a
+// layer takes is one event; the running hash over all of them is the run's
+// fingerprint, and the kept events show where two runs first differ.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/clock.h"
+
+namespace llsim {
+
+enum class EventKind : uint8_t {
+  kNote,          // free text from any layer
+  kFiberSpawn,    // a = fiber id, text = name
+  kFiberExit,     // a = fiber id
+  kSchedChoice,   // a = chosen fiber id, b = candidates, c = strategy pick index
+  kTimerFire,     // a = timer id
+  kDiskSubmit,    // a = disk, b = sector, c = sectors, text = op
+  kDiskComplete,  // a = disk, b = io id, c = error
+  kCrashDecision, // a = disk, b = io id, c = kept block mask (low 64 blocks), text = verdict
+  kFault,         // a = disk, b = sector, text = what
+  kCore,          // text = a core log line (printk)
+  kMd,            // text = an md-model action
+  kFailure,       // text = what failed
+};
+
+const char* EventKindName(EventKind k);
+
+struct Event {
+  Nanos t = 0;
+  EventKind kind = EventKind::kNote;
+  uint64_t a = 0, b = 0, c = 0;
+  std::string text;
+
+  std::string ToString() const;
+};
+
+class EventLog {
+ public:
+  // keep_limit bounds memory on long runs; the hash covers every event.
+  explicit EventLog(size_t keep_limit = 1 << 20) : keep_limit_(keep_limit) {}
+
+  void Record(Event e);
+  uint64_t Hash() const { return hash_; }
+  uint64_t Count() const { return count_; }
+  const std::vector<Event>& Events() const { return events_; }
+
+  // First index at which two logs differ, if any (within kept events).
+  static std::optional<size_t> FirstDifference(const EventLog& x, const EventLog& y);
+
+ private:
+  size_t keep_limit_;
+  uint64_t hash_ = 0xcbf29ce484222325ull;
+  uint64_t count_ = 0;
+  std::vector<Event> events_;
+};
+
+}  // namespace llsim

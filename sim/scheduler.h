@@ -1,0 +1,217 @@
+// The single-threaded deterministic scheduler. Every kernel context (a
+// submitter, the md thread, a workqueue worker) is a stackful fiber; every
+// shim operation on shared state is a preemption point where the strategy
+// picks who runs next. Timers and IO completions are handlers on an asio
+// io_context whose clock is virtual: when nothing is runnable the clock
+// jumps to the next deadline, so hours of virtual time cost microseconds.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/context/fiber.hpp>
+
+#include "sim/clock.h"
+#include "sim/event_log.h"
+#include "sim/strategy.h"
+
+namespace llsim {
+
+constexpr Nanos kNever = ~0ull;
+
+enum class FiberState { kRunnable, kRunning, kBlocked, kDone, kHalted };
+
+// How a blocked fiber counts for hang and deadlock detection. Idle waits
+// (a worker with no work, a thread sleeping until woken) are normal forever;
+// uninterruptible ones are not.
+enum class BlockKind { kUninterruptible, kIdle };
+
+enum class WakeReason { kWoken, kTimeout };
+
+enum class FailureKind { kDeadlock, kHang, kAtomicSleep, kShimMisuse, kCore, kProperty };
+const char* FailureKindName(FailureKind k);
+
+struct Failure {
+  FailureKind kind;
+  Nanos t;
+  std::string message;
+  std::string ToString() const;
+};
+
+class Scheduler;
+class WaitList;
+
+struct Fiber {
+  uint64_t id = 0;
+  std::string name;
+  FiberState state = FiberState::kRunnable;
+  std::function<void()> body;
+  boost::context::fiber ctx;        // the fiber, while suspended
+  boost::context::fiber sched_ctx;  // the way back, while it runs
+  void* stack_bottom = nullptr;
+  size_t stack_size = 0;
+  void* asan_fake_stack = nullptr;
+
+  WaitList* waiting_on = nullptr;
+  BlockKind block_kind = BlockKind::kIdle;
+  Nanos blocked_since = 0;
+  uint64_t timeout_timer = 0;
+  WakeReason wake_reason = WakeReason::kWoken;
+
+  int atomic_depth = 0;  // >0: sleeping is a bug (spinlock, softirq, ...)
+  bool cancel_requested = false;
+  bool hang_reported = false;
+};
+
+// Fibers waiting for one thing, woken in the order they came.
+class WaitList {
+ public:
+  explicit WaitList(std::string name = "waitlist") : name_(std::move(name)) {}
+  WaitList(const WaitList&) = delete;
+  WaitList& operator=(const WaitList&) = delete;
+  ~WaitList();
+  const std::string& Name() const { return name_; }
+  bool Empty() const { return waiters_.empty(); }
+  size_t Size() const { return waiters_.size(); }
+
+ private:
+  friend class Scheduler;
+  std::string name_;
+  std::deque<Fiber*> waiters_;
+};
+
+// Thrown inside a fiber when the world cancels it (crash, teardown); it
+// unwinds to the fiber's entry. Never catch it elsewhere.
+struct FiberCancelled {};
+
+enum class RunStatus { kIdle, kDone, kTimeLimit, kFailed };
+const char* RunStatusName(RunStatus s);
+
+struct SchedulerOptions {
+  Nanos hung_task_limit = 120 * kNsPerSec;
+  size_t stack_size = 256 * 1024;
+  bool record_choices = true;
+};
+
+class Scheduler {
+ public:
+  Scheduler(VirtualClock& clock, EventLog& log, std::unique_ptr<Strategy> strategy,
+            SchedulerOptions opts = {});
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // The scheduler of the world that is running; the shim reaches it here.
+  static Scheduler* Active() { return active_; }
+  void Activate();
+
+  VirtualClock& Clock() { return clock_; }
+  EventLog& Log() { return log_; }
+  Strategy& GetStrategy() { return *strategy_; }
+
+  // --- fibers -------------------------------------------------------------
+  uint64_t Spawn(std::string name, std::function<void()> body);
+  Fiber* Current() const { return current_; }
+  bool InFiber() const { return current_ != nullptr; }
+  size_t LiveFibers() const { return fibers_.size(); }
+
+  // A preemption point: the strategy may switch to another runnable fiber.
+  // From handler context (timers, completions) it does nothing.
+  void Preempt();
+
+  // Blocks the current fiber until WakeOne/WakeAll on `list`, or until the
+  // absolute virtual `deadline`. Sleeping where it is not allowed is
+  // reported and the fiber is halted.
+  WakeReason Block(WaitList& list, BlockKind kind, Nanos deadline = kNever);
+  void WakeOne(WaitList& list);
+  void WakeAll(WaitList& list);
+
+  // Atomic context: spinlocks, preempt-off regions, softirq callbacks.
+  void EnterAtomic();
+  void ExitAtomic();
+  bool MaySleep() const { return current_ && current_->atomic_depth == 0; }
+  // Reports sleeping in atomic context (naming `what`) when it is not
+  // allowed; returns whether the caller may go on to sleep.
+  bool CheckMaySleep(const char* what);
+
+  // --- events -------------------------------------------------------------
+  void Post(std::function<void()> fn);
+  // Runs fn in handler (atomic) context when the virtual clock reaches t.
+  uint64_t CallAt(Nanos t, std::function<void()> fn);
+  uint64_t CallAfter(Nanos d, std::function<void()> fn) { return CallAt(clock_.Now() + d, fn); }
+  // True if the timer was pending and will now never run.
+  bool Cancel(uint64_t timer_id);
+  size_t PendingTimers() const { return timers_.size(); }
+
+  // --- running ------------------------------------------------------------
+  // Runs until nothing can happen any more (idle: only idle waits left),
+  // `done` returns true, virtual time would pass `until`, or a failure.
+  RunStatus Run(const std::function<bool()>& done = nullptr, Nanos until = kNever);
+  RunStatus RunFor(Nanos d) { return Run(nullptr, clock_.Now() + d); }
+
+  // --- failures -----------------------------------------------------------
+  void ReportFailure(FailureKind kind, std::string message);
+  bool Failed() const { return !failures_.empty(); }
+  const std::vector<Failure>& Failures() const { return failures_; }
+  // Stops the current fiber for good after a failure it caused.
+  [[noreturn]] void HaltCurrent();
+
+  // Cancels every fiber (they unwind) and drops every pending event: what a
+  // crash does to the machine. The scheduler can be used again afterwards.
+  void CancelAll();
+
+  // Describes every blocked fiber: who waits on what, since when.
+  std::string DescribeBlocked() const;
+
+  uint64_t SwitchCount() const { return switches_; }
+
+ private:
+  struct TimerSlot;
+  void SwitchTo(Fiber* f);
+  void SwitchToScheduler();
+  void MakeRunnable(Fiber* f, WakeReason why);
+  void Unlink(Fiber* f);
+  void Reap(Fiber* f);
+  Fiber* PickNext(Fiber* preempted);
+  void CheckHangs();
+  void FireTimer(uint64_t id);
+  bool HasUninterruptibleWaiter() const;
+  void* AllocStack();
+  void FreeStack(void* base);
+
+  VirtualClock& clock_;
+  EventLog& log_;
+  std::unique_ptr<Strategy> strategy_;
+  SchedulerOptions opts_;
+  std::unique_ptr<boost::asio::io_context> io_;
+
+  std::map<uint64_t, std::unique_ptr<Fiber>> fibers_;
+  std::vector<Fiber*> runnable_;
+  Fiber* current_ = nullptr;
+  uint64_t next_fiber_id_ = 1;
+  uint64_t switches_ = 0;
+  bool handoff_ = false;  // runnable_.front() was already picked
+
+  std::map<uint64_t, std::unique_ptr<TimerSlot>> timers_;
+  std::multiset<Nanos> deadlines_;
+  uint64_t next_timer_id_ = 1;
+
+  std::vector<Failure> failures_;
+  std::vector<void*> free_stacks_;
+  std::vector<void*> all_stacks_;
+  // ASan's view of the scheduler's own stack, for fiber switches.
+  const void* main_stack_bottom_ = nullptr;
+  size_t main_stack_size_ = 0;
+  std::vector<Fiber*> pick_buf_;
+
+  static Scheduler* active_;
+};
+
+}  // namespace llsim

@@ -1,0 +1,106 @@
+// Scheduling strategies; see strategy.h.
+#include "sim/strategy.h"
+
+#include <algorithm>
+#include <map>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "sim/scheduler.h"
+
+namespace llsim {
+namespace {
+
+class FifoStrategy : public Strategy {
+ public:
+  std::string Name() const override { return "fifo"; }
+  size_t Pick(const std::vector<Fiber*>& c, int current) override {
+    return current >= 0 ? (size_t)current : 0;
+  }
+};
+
+class RandomStrategy : public Strategy {
+ public:
+  explicit RandomStrategy(Rng rng) : rng_(rng) {}
+  std::string Name() const override { return "random"; }
+  size_t Pick(const std::vector<Fiber*>& c, int) override { return rng_.Below(c.size()); }
+
+ private:
+  Rng rng_;
+};
+
+class PctStrategy : public Strategy {
+ public:
+  PctStrategy(Rng rng, unsigned depth, uint64_t steps) : rng_(rng), depth_(depth) {
+    for (unsigned i = 1; i < depth; i++) change_at_[1 + rng_.Below(steps)] = depth - i;
+  }
+  std::string Name() const override { return absl::StrCat("pct:", depth_); }
+  void OnSpawn(Fiber& f) override {
+    // Initial priorities sit above every change-point priority.
+    prio_[f.id] = depth_ + rng_.Below(1u << 20);
+  }
+  size_t Pick(const std::vector<Fiber*>& c, int current) override {
+    step_++;
+    auto it = change_at_.find(step_);
+    if (it != change_at_.end() && current >= 0) prio_[c[current]->id] = it->second;
+    size_t best = 0;
+    for (size_t i = 1; i < c.size(); i++)
+      if (prio_[c[i]->id] > prio_[c[best]->id]) best = i;
+    return best;
+  }
+
+ private:
+  Rng rng_;
+  unsigned depth_;
+  uint64_t step_ = 0;
+  std::map<uint64_t, uint64_t> change_at_;  // step -> new low priority
+  std::map<uint64_t, uint64_t> prio_;       // fiber id -> priority
+};
+
+class ReplayStrategy : public Strategy {
+ public:
+  explicit ReplayStrategy(std::vector<uint32_t> picks) : picks_(std::move(picks)) {}
+  std::string Name() const override { return "replay"; }
+  size_t Pick(const std::vector<Fiber*>& c, int current) override {
+    if (next_ >= picks_.size() || picks_[next_] >= c.size()) {
+      diverged_ = true;
+      next_++;
+      return current >= 0 ? (size_t)current : 0;
+    }
+    return picks_[next_++];
+  }
+  bool Diverged() const override { return diverged_; }
+
+ private:
+  std::vector<uint32_t> picks_;
+  size_t next_ = 0;
+  bool diverged_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Strategy> MakeFifoStrategy() { return std::make_unique<FifoStrategy>(); }
+std::unique_ptr<Strategy> MakeRandomStrategy(Rng rng) {
+  return std::make_unique<RandomStrategy>(rng);
+}
+std::unique_ptr<Strategy> MakePctStrategy(Rng rng, unsigned depth, uint64_t steps) {
+  return std::make_unique<PctStrategy>(rng, std::max(depth, 1u), std::max<uint64_t>(steps, 1));
+}
+std::unique_ptr<Strategy> MakeReplayStrategy(std::vector<uint32_t> picks) {
+  return std::make_unique<ReplayStrategy>(std::move(picks));
+}
+
+absl::StatusOr<std::unique_ptr<Strategy>> MakeStrategy(const std::string& spec, Rng rng) {
+  if (spec == "fifo") return MakeFifoStrategy();
+  if (spec == "random") return MakeRandomStrategy(rng);
+  if (spec == "pct") return MakePctStrategy(rng, 3, 20000);
+  if (spec.rfind("pct:", 0) == 0) {
+    unsigned depth;
+    if (absl::SimpleAtoi(spec.substr(4), &depth) && depth >= 1 && depth <= 64)
+      return MakePctStrategy(rng, depth, 20000);
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown scheduling strategy '", spec, "' (use fifo, random, pct or pct:<depth 1-64>)"));
+}
+
+}  // namespace llsim

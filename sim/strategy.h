@@ -1,0 +1,44 @@
+// Scheduling strategies: who runs next at a preemption point or after a
+// fiber blocks. Every pick among two or more candidates is recorded as an
+// event, so a replay strategy can feed the same picks back.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "sim/rng.h"
+
+namespace llsim {
+
+struct Fiber;
+
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+  virtual std::string Name() const = 0;
+  // candidates are in the order they became runnable; at a preemption point
+  // the preempted fiber is last and `current` is its index, else -1.
+  virtual size_t Pick(const std::vector<Fiber*>& candidates, int current) = 0;
+  virtual void OnSpawn(Fiber& f) {}
+  // True once a replay strategy ran out of recorded picks or met a pick that
+  // does not fit: the run is no longer the recorded one.
+  virtual bool Diverged() const { return false; }
+};
+
+// Run-to-block: a preempted fiber keeps running; otherwise oldest first.
+std::unique_ptr<Strategy> MakeFifoStrategy();
+// Uniform among candidates at every point.
+std::unique_ptr<Strategy> MakeRandomStrategy(Rng rng);
+// Probabilistic concurrency testing (Burckhardt et al. 2010): random fiber
+// priorities, depth-1 priority change points among the first `steps` picks.
+std::unique_ptr<Strategy> MakePctStrategy(Rng rng, unsigned depth, uint64_t steps);
+// Feeds back recorded pick indices, one per multi-candidate pick.
+std::unique_ptr<Strategy> MakeReplayStrategy(std::vector<uint32_t> picks);
+
+// "fifo", "random", "pct" or "pct:<depth>" by name.
+absl::StatusOr<std::unique_ptr<Strategy>> MakeStrategy(const std::string& spec, Rng rng);
+
+}  // namespace llsim

@@ -1,0 +1,162 @@
+// Member disks: FUA and flushed writes survive every crash policy, cached
+// ones can vanish, tearing keeps whole logical blocks, misuse is reported.
+#include "sim/disk.h"
+
+#include <gtest/gtest.h>
+
+#include "sim/world.h"
+
+namespace llsim {
+namespace {
+
+class DiskTest : public ::testing::Test {
+ protected:
+  void SetUp() override { MakeWorld(512); }
+  void MakeWorld(uint32_t lbs) {
+    WorldConfig cfg;
+    cfg.seed = 42;
+    cfg.strategy = "fifo";
+    world_ = std::move(*World::Create(cfg));
+    disk_ = &world_->AddDisk({lbs, 4096, 64});
+  }
+  // Submits and waits for completion from the test's own driver fiber.
+  IoResult Io(IoRequest r) {
+    IoResult out;
+    bool done = false;
+    world_->Sched().Spawn("io", [&] {
+      WaitList wl("io");
+      disk_->Submit(r, [&](IoResult res) {
+        out = std::move(res);
+        done = true;
+        world_->Sched().WakeAll(wl);
+      });
+      while (!done) world_->Sched().Block(wl, BlockKind::kUninterruptible);
+    });
+    world_->Sched().Run();
+    return out;
+  }
+  IoResult WriteData(uint64_t sector, uint32_t n, uint64_t stamp, bool fua = false,
+                     bool preflush = false) {
+    IoRequest r{IoOp::kWrite, sector, n, preflush, fua};
+    r.stamps.assign(n, stamp);
+    return Io(r);
+  }
+  IoResult WriteMeta(uint64_t sector, uint32_t n, uint8_t fill, bool fua = false) {
+    IoRequest r{IoOp::kWrite, sector, n, false, fua};
+    r.bytes.assign(n * kSectorSize, fill);
+    return Io(r);
+  }
+  void CrashWith(std::unique_ptr<CrashPolicy> p) { world_->Crash(*p); }
+
+  std::unique_ptr<World> world_;
+  Disk* disk_ = nullptr;
+};
+
+TEST_F(DiskTest, ReadsSeeTheCache) {
+  WriteData(100, 8, 7);
+  IoResult r = Io({IoOp::kRead, 100, 8});
+  ASSERT_EQ(r.error, 0);
+  EXPECT_EQ(r.stamps, std::vector<uint64_t>(8, 7));
+  EXPECT_EQ(disk_->MediaStamp(100), kStampNeverWritten);
+}
+
+TEST_F(DiskTest, UnflushedWriteVanishesUnderDrop) {
+  WriteData(100, 8, 7);
+  CrashWith(MakeDropAllPolicy());
+  EXPECT_EQ(disk_->VisibleStamp(100), kStampNeverWritten);
+}
+
+TEST_F(DiskTest, UnflushedWriteSurvivesUnderKeep) {
+  WriteData(100, 8, 7);
+  CrashWith(MakeKeepAllPolicy());
+  EXPECT_EQ(disk_->VisibleStamp(100), 7u);
+}
+
+TEST_F(DiskTest, FuaAndFlushedWritesSurviveEveryPolicy) {
+  for (int policy = 0; policy < 4; policy++) {
+    MakeWorld(512);
+    WriteData(100, 8, 1, /*fua=*/true);
+    WriteMeta(8, 2, 0xab, /*fua=*/true);
+    WriteData(200, 8, 2);
+    Io({IoOp::kFlush, 0, 0});
+    // An older cached write under a newer FUA write must not resurface.
+    WriteData(300, 8, 3);
+    WriteData(300, 8, 4, /*fua=*/true);
+    std::unique_ptr<CrashPolicy> p;
+    switch (policy) {
+      case 0: p = MakeKeepAllPolicy(); break;
+      case 1: p = MakeDropAllPolicy(); break;
+      case 2: p = MakeRandomCrashPolicy(Rng(policy), 50, 50); break;
+      case 3: p = MakeScriptedCrashPolicy({CrashDecision::Keep()}); break;
+    }
+    CrashWith(std::move(p));
+    EXPECT_EQ(disk_->VisibleStamp(100), 1u) << policy;
+    EXPECT_EQ(disk_->VisibleStamp(107), 1u) << policy;
+    EXPECT_EQ(disk_->VisibleStamp(200), 2u) << policy;
+    EXPECT_EQ(disk_->VisibleStamp(300), 4u) << policy;
+    EXPECT_EQ(disk_->VisibleBytes(8, 2), std::vector<uint8_t>(1024, 0xab)) << policy;
+  }
+}
+
+TEST_F(DiskTest, PreflushCoversOnlyEarlierCompletions) {
+  WriteData(100, 8, 1);
+  WriteData(200, 8, 2, /*fua=*/true, /*preflush=*/true);
+  WriteData(300, 8, 3);
+  CrashWith(MakeDropAllPolicy());
+  EXPECT_EQ(disk_->VisibleStamp(100), 1u);
+  EXPECT_EQ(disk_->VisibleStamp(200), 2u);
+  EXPECT_EQ(disk_->VisibleStamp(300), kStampNeverWritten);
+}
+
+TEST_F(DiskTest, TearingKeepsWholeLogicalBlocks) {
+  MakeWorld(4096);
+  WriteData(512, 32, 9);  // four 4 KiB blocks
+  auto pending = disk_->PendingWrites();
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].blocks, 4u);
+  CrashWith(MakeScriptedCrashPolicy({CrashDecision::Tear({true, false, false, true})}));
+  for (int s = 0; s < 32; s++) {
+    uint64_t want = (s < 8 || s >= 24) ? 9 : kStampNeverWritten;
+    EXPECT_EQ(disk_->VisibleStamp(512 + s), want) << "sector " << s;
+  }
+}
+
+TEST_F(DiskTest, RandomTearsAreBlockAligned) {
+  MakeWorld(4096);
+  for (int i = 0; i < 20; i++) WriteData(1024 + i * 64, 64, 100 + i);
+  CrashWith(MakeRandomCrashPolicy(Rng(5), 30, 60));
+  int torn_blocks_mixed = 0;
+  for (uint64_t b = 1024; b < 1024 + 20 * 64; b += 8) {
+    uint64_t first = disk_->VisibleStamp(b);
+    for (int s = 1; s < 8; s++)
+      if (disk_->VisibleStamp(b + s) != first) torn_blocks_mixed++;
+  }
+  EXPECT_EQ(torn_blocks_mixed, 0);
+}
+
+TEST_F(DiskTest, MisalignedIoIsReported) {
+  MakeWorld(4096);
+  WriteData(100, 8, 1);
+  ASSERT_TRUE(world_->Sched().Failed());
+  EXPECT_NE(world_->Sched().Failures()[0].message.find("not aligned"), std::string::npos);
+}
+
+TEST_F(DiskTest, FaultRulesAndDiskFailure) {
+  world_->Faults().AddRule({.disk = 0, .reads = false, .first_sector = 1000, .last_sector = 1007});
+  EXPECT_EQ(WriteData(1000, 8, 1).error, -5);
+  EXPECT_EQ(WriteData(2000, 8, 1).error, 0);
+  EXPECT_EQ(Io({IoOp::kRead, 1000, 8}).error, 0);
+  world_->Faults().FailDisk(0);
+  EXPECT_EQ(Io({IoOp::kRead, 2000, 8}).error, -5);
+}
+
+TEST_F(DiskTest, StallsHoldIoForLong) {
+  world_->Faults().Latency().stall_per_million = 1000000;
+  world_->Faults().Latency().stall = 40 * kNsPerSec;
+  Nanos before = world_->Clock().Now();
+  WriteData(100, 8, 1);
+  EXPECT_EQ(world_->Clock().Now() - before, 40 * kNsPerSec);
+}
+
+}  // namespace
+}  // namespace llsim

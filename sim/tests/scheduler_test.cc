@@ -1,0 +1,157 @@
+// Scheduler: fibers block and wake, deadlocks and hangs are reported with
+// who waits on what, sleeping where it is not allowed is reported, a crash
+// unwinds every fiber.
+#include "sim/scheduler.h"
+
+#include <gtest/gtest.h>
+
+namespace llsim {
+namespace {
+
+struct Fixture {
+  VirtualClock clock{250};
+  EventLog log;
+  Scheduler sched{clock, log, MakeFifoStrategy()};
+};
+
+TEST(SchedulerTest, BlockAndWakeInOrder) {
+  Fixture w;
+  WaitList wl("gate");
+  std::vector<std::string> trace;
+  for (int i = 0; i < 3; i++)
+    w.sched.Spawn("waiter" + std::to_string(i), [&, i] {
+      trace.push_back("wait" + std::to_string(i));
+      w.sched.Block(wl, BlockKind::kUninterruptible);
+      trace.push_back("woke" + std::to_string(i));
+    });
+  w.sched.Spawn("waker", [&] {
+    trace.push_back("wake");
+    w.sched.WakeAll(wl);
+  });
+  EXPECT_EQ(w.sched.Run(), RunStatus::kIdle);
+  EXPECT_EQ(trace, (std::vector<std::string>{"wait0", "wait1", "wait2", "wake", "woke0", "woke1",
+                                             "woke2"}));
+  EXPECT_EQ(w.sched.LiveFibers(), 0u);
+}
+
+TEST(SchedulerTest, TimedBlockTimesOut) {
+  Fixture w;
+  WaitList wl("never");
+  WakeReason why = WakeReason::kWoken;
+  Nanos woke_at = 0;
+  w.sched.Spawn("sleeper", [&] {
+    why = w.sched.Block(wl, BlockKind::kUninterruptible, 5 * kNsPerSec);
+    woke_at = w.clock.Now();
+  });
+  EXPECT_EQ(w.sched.Run(), RunStatus::kIdle);
+  EXPECT_EQ(why, WakeReason::kTimeout);
+  EXPECT_EQ(woke_at, 5 * kNsPerSec);
+}
+
+TEST(SchedulerTest, DeadlockNamesEveryWaiter) {
+  WaitList a("lock A"), b("lock B");
+  Fixture w;
+  w.sched.Spawn("alice", [&] { w.sched.Block(a, BlockKind::kUninterruptible); });
+  w.sched.Spawn("bob", [&] { w.sched.Block(b, BlockKind::kUninterruptible); });
+  EXPECT_EQ(w.sched.Run(), RunStatus::kFailed);
+  ASSERT_EQ(w.sched.Failures().size(), 1u);
+  const Failure& f = w.sched.Failures()[0];
+  EXPECT_EQ(f.kind, FailureKind::kDeadlock);
+  EXPECT_NE(f.message.find("alice"), std::string::npos);
+  EXPECT_NE(f.message.find("lock A"), std::string::npos);
+  EXPECT_NE(f.message.find("bob"), std::string::npos);
+  EXPECT_NE(f.message.find("lock B"), std::string::npos);
+}
+
+TEST(SchedulerTest, IdleWaitsAreNotDeadlocks) {
+  WaitList work("no work");
+  Fixture w;
+  w.sched.Spawn("worker", [&] { w.sched.Block(work, BlockKind::kIdle); });
+  EXPECT_EQ(w.sched.Run(), RunStatus::kIdle);
+  EXPECT_FALSE(w.sched.Failed());
+}
+
+TEST(SchedulerTest, HangReportedWhileTimeMoves) {
+  WaitList never("bitmap page barrier");
+  Fixture w;
+  w.sched.Spawn("writer", [&] { w.sched.Block(never, BlockKind::kUninterruptible); });
+  // A periodic timer keeps the world alive, so it is not a deadlock.
+  std::function<void()> tick = [&] { w.sched.CallAfter(10 * kNsPerSec, tick); };
+  tick();
+  EXPECT_EQ(w.sched.Run(nullptr, 600 * kNsPerSec), RunStatus::kFailed);
+  ASSERT_FALSE(w.sched.Failures().empty());
+  const Failure& f = w.sched.Failures()[0];
+  EXPECT_EQ(f.kind, FailureKind::kHang);
+  EXPECT_NE(f.message.find("writer"), std::string::npos);
+  EXPECT_NE(f.message.find("bitmap page barrier"), std::string::npos);
+  EXPECT_GT(f.t, 120 * kNsPerSec);
+  EXPECT_LE(f.t, 131 * kNsPerSec);
+}
+
+TEST(SchedulerTest, SleepInAtomicContextReported) {
+  Fixture w;
+  WaitList wl("mutex");
+  bool after = false;
+  w.sched.Spawn("spinner", [&] {
+    w.sched.EnterAtomic();
+    w.sched.Block(wl, BlockKind::kUninterruptible);
+    after = true;
+  });
+  EXPECT_EQ(w.sched.Run(), RunStatus::kFailed);
+  ASSERT_EQ(w.sched.Failures().size(), 1u);
+  EXPECT_EQ(w.sched.Failures()[0].kind, FailureKind::kAtomicSleep);
+  EXPECT_NE(w.sched.Failures()[0].message.find("spinner"), std::string::npos);
+  EXPECT_FALSE(after);  // the fiber was halted, not allowed to go on
+}
+
+TEST(SchedulerTest, SleepInTimerCallbackReported) {
+  Fixture w;
+  WaitList wl("completion");
+  w.sched.CallAfter(kNsPerSec, [&] { w.sched.Block(wl, BlockKind::kUninterruptible); });
+  EXPECT_EQ(w.sched.Run(), RunStatus::kFailed);
+  ASSERT_EQ(w.sched.Failures().size(), 1u);
+  EXPECT_EQ(w.sched.Failures()[0].kind, FailureKind::kAtomicSleep);
+  EXPECT_NE(w.sched.Failures()[0].message.find("handler context"), std::string::npos);
+}
+
+TEST(SchedulerTest, CancelAllUnwindsFibers) {
+  Fixture w;
+  WaitList wl("forever");
+  int destroyed = 0;
+  struct Guard {
+    int* n;
+    ~Guard() { ++*n; }
+  };
+  for (int i = 0; i < 4; i++)
+    w.sched.Spawn("victim", [&] {
+      Guard g{&destroyed};
+      w.sched.Block(wl, BlockKind::kIdle);
+      ADD_FAILURE() << "a cancelled fiber went on";
+    });
+  w.sched.CallAfter(kNsPerSec, [] {});
+  EXPECT_EQ(w.sched.Run(nullptr, 0), RunStatus::kTimeLimit);
+  EXPECT_EQ(w.sched.LiveFibers(), 4u);
+  w.sched.CancelAll();
+  EXPECT_EQ(destroyed, 4);
+  EXPECT_EQ(w.sched.LiveFibers(), 0u);
+  EXPECT_EQ(w.sched.PendingTimers(), 0u);
+  // Usable again after the crash.
+  bool ran = false;
+  w.sched.Spawn("after", [&] { ran = true; });
+  EXPECT_EQ(w.sched.Run(), RunStatus::kIdle);
+  EXPECT_TRUE(ran);
+}
+
+TEST(SchedulerTest, CancelledTimerNeverRuns) {
+  Fixture w;
+  bool ran = false;
+  uint64_t id = w.sched.CallAfter(kNsPerSec, [&] { ran = true; });
+  EXPECT_TRUE(w.sched.Cancel(id));
+  EXPECT_FALSE(w.sched.Cancel(id));
+  EXPECT_EQ(w.sched.Run(), RunStatus::kIdle);
+  EXPECT_FALSE(ran);
+  EXPECT_EQ(w.clock.Now(), 0u);
+}
+
+}  // namespace
+}  // namespace llsim
