@@ -25,6 +25,7 @@ struct KshimConfig {
 };
 
 struct Allocation {
+  uint64_t seq;  // allocation order: reports never depend on addresses
   size_t size;
   std::string site;
   bool is_page;
@@ -47,9 +48,6 @@ class Kshim {
   void SetMdHost(MdHost* host) { md_host_ = host; }
   MdHost* Host() const { return md_host_; }
 
-  // md_llbitmap_init()/exit() of the core linked into this binary.
-  int ModuleInit();
-  void ModuleExit();
   // What the core registered (register_md_submodule), or nullptr.
   const bitmap_operations* BitmapOps() const { return bitmap_ops_; }
   void Register(md_submodule_head* head);
@@ -96,7 +94,6 @@ class Kshim {
   std::vector<std::string> dmesg_;
   std::vector<std::unique_ptr<WorkqueueState>> workqueues_;
   std::function<void()> preempt_observer_;
-  bool module_loaded_ = false;
 };
 
 }  // namespace llsim
