@@ -1,0 +1,49 @@
+# Compile probes for an llbitmap core: which members of struct
+# bitmap_operations have which type in this tree. The core is compiled
+# (syntax only) against the shim with each candidate shape, incompatible
+# pointer types as errors, and the first shape that compiles cleanly wins.
+# No version numbers: distro trees backport.
+#
+# In:  LLSIM_PROBE_SOURCE (the core file), LLSIM_PROBE_INCLUDE (shim include
+#      dir), CMAKE_C_COMPILER.
+# Out: LLSIM_CORE_DEFINES (list), or FATAL_ERROR with the first error.
+
+function(llsim_probe_core_variant source include_dir out_var)
+  set(candidates
+    "LLSIM_PREPARE_RANGE_DISCARD=1;LLSIM_WAIT_BEHIND_NOWAIT=0"
+    "LLSIM_PREPARE_RANGE_DISCARD=0;LLSIM_WAIT_BEHIND_NOWAIT=0"
+    "LLSIM_PREPARE_RANGE_DISCARD=1;LLSIM_WAIT_BEHIND_NOWAIT=1"
+    "LLSIM_PREPARE_RANGE_DISCARD=0;LLSIM_WAIT_BEHIND_NOWAIT=1")
+  set(first_output "")
+  foreach(cand IN LISTS candidates)
+    set(dflags "")
+    foreach(d IN LISTS cand)
+      list(APPEND dflags "-D${d}")
+    endforeach()
+    execute_process(
+      COMMAND ${CMAKE_C_COMPILER} -std=gnu11 -fsyntax-only -w
+              -Werror=incompatible-pointer-types -Werror=implicit-function-declaration
+              -Werror=int-conversion ${dflags} -I${include_dir} ${source}
+      RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+    if(rc EQUAL 0)
+      set(${out_var} "${cand}" PARENT_SCOPE)
+      return()
+    endif()
+    if(first_output STREQUAL "")
+      set(first_output "${out}")
+    endif()
+  endforeach()
+  # Name the first error, and the missing shim symbol when that is the cause.
+  string(REGEX MATCH "[^\n]*error:[^\n]*" first_error "${first_output}")
+  set(hint "")
+  if(first_error MATCHES "implicit declaration of function '([A-Za-z0-9_]+)'" OR
+     first_error MATCHES "implicit declaration of function ‘([A-Za-z0-9_]+)’")
+    set(hint " (missing shim symbol: ${CMAKE_MATCH_1}; add it to core/kshim)")
+  elseif(first_error MATCHES "'([A-Za-z0-9_]+)' undeclared" OR
+         first_error MATCHES "‘([A-Za-z0-9_]+)’ undeclared")
+    set(hint " (missing shim symbol: ${CMAKE_MATCH_1}; add it to core/kshim)")
+  endif()
+  message(FATAL_ERROR
+    "LLBITMAP_SOURCE=${LLBITMAP_SOURCE}: ${source} does not compile against the llsim "
+    "shim: ${first_error}${hint}")
+endfunction()

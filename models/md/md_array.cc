@@ -1,0 +1,539 @@
+// The md model: array lifecycle (create, assemble, stop, administration)
+// and the md.h helpers the core calls (MdHost). See md_array.h.
+#include "models/md/md_array.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "models/md/md_internal.h"
+
+namespace llsim {
+
+namespace {
+
+std::vector<uint8_t> BitmapSuperblockBytes(const ArrayConfig& cfg,
+                                           const std::array<uint8_t, 16>& uuid) {
+  bitmap_super_t sb{};
+  sb.magic = BITMAP_MAGIC;
+  sb.version = BITMAP_MAJOR_LOCKLESS;
+  std::copy(uuid.begin(), uuid.end(), sb.uuid);
+  sb.state = 1u << BITMAP_FIRST_USE;
+  if (cfg.assume_clean) sb.state |= 1u << BITMAP_CLEAN;
+  sb.daemon_sleep = cfg.daemon_sleep;
+  sb.sectors_reserved = cfg.bitmap_space;
+  sb.sync_size = cfg.dev_sectors;
+  std::vector<uint8_t> bytes(4096, 0);
+  std::memcpy(bytes.data(), &sb, sizeof(sb));
+  return bytes;
+}
+
+}  // namespace
+
+absl::Status CreateArrayDisks(World& world, const ArrayConfig& cfg) {
+  if (absl::Status s = cfg.Validate(); !s.ok()) return s;
+  if (world.DiskCount() != 0)
+    return absl::FailedPreconditionError("the world already has disks");
+  MemberLayout l = MemberLayout::For(cfg);
+  std::array<uint8_t, 16> uuid;
+  Rng rng = world.Stream("md.uuid");
+  for (auto& b : uuid) b = (uint8_t)rng.Next();
+  for (int i = 0; i < cfg.mirrors + cfg.spares; i++) {
+    Disk& d = world.AddDisk({cfg.logical_block_size, l.capacity, l.data_offset});
+    if (i >= cfg.mirrors) continue;  // blank spares
+    MdSuperblock sb;
+    sb.uuid = uuid;
+    sb.events = 1;
+    sb.dev_sectors = cfg.dev_sectors;
+    // mdadm --create starts a resync unless told the mirrors are clean.
+    sb.resync_offset = cfg.assume_clean ? kMaxSector : 0;
+    sb.clean = cfg.assume_clean;
+    sb.raid_disks = cfg.mirrors;
+    sb.desc_nr = i;
+    sb.role = i;
+    sb.roles.fill(kRoleSpare);
+    for (int k = 0; k < cfg.mirrors; k++) sb.roles[k] = k;
+    d.FormatBytes(l.sb_start, sb.Encode());
+    d.FormatBytes(l.BitmapStart(), BitmapSuperblockBytes(cfg, uuid));
+  }
+  world.Note(absl::StrFormat("md: created raid1 of %d mirrors, %d sectors, lbs %d, "
+                             "bitmap space %d sectors, %d spares",
+                             cfg.mirrors, cfg.dev_sectors, cfg.logical_block_size,
+                             cfg.bitmap_space, cfg.spares));
+  return absl::OkStatus();
+}
+
+MdArray::MdArray(World& world, Kshim& kshim, const ArrayConfig& cfg, DataOracle* oracle)
+    : world_(world), kshim_(kshim), cfg_(cfg), layout_(MemberLayout::For(cfg)),
+      oracle_(oracle),
+      plug_rng_(world.Stream("md.plug")),
+      read_rng_(world.Stream("md.read")) {
+  kshim_.SetMdHost(this);
+  ops_ = kshim_.BitmapOps();
+  INIT_LIST_HEAD(&mddev_.disks);
+  llsim_init_waitqueue_head(&mddev_.recovery_wait, "mddev->recovery_wait");
+  llsim_init_waitqueue_head(&mddev_.sb_wait, "mddev->sb_wait");
+  llsim_mutex_init(&mddev_.bitmap_info.mutex, "bitmap_info.mutex");
+  array_bdev_.name = "md0";
+  array_bdev_.logical_block_size = cfg_.logical_block_size;
+  array_bdev_.llsim_disk = -1;
+  gendisk_.part0 = &array_bdev_;
+  std::snprintf(gendisk_.disk_name, sizeof(gendisk_.disk_name), "md0");
+  mddev_.gendisk = &gendisk_;
+  mddev_.thread = reinterpret_cast<md_thread*>(&thread_wait_);
+  mddev_.pers = nullptr;
+  mddev_.private_ = this;
+  mddev_.level = 1;
+  mddev_.new_level = 1;
+  mddev_.persistent = 1;
+  mddev_.raid_disks = cfg_.mirrors;
+  mddev_.reshape_position = kMaxSector;
+  mddev_.bitmap_id = ID_LLBITMAP;
+  mddev_.llsim_model = this;
+  pers_.head.type = MD_PERSONALITY;
+  pers_.head.id = ID_RAID1;
+  pers_.head.name = "raid1";
+  pers_.quiesce = [](struct mddev* m, int on) {
+    static_cast<MdArray*>(m->llsim_model)->Quiesce(on != 0);
+  };
+  for (size_t i = 0; i < world_.DiskCount(); i++) {
+    auto m = std::make_unique<Member>();
+    m->disk = (int)i;
+    m->d = &world_.GetDisk((int)i);
+    m->name = absl::StrCat("sd", std::string(1, (char)('a' + i)));
+    m->bdev.name = m->name.c_str();
+    m->bdev.logical_block_size = cfg_.logical_block_size;
+    m->bdev.nr_sectors = layout_.capacity;
+    m->bdev.llsim_disk = (int)i;
+    m->rdev.bdev = &m->bdev;
+    m->rdev.sb_start = layout_.sb_start;
+    m->rdev.data_offset = layout_.data_offset;
+    m->rdev.new_data_offset = layout_.data_offset;
+    m->rdev.raid_disk = -1;
+    m->rdev.saved_raid_disk = -1;
+    m->rdev.desc_nr = (int)i;
+    m->rdev.mddev = &mddev_;
+    m->rdev.llsim_disk = (int)i;
+    m->rdev.recovery_offset = kMaxSector;
+    members_.push_back(std::move(m));
+  }
+}
+
+MdArray::~MdArray() {
+  if (safemode_timer_) world_.Sched().Cancel(safemode_timer_);
+  if (kshim_.Host() == this) kshim_.SetMdHost(nullptr);
+}
+
+void MdArray::NoteMd(std::string text) {
+  world_.Log().Record({world_.Clock().Now(), EventKind::kMd, 0, 0, 0, std::move(text)});
+}
+
+void MdArray::BlockOn(WaitList& wl, const std::function<bool()>& done, bool idle) {
+  while (!done()) {
+    if (!world_.Sched().InFiber()) {
+      kshim_.Misuse(absl::StrCat("md model: blocking on '", wl.Name(), "' outside a fiber"));
+      return;
+    }
+    world_.Sched().Block(wl, idle ? BlockKind::kIdle : BlockKind::kUninterruptible);
+  }
+}
+
+MdArray::Member* MdArray::MemberByRdev(md_rdev* rdev) {
+  for (auto& m : members_)
+    if (&m->rdev == rdev) return m.get();
+  return nullptr;
+}
+
+md_rdev* MdArray::AddRdev(Member& m) {
+  if (!m.in_array) {
+    list_add_tail(&m.rdev.same_set, &mddev_.disks);
+    m.in_array = true;
+  }
+  return &m.rdev;
+}
+
+void MdArray::Submit(Member& m, IoRequest req, IoCallback done) {
+  m.d->Submit(std::move(req), std::move(done));
+}
+
+bool MdArray::BitmapEnabled() const {
+  return ops_ && mddev_.bitmap_ops && mddev_.bitmap && ops_->enabled(mddev_.bitmap, false);
+}
+
+bool MdArray::Broken() const { return test_bit(MD_BROKEN, &mddev_.flags); }
+
+std::vector<int> MdArray::InSyncDisks() const {
+  std::vector<int> out;
+  for (auto& m : members_)
+    if (m->in_array && m->rdev.raid_disk >= 0 && test_bit(In_sync, &m->rdev.flags) &&
+        !test_bit(Faulty, &m->rdev.flags))
+      out.push_back(m->disk);
+  return out;
+}
+
+std::vector<int> MdArray::BitmapMembers() const {
+  std::vector<int> out;
+  for (auto& m : members_)
+    if (m->in_array && m->rdev.raid_disk >= 0 && !test_bit(Faulty, &m->rdev.flags))
+      out.push_back(m->disk);
+  return out;
+}
+
+std::string MdArray::Describe() const {
+  std::string s = absl::StrFormat("md0: %s, %d sectors, degraded %d, events %d, %s",
+                                  running_ ? "running" : "stopped", mddev_.dev_sectors,
+                                  mddev_.degraded, mddev_.events,
+                                  mddev_.in_sync ? "clean" : "active");
+  for (auto& m : members_) {
+    if (!m->in_array) continue;
+    absl::StrAppendFormat(&s, " [%s slot %d%s%s]", m->name, m->rdev.raid_disk,
+                          test_bit(In_sync, &m->rdev.flags) ? " in_sync" : "",
+                          test_bit(Faulty, &m->rdev.flags) ? " faulty" : "");
+  }
+  return s;
+}
+
+// ---- assemble ----------------------------------------------------------
+
+absl::Status MdArray::Assemble() {
+  if (running_) return absl::FailedPreconditionError("md0 is already running");
+  // Read every member superblock, as mdadm --assemble does.
+  struct Found {
+    Member* m;
+    MdSuperblock sb;
+  };
+  std::vector<Found> found;
+  for (auto& m : members_) {
+    IoRequest r{IoOp::kRead, layout_.sb_start, kMdSbBytes / 512};
+    r.tag = "mdadm: read superblock";
+    IoResult res;
+    bool done = false;
+    WaitList wl("mdadm superblock read");
+    Submit(*m, r, [&](IoResult x) {
+      res = std::move(x);
+      done = true;
+      world_.Sched().WakeAll(wl);
+    });
+    BlockOn(wl, [&] { return done; });
+    if (res.error) continue;
+    if (auto sb = MdSuperblock::Decode(res.bytes)) found.push_back({m.get(), *sb});
+  }
+  if (found.empty()) return absl::NotFoundError("no md superblock on any member");
+  const Found* fresh = &found[0];
+  for (auto& f : found)
+    if (f.sb.events > fresh->sb.events) fresh = &f;
+  const MdSuperblock& top = fresh->sb;
+  std::copy(top.uuid.begin(), top.uuid.end(), mddev_.uuid);
+  mddev_.events = top.events;
+  mddev_.dev_sectors = top.dev_sectors;
+  mddev_.array_sectors = top.dev_sectors;
+  mddev_.resync_max_sectors = top.dev_sectors;
+  mddev_.resync_offset = top.clean ? top.resync_offset : 0;
+  mddev_.recovery_cp = mddev_.resync_offset;
+  mddev_.in_sync = top.clean;
+  mddev_.bitmap_info.offset = (long long)layout_.bitmap_offset;
+  mddev_.bitmap_info.space = 0;  // v1.2: the bitmap superblock says
+  mddev_.bitmap_info.default_offset = 2;
+  mddev_.bitmap_info.default_space = 6;
+  mddev_.bitmap_info.daemon_sleep = cfg_.daemon_sleep;
+  mddev_.degraded = 0;
+  mddev_.recovery = 0;
+  mddev_.sb_flags = 0;
+  mddev_.flags = 0;
+  oracle_->Resize(top.dev_sectors);
+
+  int working = 0;
+  for (auto& f : found) {
+    if (std::equal(f.sb.uuid.begin(), f.sb.uuid.end(), top.uuid.begin()) == false) continue;
+    uint16_t role = top.roles[f.sb.desc_nr];
+    if (role >= cfg_.mirrors) continue;  // spare or faulty in the array's view
+    // md insists on a good event count: one behind is tolerated.
+    if (f.sb.events + 1 < top.events) {
+      NoteMd(absl::StrFormat("kicking non-fresh %s from array (events %d < %d)", f.m->name,
+                             f.sb.events, top.events));
+      continue;
+    }
+    Member& m = *f.m;
+    m.rdev.raid_disk = role;
+    m.rdev.saved_raid_disk = role;
+    m.rdev.flags = 0;
+    m.rdev.recovery_offset = f.sb.recovery_offset;
+    if (f.sb.recovery_offset == kMaxSector) {
+      set_bit(In_sync, &m.rdev.flags);
+      working++;
+    }
+    AddRdev(m);
+  }
+  for (auto& f : found)
+    if (f.m->in_array == false && f.sb.role == kRoleSpare) f.m->blank = true;
+  for (auto& m : members_)
+    if (!m->in_array && std::none_of(found.begin(), found.end(),
+                                     [&](const Found& f) { return f.m == m.get(); }))
+      m->blank = true;
+  if (working == 0) return absl::FailedPreconditionError("no working member to assemble from");
+
+  // raid1_run
+  mddev_.degraded = cfg_.mirrors - working;
+  if (working == 1) mddev_.resync_offset = kMaxSector;
+  NoteMd(absl::StrFormat("raid1: %d of %d mirrors working, resync_offset %d", working,
+                         cfg_.mirrors, (int64_t)mddev_.resync_offset));
+
+  // md_bitmap_create: after pers->run, before pers is published.
+  if (ops_) {
+    mddev_.bitmap_ops = ops_;
+    int err = ops_->create(&mddev_);
+    if (err) {
+      mddev_.bitmap_ops = nullptr;
+      NoteMd(absl::StrFormat("bitmap create failed: %d", err));
+      for (auto& m : members_)
+        if (m->in_array) {
+          list_del(&m->rdev.same_set);
+          m->in_array = false;
+        }
+      return absl::InternalError(absl::StrFormat("bitmap create failed (%d)", err));
+    }
+  }
+  mddev_.pers = &pers_;
+  set_bit(MD_RECOVERY_NEEDED, &mddev_.recovery);
+  if (mddev_.degraded) set_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
+  running_ = true;
+  thread_stop_ = false;
+  md_thread_fiber_ = world_.Sched().Spawn("md0_raid1", [this] { MdThreadMain(); });
+  if (mddev_.sb_flags) UpdateSb();
+  // do_md_run: load after the array runs; a failure destroys the bitmap.
+  if (BitmapEnabled()) {
+    int err = ops_->load(&mddev_);
+    if (err) {
+      NoteMd(absl::StrFormat("bitmap load failed: %d", err));
+      ops_->destroy(&mddev_);
+      mddev_.bitmap_ops = nullptr;
+    }
+  }
+  NoteMd(absl::StrCat("assembled: ", Describe()));
+  WakeupThread(mddev_.thread);
+  return absl::OkStatus();
+}
+
+// ---- stop ----------------------------------------------------------------
+
+absl::Status MdArray::Stop() {
+  if (!running_) return absl::FailedPreconditionError("md0 is not running");
+  NoteMd("stop");
+  BlockOn(barrier_wait_, [&] { return writes_in_flight_ == 0; });
+  set_bit(MD_RECOVERY_FROZEN, &mddev_.recovery);
+  StopSyncThread();
+  // __md_stop_writes
+  Quiesce(true);
+  Quiesce(false);
+  if (BitmapEnabled()) ops_->flush(&mddev_);
+  if (!mddev_.in_sync || mddev_.sb_flags) {
+    mddev_.in_sync = 1;
+    UpdateSb();
+  }
+  // __md_stop
+  if (mddev_.bitmap_ops && ops_) {
+    ops_->destroy(&mddev_);
+    mddev_.bitmap_ops = nullptr;
+  }
+  thread_stop_ = true;
+  WakeupThread(mddev_.thread);
+  BlockOn(sync_exit_, [&] { return md_thread_fiber_ == 0; });
+  if (safemode_timer_) {
+    world_.Sched().Cancel(safemode_timer_);
+    safemode_timer_ = 0;
+  }
+  running_ = false;
+  for (auto& m : members_)
+    if (m->in_array) {
+      list_del(&m->rdev.same_set);
+      m->in_array = false;
+    }
+  NoteMd("stopped");
+  return absl::OkStatus();
+}
+
+// ---- administration ----------------------------------------------------
+
+absl::Status MdArray::FailMember(int slot) {
+  for (auto& m : members_)
+    if (m->in_array && m->rdev.raid_disk == slot && !test_bit(Faulty, &m->rdev.flags)) {
+      NoteMd(absl::StrFormat("mdadm --fail %s", m->name));
+      Error(&mddev_, &m->rdev);
+      return absl::OkStatus();
+    }
+  return absl::NotFoundError(absl::StrFormat("no working member in slot %d", slot));
+}
+
+absl::Status MdArray::ReAdd(int disk) {
+  if (disk < 0 || disk >= (int)members_.size())
+    return absl::InvalidArgumentError(absl::StrFormat("no disk %d", disk));
+  Member& m = *members_[disk];
+  if (m.blank) return absl::FailedPreconditionError("a blank spare cannot be re-added");
+  if (m.in_array && !test_bit(Faulty, &m.rdev.flags))
+    return absl::FailedPreconditionError(absl::StrFormat("%s is still active", m.name));
+  if (m.in_array) {
+    // mdadm --remove: raid1 lets a faulty member go once its IO is done.
+    if (atomic_read(&m.rdev.nr_pending))
+      return absl::FailedPreconditionError(absl::StrFormat("%s still has IO", m.name));
+    list_del(&m.rdev.same_set);
+    m.in_array = false;
+  }
+  int old_role = m.rdev.raid_disk >= 0 ? m.rdev.raid_disk : m.rdev.saved_raid_disk;
+  m.rdev.raid_disk = -1;
+  m.rdev.saved_raid_disk = old_role;
+  m.rdev.flags = 0;
+  set_bit(Bitmap_sync, &m.rdev.flags);
+  m.rdev.recovery_offset = 0;
+  AddRdev(m);
+  NoteMd(absl::StrFormat("mdadm --re-add %s (was slot %d)", m.name, old_role));
+  set_bit(MD_RECOVERY_NEEDED, &mddev_.recovery);
+  WakeupThread(mddev_.thread);
+  return absl::OkStatus();
+}
+
+absl::Status MdArray::AddSpare() {
+  for (auto& m : members_) {
+    if (!m->blank || m->in_array) continue;
+    m->blank = false;
+    m->rdev.raid_disk = -1;
+    m->rdev.saved_raid_disk = -1;
+    m->rdev.flags = 0;
+    m->rdev.recovery_offset = 0;
+    AddRdev(*m);
+    NoteMd(absl::StrFormat("mdadm --add %s (new spare)", m->name));
+    set_bit(MD_RECOVERY_NEEDED, &mddev_.recovery);
+    WakeupThread(mddev_.thread);
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError("no blank spare disk left");
+}
+
+absl::Status MdArray::Resize(uint64_t new_sectors) {
+  if (!running_) return absl::FailedPreconditionError("md0 is not running");
+  if (test_bit(MD_RECOVERY_RUNNING, &mddev_.recovery) || sync_thread_running_)
+    return absl::FailedPreconditionError("resize refused while resync/recovery runs (EBUSY)");
+  uint64_t bs = cfg_.logical_block_size / 512;
+  if (new_sectors == 0 || new_sectors % bs || new_sectors > layout_.capacity - layout_.data_offset)
+    return absl::InvalidArgumentError(absl::StrFormat("size %d sectors does not fit the members",
+                                                      new_sectors));
+  NoteMd(absl::StrFormat("resize %d -> %d sectors", mddev_.dev_sectors, new_sectors));
+  if (BitmapEnabled()) {
+    int err = ops_->resize(&mddev_, new_sectors, 0);
+    if (err) {
+      NoteMd(absl::StrFormat("bitmap resize refused: %d", err));
+      return absl::FailedPreconditionError(absl::StrFormat("bitmap resize failed (%d)", err));
+    }
+  }
+  uint64_t old = mddev_.dev_sectors;
+  mddev_.array_sectors = new_sectors;
+  if (new_sectors > old && mddev_.resync_offset > old) {
+    mddev_.resync_offset = old;
+    set_bit(MD_RECOVERY_NEEDED, &mddev_.recovery);
+  }
+  mddev_.dev_sectors = new_sectors;
+  mddev_.resync_max_sectors = new_sectors;
+  oracle_->Resize(new_sectors);
+  UpdateSb();
+  WakeupThread(mddev_.thread);
+  return absl::OkStatus();
+}
+
+void MdArray::Freeze(bool frozen) {
+  NoteMd(frozen ? "sync_action frozen" : "sync_action idle");
+  if (frozen) {
+    set_bit(MD_RECOVERY_FROZEN, &mddev_.recovery);
+    StopSyncThread();
+  } else {
+    clear_bit(MD_RECOVERY_FROZEN, &mddev_.recovery);
+    set_bit(MD_RECOVERY_NEEDED, &mddev_.recovery);
+    WakeupThread(mddev_.thread);
+  }
+}
+
+// ---- MdHost: the md.h helpers ------------------------------------------
+
+void MdArray::WakeupThread(md_thread*) {
+  thread_wakeup_ = true;
+  world_.Sched().WakeAll(thread_wait_);
+}
+
+void MdArray::Error(mddev*, md_rdev* rdev) {
+  Member* m = MemberByRdev(rdev);
+  if (!m) {
+    kshim_.Misuse("md_error on an rdev that is not a member");
+    return;
+  }
+  MdErrorLocked(*m);
+}
+
+bool MdArray::SyncPageIo(md_rdev* rdev, sector_t sector, int size, page* pg, blk_opf_t opf,
+                         bool metadata_op) {
+  Member* m = MemberByRdev(rdev);
+  if (!m || !pg || size <= 0 || size % 512) {
+    kshim_.Misuse("sync_page_io with a bad rdev, page or size");
+    return false;
+  }
+  uint64_t abs = (metadata_op ? rdev->sb_start : rdev->data_offset) + sector;
+  IoRequest r;
+  r.op = (opf & REQ_OP_MASK) == REQ_OP_WRITE ? IoOp::kWrite : IoOp::kRead;
+  r.sector = abs;
+  r.sectors = size / 512;
+  r.fua = opf & REQ_FUA;
+  r.preflush = opf & REQ_PREFLUSH;
+  r.tag = "sync_page_io";
+  if (r.op == IoOp::kWrite) r.bytes.assign((uint8_t*)pg->virt, (uint8_t*)pg->virt + size);
+  IoResult res;
+  bool done = false;
+  WaitList wl("sync_page_io");
+  atomic_inc(&rdev->nr_pending);
+  Submit(*m, std::move(r), [&](IoResult x) {
+    res = std::move(x);
+    done = true;
+    world_.Sched().WakeAll(wl);
+  });
+  BlockOn(wl, [&] { return done; });
+  atomic_dec(&rdev->nr_pending);
+  if (res.error) return false;
+  if (!res.bytes.empty()) std::memcpy(pg->virt, res.bytes.data(), size);
+  return true;
+}
+
+void MdArray::WriteMetadata(mddev*, md_rdev* rdev, sector_t sector, int size, page* pg,
+                            unsigned int offset) {
+  Member* m = MemberByRdev(rdev);
+  if (!pg || !m || test_bit(Faulty, &rdev->flags)) return;
+  if (size <= 0 || offset + size > PAGE_SIZE) {
+    kshim_.Misuse(absl::StrFormat("md_write_metadata of %d bytes at page offset %d", size,
+                                  offset));
+    return;
+  }
+  uint64_t bstart = rdev->sb_start + layout_.bitmap_offset;
+  if (sector >= bstart && obs_.bitmap_page_seen) {
+    int page_index = (int)((sector - bstart) / 8);
+    obs_.bitmap_page_seen(page_index, (const uint8_t*)pg->virt);
+  }
+  IoRequest r{IoOp::kWrite, sector, (uint32_t)(size / 512), true, true};
+  r.bytes.assign((uint8_t*)pg->virt + offset, (uint8_t*)pg->virt + offset + size);
+  r.tag = "md_write_metadata";
+  pending_meta_writes_++;
+  atomic_inc(&rdev->nr_pending);
+  Submit(*m, std::move(r), [this, m](IoResult res) {
+    if (res.error) {
+      MdErrorLocked(*m);
+      if (!test_bit(Faulty, &m->rdev.flags)) meta_need_rewrite_ = true;
+    }
+    atomic_dec(&m->rdev.nr_pending);
+    if (--pending_meta_writes_ == 0) world_.Sched().WakeAll(meta_wait_);
+  });
+}
+
+int MdArray::SuperWait(mddev*) {
+  BlockOn(meta_wait_, [&] { return pending_meta_writes_ == 0; });
+  if (meta_need_rewrite_) {
+    meta_need_rewrite_ = false;
+    return -EAGAIN;
+  }
+  return 0;
+}
+
+}  // namespace llsim

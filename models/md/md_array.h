@@ -1,0 +1,210 @@
+// A model of md core + the raid1 personality driving a bitmap core through
+// struct bitmap_operations in the order, and from the kinds of context,
+// that md.c and raid1.c use (see shared/md-contract.md):
+//   - assemble/run: superblocks, then pers->run, bitmap create, load;
+//   - writes and discards: start_* when the clone is made, member bios
+//     held until unplug returns, end_* once, with the same range, from the
+//     completion of the last mirror (handler context);
+//   - the md thread (raid1d + md_check_recovery): pending writes,
+//     superblock updates (update_sb before member superblocks), starting
+//     and reaping resync/recovery;
+//   - the sync thread (md_do_sync + raid1_sync_request): skip_sync_blocks,
+//     start_sync, cond_end_sync, real sync IO, end_sync on abort,
+//     close_sync;
+//   - member failure, re-add, new spare, resize, stop.
+// It implements the md.h helpers (MdHost) on the simulated disks.
+//
+// Operations that block (Write, Stop, ...) must be called from a fiber.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/kshim/src/kshim.h"
+#include "models/md/array_config.h"
+#include "models/md/superblock.h"
+#include "models/oracle/data_oracle.h"
+#include "sim/world.h"
+
+namespace llsim {
+
+// Formats fresh member disks as `mdadm --create --bitmap=lockless` leaves
+// them (md superblocks, bitmap superblock with FIRST_USE) plus blank
+// spares. Adds the disks to the world.
+absl::Status CreateArrayDisks(World& world, const ArrayConfig& cfg);
+
+// Observers the property layer installs on the model.
+struct MdObserver {
+  // A user data write is about to reach member `disk` (write intent).
+  std::function<void(int disk, uint64_t array_sector, uint32_t sectors)> data_write_submitted;
+  // start_write/start_discard returned (range in array sectors), and the
+  // matching end_* is about to be called.
+  std::function<void(uint64_t sector, uint32_t sectors, bool discard)> write_started;
+  std::function<void(uint64_t sector, uint32_t sectors, bool discard)> write_ending;
+  // The core wrote a bitmap block to a member: page index and its memory,
+  // so the oracle can watch the core's in-memory state bytes.
+  std::function<void(int page_index, const uint8_t* page_memory)> bitmap_page_seen;
+};
+
+class MdArray : public MdHost {
+ public:
+  MdArray(World& world, Kshim& kshim, const ArrayConfig& cfg, DataOracle* oracle);
+  ~MdArray() override;
+
+  const ArrayConfig& Config() const { return cfg_; }
+  const MemberLayout& Layout() const { return layout_; }
+  mddev* Mddev() { return &mddev_; }
+  const bitmap_operations* Ops() const { return ops_; }
+  void SetObserver(MdObserver obs) { obs_ = std::move(obs); }
+
+  // --- lifecycle (fiber context) -----------------------------------------
+  // Reads member superblocks, picks the fresh members, runs the array:
+  // pers->run, bitmap create, load, md thread; resync/recovery start as md
+  // would start them.
+  absl::Status Assemble();
+  // Clean stop: freeze sync, flush the bitmap, mark clean, destroy.
+  absl::Status Stop();
+  bool Running() const { return running_; }
+
+  // --- IO (fiber context); return 0 or -errno ---------------------------
+  int Write(uint64_t sector, uint32_t sectors, bool fua);
+  int Discard(uint64_t sector, uint32_t sectors);
+  int Flush();
+  // Reads from one in-sync mirror; stamps out.
+  int Read(uint64_t sector, uint32_t sectors, std::vector<uint64_t>* stamps);
+
+  // --- administration (fiber context) -----------------------------------
+  absl::Status FailMember(int slot);
+  // Puts a member that left the array (failed or kicked at assembly) back:
+  // bitmap-based recovery of what it missed.
+  absl::Status ReAdd(int disk);
+  // A blank spare joins: full recovery.
+  absl::Status AddSpare();
+  absl::Status Resize(uint64_t new_dev_sectors);
+  void Freeze(bool frozen);
+
+  // --- state for checks ---------------------------------------------------
+  uint64_t DevSectors() const { return mddev_.dev_sectors; }
+  int Degraded() const { return mddev_.degraded; }
+  bool SyncRunning() const;
+  bool SyncPending() const;
+  bool Broken() const;
+  std::vector<int> InSyncDisks() const;    // simulated disk indices
+  std::vector<int> BitmapMembers() const;  // raid_disk >= 0 && !Faulty
+  size_t WritesInFlight() const { return writes_in_flight_; }
+  uint64_t ResyncsCompleted() const { return syncs_completed_; }
+  std::string Describe() const;
+
+  // --- MdHost -------------------------------------------------------------
+  const char* Name(mddev* mddev) override { return "md0"; }
+  void WakeupThread(md_thread* thread) override;
+  void Error(mddev* mddev, md_rdev* rdev) override;
+  bool SyncPageIo(md_rdev* rdev, sector_t sector, int size, page* pg, blk_opf_t opf,
+                  bool metadata_op) override;
+  void WriteMetadata(mddev* mddev, md_rdev* rdev, sector_t sector, int size, page* pg,
+                     unsigned int offset) override;
+  int SuperWait(mddev* mddev) override;
+
+ private:
+  struct Member;
+  struct R1Bio;
+  struct SyncIo;
+
+  // md core
+  void MdThreadMain();
+  void CheckRecovery();
+  void UpdateSb();
+  void WriteMemberSb(Member& m);
+  void StartSync();
+  void SyncThreadMain();
+  void ReapSyncThread();
+  void MdWriteStart();
+  void MdWriteEnd();
+  void MdErrorLocked(Member& m);
+  void SafemodeTimer();
+  bool BitmapEnabled() const;
+  void StopSyncThread();
+  void Quiesce(bool on);
+
+  // raid1
+  void WaitBarrier();
+  void AllowBarrier();
+  void RaiseBarrier();
+  void LowerBarrier();
+  void FreezeArray();
+  void UnfreezeArray();
+  int WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool discard);
+  void FlushBioList(std::vector<std::function<void()>> bios);
+  void FlushPendingWrites();
+  void EndMirrorWrite(R1Bio* r1, Member* m, int error);
+  void FinishR1Bio(R1Bio* r1);
+  uint64_t SyncRequest(uint64_t sector, uint64_t max_sector, bool* skipped);
+  void CloseSyncRequest(uint64_t max_sector);
+  void EndSyncRequest(SyncIo* sr);
+
+  // helpers
+  Member* MemberByRdev(md_rdev* rdev);
+  void BlockOn(WaitList& wl, const std::function<bool()>& done, bool idle = false);
+  void Submit(Member& m, IoRequest req, IoCallback done);
+  void NoteMd(std::string text);
+  md_rdev* AddRdev(Member& m);
+
+  World& world_;
+  Kshim& kshim_;
+  ArrayConfig cfg_;
+  MemberLayout layout_;
+  DataOracle* oracle_;
+  MdObserver obs_;
+  const bitmap_operations* ops_ = nullptr;
+
+  mddev mddev_{};
+  md_personality pers_{};
+  gendisk gendisk_{};
+  block_device array_bdev_{};
+  std::vector<std::unique_ptr<Member>> members_;  // by simulated disk index
+  bool running_ = false;
+
+  // md thread
+  uint64_t md_thread_fiber_ = 0;
+  bool thread_wakeup_ = false;
+  bool thread_stop_ = false;
+  WaitList thread_wait_{"md0_raid1 wakeup"};
+  WaitList sb_wait_{"md sb_wait"};
+  WaitList meta_wait_{"md pending metadata writes"};
+  int pending_meta_writes_ = 0;
+  bool meta_need_rewrite_ = false;
+  uint64_t safemode_timer_ = 0;
+  bool safemode_armed_ = false;
+  int writes_pending_ = 0;
+
+  // sync thread
+  bool sync_thread_running_ = false;
+  bool sync_thread_done_ = false;
+  WaitList sync_exit_{"md0_resync exit"};
+  WaitList recovery_wait_{"md recovery_wait"};
+  uint64_t syncs_completed_ = 0;
+  bool fullsync_ = false;
+  uint64_t curr_resync_ = 0;
+
+  // raid1 barrier
+  int nr_pending_ = 0;
+  int nr_sync_pending_ = 0;
+  int barrier_ = 0;
+  bool array_frozen_ = false;
+  WaitList barrier_wait_{"raid1 barrier"};
+
+  // raid1d work
+  std::deque<std::function<void()>> pending_bios_;
+  Rng plug_rng_;
+  Rng read_rng_;
+  std::deque<R1Bio*> retry_list_;
+  size_t writes_in_flight_ = 0;
+};
+
+}  // namespace llsim

@@ -1,0 +1,50 @@
+// Private pieces shared by the md model's source files.
+#pragma once
+
+#include <memory>
+
+#include "models/md/md_array.h"
+
+namespace llsim {
+
+struct MdArray::Member {
+  int disk = 0;
+  Disk* d = nullptr;
+  md_rdev rdev{};
+  block_device bdev{};
+  std::string name;
+  bool in_array = false;  // on mddev->disks
+  bool blank = false;     // a spare that never held array data
+};
+
+// One user write or discard: raid1's r1bio plus md's io clone.
+struct MdArray::R1Bio {
+  uint64_t sector = 0;
+  uint32_t sectors = 0;
+  bool discard = false;
+  bool fua = false;
+  uint64_t stamp = 0;
+  // The range handed to start_* (after prepare_range), for end_*.
+  sector_t bm_offset = 0;
+  unsigned long bm_sectors = 0;
+  bool bm_started = false;
+  int remaining = 0;
+  int ok_mirrors = 0;
+  std::vector<Member*> failed;
+  bool done = false;
+  WaitList wait{"raid1 write completion"};
+};
+
+struct MdArray::SyncIo {
+  uint64_t sector = 0;
+  uint32_t sectors = 0;
+  Member* source = nullptr;
+  std::vector<Member*> targets;
+  int remaining = 0;
+  bool failed = false;
+};
+
+constexpr uint64_t kMaxSector = ~0ull;
+constexpr uint32_t kSyncIoSectors = 128;  // raid1's 64 KiB resync unit
+
+}  // namespace llsim

@@ -1,0 +1,244 @@
+// Resync and recovery: the sync thread (md_do_sync) and raid1's
+// sync_request, with real sync IO, checkpoints, abort and close. See
+// md_array.h and md-contract.md §4.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "models/md/md_array.h"
+#include "models/md/md_internal.h"
+
+namespace llsim {
+
+bool MdArray::SyncRunning() const { return sync_thread_running_; }
+
+bool MdArray::SyncPending() const {
+  return sync_thread_running_ || test_bit(MD_RECOVERY_NEEDED, &mddev_.recovery) ||
+         mddev_.resync_offset < kMaxSector;
+}
+
+void MdArray::StartSync() {
+  set_bit(MD_RECOVERY_RUNNING, &mddev_.recovery);
+  sync_thread_running_ = true;
+  sync_thread_done_ = false;
+  bool recover = test_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
+  NoteMd(recover ? "recovery started" : "resync started");
+  world_.Sched().Spawn("md0_resync", [this] { SyncThreadMain(); });
+}
+
+void MdArray::SyncThreadMain() {
+  bool recover = test_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
+  uint64_t max = recover ? mddev_.dev_sectors : mddev_.resync_max_sectors;
+  uint64_t j = 0;
+  if (recover) {
+    j = kMaxSector;
+    for (auto& m : members_)
+      if (m->in_array && m->rdev.raid_disk >= 0 && !test_bit(Faulty, &m->rdev.flags) &&
+          !test_bit(In_sync, &m->rdev.flags))
+        j = std::min<uint64_t>(j, m->rdev.recovery_offset);
+    if (j == kMaxSector) j = 0;
+    // With a bitmap, writes that began before the spare joined drain first.
+    if (BitmapEnabled()) {
+      Quiesce(true);
+      Quiesce(false);
+    }
+  }
+  // With a bitmap a resync always starts from 0; the bitmap skips.
+  curr_resync_ = j;
+  mddev_.curr_resync = j;
+  uint64_t next_mark = j + std::max<uint64_t>(max / 8, kSyncIoSectors);
+  while (j < max) {
+    if (test_bit(MD_RECOVERY_INTR, &mddev_.recovery)) break;
+    if (j >= next_mark) {
+      // A checkpoint: everything below j is on disk.
+      BlockOn(recovery_wait_, [&] {
+        return atomic_read(&mddev_.recovery_active) == 0 ||
+               test_bit(MD_RECOVERY_INTR, &mddev_.recovery);
+      });
+      mddev_.curr_resync_completed = j;
+      if (!recover && j > mddev_.resync_offset && mddev_.resync_offset != kMaxSector)
+        mddev_.resync_offset = j;
+      set_bit(MD_SB_CHANGE_CLEAN, &mddev_.sb_flags);
+      WakeupThread(mddev_.thread);
+      next_mark = j + std::max<uint64_t>(max / 8, kSyncIoSectors);
+    }
+    if (BitmapEnabled() && ops_->skip_sync_blocks) {
+      sector_t skip = ops_->skip_sync_blocks(&mddev_, j);
+      if (skip) {
+        j += skip;
+        curr_resync_ = mddev_.curr_resync = std::min<uint64_t>(j, max);
+        continue;
+      }
+    }
+    bool skipped = false;
+    uint64_t sectors = SyncRequest(j, max, &skipped);
+    if (sectors == 0) {
+      set_bit(MD_RECOVERY_INTR, &mddev_.recovery);
+      break;
+    }
+    j += sectors;
+    curr_resync_ = mddev_.curr_resync = std::min<uint64_t>(j, max);
+    // The resync window: a bounded amount of sync IO in flight.
+    BlockOn(recovery_wait_, [&] {
+      return atomic_read(&mddev_.recovery_active) < 4 * (int)kSyncIoSectors ||
+             test_bit(MD_RECOVERY_INTR, &mddev_.recovery);
+    });
+  }
+  BlockOn(recovery_wait_, [&] { return atomic_read(&mddev_.recovery_active) == 0; });
+  bool intr = test_bit(MD_RECOVERY_INTR, &mddev_.recovery);
+  if (!intr) mddev_.curr_resync_completed = curr_resync_;
+  CloseSyncRequest(max);
+  // md_finish_sync
+  if (!recover) {
+    if (!intr) curr_resync_ = kMaxSector;
+    if (curr_resync_ > mddev_.resync_offset || !intr) mddev_.resync_offset = curr_resync_;
+    if (intr && mddev_.resync_offset > curr_resync_) mddev_.resync_offset = curr_resync_;
+  } else {
+    for (auto& m : members_)
+      if (m->in_array && m->rdev.raid_disk >= 0 && !test_bit(Faulty, &m->rdev.flags) &&
+          !test_bit(In_sync, &m->rdev.flags))
+        m->rdev.recovery_offset = intr ? curr_resync_ : kMaxSector;
+  }
+  NoteMd(absl::StrFormat("%s %s at %d", recover ? "recovery" : "resync",
+                         intr ? "interrupted" : "done", (int64_t)curr_resync_));
+  set_bit(MD_RECOVERY_DONE, &mddev_.recovery);
+  sync_thread_done_ = true;
+  WakeupThread(mddev_.thread);
+  world_.Sched().WakeAll(sync_exit_);
+}
+
+uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
+  bool recover = test_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
+  sector_t sync_blocks = 1024;
+  bool must = true;
+  if (BitmapEnabled())
+    must = ops_->start_sync(&mddev_, sector, &sync_blocks, true);
+  if (!must && !fullsync_ && !test_bit(MD_RECOVERY_REQUESTED, &mddev_.recovery)) {
+    *skipped = true;
+    return sync_blocks ? sync_blocks : 1;
+  }
+  if (BitmapEnabled()) ops_->cond_end_sync(&mddev_, sector, false);
+  RaiseBarrier();
+  if (test_bit(MD_RECOVERY_INTR, &mddev_.recovery)) {
+    LowerBarrier();
+    return 0;
+  }
+  Member* source = nullptr;
+  std::vector<Member*> targets;
+  for (auto& m : members_) {
+    if (!m->in_array || m->rdev.raid_disk < 0 || test_bit(Faulty, &m->rdev.flags)) continue;
+    bool in_sync = test_bit(In_sync, &m->rdev.flags);
+    if (in_sync && !source)
+      source = m.get();
+    else if (recover ? !in_sync : in_sync)
+      targets.push_back(m.get());
+  }
+  uint64_t n = std::min<uint64_t>({sync_blocks, kSyncIoSectors, max - sector});
+  if (!source || targets.empty()) {
+    LowerBarrier();
+    *skipped = true;
+    return n;
+  }
+  auto* sr = new SyncIo{sector, (uint32_t)n, source, targets, 0, false};
+  atomic_add((int)n, &mddev_.recovery_active);
+  IoRequest rd{IoOp::kRead, layout_.data_offset + sector, (uint32_t)n};
+  rd.tag = recover ? "recovery read" : "resync read";
+  atomic_inc(&source->rdev.nr_pending);
+  Submit(*source, rd, [this, sr, recover](IoResult res) {
+    atomic_dec(&sr->source->rdev.nr_pending);
+    if (res.error) {
+      MdErrorLocked(*sr->source);
+      sr->failed = true;
+      EndSyncRequest(sr);
+      return;
+    }
+    sr->remaining = (int)sr->targets.size();
+    for (Member* t : sr->targets) {
+      IoRequest wr{IoOp::kWrite, layout_.data_offset + sr->sector, sr->sectors};
+      wr.stamps = res.stamps;
+      wr.tag = recover ? "recovery write" : "resync write";
+      atomic_inc(&t->rdev.nr_pending);
+      Submit(*t, std::move(wr), [this, sr, t](IoResult w) {
+        atomic_dec(&t->rdev.nr_pending);
+        if (w.error) {
+          // end_sync_write -> abort_sync_write: give the range back.
+          MdErrorLocked(*t);
+          if (BitmapEnabled()) {
+            uint64_t s = sr->sector;
+            while (s < sr->sector + sr->sectors) {
+              sector_t blocks = 0;
+              ops_->end_sync(&mddev_, s, &blocks);
+              s += blocks ? blocks : 1;
+            }
+          }
+          sr->failed = true;
+        }
+        if (--sr->remaining == 0) EndSyncRequest(sr);
+      });
+    }
+  });
+  return n;
+}
+
+void MdArray::EndSyncRequest(SyncIo* sr) {
+  atomic_sub((int)sr->sectors, &mddev_.recovery_active);
+  LowerBarrier();
+  if (sr->failed) set_bit(MD_RECOVERY_INTR, &mddev_.recovery);
+  delete sr;
+  world_.Sched().WakeAll(recovery_wait_);
+  wake_up(&mddev_.recovery_wait);
+}
+
+void MdArray::CloseSyncRequest(uint64_t max) {
+  // raid1_sync_request(max, max): give back what an abort left Syncing,
+  // then close the pass.
+  if (curr_resync_ < max) {
+    if (BitmapEnabled()) {
+      sector_t blocks = 0;
+      ops_->end_sync(&mddev_, curr_resync_, &blocks);
+    }
+  } else {
+    fullsync_ = false;
+  }
+  if (BitmapEnabled()) ops_->close_sync(&mddev_);
+}
+
+void MdArray::ReapSyncThread() {
+  sync_thread_done_ = false;
+  sync_thread_running_ = false;
+  bool intr = test_bit(MD_RECOVERY_INTR, &mddev_.recovery);
+  if (!intr && !test_bit(MD_RECOVERY_REQUESTED, &mddev_.recovery)) {
+    // spare_active
+    for (auto& m : members_) {
+      if (!m->in_array || m->rdev.raid_disk < 0 || test_bit(Faulty, &m->rdev.flags) ||
+          test_bit(In_sync, &m->rdev.flags) || m->rdev.recovery_offset != kMaxSector)
+        continue;
+      set_bit(In_sync, &m->rdev.flags);
+      m->rdev.saved_raid_disk = m->rdev.raid_disk;
+      mddev_.degraded--;
+      set_bit(MD_SB_CHANGE_DEVS, &mddev_.sb_flags);
+      NoteMd(absl::StrFormat("raid1: %s is in sync", m->name));
+    }
+  }
+  UpdateSb();
+  for (int b : {MD_RECOVERY_RUNNING, MD_RECOVERY_DONE, MD_RECOVERY_SYNC, MD_RECOVERY_RECOVER,
+                MD_RECOVERY_RESHAPE, MD_RECOVERY_REQUESTED, MD_RECOVERY_CHECK,
+                MD_RECOVERY_LAZY_RECOVER, MD_RECOVERY_INTR})
+    clear_bit(b, &mddev_.recovery);
+  set_bit(MD_RECOVERY_NEEDED, &mddev_.recovery);
+  syncs_completed_++;
+  world_.Sched().WakeAll(sync_exit_);
+  WakeupThread(mddev_.thread);
+}
+
+void MdArray::StopSyncThread() {
+  if (!sync_thread_running_) return;
+  set_bit(MD_RECOVERY_INTR, &mddev_.recovery);
+  world_.Sched().WakeAll(recovery_wait_);
+  world_.Sched().WakeAll(barrier_wait_);
+  wake_up(&mddev_.recovery_wait);
+  BlockOn(sync_exit_, [&] { return sync_thread_done_ || !sync_thread_running_; });
+  if (sync_thread_done_) ReapSyncThread();
+}
+
+}  // namespace llsim

@@ -1,0 +1,218 @@
+// The md thread (raid1d + md_check_recovery), superblock updates, member
+// errors and the clean/dirty (safemode) state. See md_array.h.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "models/md/md_array.h"
+#include "models/md/md_internal.h"
+
+namespace llsim {
+
+void MdArray::MdThreadMain() {
+  while (!thread_stop_) {
+    BlockOn(thread_wait_, [&] { return thread_wakeup_ || thread_stop_; }, /*idle=*/true);
+    thread_wakeup_ = false;
+    if (thread_stop_) break;
+    FlushPendingWrites();
+    // raid1d: finish writes that failed on some mirror.
+    while (!retry_list_.empty()) {
+      R1Bio* r1 = retry_list_.front();
+      retry_list_.pop_front();
+      for (Member* m : r1->failed) MdErrorLocked(*m);
+      FinishR1Bio(r1);
+    }
+    CheckRecovery();
+  }
+  md_thread_fiber_ = 0;
+  world_.Sched().WakeAll(sync_exit_);
+}
+
+void MdArray::CheckRecovery() {
+  if (!running_) return;
+  // Safemode: idle writes let the array be marked clean.
+  if (!mddev_.in_sync && writes_pending_ == 0 && safemode_timer_ == 0 && !safemode_armed_) {
+    mddev_.in_sync = 1;
+    set_bit(MD_SB_CHANGE_CLEAN, &mddev_.sb_flags);
+  }
+  if (mddev_.sb_flags & ((1ul << MD_SB_CHANGE_DEVS) | (1ul << MD_SB_CHANGE_CLEAN) |
+                         (1ul << MD_SB_CHANGE_PENDING)))
+    UpdateSb();
+  if (sync_thread_done_) ReapSyncThread();
+  if (sync_thread_running_) return;
+  if (test_bit(MD_RECOVERY_FROZEN, &mddev_.recovery)) return;
+  if (!test_and_clear_bit(MD_RECOVERY_NEEDED, &mddev_.recovery)) return;
+  if (Broken()) return;
+  clear_bit(MD_RECOVERY_INTR, &mddev_.recovery);
+
+  // md_choose_sync_action
+  bool sync = mddev_.resync_offset < kMaxSector;
+  int spares_added = 0;
+  if (!sync) {
+    // remove_and_add_spares: faulty members leave their slot; members
+    // without a slot take one (a re-added member its old one).
+    for (auto& m : members_) {
+      if (!m->in_array) continue;
+      if (test_bit(Faulty, &m->rdev.flags) && m->rdev.raid_disk >= 0 &&
+          atomic_read(&m->rdev.nr_pending) == 0) {
+        NoteMd(absl::StrFormat("raid1: %s leaves slot %d", m->name, m->rdev.raid_disk));
+        m->rdev.raid_disk = -1;
+      }
+    }
+    for (auto& m : members_) {
+      if (!m->in_array || m->rdev.raid_disk >= 0 || test_bit(Faulty, &m->rdev.flags)) continue;
+      std::vector<bool> used(cfg_.mirrors, false);
+      for (auto& o : members_)
+        if (o->in_array && o->rdev.raid_disk >= 0) used[o->rdev.raid_disk] = true;
+      int slot = -1;
+      if (m->rdev.saved_raid_disk >= 0 && m->rdev.saved_raid_disk < cfg_.mirrors &&
+          !used[m->rdev.saved_raid_disk])
+        slot = m->rdev.saved_raid_disk;
+      for (int s = 0; slot < 0 && s < cfg_.mirrors; s++)
+        if (!used[s]) slot = s;
+      if (slot < 0) continue;
+      m->rdev.raid_disk = slot;
+      m->rdev.recovery_offset = 0;
+      clear_bit(In_sync, &m->rdev.flags);
+      // raid1_add_disk: a brand-new disk (or another slot) needs everything.
+      if (m->rdev.saved_raid_disk != slot) fullsync_ = true;
+      spares_added++;
+      NoteMd(absl::StrFormat("raid1: %s takes slot %d%s", m->name, slot,
+                             fullsync_ ? " (full sync)" : " (bitmap recovery)"));
+    }
+  }
+  bool recover = false;
+  if (!sync) {
+    for (auto& m : members_)
+      if (m->in_array && m->rdev.raid_disk >= 0 && !test_bit(Faulty, &m->rdev.flags) &&
+          !test_bit(In_sync, &m->rdev.flags))
+        recover = true;
+  }
+  if (recover) {
+    clear_bit(MD_RECOVERY_SYNC, &mddev_.recovery);
+    clear_bit(MD_RECOVERY_CHECK, &mddev_.recovery);
+    clear_bit(MD_RECOVERY_REQUESTED, &mddev_.recovery);
+    set_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
+  } else if (sync || test_bit(MD_RECOVERY_SYNC, &mddev_.recovery)) {
+    clear_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
+    set_bit(MD_RECOVERY_SYNC, &mddev_.recovery);
+  } else {
+    clear_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
+    return;
+  }
+  if (spares_added && BitmapEnabled()) ops_->write_all(&mddev_);
+  if (spares_added) set_bit(MD_SB_CHANGE_DEVS, &mddev_.sb_flags);
+  StartSync();
+}
+
+void MdArray::UpdateSb() {
+  // md_update_sb: the bitmap superblock goes first, then every member's.
+  unsigned long flags_now = mddev_.sb_flags;
+  mddev_.events++;
+  if (BitmapEnabled()) ops_->update_sb(mddev_.bitmap);
+  for (;;) {
+    for (auto& m : members_)
+      if (m->in_array && !test_bit(Faulty, &m->rdev.flags)) WriteMemberSb(*m);
+    if (SuperWait(&mddev_) != -EAGAIN) break;
+  }
+  mddev_.sb_flags &= ~(flags_now & ((1ul << MD_SB_CHANGE_DEVS) | (1ul << MD_SB_CHANGE_CLEAN) |
+                                    (1ul << MD_SB_CHANGE_PENDING)));
+  NoteMd(absl::StrFormat("superblocks written: events %d, %s", mddev_.events,
+                         mddev_.in_sync ? "clean" : "active"));
+  world_.Sched().WakeAll(sb_wait_);
+}
+
+void MdArray::WriteMemberSb(Member& m) {
+  MdSuperblock sb;
+  std::copy(mddev_.uuid, mddev_.uuid + 16, sb.uuid.begin());
+  sb.events = mddev_.events;
+  sb.dev_sectors = mddev_.dev_sectors;
+  sb.clean = mddev_.in_sync;
+  // Only a clean array records how far resync got.
+  sb.resync_offset = mddev_.in_sync ? mddev_.resync_offset : 0;
+  sb.raid_disks = cfg_.mirrors;
+  sb.desc_nr = m.disk;
+  sb.role = m.rdev.raid_disk >= 0 ? m.rdev.raid_disk : kRoleSpare;
+  sb.recovery_offset = test_bit(In_sync, &m.rdev.flags) ? kMaxSector : m.rdev.recovery_offset;
+  sb.roles.fill(kRoleSpare);
+  for (auto& o : members_) {
+    if (!o->in_array && !o->blank) sb.roles[o->disk] = kRoleFaulty;
+    if (!o->in_array) continue;
+    if (test_bit(Faulty, &o->rdev.flags))
+      sb.roles[o->disk] = kRoleFaulty;
+    else if (o->rdev.raid_disk >= 0)
+      sb.roles[o->disk] = o->rdev.raid_disk;
+  }
+  std::vector<uint8_t> bytes = sb.Encode();
+  page pg{bytes.data(), 0};
+  // Through the same path as bitmap metadata: PREFLUSH|FUA, counted.
+  WriteMetadata(&mddev_, &m.rdev, m.rdev.sb_start, kMdSbBytes, &pg, 0);
+}
+
+void MdArray::MdErrorLocked(Member& m) {
+  md_rdev& r = m.rdev;
+  if (test_bit(Faulty, &r.flags)) return;
+  if (test_bit(In_sync, &r.flags)) {
+    int working = (int)InSyncDisks().size();
+    if (working <= 1) {
+      // raid1_error: the last working mirror is never failed.
+      set_bit(MD_BROKEN, &mddev_.flags);
+      NoteMd(absl::StrFormat("raid1: %s failed but is the last working mirror: array broken",
+                             m.name));
+      return;
+    }
+    clear_bit(In_sync, &r.flags);
+    mddev_.degraded++;
+  }
+  set_bit(Faulty, &r.flags);
+  set_bit(MD_RECOVERY_INTR, &mddev_.recovery);
+  set_bit(MD_SB_CHANGE_DEVS, &mddev_.sb_flags);
+  set_bit(MD_SB_CHANGE_PENDING, &mddev_.sb_flags);
+  set_bit(MD_RECOVERY_NEEDED, &mddev_.recovery);
+  NoteMd(absl::StrFormat("raid1: disk failure on %s, %d of %d mirrors working", m.name,
+                         (int)InSyncDisks().size(), cfg_.mirrors));
+  world_.Sched().WakeAll(recovery_wait_);
+  wake_up(&mddev_.recovery_wait);
+  WakeupThread(mddev_.thread);
+}
+
+void MdArray::MdWriteStart() {
+  writes_pending_++;
+  safemode_armed_ = false;
+  if (safemode_timer_) {
+    world_.Sched().Cancel(safemode_timer_);
+    safemode_timer_ = 0;
+  }
+  if (mddev_.in_sync) {
+    mddev_.in_sync = 0;
+    set_bit(MD_SB_CHANGE_CLEAN, &mddev_.sb_flags);
+    set_bit(MD_SB_CHANGE_PENDING, &mddev_.sb_flags);
+    WakeupThread(mddev_.thread);
+  }
+  BlockOn(sb_wait_, [&] {
+    return !test_bit(MD_SB_CHANGE_PENDING, &mddev_.sb_flags) || !running_;
+  });
+}
+
+void MdArray::MdWriteEnd() {
+  if (--writes_pending_ == 0 && running_) {
+    // md's safemode_delay: 200 ms of no writes before the array is clean.
+    safemode_armed_ = true;
+    safemode_timer_ = world_.Sched().CallAfter(200 * kNsPerMs, [this] { SafemodeTimer(); });
+  }
+}
+
+void MdArray::SafemodeTimer() {
+  safemode_timer_ = 0;
+  safemode_armed_ = false;
+  WakeupThread(mddev_.thread);
+}
+
+void MdArray::Quiesce(bool on) {
+  if (on)
+    FreezeArray();
+  else
+    UnfreezeArray();
+}
+
+}  // namespace llsim

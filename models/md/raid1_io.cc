@@ -1,0 +1,244 @@
+// The raid1 IO path: resync barrier, writes and discards (bitmap start
+// when the clone is made, member bios held until unplug returns, end from
+// the last mirror's completion), flushes and reads. See md_array.h.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "models/md/md_array.h"
+#include "models/md/md_internal.h"
+
+namespace llsim {
+
+// ---- the resync barrier ------------------------------------------------
+
+void MdArray::WaitBarrier() {
+  BlockOn(barrier_wait_, [&] { return barrier_ == 0 && !array_frozen_; });
+  nr_pending_++;
+}
+
+void MdArray::AllowBarrier() {
+  nr_pending_--;
+  world_.Sched().WakeAll(barrier_wait_);
+}
+
+void MdArray::RaiseBarrier() {
+  barrier_++;
+  BlockOn(barrier_wait_, [&] {
+    return (nr_pending_ == 0 && !array_frozen_) || test_bit(MD_RECOVERY_INTR, &mddev_.recovery);
+  });
+  nr_sync_pending_++;
+}
+
+void MdArray::LowerBarrier() {
+  barrier_--;
+  nr_sync_pending_--;
+  world_.Sched().WakeAll(barrier_wait_);
+}
+
+void MdArray::FreezeArray() {
+  array_frozen_ = true;
+  // raid1's freeze_array flushes queued writes itself while it waits.
+  for (;;) {
+    FlushPendingWrites();
+    BlockOn(barrier_wait_, [&] {
+      return (nr_pending_ == 0 && nr_sync_pending_ == 0) || !pending_bios_.empty();
+    });
+    if (pending_bios_.empty()) break;
+  }
+}
+
+void MdArray::UnfreezeArray() {
+  array_frozen_ = false;
+  world_.Sched().WakeAll(barrier_wait_);
+}
+
+// ---- writes --------------------------------------------------------------
+
+int MdArray::Write(uint64_t sector, uint32_t sectors, bool fua) {
+  return WriteRequest(sector, sectors, fua, false);
+}
+
+int MdArray::Discard(uint64_t sector, uint32_t sectors) {
+  return WriteRequest(sector, sectors, false, true);
+}
+
+int MdArray::WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool discard) {
+  if (!running_ || Broken()) return -EIO;
+  if (sectors == 0 || sector + sectors > mddev_.dev_sectors) return -EINVAL;
+  writes_in_flight_++;
+  MdWriteStart();
+  WaitBarrier();
+  auto r1 = std::make_unique<R1Bio>();
+  r1->sector = sector;
+  r1->sectors = sectors;
+  r1->discard = discard;
+  r1->fua = fua;
+  std::vector<Member*> targets;
+  for (auto& m : members_)
+    if (m->in_array && m->rdev.raid_disk >= 0 && !test_bit(Faulty, &m->rdev.flags))
+      targets.push_back(m.get());
+  if (discard)
+    oracle_->IssueDiscard(sector, sectors);
+  else
+    r1->stamp = oracle_->IssueWrite(sector, sectors);
+  // md_account_bio -> md_clone_bio -> md_bitmap_start: before any member
+  // bio exists. The prepared range is kept for the matching end.
+  if (BitmapEnabled()) {
+    sector_t off = sector;
+    unsigned long len = sectors;
+    if (ops_->prepare_range) {
+#if LLSIM_PREPARE_RANGE_DISCARD
+      ops_->prepare_range(&mddev_, &off, &len, discard);
+#else
+      ops_->prepare_range(&mddev_, &off, &len);
+#endif
+    }
+    // md never calls start/end with an empty range.
+    if (len) {
+      r1->bm_offset = off;
+      r1->bm_sectors = len;
+      r1->bm_started = true;
+      (discard ? ops_->start_discard : ops_->start_write)(&mddev_, off, len);
+      if (obs_.write_started) obs_.write_started(off, (uint32_t)len, discard);
+    }
+  }
+  r1->remaining = (int)targets.size();
+  R1Bio* raw = r1.get();
+  if (targets.empty()) {
+    r1->remaining = 1;
+    EndMirrorWrite(raw, nullptr, -EIO);
+  }
+  std::vector<std::function<void()>> bios;
+  for (Member* m : targets) {
+    bios.push_back([this, raw, m] {
+      IoRequest req;
+      req.op = raw->discard ? IoOp::kDiscard : IoOp::kWrite;
+      req.sector = layout_.data_offset + raw->sector;
+      req.sectors = raw->sectors;
+      req.fua = raw->fua;
+      if (!raw->discard) req.stamps.assign(raw->sectors, raw->stamp);
+      req.tag = absl::StrCat(raw->discard ? "discard" : "write", " w", raw->stamp);
+      if (!raw->discard && obs_.data_write_submitted)
+        obs_.data_write_submitted(m->disk, raw->sector, raw->sectors);
+      atomic_inc(&m->rdev.nr_pending);
+      Submit(*m, std::move(req), [this, raw, m](IoResult res) {
+        EndMirrorWrite(raw, m, res.error);
+      });
+    });
+  }
+  if (!bios.empty()) {
+    // raid1_add_bio_to_plug: with a bitmap, bios wait for an unplug, either
+    // this task's plug or raid1d's pending list.
+    if (!BitmapEnabled()) {
+      for (auto& b : bios) b();
+    } else if (plug_rng_.Chance(1, 2)) {
+      FlushBioList(std::move(bios));
+    } else {
+      for (auto& b : bios) pending_bios_.push_back(std::move(b));
+      world_.Sched().WakeAll(barrier_wait_);
+      WakeupThread(mddev_.thread);
+    }
+  }
+  BlockOn(raw->wait, [&] { return raw->done; });
+  return raw->ok_mirrors > 0 ? 0 : -EIO;
+}
+
+void MdArray::FlushBioList(std::vector<std::function<void()>> bios) {
+  // raid1_prepare_flush_writes: the bitmap is made durable first. This is
+  // the write-intent ordering.
+  if (BitmapEnabled()) ops_->unplug(&mddev_, true);
+  for (auto& b : bios) b();
+}
+
+void MdArray::FlushPendingWrites() {
+  if (pending_bios_.empty()) return;
+  std::vector<std::function<void()>> bios(std::make_move_iterator(pending_bios_.begin()),
+                                          std::make_move_iterator(pending_bios_.end()));
+  pending_bios_.clear();
+  FlushBioList(std::move(bios));
+}
+
+void MdArray::EndMirrorWrite(R1Bio* r1, Member* m, int error) {
+  if (m) atomic_dec(&m->rdev.nr_pending);
+  if (error) {
+    if (m) r1->failed.push_back(m);
+  } else {
+    r1->ok_mirrors++;
+  }
+  if (--r1->remaining) return;
+  if (!r1->failed.empty()) {
+    // raid1d handles write errors (no bad-block log here: md_error).
+    retry_list_.push_back(r1);
+    WakeupThread(mddev_.thread);
+    return;
+  }
+  FinishR1Bio(r1);
+}
+
+void MdArray::FinishR1Bio(R1Bio* r1) {
+  MdWriteEnd();
+  // md_end_clone_io -> md_bitmap_end, with the stored range, if the
+  // bitmap is still enabled.
+  if (r1->bm_started && BitmapEnabled()) {
+    if (obs_.write_ending) obs_.write_ending(r1->bm_offset, (uint32_t)r1->bm_sectors, r1->discard);
+    (r1->discard ? ops_->end_discard : ops_->end_write)(&mddev_, r1->bm_offset, r1->bm_sectors);
+  }
+  AllowBarrier();
+  if (r1->ok_mirrors > 0 && !r1->discard)
+    oracle_->AckWrite(r1->stamp, r1->sector, r1->sectors, r1->fua);
+  r1->done = true;
+  world_.Sched().WakeAll(r1->wait);
+  if (--writes_in_flight_ == 0) world_.Sched().WakeAll(barrier_wait_);
+}
+
+// ---- flush and read ----------------------------------------------------
+
+int MdArray::Flush() {
+  if (!running_) return -EIO;
+  uint64_t horizon = oracle_->FlushIssued();
+  int remaining = 0, ok = 0;
+  WaitList wl("md flush");
+  for (auto& m : members_) {
+    if (!m->in_array || m->rdev.raid_disk < 0 || test_bit(Faulty, &m->rdev.flags)) continue;
+    remaining++;
+    IoRequest r{IoOp::kFlush, 0, 0};
+    r.tag = "md_flush_request";
+    Submit(*m, r, [&](IoResult res) {
+      ok += res.error == 0;
+      if (--remaining == 0) world_.Sched().WakeAll(wl);
+    });
+  }
+  BlockOn(wl, [&] { return remaining == 0; });
+  if (!ok) return -EIO;
+  oracle_->FlushCompleted(horizon);
+  return 0;
+}
+
+int MdArray::Read(uint64_t sector, uint32_t sectors, std::vector<uint64_t>* stamps) {
+  if (!running_ || sector + sectors > mddev_.dev_sectors) return -EINVAL;
+  for (int attempt = 0; attempt < cfg_.mirrors; attempt++) {
+    std::vector<int> in_sync = InSyncDisks();
+    if (in_sync.empty()) return -EIO;
+    Member& m = *members_[in_sync[read_rng_.Below(in_sync.size())]];
+    IoRequest r{IoOp::kRead, layout_.data_offset + sector, sectors};
+    r.tag = "raid1 read";
+    IoResult res;
+    bool done = false;
+    WaitList wl("raid1 read");
+    Submit(m, r, [&](IoResult x) {
+      res = std::move(x);
+      done = true;
+      world_.Sched().WakeAll(wl);
+    });
+    BlockOn(wl, [&] { return done; });
+    if (!res.error) {
+      *stamps = std::move(res.stamps);
+      return 0;
+    }
+    MdErrorLocked(m);
+  }
+  return -EIO;
+}
+
+}  // namespace llsim

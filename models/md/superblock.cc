@@ -1,0 +1,56 @@
+// llsim's md member superblock encoding; see superblock.h.
+#include "models/md/superblock.h"
+
+#include <cstring>
+
+namespace llsim {
+namespace {
+
+void Put(std::vector<uint8_t>& b, size_t off, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; i++) b[off + i] = (uint8_t)(v >> (8 * i));
+}
+uint64_t Get(const std::vector<uint8_t>& b, size_t off, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; i++) v |= (uint64_t)b[off + i] << (8 * i);
+  return v;
+}
+
+// Field offsets: magic 0, uuid 8, events 24, dev_sectors 32, resync 40,
+// recovery 48, raid_disks 56, desc_nr 60, role 64, clean 66, roles 72.
+}  // namespace
+
+std::vector<uint8_t> MdSuperblock::Encode() const {
+  std::vector<uint8_t> b(kMdSbBytes, 0);
+  Put(b, 0, kMdSbMagic, 4);
+  std::memcpy(&b[8], uuid.data(), 16);
+  Put(b, 24, events, 8);
+  Put(b, 32, dev_sectors, 8);
+  Put(b, 40, resync_offset, 8);
+  Put(b, 48, recovery_offset, 8);
+  Put(b, 56, raid_disks, 4);
+  Put(b, 60, desc_nr, 4);
+  Put(b, 64, role, 2);
+  Put(b, 66, clean, 1);
+  for (int i = 0; i < kMaxMembers; i++) Put(b, 72 + 2 * i, roles[i], 2);
+  return b;
+}
+
+std::optional<MdSuperblock> MdSuperblock::Decode(const std::vector<uint8_t>& b) {
+  if (b.size() < 128 || Get(b, 0, 4) != kMdSbMagic) return std::nullopt;
+  MdSuperblock sb;
+  std::memcpy(sb.uuid.data(), &b[8], 16);
+  sb.events = Get(b, 24, 8);
+  sb.dev_sectors = Get(b, 32, 8);
+  sb.resync_offset = Get(b, 40, 8);
+  sb.recovery_offset = Get(b, 48, 8);
+  sb.raid_disks = (uint32_t)Get(b, 56, 4);
+  sb.desc_nr = (uint32_t)Get(b, 60, 4);
+  sb.role = (uint16_t)Get(b, 64, 2);
+  sb.clean = Get(b, 66, 1) != 0;
+  for (int i = 0; i < kMaxMembers; i++) sb.roles[i] = (uint16_t)Get(b, 72 + 2 * i, 2);
+  if (sb.raid_disks == 0 || sb.raid_disks > kMaxMembers || sb.desc_nr >= kMaxMembers)
+    return std::nullopt;
+  return sb;
+}
+
+}  // namespace llsim

@@ -1,0 +1,36 @@
+// llsim's own md member superblock (not md's 1.x format; only what the
+// model needs): array identity, events, size, clean/resync state, this
+// member's role and recovery progress, and every member's role as this
+// member last knew it. Little-endian, one 4 KiB block at sb_start.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace llsim {
+
+constexpr uint32_t kMdSbMagic = 0x4d534c4c;  // "LLSM"
+constexpr uint32_t kMdSbBytes = 4096;
+constexpr int kMaxMembers = 8;
+constexpr uint16_t kRoleSpare = 0xffff;
+constexpr uint16_t kRoleFaulty = 0xfffe;
+
+struct MdSuperblock {
+  std::array<uint8_t, 16> uuid{};
+  uint64_t events = 0;
+  uint64_t dev_sectors = 0;
+  uint64_t resync_offset = 0;     // MaxSector (~0) when clean
+  uint64_t recovery_offset = ~0ull;
+  uint32_t raid_disks = 0;
+  uint32_t desc_nr = 0;           // which member this is
+  uint16_t role = kRoleSpare;     // slot, or spare/faulty
+  bool clean = false;
+  std::array<uint16_t, kMaxMembers> roles{};  // role of member desc_nr i
+
+  std::vector<uint8_t> Encode() const;
+  static std::optional<MdSuperblock> Decode(const std::vector<uint8_t>& bytes);
+};
+
+}  // namespace llsim

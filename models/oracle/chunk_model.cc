@@ -1,0 +1,154 @@
+// The documented llbitmap state machine; see chunk_model.h.
+#include "models/oracle/chunk_model.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace llsim {
+
+using S = ChunkState;
+using A = ChunkAction;
+
+const char* ChunkStateName(uint8_t s) {
+  static const char* names[] = {"Unwritten",         "Clean",           "Dirty",
+                                "NeedSync",          "Syncing",         "NeedSyncUnwritten",
+                                "SyncingUnwritten",  "CleanUnwritten"};
+  return s < kChunkStates ? names[s] : "Invalid";
+}
+
+const char* ChunkActionName(ChunkAction a) {
+  static const char* names[] = {"Startwrite", "Startsync", "Endsync",       "Abortsync",
+                                "Reload",     "Daemon",    "Discard",       "Stale",
+                                "ProactiveSync", "ClearUnwritten"};
+  return names[(int)a];
+}
+
+static std::optional<ChunkState> Table(S s, A a) {
+  switch (a) {
+    case A::kStartwrite:
+      switch (s) {
+        case S::kUnwritten: case S::kClean: case S::kCleanUnwritten: return S::kDirty;
+        case S::kNeedSyncUnwritten: return S::kNeedSync;
+        case S::kSyncingUnwritten: return S::kSyncing;
+        default: return std::nullopt;
+      }
+    case A::kStartsync:
+      switch (s) {
+        case S::kNeedSync: case S::kSyncing: return S::kSyncing;
+        case S::kNeedSyncUnwritten: case S::kSyncingUnwritten: return S::kSyncingUnwritten;
+        default: return std::nullopt;
+      }
+    case A::kEndsync:
+      if (s == S::kSyncing) return S::kDirty;
+      if (s == S::kSyncingUnwritten) return S::kCleanUnwritten;
+      return std::nullopt;
+    case A::kAbortsync:
+      if (s == S::kSyncing) return S::kNeedSync;
+      if (s == S::kNeedSyncUnwritten || s == S::kSyncingUnwritten) return S::kUnwritten;
+      return std::nullopt;
+    case A::kReload:
+      if (s == S::kDirty || s == S::kSyncing) return S::kNeedSync;
+      if (s == S::kNeedSyncUnwritten || s == S::kSyncingUnwritten) return S::kUnwritten;
+      return std::nullopt;
+    case A::kDaemon:
+      if (s == S::kDirty) return S::kClean;
+      return std::nullopt;
+    case A::kDiscard:
+      if (s == S::kUnwritten) return std::nullopt;
+      return S::kUnwritten;
+    case A::kStale:
+      if (s == S::kClean || s == S::kDirty || s == S::kSyncing) return S::kNeedSync;
+      if (s == S::kNeedSyncUnwritten || s == S::kSyncingUnwritten || s == S::kCleanUnwritten)
+        return S::kUnwritten;
+      return std::nullopt;
+    case A::kProactiveSync:
+      if (s == S::kUnwritten) return S::kNeedSyncUnwritten;
+      return std::nullopt;
+    case A::kClearUnwritten:
+      if (s == S::kNeedSyncUnwritten || s == S::kSyncingUnwritten || s == S::kCleanUnwritten)
+        return S::kUnwritten;
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::optional<ChunkState> NextState(S s, A a, bool degraded, bool raid456) {
+  std::optional<S> n = Table(s, a);
+  if (degraded) {
+    if (n == S::kDirty && a == A::kStartwrite) return S::kNeedSync;
+    if (s == S::kDirty && a == A::kStartsync) return S::kSyncing;
+  } else if (raid456 && s == S::kUnwritten && a == A::kStartwrite) {
+    return S::kNeedSync;
+  }
+  return n;
+}
+
+bool TransitionAllowed(uint8_t from, uint8_t to, bool degraded, bool raid456) {
+  if (from == to) return true;
+  if (to == (uint8_t)S::kUnwritten || to == (uint8_t)S::kClean) {
+    // Create/resize initialise chunks; Discard and the daemon are covered
+    // by the table below.
+    if (to == (uint8_t)S::kUnwritten) return true;
+  }
+  // A corrupt byte is forced to NeedSync.
+  if (from >= kChunkStates) return to == (uint8_t)S::kNeedSync;
+  for (int a = 0; a < kChunkActions; a++) {
+    // The degraded flag can change between the read of a state and the
+    // write of the next one, so either reading is accepted.
+    for (bool d : {degraded, !degraded}) {
+      std::optional<S> n = NextState((S)from, (A)a, d, raid456);
+      if (n && (uint8_t)*n == to) return true;
+    }
+  }
+  // Infecting a block turns its Unwritten/Clean/CleanUnwritten chunks Dirty.
+  return to == (uint8_t)S::kDirty &&
+         (from == (uint8_t)S::kUnwritten || from == (uint8_t)S::kClean ||
+          from == (uint8_t)S::kCleanUnwritten);
+}
+
+std::string ExplainTransition(uint8_t from, uint8_t to, bool degraded, bool raid456) {
+  std::string out;
+  for (int a = 0; a < kChunkActions; a++) {
+    std::optional<S> n = NextState((S)from, (A)a, degraded, raid456);
+    if (n && (uint8_t)*n == to) absl::StrAppend(&out, out.empty() ? "" : ",",
+                                                ChunkActionName((A)a));
+  }
+  return out;
+}
+
+void TransitionCoverage::Record(uint8_t from, uint8_t to, bool degraded, bool raid456) {
+  if (from >= kChunkStates) return;
+  for (int a = 0; a < kChunkActions; a++) {
+    std::optional<S> n = NextState((S)from, (A)a, degraded, raid456);
+    if (n && (uint8_t)*n == to) hits_[from][a]++;
+  }
+}
+
+int TransitionCoverage::Covered() const {
+  int n = 0;
+  for (auto& row : hits_)
+    for (uint64_t h : row) n += h != 0;
+  return n;
+}
+
+std::string TransitionCoverage::Render() const {
+  std::string out = absl::StrFormat("%-18s", "state \\ action");
+  for (int a = 0; a < kChunkActions; a++)
+    absl::StrAppendFormat(&out, " %5.5s", ChunkActionName((A)a));
+  out += "\n";
+  for (int s = 0; s < kChunkStates; s++) {
+    absl::StrAppendFormat(&out, "%-18s", ChunkStateName(s));
+    for (int a = 0; a < kChunkActions; a++) {
+      bool possible = NextState((S)s, (A)a, false, false).has_value() ||
+                      NextState((S)s, (A)a, true, false).has_value();
+      if (!possible)
+        out += "     .";
+      else
+        absl::StrAppendFormat(&out, " %5d", hits_[s][a]);
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace llsim

@@ -1,0 +1,58 @@
+// What every mirror must hold, independent of the core. Tracks per array
+// sector the last user operation issued (a write's stamp, or a discard),
+// and the newest write that is both acknowledged and flushed (the durable
+// floor). Answers: are the in-sync mirrors identical wherever data was
+// written and not discarded since? Has any acknowledged, flushed write been
+// lost or reverted?
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace llsim {
+
+class Disk;
+
+class DataOracle {
+ public:
+  explicit DataOracle(uint64_t sectors);
+
+  // Stamps are unique and grow with issue order, so a larger stamp on a
+  // sector always means a later write.
+  uint64_t IssueWrite(uint64_t sector, uint32_t sectors);
+  void AckWrite(uint64_t stamp, uint64_t sector, uint32_t sectors, bool fua);
+  void IssueDiscard(uint64_t sector, uint32_t sectors);
+  // A flush covers the writes acknowledged before it was issued.
+  uint64_t FlushIssued() const { return acks_; }
+  void FlushCompleted(uint64_t horizon);
+  void Resize(uint64_t sectors);
+
+  uint64_t Sectors() const { return last_.size(); }
+  bool Written(uint64_t s) const { return last_[s] != 0 && last_[s] != kDiscard; }
+  uint64_t Floor(uint64_t s) const { return floor_[s]; }
+
+  // Mismatches, as "sector S: disk A has X, disk B has Y" lines (at most
+  // `limit`), over [0, Sectors()).
+  std::vector<std::string> MirrorMismatches(const std::vector<const Disk*>& mirrors,
+                                            uint64_t data_offset, size_t limit = 8) const;
+  // Acknowledged, flushed writes that a mirror no longer holds.
+  std::vector<std::string> LostWrites(const std::vector<const Disk*>& mirrors,
+                                      uint64_t data_offset, size_t limit = 8) const;
+
+ private:
+  static constexpr uint64_t kDiscard = ~0ull;
+  struct Ack {
+    uint64_t index, stamp, sector;
+    uint32_t sectors;
+  };
+  void MakeDurable(const Ack& a);
+
+  std::vector<uint64_t> last_;   // 0 never written, kDiscard, else stamp
+  std::vector<uint64_t> floor_;  // newest acknowledged+flushed stamp
+  std::vector<Ack> unflushed_;
+  uint64_t next_stamp_ = 1;
+  uint64_t acks_ = 0;
+};
+
+}  // namespace llsim
