@@ -9,7 +9,8 @@ VirtualClock::VirtualClock(unsigned hz) : hz_(hz), ns_per_jiffy_(kNsPerSec / hz)
 
 void VirtualClock::Boot() {
   boot_ns_ = now_;
-  jiffies_at_boot_ = (unsigned long)(-300L * (long)hz_);
+  // The kernel's INITIAL_JIFFIES: (unsigned long)(unsigned int)(-300 * HZ).
+  jiffies_at_boot_ = (unsigned long)(unsigned int)(-300 * (int)hz_);
 }
 
 Nanos VirtualClock::DeadlineForJiffies(unsigned long expires) const {

@@ -1,6 +1,7 @@
 // Virtual time. Nanoseconds since the world began; jiffies since the last
-// boot, starting where the kernel starts them (five minutes before the
-// counter wraps) so wrap-unsafe comparisons in a core are exercised.
+// boot, starting where the kernel starts them: INITIAL_JIFFIES, five
+// minutes before the low 32 bits wrap, so code that keeps jiffies in 32
+// bits or compares them without time_before() is exercised.
 #pragma once
 
 #include <chrono>
@@ -27,8 +28,7 @@ class VirtualClock {
     if (t > now_) now_ = t;
   }
 
-  // Restart jiffies as a fresh boot does: INITIAL_JIFFIES = -300 * HZ, so
-  // the unsigned long counter wraps 300 s after boot.
+  // Restart jiffies as a fresh boot does, at INITIAL_JIFFIES.
   void Boot();
 
   unsigned long Jiffies() const {

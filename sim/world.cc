@@ -15,7 +15,7 @@ absl::StatusOr<std::unique_ptr<World>> World::Create(const WorldConfig& cfg) {
 }
 
 World::World(const WorldConfig& cfg, std::unique_ptr<Strategy> strategy)
-    : cfg_(cfg), clock_(cfg.hz) {
+    : cfg_(cfg), clock_(cfg.hz), log_(cfg.keep_events) {
   SchedulerOptions opts;
   opts.hung_task_limit = cfg.hung_task_limit;
   sched_ = std::make_unique<Scheduler>(clock_, log_, std::move(strategy), opts);

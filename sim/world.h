@@ -25,6 +25,7 @@ struct WorldConfig {
   unsigned hz = 250;
   std::string strategy = "random";
   Nanos hung_task_limit = 120 * kNsPerSec;
+  size_t keep_events = 1 << 20;  // events kept for diffs; the hash covers all
 };
 
 class World {

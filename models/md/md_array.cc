@@ -283,6 +283,7 @@ absl::Status MdArray::Assemble() {
     mddev_.bitmap_ops = ops_;
     int err = ops_->create(&mddev_);
     if (err) {
+      if (obs_.bitmap_gone) obs_.bitmap_gone();
       mddev_.bitmap_ops = nullptr;
       NoteMd(absl::StrFormat("bitmap create failed: %d", err));
       for (auto& m : members_)
@@ -305,9 +306,16 @@ absl::Status MdArray::Assemble() {
     int err = ops_->load(&mddev_);
     if (err) {
       NoteMd(absl::StrFormat("bitmap load failed: %d", err));
+      if (obs_.bitmap_gone) obs_.bitmap_gone();
       ops_->destroy(&mddev_);
       mddev_.bitmap_ops = nullptr;
     }
+  }
+  // mdadm's tuning after assembly: sysfs writes into the bitmap's group.
+  if (BitmapEnabled()) {
+    if (cfg_.daemon_sleep != mddev_.bitmap_info.daemon_sleep)
+      SysfsStore("daemon_sleep", absl::StrCat(cfg_.daemon_sleep, "\n"));
+    if (cfg_.barrier_idle) SysfsStore("barrier_idle", absl::StrCat(cfg_.barrier_idle, "\n"));
   }
   NoteMd(absl::StrCat("assembled: ", Describe()));
   WakeupThread(mddev_.thread);
@@ -332,6 +340,7 @@ absl::Status MdArray::Stop() {
   }
   // __md_stop
   if (mddev_.bitmap_ops && ops_) {
+    if (obs_.bitmap_gone) obs_.bitmap_gone();
     ops_->destroy(&mddev_);
     mddev_.bitmap_ops = nullptr;
   }
@@ -448,6 +457,27 @@ void MdArray::Freeze(bool frozen) {
     set_bit(MD_RECOVERY_NEEDED, &mddev_.recovery);
     WakeupThread(mddev_.thread);
   }
+}
+
+ssize_t MdArray::SysfsStore(const std::string& name, const std::string& value) {
+  if (!ops_) return -ENODEV;
+  std::vector<const attribute_group*> groups;
+  if (ops_->groups)
+    for (const attribute_group* const* g = ops_->groups; *g; g++) groups.push_back(*g);
+  if (ops_->group) groups.push_back(ops_->group);
+  for (const attribute_group* g : groups) {
+    for (attribute** a = g->attrs; a && *a; a++) {
+      if (name != (*a)->name) continue;
+      // The attribute is the first member of md_sysfs_entry.
+      auto* entry = reinterpret_cast<md_sysfs_entry*>(*a);
+      if (!entry->store) return -EACCES;
+      ssize_t rc = entry->store(&mddev_, value.c_str(), value.size());
+      NoteMd(absl::StrFormat("sysfs %s/%s <- %s: %d", g->name ? g->name : "", name,
+                             std::string(value.substr(0, value.find('\n'))), rc));
+      return rc;
+    }
+  }
+  return -ENOENT;
 }
 
 // ---- MdHost: the md.h helpers ------------------------------------------

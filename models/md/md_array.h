@@ -50,6 +50,9 @@ struct MdObserver {
   // The core wrote a bitmap block to a member: page index and its memory,
   // so the oracle can watch the core's in-memory state bytes.
   std::function<void(int page_index, const uint8_t* page_memory)> bitmap_page_seen;
+  // The core is about to free its pages (destroy, or a failed create):
+  // page memory seen so far must not be read any more.
+  std::function<void()> bitmap_gone;
 };
 
 class MdArray : public MdHost {
@@ -88,6 +91,11 @@ class MdArray : public MdHost {
   absl::Status AddSpare();
   absl::Status Resize(uint64_t new_dev_sectors);
   void Freeze(bool frozen);
+  // Writes a bitmap sysfs attribute (echo value > md/llbitmap/<name>)
+  // through the core's attribute group; the store's return value.
+  ssize_t SysfsStore(const std::string& name, const std::string& value);
+  // The daemon period the bitmap runs with now, in seconds.
+  unsigned long DaemonSleep() const { return mddev_.bitmap_info.daemon_sleep; }
 
   // --- state for checks ---------------------------------------------------
   uint64_t DevSectors() const { return mddev_.dev_sectors; }
@@ -95,6 +103,7 @@ class MdArray : public MdHost {
   bool SyncRunning() const;
   bool SyncPending() const;
   bool Broken() const;
+  bool BitmapEnabled() const;
   std::vector<int> InSyncDisks() const;    // simulated disk indices
   std::vector<int> BitmapMembers() const;  // raid_disk >= 0 && !Faulty
   size_t WritesInFlight() const { return writes_in_flight_; }
@@ -128,7 +137,6 @@ class MdArray : public MdHost {
   void MdWriteEnd();
   void MdErrorLocked(Member& m);
   void SafemodeTimer();
-  bool BitmapEnabled() const;
   void StopSyncThread();
   void Quiesce(bool on);
 

@@ -11,18 +11,20 @@ namespace {
 
 TEST(ClockTest, JiffiesStartFiveMinutesBeforeWrap) {
   VirtualClock c(250);
-  EXPECT_EQ(c.Jiffies(), (unsigned long)(-300L * 250));
+  EXPECT_EQ(c.Jiffies(), (unsigned long)(unsigned int)(-300 * 250));
   c.AdvanceTo(299 * kNsPerSec);
-  EXPECT_GT(c.Jiffies(), (unsigned long)(-300L * 250));
+  EXPECT_EQ((unsigned int)c.Jiffies(), (unsigned int)(-250));
   c.AdvanceTo(301 * kNsPerSec);
-  EXPECT_EQ(c.Jiffies(), 250ul);  // wrapped past zero one second ago
+  // The low 32 bits wrapped past zero one second ago.
+  EXPECT_EQ((unsigned int)c.Jiffies(), 250u);
+  EXPECT_EQ(c.Jiffies(), (1ul << 32) + 250);
 }
 
 TEST(ClockTest, DeadlineForJiffiesIsWrapSafe) {
   VirtualClock c(1000);
   c.AdvanceTo(299 * kNsPerSec);
-  unsigned long expires = c.Jiffies() + 5000;  // crosses the wrap
-  EXPECT_LT(expires, c.Jiffies());
+  unsigned long expires = c.Jiffies() + 5000;  // crosses the 32-bit wrap
+  EXPECT_LT((unsigned int)expires, (unsigned int)c.Jiffies());
   EXPECT_EQ(c.DeadlineForJiffies(expires), 304 * kNsPerSec);
   EXPECT_EQ(c.DeadlineForJiffies(c.Jiffies() - 10), c.Now());  // already past
 }
@@ -31,7 +33,7 @@ TEST(ClockTest, BootRestartsJiffies) {
   VirtualClock c(100);
   c.AdvanceTo(1000 * kNsPerSec);
   c.Boot();
-  EXPECT_EQ(c.Jiffies(), (unsigned long)(-300L * 100));
+  EXPECT_EQ(c.Jiffies(), (unsigned long)(unsigned int)(-300 * 100));
   EXPECT_EQ(c.Now(), 1000 * kNsPerSec);
 }
 
@@ -54,7 +56,8 @@ TEST(ClockTest, TimersFireInDeadlineOrderAcrossJiffiesWrap) {
   EXPECT_EQ(s.Run(), RunStatus::kIdle);
   EXPECT_EQ(fired, (std::vector<int>{0, 1, 2, 3, 4}));
   for (size_t i = 1; i < at.size(); i++) EXPECT_EQ((long)(at[i] - at[i - 1]), 250);
-  EXPECT_LT(at.back(), at.front());  // the counter wrapped in between
+  // The low 32 bits wrapped in between.
+  EXPECT_LT((unsigned int)at.back(), (unsigned int)at.front());
 }
 
 }  // namespace

@@ -1,0 +1,141 @@
+// Scenario generators; see generators.h.
+#include "properties/generators.h"
+
+#include <algorithm>
+
+namespace llsim {
+
+namespace {
+
+struct Features {
+  bool crash, fail, readd, spare, resize, discard, stopstart, freeze, ioerror, flush, slow;
+};
+
+rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc) {
+  return rc::gen::exec([a, f, alloc] {
+    uint64_t bs = a.logical_block_size / 512;
+    uint64_t chunk = 128;  // smallest chunk the design picks
+    while ((a.dev_sectors + chunk - 1) / chunk > (uint64_t)a.bitmap_space << 9) chunk <<= 1;
+    // Half the IO lands on a few hot chunks, so writes meet in blocks.
+    auto sector = [&] {
+      uint64_t s = *rc::gen::element(0, 1)
+                       ? *rc::gen::inRange<uint64_t>(0, std::min<uint64_t>(8 * chunk, a.dev_sectors))
+                       : *rc::gen::inRange<uint64_t>(0, a.dev_sectors);
+      return s / bs * bs;
+    };
+    auto length = [&] {
+      return *rc::gen::elementOf(std::vector<uint64_t>{bs, 8, 64, chunk, 2 * chunk + 8});
+    };
+    Op op;
+    int kind = *rc::gen::weightedElement<int>({
+        {40, 0},                        // write
+        {f.discard ? 6 : 0, 1},         // discard
+        {4, 2},                         // read
+        {f.flush ? 5 : 0, 3},           // flush
+        {6, 4},                         // wait
+        {6, 5},                         // advance
+        {f.fail ? 3 : 0, 6},            // fail
+        {f.ioerror ? 2 : 0, 7},         // ioerror
+        {f.readd ? 3 : 0, 8},           // readd
+        {f.spare ? 2 : 0, 9},           // addspare
+        {f.resize ? 3 : 0, 10},         // resize
+        {f.stopstart ? 2 : 0, 11},      // stop + assemble
+        {f.crash ? 5 : 0, 12},          // crash (+ assemble)
+        {f.freeze ? 2 : 0, 13},         // freeze
+        {f.freeze ? 2 : 0, 14},         // unfreeze
+        {3, 15},                        // settle
+        {alloc ? 1 : 0, 16},            // allocfail
+    });
+    switch (kind) {
+      case 0:
+        op.kind = OpKind::kWrite;
+        op.a = sector();
+        op.b = length();
+        op.fua = *rc::gen::weightedElement<bool>({{9, false}, {1, true}});
+        break;
+      case 1: op.kind = OpKind::kDiscard; op.a = sector(); op.b = length() * 2; break;
+      case 2: op.kind = OpKind::kRead; op.a = sector(); op.b = length(); break;
+      case 3: op.kind = OpKind::kFlush; break;
+      case 4: op.kind = OpKind::kWait; break;
+      case 5: op.kind = OpKind::kAdvance; op.a = *rc::gen::elementOf(std::vector<uint64_t>{1, 50, 1000, 6000, 40000}); break;
+      case 6: op.kind = OpKind::kFail; op.a = *rc::gen::inRange(0, a.mirrors); break;
+      case 7:
+        op.kind = OpKind::kIoError;
+        op.a = *rc::gen::inRange(0, a.mirrors);
+        op.b = sector();
+        op.c = length();
+        break;
+      case 8: op.kind = OpKind::kReAdd; op.a = *rc::gen::inRange(0, a.mirrors); break;
+      case 9: op.kind = OpKind::kAddSpare; break;
+      case 10: {
+        op.kind = OpKind::kResize;
+        uint64_t max = a.max_dev_sectors ? a.max_dev_sectors : 2 * a.dev_sectors;
+        op.a = *rc::gen::inRange<uint64_t>(a.dev_sectors / 2, max + 1) / bs * bs;
+        op.a = std::max(op.a, bs);
+        break;
+      }
+      case 11: op.kind = *rc::gen::element(OpKind::kStop, OpKind::kAssemble); break;
+      case 12:
+        op.kind = OpKind::kCrash;
+        op.text = *rc::gen::elementOf(std::vector<std::string>{"random", "random:50:30", "drop", "keep",
+                                                     "random:20:0", "random:80:50"});
+        break;
+      case 13: op.kind = OpKind::kFreeze; break;
+      case 14: op.kind = OpKind::kUnfreeze; break;
+      case 15: op.kind = OpKind::kSettle; break;
+      default: op.kind = OpKind::kAllocFail; op.a = *rc::gen::elementOf(std::vector<uint64_t>{0, 2000, 20000}); break;
+    }
+    // Mostly back to back (so operations overlap), sometimes long gaps
+    // (so the daemon, timers and resync run in between).
+    op.delay = *rc::gen::weightedElement<Nanos>({
+        {6, 0},
+        {6, *rc::gen::inRange<Nanos>(1, 2000) * 1000},
+        {f.slow ? 3 : 1, *rc::gen::inRange<Nanos>(1, 8000) * kNsPerMs},
+    });
+    return op;
+  });
+}
+
+}  // namespace
+
+rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
+  return rc::gen::exec([opts] {
+    Scenario s;
+    s.seed = *rc::gen::inRange<uint64_t>(1, 1u << 30);
+    s.hz = *rc::gen::element(250u, 100u, 1000u);
+    s.strategy = opts.strategy.empty()
+                     ? *rc::gen::elementOf(std::vector<std::string>{"random", "pct", "fifo"})
+                     : opts.strategy;
+    ArrayConfig& a = s.array;
+    a.mirrors = *rc::gen::weightedElement<int>({{6, 2}, {3, 3}, {1, 4}});
+    a.logical_block_size = *rc::gen::weightedElement<uint32_t>({{3, 512}, {1, 4096}});
+    a.dev_sectors = *rc::gen::elementOf(std::vector<uint64_t>{4096, 16384, 65536, 262144});
+    a.max_dev_sectors = 2 * a.dev_sectors;
+    a.bitmap_space = *rc::gen::elementOf(std::vector<uint32_t>{256, 8, 16, 64});
+    a.daemon_sleep = *rc::gen::elementOf(std::vector<uint32_t>{5, 1, 2, 30});
+    a.assume_clean = *rc::gen::weightedElement<bool>({{4, false}, {1, true}});
+    a.spares = 1;
+    Features f;
+    f.crash = *rc::gen::arbitrary<bool>();
+    f.fail = *rc::gen::arbitrary<bool>();
+    f.readd = f.fail && *rc::gen::arbitrary<bool>();
+    f.spare = f.fail && *rc::gen::arbitrary<bool>();
+    f.resize = *rc::gen::weightedElement<bool>({{3, false}, {1, true}});
+    f.discard = *rc::gen::arbitrary<bool>();
+    f.stopstart = *rc::gen::weightedElement<bool>({{3, false}, {1, true}});
+    f.freeze = *rc::gen::weightedElement<bool>({{3, false}, {1, true}});
+    f.ioerror = f.fail && *rc::gen::weightedElement<bool>({{3, false}, {1, true}});
+    f.flush = *rc::gen::arbitrary<bool>();
+    f.slow = *rc::gen::arbitrary<bool>();
+    std::vector<Op> ops = *rc::gen::resize(
+        opts.max_ops, rc::gen::container<std::vector<Op>>(GenOp(a, f, opts.allow_alloc_failures)));
+    // A crash is followed by the reboot an operator would do.
+    for (Op& op : ops) {
+      s.ops.push_back(op);
+      if (op.kind == OpKind::kCrash) s.ops.push_back(Op{OpKind::kAssemble});
+    }
+    return s;
+  });
+}
+
+}  // namespace llsim

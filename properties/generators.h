@@ -1,0 +1,26 @@
+// RapidCheck generators of scenarios, with swarm testing: each case first
+// picks which features it uses (crashes, member failure, re-add, spares,
+// resize, discard, stop/assemble, freeze, IO errors, flushes), so rare
+// combinations get real weight. Op lists shrink by dropping operations;
+// the runner treats an operation that no longer applies as a no-op, so a
+// shrunk case is always a valid one.
+#pragma once
+
+#include <string>
+
+#include <rapidcheck.h>
+
+#include "traces/scenario.h"
+
+namespace llsim {
+
+struct GenOptions {
+  int max_ops = 24;
+  bool allow_alloc_failures = false;
+  // Empty: every strategy; else force one ("fifo", "random", "pct").
+  std::string strategy;
+};
+
+rc::Gen<Scenario> GenScenario(const GenOptions& opts = {});
+
+}  // namespace llsim

@@ -1,0 +1,85 @@
+// Search and shrink; see hunt.h.
+#include "properties/hunt.h"
+
+#include <rapidcheck.h>
+
+namespace llsim {
+
+HuntResult Hunt(const HuntOptions& opts) {
+  HuntResult h;
+  std::string property;  // fixed by the first failure
+  bool in_shrink = false;
+  int generated = 0;
+  auto prop = [&] {
+    Scenario s = *GenScenario(opts.gen);
+    RunResult r = RunScenario(s);
+    if (!in_shrink) {
+      h.cases_run = ++generated;
+      if (opts.progress) opts.progress(generated, opts.cases);
+    } else {
+      h.shrink_runs++;
+    }
+    if (!r.Failed()) return;
+    if (!in_shrink) {
+      in_shrink = true;
+      property = r.First()->property;
+      h.original = s;
+    } else if (r.First()->property != property) {
+      return;  // a different failure: not the one being shrunk
+    }
+    h.failed = true;
+    h.shrunk = s;
+    h.result = r;
+    RC_FAIL(r.First()->ToString());
+  };
+  rc::detail::TestParams params;
+  params.seed = opts.seed;
+  params.maxSuccess = opts.cases;
+  params.maxSize = 100;
+  rc::detail::TestMetadata meta;
+  meta.id = "llsim";
+  meta.description = "llsim properties";
+  rc::detail::checkTestable(prop, meta, params);
+  return h;
+}
+
+Scenario ShrinkScenario(const Scenario& s, const std::string& property, RunResult* result,
+                        int* runs) {
+  Scenario best = s;
+  auto still_fails = [&](const Scenario& c, RunResult* out) {
+    (*runs)++;
+    RunResult r = RunScenario(c);
+    if (!r.Failed() || r.First()->property != property) return false;
+    *out = std::move(r);
+    return true;
+  };
+  bool progress = true;
+  while (progress) {
+    progress = false;
+    for (size_t i = 0; i < best.ops.size(); i++) {
+      Scenario c = best;
+      c.ops.erase(c.ops.begin() + i);
+      RunResult r;
+      if (still_fails(c, &r)) {
+        best = std::move(c);
+        *result = std::move(r);
+        progress = true;
+        i--;
+      }
+    }
+    for (size_t i = 0; i < best.ops.size(); i++) {
+      if (best.ops[i].delay == 0) continue;
+      Scenario c = best;
+      c.ops[i].delay = 0;
+      RunResult r;
+      if (still_fails(c, &r)) {
+        best = std::move(c);
+        *result = std::move(r);
+        progress = true;
+      }
+    }
+  }
+  return best;
+}
+
+}  // namespace llsim

@@ -1,0 +1,42 @@
+// Searching for a failing scenario and shrinking it. Generated search runs
+// RapidCheck (seeded, bounded, shrinking by dropping operations) and keeps
+// the property fixed while it shrinks, so the small case fails the same
+// way the big one did. ShrinkTrace does the same for a trace file without
+// RapidCheck: greedy removal of operations while the failure stays.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "properties/generators.h"
+#include "properties/runner.h"
+#include "traces/scenario.h"
+
+namespace llsim {
+
+struct HuntOptions {
+  uint64_t seed = 1;
+  int cases = 100;
+  GenOptions gen;
+  // Called after every generated case (not during shrinking).
+  std::function<void(int done, int total)> progress;
+};
+
+struct HuntResult {
+  int cases_run = 0;
+  int shrink_runs = 0;
+  bool failed = false;
+  Scenario original;
+  Scenario shrunk;
+  RunResult result;  // of the shrunk scenario
+};
+
+HuntResult Hunt(const HuntOptions& opts);
+
+// Drops operations (and then simplifies delays) while the scenario still
+// fails with `property`. Returns the smaller scenario and its result.
+Scenario ShrinkScenario(const Scenario& s, const std::string& property, RunResult* result,
+                        int* runs);
+
+}  // namespace llsim

@@ -1,0 +1,289 @@
+// llsim: the command line. Runs generated scenarios against the core this
+// binary was built with, replays and shrinks trace files, shows a trace as
+// a timeline, reports what core is linked, and benchmarks the simulator.
+// Exit codes: 0 no property failed / the trace reproduced, 1 a property
+// failed / the trace did not reproduce, 2 bad input.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "properties/hunt.h"
+#include "properties/runner.h"
+#include "traces/trace_format.h"
+
+ABSL_FLAG(int, cases, 100, "generated scenarios to run");
+ABSL_FLAG(uint64_t, seed, 1, "seed of the generated run (each case derives its own)");
+ABSL_FLAG(std::string, out, "llsim-failures", "directory for failure traces");
+ABSL_FLAG(int, max_ops, 24, "most operations in one generated scenario");
+ABSL_FLAG(std::string, strategy, "", "force a scheduling strategy: fifo, random, pct");
+ABSL_FLAG(std::string, expect_failure, "",
+          "run: succeed only if this property fails (mutant tests)");
+ABSL_FLAG(int, max_shrunk, 0, "run --expect-failure: also require at most this many ops");
+ABSL_FLAG(bool, progress, true, "print progress on long runs");
+ABSL_FLAG(bool, verbose, false, "replay/show: print every event");
+
+namespace llsim {
+namespace {
+
+constexpr const char* kUsage = R"(llsim: deterministic simulation of the md lockless bitmap (llbitmap)
+
+usage: llsim <command> [flags] [args]
+
+commands:
+  run                 run generated scenarios against the linked core; on a
+                      failure, shrink it and write a trace to --out
+                        --cases N (100)  --seed S (1)  --out DIR (llsim-failures)
+                        --max_ops N (24) --strategy fifo|random|pct
+                        --expect_failure PROPERTY [--max_shrunk N]
+  replay FILE         run a trace again; checks its expected failure and hash
+  shrink FILE         make a failing trace smaller, keeping its failure;
+                      writes FILE.shrunk
+  show FILE           replay a trace and print its timeline, dmesg and the
+                      state-transition coverage
+  info                which core this binary runs (name, source, sha256)
+  bench               simulator throughput on generated scenarios (--cases)
+  help                this text
+
+properties: resync-completeness recovery-completeness durability write-intent
+            no-clean-in-flight transitions liveness safety
+exit codes: 0 pass / reproduced, 1 property failed / did not reproduce, 2 bad input
+)";
+
+int BadInput(const std::string& msg) {
+  std::cerr << "llsim: " << msg << "\n";
+  return 2;
+}
+
+std::string HashHex(uint64_t h) { return absl::StrFormat("%016x", h); }
+
+void PrintFailure(const RunResult& r, const Scenario& s) {
+  std::cout << "FAILED " << r.First()->ToString() << "\n";
+  std::cout << "  seed " << s.seed << ", " << s.ops.size() << " operations:\n";
+  for (const Op& op : s.ops) std::cout << "    " << op.ToString() << "\n";
+}
+
+std::string WriteFailureTrace(const Scenario& s, const RunResult& r) {
+  std::string dir = absl::GetFlag(FLAGS_out);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::string path = absl::StrFormat("%s/%s-seed%d.trace", dir, r.First()->property, s.seed);
+  CoreInfo core = LinkedCore();
+  TraceFile t{s, core.name, core.sha256, r.First()->property, HashHex(r.hash)};
+  if (absl::Status st = WriteTraceFile(path, t); !st.ok()) {
+    std::cerr << "llsim: " << st.message() << "\n";
+    return "";
+  }
+  return path;
+}
+
+
+int CmdRun() {
+  int cases = absl::GetFlag(FLAGS_cases);
+  if (cases < 1) return BadInput("--cases must be at least 1");
+  if (absl::GetFlag(FLAGS_max_ops) < 1) return BadInput("--max_ops must be at least 1");
+  std::string strategy = absl::GetFlag(FLAGS_strategy);
+  if (!strategy.empty() && strategy != "fifo" && strategy != "random" && strategy != "pct")
+    return BadInput("--strategy must be fifo, random or pct");
+  CoreInfo core = LinkedCore();
+  std::cout << "llsim run: core " << core.name << " (" << core.sha256.substr(0, 12) << "), "
+            << cases << " cases, seed " << absl::GetFlag(FLAGS_seed) << "\n";
+  HuntOptions h;
+  h.seed = absl::GetFlag(FLAGS_seed);
+  h.cases = cases;
+  h.gen.max_ops = absl::GetFlag(FLAGS_max_ops);
+  h.gen.strategy = strategy;
+  auto start = std::chrono::steady_clock::now();
+  bool progress = absl::GetFlag(FLAGS_progress);
+  h.progress = [&](int done, int total) {
+    if (!progress || (done % 25 && done != total)) return;
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::cerr << absl::StrFormat("  %d/%d cases, %.1fs\n", done, total, secs);
+  };
+  HuntResult res = Hunt(h);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::string expect = absl::GetFlag(FLAGS_expect_failure);
+  if (!res.failed) {
+    std::cout << absl::StrFormat("passed: %d cases, no property failed (%.1fs)\n", res.cases_run,
+                                 secs);
+    if (!expect.empty()) {
+      std::cout << "expected a " << expect << " failure and found none\n";
+      return 1;
+    }
+    return 0;
+  }
+  // RapidCheck shrank by dropping ops; finish with greedy removal.
+  int runs = 0;
+  RunResult final_result = res.result;
+  Scenario small = ShrinkScenario(res.shrunk, res.result.First()->property, &final_result, &runs);
+  std::cout << absl::StrFormat("found after %d cases; shrunk from %d to %d operations in %d runs "
+                               "(%.1fs)\n",
+                               res.cases_run, res.original.ops.size(), small.ops.size(),
+                               res.shrink_runs + runs, secs);
+  PrintFailure(final_result, small);
+  std::string path = WriteFailureTrace(small, final_result);
+  if (!path.empty()) std::cout << "trace: " << path << "\nreplay: llsim replay " << path << "\n";
+  if (!expect.empty()) {
+    bool right = final_result.First()->property == expect;
+    int max_ops = absl::GetFlag(FLAGS_max_shrunk);
+    bool short_enough = max_ops <= 0 || (int)small.ops.size() <= max_ops;
+    std::cout << (right ? "expected property failed" : "a different property failed");
+    if (max_ops > 0)
+      std::cout << (short_enough ? "; shrunk case is short enough"
+                                 : absl::StrFormat("; shrunk case longer than %d ops", max_ops));
+    std::cout << "\n";
+    return right && short_enough ? 0 : 1;
+  }
+  return 1;
+}
+
+int CmdReplay(const std::string& path, bool show) {
+  auto t = ReadTraceFile(path);
+  if (!t.ok()) return BadInput(std::string(t.status().message()));
+  CoreInfo core = LinkedCore();
+  if (!t->core_sha256.empty() && t->core_sha256 != core.sha256)
+    std::cerr << "llsim: note: trace was recorded with core " << t->core_name << " ("
+              << t->core_sha256.substr(0, 12) << "), this binary runs " << core.name << " ("
+              << core.sha256.substr(0, 12) << "); the run may differ\n";
+  RunOptions o;
+  o.keep_events = show || absl::GetFlag(FLAGS_verbose);
+  RunResult r = RunScenario(t->scenario, o);
+  if (o.keep_events) {
+    for (const Event& e : r.event_list) {
+      if (!absl::GetFlag(FLAGS_verbose) &&
+          (e.kind == EventKind::kSchedChoice || e.kind == EventKind::kTimerFire ||
+           e.kind == EventKind::kDiskComplete || e.kind == EventKind::kFiberExit))
+        continue;
+      std::cout << e.ToString() << "\n";
+    }
+  }
+  if (show) {
+    std::cout << "\n--- dmesg ---\n";
+    for (const std::string& l : r.dmesg) std::cout << l << "\n";
+    std::cout << "\n--- state transitions seen (" << r.transitions << ", "
+              << r.coverage_cells << " table cells) ---\n"
+              << r.coverage;
+  }
+  for (const std::string& n : r.notes) std::cout << "note: " << n << "\n";
+  std::string got = r.Failed() ? r.First()->property : "";
+  std::cout << (r.Failed() ? "FAILED " + r.First()->ToString() : std::string("passed")) << "\n";
+  std::cout << "hash " << HashHex(r.hash) << ", " << r.events << " events, "
+            << absl::StrFormat("%.3f", r.virtual_time / 1e9) << "s virtual\n";
+  bool same_failure = got == t->expect_failure;
+  bool same_hash = t->expect_hash.empty() || t->expect_hash == HashHex(r.hash);
+  if (same_failure && same_hash) {
+    std::cout << "reproduced\n";
+    return 0;
+  }
+  std::cout << "did NOT reproduce: expected "
+            << (t->expect_failure.empty() ? "a pass" : t->expect_failure)
+            << (same_hash ? "" : " and hash " + t->expect_hash) << "\n";
+  return 1;
+}
+
+int CmdShrink(const std::string& path) {
+  auto t = ReadTraceFile(path);
+  if (!t.ok()) return BadInput(std::string(t.status().message()));
+  RunResult r = RunScenario(t->scenario);
+  if (!r.Failed()) {
+    std::cout << "the trace passes on this core: nothing to shrink\n";
+    return 1;
+  }
+  int runs = 0;
+  RunResult small_r = r;
+  Scenario small = ShrinkScenario(t->scenario, r.First()->property, &small_r, &runs);
+  std::cout << absl::StrFormat("shrunk from %d to %d operations in %d runs\n",
+                               t->scenario.ops.size(), small.ops.size(), runs);
+  PrintFailure(small_r, small);
+  CoreInfo core = LinkedCore();
+  TraceFile out{small, core.name, core.sha256, small_r.First()->property, HashHex(small_r.hash)};
+  std::string dest = path + ".shrunk";
+  if (absl::Status st = WriteTraceFile(dest, out); !st.ok()) return BadInput(std::string(st.message()));
+  std::cout << "trace: " << dest << "\n";
+  return 0;
+}
+
+int CmdInfo() {
+  CoreInfo c = LinkedCore();
+  std::cout << "core:    " << c.name << " (" << c.kind << ")\n"
+            << "source:  " << c.source << "\n"
+            << "sha256:  " << c.sha256 << "\n"
+            << "probed:  " << (c.defines.empty() ? "(defaults)" : c.defines) << "\n";
+  return 0;
+}
+
+int CmdBench() {
+  int cases = absl::GetFlag(FLAGS_cases);
+  if (cases < 1) return BadInput("--cases must be at least 1");
+  GenOptions g;
+  g.max_ops = absl::GetFlag(FLAGS_max_ops);
+  rc::Random rnd(absl::GetFlag(FLAGS_seed));
+  uint64_t events = 0;
+  double vsecs = 0;
+  auto start = std::chrono::steady_clock::now();
+  auto gen = GenScenario(g);
+  for (int i = 0; i < cases; i++) {
+    Scenario s = gen(rnd.split(), 50).value();
+    RunResult r = RunScenario(s);
+    events += r.events;
+    vsecs += r.virtual_time / 1e9;
+    rnd.next();
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << absl::StrFormat(
+      "%d scenarios in %.2fs: %.1f scenarios/s, %.2fM events/s, %.0fx virtual/real time\n",
+      cases, secs, cases / secs, events / secs / 1e6, vsecs / secs);
+  return 0;
+}
+
+}  // namespace
+}  // namespace llsim
+
+int main(int argc, char** argv) {
+  using namespace llsim;
+  std::vector<std::string> raw(argv + 1, argv + argc);
+  for (const std::string& a : raw) {
+    if (a == "--help" || a == "-h" || a == "--helpfull") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (a.rfind("--", 0) == 0) {
+      std::string name = a.substr(2, a.find('=') == std::string::npos ? std::string::npos
+                                                                       : a.find('=') - 2);
+      if (name.rfind("no", 0) == 0 && !absl::FindCommandLineFlag(name))
+        name = name.substr(2);
+      if (!absl::FindCommandLineFlag(name))
+        return BadInput(absl::StrCat("unknown flag ", a, " (see llsim --help)"));
+    }
+  }
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  if (args.size() < 2) {
+    std::cout << kUsage;
+    return 2;
+  }
+  std::string cmd = args[1];
+  auto need_file = [&]() -> std::string { return args.size() == 3 ? args[2] : ""; };
+  if (cmd == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (cmd == "run" && args.size() == 2) return CmdRun();
+  if (cmd == "info" && args.size() == 2) return CmdInfo();
+  if (cmd == "bench" && args.size() == 2) return CmdBench();
+  if (cmd == "replay" || cmd == "show" || cmd == "shrink") {
+    std::string f = need_file();
+    if (f.empty()) return BadInput(cmd + " takes one trace file");
+    if (cmd == "shrink") return CmdShrink(f);
+    return CmdReplay(f, cmd == "show");
+  }
+  if (cmd == "run" || cmd == "info" || cmd == "bench")
+    return BadInput(absl::StrCat(cmd, " takes no arguments (see llsim --help)"));
+  return BadInput(absl::StrCat("unknown command '", cmd, "' (see llsim --help)"));
+}

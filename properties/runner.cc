@@ -1,0 +1,419 @@
+// Runs one scenario and decides; see runner.h.
+#include "properties/runner.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "core/kshim/src/kshim.h"
+#include "models/md/md_array.h"
+#include "models/oracle/data_oracle.h"
+#include "properties/step_invariants.h"
+#include "sim/world.h"
+
+extern "C" {
+extern const char llsim_core_name[];
+extern const char llsim_core_kind[];
+extern const char llsim_core_source[];
+extern const char llsim_core_sha256[];
+extern const char llsim_core_defines[];
+}
+
+namespace llsim {
+
+CoreInfo LinkedCore() {
+  return {llsim_core_name, llsim_core_kind, llsim_core_source, llsim_core_sha256,
+          llsim_core_defines};
+}
+
+namespace {
+
+constexpr Nanos kAdminLimit = 30 * 60 * kNsPerSec;
+constexpr Nanos kSettleLimit = 4 * 3600 * kNsPerSec;
+
+const char* PropertyFor(FailureKind k) {
+  switch (k) {
+    case FailureKind::kDeadlock:
+    case FailureKind::kHang:
+      return kPropLiveness;
+    default:
+      return kPropSafety;
+  }
+}
+
+class ScenarioRun {
+ public:
+  ScenarioRun(const Scenario& s, const RunOptions& o) : s_(s), o_(o) {}
+  RunResult Run();
+
+ private:
+  void Report(Verdict v);
+  bool Stopped() const { return !failures_.empty(); }
+  bool RunWorld(const std::function<bool()>& done, Nanos until);
+  bool RunAdmin(const std::string& name, std::function<void()> fn);
+  void Boot();
+  void Crash(const std::string& spec);
+  void Execute(const Op& op);
+  void IssueIo(const Op& op);
+  void Settle();
+  void Shutdown();
+  void Note(std::string s) {
+    notes_.push_back(s);
+    world_->Note(std::move(s));
+  }
+  bool ArrayUp() const { return array_ && array_->Running(); }
+
+  Scenario s_;
+  RunOptions o_;
+  std::unique_ptr<World> world_;
+  std::unique_ptr<Kshim> kshim_;
+  std::unique_ptr<DataOracle> oracle_;
+  std::unique_ptr<MdArray> array_;
+  std::unique_ptr<StepInvariants> inv_;
+  std::vector<Verdict> failures_;
+  std::vector<std::string> notes_;
+  std::vector<std::string> dmesg_;
+  struct Range {
+    uint64_t s, n;
+  };
+  std::vector<Range> io_ranges_;
+  std::unique_ptr<WaitList> io_lock_;
+  int user_io_ = 0;
+  int crashes_ = 0;
+  int recovery_ops_ = 0;
+  uint64_t io_serial_ = 0;
+};
+
+void ScenarioRun::Report(Verdict v) {
+  failures_.push_back(std::move(v));
+  // Stop the world at its next step; the verdict is already recorded.
+  if (world_) world_->Sched().ReportFailure(FailureKind::kProperty, failures_.back().ToString());
+}
+
+bool ScenarioRun::RunWorld(const std::function<bool()>& done, Nanos until) {
+  if (Stopped()) return false;
+  RunStatus st = world_->Sched().Run(done, until);
+  if (st == RunStatus::kFailed) {
+    for (const Failure& f : world_->Sched().Failures()) {
+      if (f.kind == FailureKind::kProperty) continue;
+      failures_.push_back({PropertyFor(f.kind),
+                           absl::StrCat(FailureKindName(f.kind), ": ", f.message), f.t});
+    }
+    return false;
+  }
+  return st == RunStatus::kDone || !done;
+}
+
+bool ScenarioRun::RunAdmin(const std::string& name, std::function<void()> fn) {
+  auto done = std::make_shared<bool>(false);
+  world_->Sched().Spawn(name, [fn = std::move(fn), done] {
+    fn();
+    *done = true;
+  });
+  Nanos until = world_->Clock().Now() + kAdminLimit;
+  if (RunWorld([done] { return *done; }, until)) return true;
+  if (!Stopped())
+    Report({kPropLiveness,
+            absl::StrFormat("'%s' did not finish within %d virtual minutes\n%s", name,
+                            kAdminLimit / kNsPerSec / 60, world_->Sched().DescribeBlocked()),
+            world_->Clock().Now()});
+  return false;
+}
+
+void ScenarioRun::Boot() {
+  if (!kshim_) {
+    kshim_ = std::make_unique<Kshim>(*world_);
+    kshim_->SetPreemptObserver([this] {
+      if (inv_) inv_->OnStep();
+    });
+    int rc = 0;
+    // md_llbitmap_init allocates workqueues; run it as md's module init.
+    if (!RunAdmin("modprobe", [&rc] { rc = md_llbitmap_init(); })) return;
+    if (rc) {
+      Report({kPropSafety, absl::StrFormat("md_llbitmap_init failed: %d", rc),
+              world_->Clock().Now()});
+      return;
+    }
+    if (!kshim_->BitmapOps()) {
+      Report({kPropSafety, "the core registered no bitmap operations", world_->Clock().Now()});
+      return;
+    }
+  }
+  array_ = std::make_unique<MdArray>(*world_, *kshim_, s_.array, oracle_.get());
+  inv_->Attach(array_.get());
+  absl::Status st;
+  if (!RunAdmin("mdadm --assemble", [&] { st = array_->Assemble(); })) return;
+  if (!st.ok()) Note(absl::StrCat("assemble: ", st.message()));
+}
+
+void ScenarioRun::Crash(const std::string& spec) {
+  crashes_++;
+  auto policy = MakeCrashPolicy(spec.empty() ? "random" : spec,
+                                Rng::Stream(s_.seed, absl::StrCat("crash", crashes_)));
+  if (!policy.ok()) {
+    Note(absl::StrCat("crash: ", policy.status().message(), "; using random"));
+    policy = MakeCrashPolicy("random", Rng::Stream(s_.seed, absl::StrCat("crash", crashes_)));
+  }
+  if (inv_) inv_->Detach();
+  if (kshim_) dmesg_.insert(dmesg_.end(), kshim_->Dmesg().begin(), kshim_->Dmesg().end());
+  world_->Crash(**policy);
+  array_.reset();
+  kshim_.reset();
+  io_ranges_.clear();
+  user_io_ = 0;
+}
+
+void ScenarioRun::IssueIo(const Op& op) {
+  if (!ArrayUp()) {
+    Note(absl::StrCat("skipped ", op.ToString(), ": array not running"));
+    return;
+  }
+  uint64_t size = array_->DevSectors();
+  uint64_t bs = s_.array.logical_block_size / 512;
+  uint64_t sector = op.a / bs * bs;
+  uint64_t n = std::max<uint64_t>(op.b / bs * bs, bs);
+  if (op.kind != OpKind::kFlush && (sector >= size)) {
+    Note(absl::StrCat("skipped ", op.ToString(), ": beyond the array"));
+    return;
+  }
+  n = std::min<uint64_t>(n, size - sector);
+  user_io_++;
+  MdArray* array = array_.get();
+  Op o = op;
+  std::string name = absl::StrFormat("user-%s-%d", OpKindName(op.kind), ++io_serial_);
+  world_->Sched().Spawn(name, [this, array, o, sector, n] {
+    if (o.kind != OpKind::kFlush) {
+      // Users do not race writes to the same sectors (their order would be
+      // undefined on the mirrors): a range lock, as a filesystem has.
+      auto overlaps = [&] {
+        for (const Range& r : io_ranges_)
+          if (sector < r.s + r.n && r.s < sector + n) return true;
+        return false;
+      };
+      while (overlaps()) world_->Sched().Block(*io_lock_, BlockKind::kUninterruptible);
+      io_ranges_.push_back({sector, n});
+    }
+    switch (o.kind) {
+      case OpKind::kWrite: array->Write(sector, (uint32_t)n, o.fua); break;
+      case OpKind::kDiscard: array->Discard(sector, (uint32_t)n); break;
+      case OpKind::kFlush: array->Flush(); break;
+      case OpKind::kRead: {
+        std::vector<uint64_t> stamps;
+        array->Read(sector, (uint32_t)n, &stamps);
+        break;
+      }
+      default: break;
+    }
+    if (o.kind != OpKind::kFlush) {
+      auto it = std::find_if(io_ranges_.begin(), io_ranges_.end(),
+                             [&](const Range& r) { return r.s == sector && r.n == n; });
+      if (it != io_ranges_.end()) io_ranges_.erase(it);
+      world_->Sched().WakeAll(*io_lock_);
+    }
+    user_io_--;
+  });
+}
+
+void ScenarioRun::Execute(const Op& op) {
+  switch (op.kind) {
+    case OpKind::kWrite:
+    case OpKind::kDiscard:
+    case OpKind::kRead:
+    case OpKind::kFlush:
+      IssueIo(op);
+      return;
+    case OpKind::kWait:
+      if (!RunWorld([&] { return user_io_ == 0; }, world_->Clock().Now() + kAdminLimit) &&
+          !Stopped())
+        Report({kPropLiveness, "user IO did not complete within 30 virtual minutes",
+                world_->Clock().Now()});
+      return;
+    case OpKind::kAdvance:
+      RunWorld(nullptr, world_->Clock().Now() + op.a * kNsPerMs);
+      return;
+    case OpKind::kCrash:
+      Crash(op.text);
+      return;
+    case OpKind::kIoError:
+      world_->Faults().AddRule({.disk = (int)op.a, .reads = false,
+                                .first_sector = array_ ? array_->Layout().data_offset + op.b : op.b,
+                                .last_sector = (array_ ? array_->Layout().data_offset : 0) +
+                                               op.b + std::max<uint64_t>(op.c, 1) - 1});
+      return;
+    case OpKind::kDiskFail:
+      world_->Faults().FailDisk((int)op.a);
+      return;
+    case OpKind::kAllocFail:
+      if (kshim_) kshim_->Config().alloc_fail_per_million = (uint32_t)op.a;
+      return;
+    case OpKind::kSettle:
+      Settle();
+      return;
+    case OpKind::kAssemble:
+      if (ArrayUp()) {
+        Note("skipped assemble: already running");
+        return;
+      }
+      Boot();
+      return;
+    default:
+      break;
+  }
+  if (!ArrayUp()) {
+    Note(absl::StrCat("skipped ", op.ToString(), ": array not running"));
+    return;
+  }
+  absl::Status st;
+  MdArray* a = array_.get();
+  std::string name = absl::StrCat("mdadm ", OpKindName(op.kind));
+  switch (op.kind) {
+    case OpKind::kFail: RunAdmin(name, [&] { st = a->FailMember((int)op.a); }); break;
+    case OpKind::kReAdd:
+      recovery_ops_++;
+      RunAdmin(name, [&] { st = a->ReAdd((int)op.a); });
+      break;
+    case OpKind::kAddSpare:
+      recovery_ops_++;
+      RunAdmin(name, [&] { st = a->AddSpare(); });
+      break;
+    case OpKind::kResize: RunAdmin(name, [&] { st = a->Resize(op.a); }); break;
+    case OpKind::kStop: RunAdmin(name, [&] { st = a->Stop(); }); break;
+    case OpKind::kFreeze: RunAdmin(name, [&] { a->Freeze(true); }); break;
+    case OpKind::kUnfreeze: RunAdmin(name, [&] { a->Freeze(false); }); break;
+    default: break;
+  }
+  if (!st.ok()) Note(absl::StrCat(op.ToString(), ": ", st.message()));
+}
+
+void ScenarioRun::Settle() {
+  if (!ArrayUp() || array_->Broken()) return;
+  MdArray* a = array_.get();
+  RunAdmin("sync_action idle", [a] { a->Freeze(false); });
+  Nanos until = world_->Clock().Now() + kSettleLimit;
+  if (!RunWorld([&] { return user_io_ == 0 && a->WritesInFlight() == 0 && !a->SyncPending(); },
+                until)) {
+    if (!Stopped())
+      Report({kPropLiveness,
+              absl::StrFormat("resync/recovery did not finish within %d virtual hours: %s",
+                              kSettleLimit / kNsPerSec / 3600, a->Describe()),
+              world_->Clock().Now()});
+    return;
+  }
+  // Let the daemon clean: it may need two periods plus the idle barrier.
+  Nanos sleep = std::max<Nanos>(s_.array.daemon_sleep, a->DaemonSleep());
+  Nanos idle = (2 * sleep + (s_.array.barrier_idle ? s_.array.barrier_idle : 5) + 5) * kNsPerSec;
+  if (!RunWorld(nullptr, world_->Clock().Now() + idle) && Stopped()) return;
+  if (!a->Running()) return;
+  std::vector<const Disk*> mirrors;
+  for (int d : a->InSyncDisks()) mirrors.push_back(&world_->GetDisk(d));
+  uint64_t off = a->Layout().data_offset;
+  std::vector<std::string> bad = oracle_->MirrorMismatches(mirrors, off);
+  if (!bad.empty()) {
+    Report({recovery_ops_ ? kPropRecovery : kPropResync,
+            absl::StrCat("in-sync mirrors differ after ",
+                         recovery_ops_ ? "recovery" : "resync", ": ", bad[0],
+                         bad.size() > 1 ? absl::StrFormat(" (and %d more)", bad.size() - 1) : ""),
+            world_->Clock().Now()});
+    return;
+  }
+  std::vector<std::string> lost = oracle_->LostWrites(mirrors, off);
+  if (!lost.empty()) {
+    Report({kPropDurability, lost[0], world_->Clock().Now()});
+    return;
+  }
+  if (a->Degraded() == 0 && a->BitmapEnabled()) {
+    std::vector<uint64_t> dirty = inv_->DirtyChunks();
+    if (!dirty.empty())
+      Report({kPropLiveness,
+              absl::StrFormat("%d chunks (first: %d) still Dirty after the array was idle for "
+                              "%d s; the daemon should have cleaned them",
+                              dirty.size(), dirty[0], idle / kNsPerSec),
+              world_->Clock().Now()});
+  }
+  recovery_ops_ = 0;
+}
+
+void ScenarioRun::Shutdown() {
+  if (Stopped()) return;
+  if (!ArrayUp() && !(array_ && array_->Broken())) Boot();
+  if (Stopped()) return;
+  Settle();
+  if (Stopped()) return;
+  if (ArrayUp()) {
+    absl::Status st;
+    RunAdmin("mdadm --stop", [&] { st = array_->Stop(); });
+    if (Stopped()) return;
+  }
+  if (kshim_) {
+    inv_->Detach();
+    RunAdmin("rmmod", [] { md_llbitmap_exit(); });
+    if (Stopped()) return;
+    std::vector<std::string> leaks = kshim_->Leaks();
+    if (!leaks.empty())
+      Report({kPropSafety,
+              absl::StrFormat("%d allocation(s) leaked at teardown, first: %s", leaks.size(),
+                              leaks[0]),
+              world_->Clock().Now()});
+  }
+}
+
+RunResult ScenarioRun::Run() {
+  RunResult r;
+  WorldConfig wc;
+  wc.seed = s_.seed;
+  wc.hz = s_.hz;
+  wc.strategy = s_.strategy;
+  wc.keep_events = o_.keep_events ? (1u << 22) : 0;
+  auto world = World::Create(wc);
+  if (!world.ok()) {
+    r.failures.push_back({"config", std::string(world.status().message()), 0});
+    return r;
+  }
+  world_ = std::move(*world);
+  io_lock_ = std::make_unique<WaitList>("user IO range lock");
+  if (absl::Status st = CreateArrayDisks(*world_, s_.array); !st.ok()) {
+    r.failures.push_back({"config", std::string(st.message()), 0});
+    return r;
+  }
+  world_->OnCrash([this] {
+    if (kshim_) kshim_->Reclaim();
+  });
+  oracle_ = std::make_unique<DataOracle>(s_.array.dev_sectors);
+  inv_ = std::make_unique<StepInvariants>(*world_, [this](Verdict v) { Report(std::move(v)); });
+  Boot();
+  for (const Op& op : s_.ops) {
+    if (Stopped()) break;
+    if (op.delay) RunWorld(nullptr, world_->Clock().Now() + op.delay);
+    if (Stopped()) break;
+    Execute(op);
+  }
+  if (o_.final_settle) Shutdown();
+  r.failures = failures_;
+  r.hash = world_->Log().Hash();
+  r.events = world_->Log().Count();
+  r.virtual_time = world_->Clock().Now();
+  r.notes = notes_;
+  r.transitions = inv_->TransitionsSeen();
+  r.coverage_cells = inv_->Coverage().Covered();
+  r.coverage = inv_->Coverage().Render();
+  if (kshim_) dmesg_.insert(dmesg_.end(), kshim_->Dmesg().begin(), kshim_->Dmesg().end());
+  r.dmesg = dmesg_;
+  if (o_.keep_events) r.event_list = world_->Log().Events();
+  // Tear down in order: fibers first (they hold pointers into the rest).
+  world_->Sched().CancelAll();
+  if (kshim_) kshim_->Reclaim();
+  inv_->Detach();
+  array_.reset();
+  kshim_.reset();
+  return r;
+}
+
+}  // namespace
+
+RunResult RunScenario(const Scenario& s, const RunOptions& opts) {
+  ScenarioRun run(s, opts);
+  return run.Run();
+}
+
+}  // namespace llsim

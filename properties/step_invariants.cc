@@ -1,0 +1,171 @@
+// Step invariants; see step_invariants.h.
+#include "properties/step_invariants.h"
+
+#include <cstring>
+
+#include "absl/strings/str_format.h"
+#include "core/kshim/include/md-bitmap.h"
+
+namespace llsim {
+
+namespace {
+constexpr uint64_t kDataOffset = 1024;  // chunk i's byte in the bitmap region
+}
+
+std::string Verdict::ToString() const {
+  return absl::StrFormat("%s at %d.%06ds: %s", property, t / kNsPerSec,
+                         t % kNsPerSec / 1000, message);
+}
+
+StepInvariants::StepInvariants(World& world, std::function<void(Verdict)> report)
+    : world_(world), report_(std::move(report)) {}
+
+void StepInvariants::Attach(MdArray* array) {
+  array_ = array;
+  pages_.clear();
+  snapshot_.clear();
+  in_flight_.clear();
+  MdObserver obs;
+  obs.data_write_submitted = [this](int disk, uint64_t s, uint32_t n) { OnDataWrite(disk, s, n); };
+  obs.write_started = [this](uint64_t off, uint32_t len, bool discard) {
+    if (discard) return;
+    uint64_t sh = ChunkShift();
+    for (uint64_t c = off >> sh; c <= (off + len - 1) >> sh; c++) in_flight_[c]++;
+    OnStep();
+  };
+  obs.write_ending = [this](uint64_t off, uint32_t len, bool discard) {
+    if (discard) return;
+    OnStep();
+    uint64_t sh = ChunkShift();
+    for (uint64_t c = off >> sh; c <= (off + len - 1) >> sh; c++)
+      if (--in_flight_[c] == 0) in_flight_.erase(c);
+  };
+  obs.bitmap_page_seen = [this](int idx, const uint8_t* mem) {
+    if (pages_.count(idx) && pages_[idx] == mem) return;
+    pages_[idx] = mem;
+    std::memcpy(snapshot_[idx].data(), mem, 4096);
+  };
+  obs.bitmap_gone = [this] {
+    pages_.clear();
+    snapshot_.clear();
+  };
+  array->SetObserver(std::move(obs));
+}
+
+void StepInvariants::Detach() {
+  array_ = nullptr;
+  pages_.clear();
+  snapshot_.clear();
+  in_flight_.clear();
+}
+
+uint64_t StepInvariants::ChunkShift() const {
+  uint32_t chunksize = 0;
+  auto it = pages_.find(0);
+  if (it != pages_.end()) {
+    const bitmap_super_t* sb = reinterpret_cast<const bitmap_super_t*>(it->second);
+    chunksize = sb->chunksize;
+  }
+  if (!chunksize && array_ && world_.DiskCount()) {
+    // Not seen in memory yet: the media copy on the first member.
+    std::vector<uint8_t> b = world_.GetDisk(0).MediaBytes(array_->Layout().BitmapStart(), 1);
+    std::memcpy(&chunksize, b.data() + 52, 4);
+  }
+  if (!chunksize || (chunksize & (chunksize - 1))) {
+    // First use, before any superblock update: the size the design picks.
+    chunksize = 128;
+    if (array_) {
+      uint64_t bytes = (uint64_t)array_->Config().bitmap_space << 9;
+      while ((array_->DevSectors() + chunksize - 1) / chunksize > bytes) chunksize <<= 1;
+    }
+  }
+  return (uint64_t)__builtin_ctz(chunksize);
+}
+
+uint64_t StepInvariants::Chunks() const {
+  if (!array_) return 0;
+  uint64_t sh = ChunkShift();
+  return (array_->DevSectors() + (1ull << sh) - 1) >> sh;
+}
+
+int StepInvariants::StateInMemory(uint64_t chunk) const {
+  uint64_t pos = kDataOffset + chunk;
+  auto it = pages_.find((int)(pos / 4096));
+  if (it == pages_.end()) return -1;
+  return it->second[pos % 4096];
+}
+
+void StepInvariants::OnDataWrite(int disk, uint64_t sector, uint32_t sectors) {
+  if (failed_ || !array_ || !array_->BitmapEnabled()) return;
+  uint64_t sh = ChunkShift();
+  uint64_t region = array_->Layout().BitmapStart();
+  for (int member : array_->BitmapMembers()) {
+    const Disk& d = world_.GetDisk(member);
+    for (uint64_t c = sector >> sh; c <= (sector + sectors - 1) >> sh; c++) {
+      uint64_t pos = kDataOffset + c;
+      std::vector<uint8_t> b = d.MediaBytes(region + pos / 512, 1);
+      uint8_t st = b[pos % 512];
+      if (st == (uint8_t)ChunkState::kDirty || st == (uint8_t)ChunkState::kNeedSync ||
+          st == (uint8_t)ChunkState::kSyncing)
+        continue;
+      failed_ = true;
+      report_({kPropWriteIntent,
+               absl::StrFormat("user write to sectors %d+%d reached disk %d while chunk %d is %s "
+                               "on the media of disk %d: a crash now would not resync it",
+                               sector, sectors, disk, c, ChunkStateName(st), member),
+               world_.Clock().Now()});
+      return;
+    }
+  }
+}
+
+void StepInvariants::OnStep() {
+  if (failed_ || !array_) return;
+  bool degraded = array_->Degraded() > 0;
+  uint64_t chunks = Chunks();
+  for (auto& [idx, mem] : pages_) {
+    auto& snap = snapshot_[idx];
+    if (std::memcmp(snap.data(), mem, 4096) == 0) continue;
+    for (int off = 0; off < 4096; off++) {
+      if (snap[off] == mem[off]) continue;
+      uint64_t pos = (uint64_t)idx * 4096 + off;
+      uint8_t from = snap[off], to = mem[off];
+      snap[off] = to;
+      if (pos < kDataOffset || pos - kDataOffset >= chunks) continue;
+      uint64_t chunk = pos - kDataOffset;
+      transitions_++;
+      coverage_.Record(from, to, degraded, false);
+      if (!TransitionAllowed(from, to, degraded, false)) {
+        failed_ = true;
+        report_({kPropTransitions,
+                 absl::StrFormat("chunk %d went %s -> %s, which no action of the documented "
+                                 "table allows%s",
+                                 chunk, ChunkStateName(from), ChunkStateName(to),
+                                 degraded ? " (degraded)" : ""),
+                 world_.Clock().Now()});
+        return;
+      }
+    }
+  }
+  for (auto& [chunk, n] : in_flight_) {
+    int st = StateInMemory(chunk);
+    if (st == (int)ChunkState::kClean || st == (int)ChunkState::kUnwritten) {
+      failed_ = true;
+      report_({kPropNoCleanInFlight,
+               absl::StrFormat("chunk %d is %s in memory while %d write(s) to it are in flight",
+                               chunk, ChunkStateName(st), n),
+               world_.Clock().Now()});
+      return;
+    }
+  }
+}
+
+std::vector<uint64_t> StepInvariants::DirtyChunks() const {
+  std::vector<uint64_t> out;
+  uint64_t chunks = Chunks();
+  for (uint64_t c = 0; c < chunks; c++)
+    if (StateInMemory(c) == (int)ChunkState::kDirty) out.push_back(c);
+  return out;
+}
+
+}  // namespace llsim

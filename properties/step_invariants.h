@@ -1,0 +1,58 @@
+// Step invariants, checked while a scenario runs so a failure shows where
+// it starts, not only at the end:
+//   write-intent: when a user data write reaches a member, the chunk's
+//     state on the media of every member the bitmap is written to says it
+//     needs a sync after a crash (Dirty, NeedSync or Syncing);
+//   no-clean-in-flight: no chunk with a user write between start_write and
+//     end_write is Clean or Unwritten in the core's memory;
+//   transitions: every change of a chunk's in-memory state is one the
+//     documented table allows (with the degraded override).
+// The core's memory is watched through the pages it writes (md passes the
+// page to md_write_metadata), so this works for any core, ours or upstream.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <vector>
+
+#include "models/md/md_array.h"
+#include "models/oracle/chunk_model.h"
+#include "properties/verdict.h"
+
+namespace llsim {
+
+class StepInvariants {
+ public:
+  StepInvariants(World& world, std::function<void(Verdict)> report);
+
+  // Wires the observers into a freshly built array (each boot).
+  void Attach(MdArray* array);
+  void Detach();
+
+  // Called at every preemption point and after each scheduler step.
+  void OnStep();
+  // Chunks Dirty in memory right now (for the daemon liveness check).
+  std::vector<uint64_t> DirtyChunks() const;
+  const TransitionCoverage& Coverage() const { return coverage_; }
+  uint64_t TransitionsSeen() const { return transitions_; }
+
+ private:
+  void OnDataWrite(int disk, uint64_t sector, uint32_t sectors);
+  uint64_t ChunkShift() const;
+  uint64_t Chunks() const;
+  int StateInMemory(uint64_t chunk) const;  // -1: page not seen yet
+
+  World& world_;
+  std::function<void(Verdict)> report_;
+  MdArray* array_ = nullptr;
+  std::map<int, const uint8_t*> pages_;                 // page index -> core memory
+  std::map<int, std::array<uint8_t, 4096>> snapshot_;   // last seen bytes
+  std::map<uint64_t, int> in_flight_;                   // bitmap chunk -> writes
+  TransitionCoverage coverage_;
+  uint64_t transitions_ = 0;
+  bool failed_ = false;
+};
+
+}  // namespace llsim

@@ -1,0 +1,48 @@
+// The trace file format: round trips, and bad input is named by line.
+#include "traces/trace_format.h"
+
+#include <gtest/gtest.h>
+
+namespace llsim {
+namespace {
+
+TEST(TraceFormatTest, RoundTrip) {
+  TraceFile t;
+  t.scenario.seed = 99;
+  t.scenario.hz = 1000;
+  t.scenario.strategy = "pct";
+  t.scenario.array.mirrors = 3;
+  t.scenario.array.logical_block_size = 4096;
+  t.scenario.ops.push_back({OpKind::kWrite, 8, 16, 0, true, "", 1500 * 1000});
+  t.scenario.ops.push_back({OpKind::kCrash, 0, 0, 0, false, "random:50:20", 0});
+  t.scenario.ops.push_back({OpKind::kIoError, 1, 100, 8});
+  t.core_name = "reference";
+  t.core_sha256 = "abc";
+  t.expect_failure = "durability";
+  t.expect_hash = "00ff";
+  std::string text = FormatTrace(t);
+  auto back = ParseTrace(text, "x");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(FormatTrace(*back), text);
+  EXPECT_EQ(back->scenario.ops[0].fua, true);
+  EXPECT_EQ(back->scenario.ops[0].delay, 1500u * 1000);
+  EXPECT_EQ(back->scenario.ops[1].text, "random:50:20");
+}
+
+TEST(TraceFormatTest, ErrorsNameTheLine) {
+  auto bad = [](const std::string& text) {
+    auto t = ParseTrace(text, "f.trace");
+    EXPECT_FALSE(t.ok());
+    return std::string(t.status().message());
+  };
+  EXPECT_EQ(bad("hello\n"), "f.trace:1: not an llsim trace (the first line must be 'llsim-trace 1')");
+  EXPECT_EQ(bad("llsim-trace 1\nseed x\n"), "f.trace:2: seed takes one number");
+  EXPECT_EQ(bad("llsim-trace 1\nop +0us frobnicate\n"), "f.trace:2: unknown op 'frobnicate'");
+  EXPECT_EQ(bad("llsim-trace 1\nop +0us write 1\n"), "f.trace:2: write takes 2 numbers");
+  EXPECT_EQ(bad("llsim-trace 1\narray mirrors=9\n"),
+            "f.trace:2: mirrors=9: raid1 here takes 2 to 4 mirrors");
+  EXPECT_EQ(bad(""), "f.trace: empty trace file");
+}
+
+}  // namespace
+}  // namespace llsim

@@ -1,0 +1,59 @@
+// A scenario: everything that fixes one run. The seed, the world and array
+// configuration, and a list of user/operator operations, each issued after
+// a virtual delay. Writes, discards, reads and flushes are asynchronous
+// (several can be in flight); administrative operations run to completion
+// on their own fiber while IO goes on.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/md/array_config.h"
+#include "sim/clock.h"
+
+namespace llsim {
+
+enum class OpKind : uint8_t {
+  kWrite,      // a=sector b=sectors, flag fua
+  kDiscard,    // a=sector b=sectors
+  kRead,       // a=sector b=sectors
+  kFlush,      // empty PREFLUSH
+  kWait,       // wait for all user IO in flight
+  kAdvance,    // a=milliseconds of virtual time
+  kFail,       // a=slot: mdadm --fail
+  kIoError,    // a=disk b=first sector (array-relative), c=sectors: write errors there
+  kDiskFail,   // a=disk: every IO to it fails from now on
+  kReAdd,      // a=disk
+  kAddSpare,   //
+  kResize,     // a=new size in sectors
+  kStop,       // clean stop
+  kAssemble,   //
+  kCrash,      // text=crash policy
+  kFreeze,     // sync_action frozen
+  kUnfreeze,   // sync_action idle
+  kSettle,     // run until idle, then the end-to-end checks
+  kAllocFail,  // a=per-million allocation failure rate from now on
+};
+
+struct Op {
+  OpKind kind = OpKind::kWait;
+  uint64_t a = 0, b = 0, c = 0;
+  bool fua = false;
+  std::string text;
+  Nanos delay = 0;  // virtual time to let pass before issuing it
+
+  std::string ToString() const;
+};
+
+struct Scenario {
+  uint64_t seed = 1;
+  unsigned hz = 250;
+  std::string strategy = "random";
+  ArrayConfig array;
+  std::vector<Op> ops;
+};
+
+const char* OpKindName(OpKind k);
+
+}  // namespace llsim

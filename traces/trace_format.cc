@@ -1,0 +1,188 @@
+// The trace file format; see trace_format.h.
+#include "traces/trace_format.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace llsim {
+
+namespace {
+
+struct KindInfo {
+  OpKind kind;
+  const char* name;
+  int nargs;  // numeric arguments (a, b, c)
+};
+
+constexpr KindInfo kKinds[] = {
+    {OpKind::kWrite, "write", 2},       {OpKind::kDiscard, "discard", 2},
+    {OpKind::kRead, "read", 2},         {OpKind::kFlush, "flush", 0},
+    {OpKind::kWait, "wait", 0},         {OpKind::kAdvance, "advance", 1},
+    {OpKind::kFail, "fail", 1},         {OpKind::kIoError, "ioerror", 3},
+    {OpKind::kDiskFail, "diskfail", 1}, {OpKind::kReAdd, "readd", 1},
+    {OpKind::kAddSpare, "addspare", 0}, {OpKind::kResize, "resize", 1},
+    {OpKind::kStop, "stop", 0},         {OpKind::kAssemble, "assemble", 0},
+    {OpKind::kCrash, "crash", 0},       {OpKind::kFreeze, "freeze", 0},
+    {OpKind::kUnfreeze, "unfreeze", 0}, {OpKind::kSettle, "settle", 0},
+    {OpKind::kAllocFail, "allocfail", 1},
+};
+
+const KindInfo& Info(OpKind k) {
+  for (auto& i : kKinds)
+    if (i.kind == k) return i;
+  return kKinds[0];
+}
+
+}  // namespace
+
+const char* OpKindName(OpKind k) { return Info(k).name; }
+
+std::string Op::ToString() const {
+  const KindInfo& i = Info(kind);
+  std::string s = absl::StrCat("+", delay / 1000, "us ", i.name);
+  uint64_t args[] = {a, b, c};
+  for (int k = 0; k < i.nargs; k++) absl::StrAppend(&s, " ", args[k]);
+  if (kind == OpKind::kWrite && fua) s += " fua";
+  if (kind == OpKind::kCrash) absl::StrAppend(&s, " ", text.empty() ? "random" : text);
+  return s;
+}
+
+std::string FormatArrayConfig(const ArrayConfig& a) {
+  return absl::StrFormat(
+      "mirrors=%d sectors=%d max_sectors=%d lbs=%d space=%d daemon_sleep=%d barrier_idle=%d "
+      "assume_clean=%d spares=%d",
+      a.mirrors, a.dev_sectors, a.max_dev_sectors, a.logical_block_size, a.bitmap_space,
+      a.daemon_sleep, a.barrier_idle, a.assume_clean ? 1 : 0, a.spares);
+}
+
+absl::Status ParseArrayConfig(const std::string& text, ArrayConfig* a) {
+  for (absl::string_view kv : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
+    std::pair<std::string, std::string> p = absl::StrSplit(kv, absl::MaxSplits('=', 1));
+    uint64_t v;
+    if (!absl::SimpleAtoi(p.second, &v))
+      return absl::InvalidArgumentError(absl::StrCat("'", kv, "' is not key=number"));
+    if (p.first == "mirrors") a->mirrors = (int)v;
+    else if (p.first == "sectors") a->dev_sectors = v;
+    else if (p.first == "max_sectors") a->max_dev_sectors = v;
+    else if (p.first == "lbs") a->logical_block_size = (uint32_t)v;
+    else if (p.first == "space") a->bitmap_space = (uint32_t)v;
+    else if (p.first == "daemon_sleep") a->daemon_sleep = (uint32_t)v;
+    else if (p.first == "barrier_idle") a->barrier_idle = (uint32_t)v;
+    else if (p.first == "assume_clean") a->assume_clean = v != 0;
+    else if (p.first == "spares") a->spares = (int)v;
+    else return absl::InvalidArgumentError(absl::StrCat("unknown array key '", p.first, "'"));
+  }
+  return a->Validate();
+}
+
+std::string FormatTrace(const TraceFile& t) {
+  const Scenario& s = t.scenario;
+  std::string out = "llsim-trace 1\n";
+  if (!t.core_name.empty()) absl::StrAppend(&out, "core ", t.core_name, " ", t.core_sha256, "\n");
+  absl::StrAppend(&out, "seed ", s.seed, "\n", "hz ", s.hz, "\n", "strategy ", s.strategy, "\n",
+                  "array ", FormatArrayConfig(s.array), "\n");
+  for (const Op& op : s.ops) absl::StrAppend(&out, "op ", op.ToString(), "\n");
+  if (!t.expect_failure.empty()) absl::StrAppend(&out, "expect-failure ", t.expect_failure, "\n");
+  if (!t.expect_hash.empty()) absl::StrAppend(&out, "expect-hash ", t.expect_hash, "\n");
+  return out;
+}
+
+absl::StatusOr<TraceFile> ParseTrace(const std::string& text, const std::string& origin) {
+  TraceFile t;
+  int lineno = 0;
+  bool header = false;
+  auto err = [&](const std::string& what) {
+    return absl::InvalidArgumentError(absl::StrCat(origin, ":", lineno, ": ", what));
+  };
+  for (absl::string_view raw : absl::StrSplit(text, '\n')) {
+    lineno++;
+    std::string line(raw.substr(0, raw.find('#')));
+    std::vector<std::string> w = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    if (w.empty()) continue;
+    if (!header) {
+      if (w.size() != 2 || w[0] != "llsim-trace" || w[1] != "1")
+        return err("not an llsim trace (the first line must be 'llsim-trace 1')");
+      header = true;
+      continue;
+    }
+    const std::string& key = w[0];
+    if (key == "core") {
+      if (w.size() >= 2) t.core_name = w[1];
+      if (w.size() >= 3) t.core_sha256 = w[2];
+    } else if (key == "seed" || key == "hz") {
+      uint64_t v;
+      if (w.size() != 2 || !absl::SimpleAtoi(w[1], &v)) return err(key + " takes one number");
+      if (key == "seed") t.scenario.seed = v;
+      else t.scenario.hz = (unsigned)v;
+    } else if (key == "strategy") {
+      if (w.size() != 2) return err("strategy takes one name");
+      t.scenario.strategy = w[1];
+    } else if (key == "array") {
+      absl::Status s = ParseArrayConfig(line.substr(line.find("array") + 5), &t.scenario.array);
+      if (!s.ok()) return err(std::string(s.message()));
+    } else if (key == "expect-failure") {
+      if (w.size() != 2) return err("expect-failure takes one property name");
+      t.expect_failure = w[1];
+    } else if (key == "expect-hash") {
+      if (w.size() != 2) return err("expect-hash takes one hex value");
+      t.expect_hash = w[1];
+    } else if (key == "op") {
+      if (w.size() < 3 || w[1].size() < 4 || w[1][0] != '+' ||
+          w[1].substr(w[1].size() - 2) != "us")
+        return err("op lines read 'op +<delay>us <kind> [args]'");
+      Op op;
+      uint64_t us;
+      if (!absl::SimpleAtoi(w[1].substr(1, w[1].size() - 3), &us)) return err("bad op delay");
+      op.delay = us * 1000;
+      const KindInfo* info = nullptr;
+      for (auto& i : kKinds)
+        if (w[2] == i.name) info = &i;
+      if (!info) return err(absl::StrCat("unknown op '", w[2], "'"));
+      op.kind = info->kind;
+      size_t want = 3 + info->nargs;
+      if (w.size() < want) return err(absl::StrCat(w[2], " takes ", info->nargs, " numbers"));
+      uint64_t* args[] = {&op.a, &op.b, &op.c};
+      for (int k = 0; k < info->nargs; k++)
+        if (!absl::SimpleAtoi(w[3 + k], args[k]))
+          return err(absl::StrCat("'", w[3 + k], "' is not a number"));
+      if (op.kind == OpKind::kWrite && w.size() == want + 1 && w[want] == "fua") {
+        op.fua = true;
+      } else if (op.kind == OpKind::kCrash) {
+        op.text = w.size() > want ? w[want] : "random";
+        if (w.size() > want + 1) return err("crash takes one policy");
+      } else if (w.size() != want) {
+        return err(absl::StrCat("too many arguments for ", w[2]));
+      }
+      t.scenario.ops.push_back(op);
+    } else {
+      return err(absl::StrCat("unknown line '", key, "'"));
+    }
+  }
+  if (!header) return absl::InvalidArgumentError(absl::StrCat(origin, ": empty trace file"));
+  return t;
+}
+
+absl::StatusOr<TraceFile> ReadTraceFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open trace file"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseTrace(ss.str(), path);
+}
+
+absl::Status WriteTraceFile(const std::string& path, const TraceFile& t) {
+  std::ofstream out(path);
+  if (!out) return absl::PermissionDeniedError(absl::StrCat(path, ": cannot write"));
+  out << FormatTrace(t);
+  if (!out) return absl::DataLossError(absl::StrCat(path, ": write failed"));
+  return absl::OkStatus();
+}
+
+}  // namespace llsim

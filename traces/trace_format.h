@@ -1,0 +1,41 @@
+// The trace file: a scenario plus what running it produced, as plain text
+// a developer can read, edit and replay.
+//
+//   llsim-trace 1
+//   core reference 3f2a...            (name and source sha256)
+//   seed 42
+//   hz 250
+//   strategy random
+//   array mirrors=2 sectors=131072 lbs=512 space=256 daemon_sleep=5 ...
+//   op +0us write 128 64
+//   op +1500us crash random:50:20
+//   expect-failure resync-completeness
+//   expect-hash 9c1e...
+//
+// '#' starts a comment. Parse errors name the line and what was wrong.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "traces/scenario.h"
+
+namespace llsim {
+
+struct TraceFile {
+  Scenario scenario;
+  std::string core_name;
+  std::string core_sha256;
+  std::string expect_failure;  // property name, empty: expected to pass
+  std::string expect_hash;     // hex event-stream hash, empty: not checked
+};
+
+std::string FormatTrace(const TraceFile& t);
+absl::StatusOr<TraceFile> ParseTrace(const std::string& text, const std::string& origin);
+absl::StatusOr<TraceFile> ReadTraceFile(const std::string& path);
+absl::Status WriteTraceFile(const std::string& path, const TraceFile& t);
+
+std::string FormatArrayConfig(const ArrayConfig& a);
+absl::Status ParseArrayConfig(const std::string& text, ArrayConfig* a);
+
+}  // namespace llsim
