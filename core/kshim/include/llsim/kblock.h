@@ -78,7 +78,10 @@ struct kobject { const char *name; };
 #define __ATTR_RW(_name) __ATTR(_name, 0644, _name##_show, _name##_store)
 #define __ATTR_WO(_name) __ATTR(_name, 0200, NULL, _name##_store)
 #define S_IRUGO 0444
+/* The C library's <sys/stat.h> (which C++ code may see too) has its own. */
+#ifndef S_IWUSR
 #define S_IWUSR 0200
+#endif
 
 struct file;
 struct seq_file;

@@ -30,10 +30,21 @@ extern "C" {
  */
 int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int llsim_vscnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int scnprintf(char *buf, size_t size, const char *fmt, ...);
-int sprintf(char *buf, const char *fmt, ...);
-int snprintf(char *buf, size_t size, const char *fmt, ...);
-int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int scnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * The C library's names are only borrowed in C: defining sprintf and
+ * friends for real would replace libc's for the whole process (the
+ * harness and its libraries format floats with them).
+ */
+int llsim_sprintf(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int llsim_snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int llsim_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+#ifndef __cplusplus
+#define sprintf llsim_sprintf
+#define snprintf llsim_snprintf
+#define vsnprintf llsim_vsnprintf
+#endif
 
 #define pr_emerg(fmt, ...) printk(KERN_EMERG fmt, ##__VA_ARGS__)
 #define pr_err(fmt, ...) printk(KERN_ERR fmt, ##__VA_ARGS__)
