@@ -9,12 +9,29 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "core/kshim/include/md-bitmap.h"
 #include "core/kshim/src/md_host.h"
+#include "core/kshim/src/wait_registry.h"
 #include "sim/world.h"
+
+// The C side only ever sees a pointer to this.
+struct workqueue_struct {
+  std::string name;
+  unsigned flags = 0;
+  // Destroyed (or forgotten by a crash) queues stay allocated so that a
+  // stale pointer is reported instead of becoming a use after free.
+  bool destroyed = false;
+  // Every queued run gets a ticket; flush_workqueue waits until every
+  // ticket issued before it has retired (finished or been cancelled).
+  uint64_t next_ticket = 1;
+  std::set<uint64_t> outstanding;
+  llsim::WaitList flushers;
+  explicit workqueue_struct(std::string n) : name(std::move(n)), flushers("flush_workqueue " + name) {}
+};
 
 namespace llsim {
 
@@ -50,7 +67,7 @@ class Kshim {
 
   // What the core registered (register_md_submodule), or nullptr.
   const bitmap_operations* BitmapOps() const { return bitmap_ops_; }
-  void Register(md_submodule_head* head);
+  int Register(md_submodule_head* head);
   void Unregister(md_submodule_head* head);
 
   // Reports kernel API misuse as a failure of the run (kind kShimMisuse).
@@ -58,16 +75,20 @@ class Kshim {
   // A kernel WARN/BUG in the core (kind kCore).
   void CoreBug(const std::string& what);
 
-  // printk lines, "[   12.345678] text", in order.
+  // printk lines, "[   12.345678] text", in order, and their log levels.
   const std::vector<std::string>& Dmesg() const { return dmesg_; }
-  void Printk(const std::string& line);
+  const std::vector<int>& DmesgLevels() const { return dmesg_levels_; }
+  void Printk(const std::string& line, int level = kDefaultLogLevel);
+  static constexpr int kDefaultLogLevel = 4;
 
-  // Allocations still live, one line each ("<size> bytes from <site>").
+  // Allocations still live, one line each ("<size> bytes from <site>"),
+  // in allocation order.
   std::vector<std::string> Leaks() const;
   size_t LiveAllocations() const { return allocs_.size(); }
 
   // Crash: frees every allocation without running any core code and
-  // forgets all workqueues; the fibers are already gone (World::Crash).
+  // forgets all workqueues, timers, sleepers and mappings; the fibers are
+  // already gone (World::Crash).
   void Reclaim();
 
   // Called at every preemption point (after the scheduler's choice); the
@@ -76,24 +97,76 @@ class Kshim {
 
   // --- used by the shim's C functions ---------------------------------
   void* Alloc(size_t size, bool zero, const char* site, bool is_page);
-  void Free(const void* p, const char* what);
+  void Free(const void* p, const char* what, bool is_page = false);
+  // The allocation holding p (anywhere inside it), or nullptr.
   const Allocation* FindAllocation(const void* p) const;
   bool InjectAllocFailure(const char* site);
   void OnPreempt();
-  struct WorkqueueState;
+  // Reports sleeping where it is not allowed; halts a fiber that tried.
+  bool MaySleep(const char* what);
+  // Stops the current fiber after a failure it caused; from handler
+  // context there is nothing to stop, and the run ends after the handler.
+  void HaltIfFiber();
+  // The current context: a fiber id, or 0 for handler context.
+  uint64_t ContextId();
+
+  WaitRegistry& Waits() { return waits_; }
+
+  using WorkqueueState = ::workqueue_struct;
   WorkqueueState* NewWorkqueue(const std::string& name, unsigned flags);
   void DestroyWorkqueue(WorkqueueState* wq);
+  WorkqueueState* SystemWq() const { return system_wq_; }
+
+  // An armed timer: its scheduler timer and which arming it is.
+  struct ArmedTimer {
+    uint64_t sched_id;  // 0: too far out to ever fire
+    uint64_t arm_seq;
+  };
+  std::map<const timer_list*, ArmedTimer>& Timers() { return timers_; }
+  uint64_t NextArmSeq() { return ++arm_seq_; }
+
+  // The worker fiber of a work item, while one exists. The worker keeps
+  // its bookkeeping here rather than in the work item, so that it never
+  // has to read an item that was cancelled and freed before it ran.
+  struct Worker {
+    uint64_t fiber = 0;
+    WorkqueueState* pending_wq = nullptr;
+    uint64_t pending_ticket = 0;  // 0: no run pending
+    WorkqueueState* running_wq = nullptr;
+    uint64_t running_ticket = 0;  // 0: not running
+  };
+  std::map<const work_struct*, Worker>& Workers() { return workers_; }
+
+  // kmap_local mappings of each context (fiber id, 0 = handler context),
+  // as the page addresses mapped, innermost last.
+  std::map<uint64_t, std::vector<uintptr_t>>& Mappings() { return mappings_; }
 
  private:
+  // What in [p, p+size) must not be freed, one line each, by offset.
+  std::vector<std::string> BusyObjectsIn(uintptr_t p, size_t size) const;
+  void FreeAll();
+
   World& world_;
   KshimConfig cfg_;
   Rng alloc_rng_;
   MdHost* md_host_ = nullptr;
   const bitmap_operations* bitmap_ops_ = nullptr;
   std::map<uintptr_t, Allocation> allocs_;  // by address: lookups only
+  uint64_t alloc_seq_ = 0;
   std::vector<std::string> dmesg_;
+  std::vector<int> dmesg_levels_;
+  WaitRegistry waits_;
+  std::map<const timer_list*, ArmedTimer> timers_;  // lookups only
+  uint64_t arm_seq_ = 0;
+  std::map<const work_struct*, Worker> workers_;    // lookups only
+  std::map<uint64_t, std::vector<uintptr_t>> mappings_;
   std::vector<std::unique_ptr<WorkqueueState>> workqueues_;
+  WorkqueueState* system_wq_ = nullptr;
   std::function<void()> preempt_observer_;
 };
+
+// The active runtime for a shim entry point; a shim call with no runtime
+// is a harness bug, reported on stderr before aborting.
+Kshim& K(const char* fn);
 
 }  // namespace llsim
