@@ -1,0 +1,182 @@
+// Spinlocks, rwlocks and mutexes. A spinlock or rwlock holder is in atomic
+// context, so the scheduler never switches away from it: finding one held
+// when taking it means it can never be released (a self-deadlock, or a
+// holder that slept or died holding it), which is reported, not waited on.
+#include "absl/strings/str_cat.h"
+#include "core/kshim/src/kshim.h"
+
+using llsim::K;
+using llsim::Kshim;
+
+namespace {
+
+// Lock owners are fiber ids; handler context (timers, completions) gets
+// one of its own. 0 means unlocked.
+constexpr u64 kHandlerOwner = ~0ull;
+
+u64 Owner(Kshim& k) {
+  u64 id = k.ContextId();
+  return id ? id : kHandlerOwner;
+}
+
+std::string Who(u64 owner) {
+  return owner == kHandlerOwner ? std::string("handler context") : absl::StrCat("fiber ", owner);
+}
+
+const char* NameOf(const char* n) { return n ? n : "?"; }
+
+}  // namespace
+
+extern "C" {
+
+void llsim_spin_lock_init(spinlock_t* l, const char* name) {
+  l->owner = 0;
+  l->name = name;
+}
+
+void spin_lock(spinlock_t* l) {
+  Kshim& k = K(__func__);
+  k.OnPreempt();
+  u64 me = Owner(k);
+  if (l->owner) {
+    k.Misuse(absl::StrCat("spin_lock(", NameOf(l->name), ") by ", Who(me), ": already held by ",
+                          Who(l->owner), l->owner == me ? " (self-deadlock)" : ", which cannot run"));
+    k.HaltIfFiber();
+    return;
+  }
+  l->owner = me;
+  k.Sched().EnterAtomic();
+}
+
+void spin_unlock(spinlock_t* l) {
+  Kshim& k = K(__func__);
+  u64 me = Owner(k);
+  if (l->owner != me) {
+    k.Misuse(absl::StrCat("spin_unlock(", NameOf(l->name), ") by ", Who(me), ": ",
+                          l->owner ? absl::StrCat("held by ", Who(l->owner)) : "not locked"));
+    return;
+  }
+  l->owner = 0;
+  k.Sched().ExitAtomic();
+  k.OnPreempt();
+}
+
+void llsim_rwlock_init(rwlock_t* l, const char* name) {
+  l->writer = 0;
+  l->readers = 0;
+  l->name = name;
+}
+
+void read_lock(rwlock_t* l) {
+  Kshim& k = K(__func__);
+  k.OnPreempt();
+  if (l->writer) {
+    k.Misuse(absl::StrCat("read_lock(", NameOf(l->name), ") by ", Who(Owner(k)),
+                          ": write-held by ", Who(l->writer)));
+    k.HaltIfFiber();
+    return;
+  }
+  l->readers++;
+  k.Sched().EnterAtomic();
+}
+
+void read_unlock(rwlock_t* l) {
+  Kshim& k = K(__func__);
+  if (l->readers <= 0) {
+    k.Misuse(absl::StrCat("read_unlock(", NameOf(l->name), ") by ", Who(Owner(k)),
+                          ": not read-locked"));
+    return;
+  }
+  l->readers--;
+  k.Sched().ExitAtomic();
+  k.OnPreempt();
+}
+
+void write_lock(rwlock_t* l) {
+  Kshim& k = K(__func__);
+  k.OnPreempt();
+  u64 me = Owner(k);
+  if (l->writer || l->readers) {
+    k.Misuse(absl::StrCat("write_lock(", NameOf(l->name), ") by ", Who(me), ": ",
+                          l->writer ? absl::StrCat("write-held by ", Who(l->writer))
+                                    : absl::StrCat("read-held by ", l->readers, " readers")));
+    k.HaltIfFiber();
+    return;
+  }
+  l->writer = me;
+  k.Sched().EnterAtomic();
+}
+
+void write_unlock(rwlock_t* l) {
+  Kshim& k = K(__func__);
+  u64 me = Owner(k);
+  if (l->writer != me) {
+    k.Misuse(absl::StrCat("write_unlock(", NameOf(l->name), ") by ", Who(me), ": ",
+                          l->writer ? absl::StrCat("write-held by ", Who(l->writer))
+                                    : "not write-locked"));
+    return;
+  }
+  l->writer = 0;
+  k.Sched().ExitAtomic();
+  k.OnPreempt();
+}
+
+void llsim_mutex_init(struct mutex* m, const char* name) {
+  m->owner = 0;
+  m->name = name;
+}
+
+void mutex_lock(struct mutex* m) {
+  Kshim& k = K(__func__);
+  if (!k.MaySleep(absl::StrCat("mutex_lock(", NameOf(m->name), ")").c_str())) return;
+  k.OnPreempt();
+  u64 me = k.ContextId();
+  if (m->owner == me) {
+    k.Misuse(absl::StrCat("mutex_lock(", NameOf(m->name), ") by fiber ", me,
+                          ", which already holds it (self-deadlock)"));
+    k.HaltIfFiber();
+    return;
+  }
+  // Woken waiters race for it like in the kernel: whoever runs first wins.
+  while (m->owner)
+    k.Waits().Sleep(k.Sched(), m, absl::StrCat("mutex ", NameOf(m->name)),
+                    llsim::BlockKind::kUninterruptible);
+  m->owner = me;
+}
+
+int mutex_lock_interruptible(struct mutex* m) {
+  mutex_lock(m);
+  return 0;
+}
+
+int mutex_trylock(struct mutex* m) {
+  Kshim& k = K(__func__);
+  k.OnPreempt();
+  if (!k.Sched().InFiber()) {
+    k.Misuse(absl::StrCat("mutex_trylock(", NameOf(m->name), ") from handler context"));
+    return 0;
+  }
+  if (m->owner) return 0;
+  m->owner = k.ContextId();
+  return 1;
+}
+
+void mutex_unlock(struct mutex* m) {
+  Kshim& k = K(__func__);
+  u64 me = k.ContextId();
+  if (m->owner != me || !me) {
+    k.Misuse(absl::StrCat("mutex_unlock(", NameOf(m->name), ") by ", Who(me ? me : kHandlerOwner),
+                          ": ", m->owner ? absl::StrCat("held by ", Who(m->owner)) : "not locked"));
+    return;
+  }
+  m->owner = 0;
+  k.Waits().WakeOne(k.Sched(), m);
+  k.OnPreempt();
+}
+
+bool mutex_is_locked(struct mutex* m) {
+  llsim_preempt();
+  return m->owner != 0;
+}
+
+}  // extern "C"
