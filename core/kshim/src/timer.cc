@@ -1,0 +1,135 @@
+// Kernel timers on the scheduler's virtual-time events. The registry of
+// armed timers (by address) is what timer_pending() and kfree() consult;
+// the callback runs in handler context, where sleeping is reported.
+#include "absl/strings/str_cat.h"
+#include "core/kshim/src/kshim.h"
+#include "core/kshim/src/ktime_util.h"
+
+using llsim::K;
+using llsim::Kshim;
+using llsim::Nanos;
+using llsim::VirtualClock;
+
+namespace {
+
+// Disarms t; true if it was armed.
+bool Disarm(Kshim& k, timer_list* t) {
+  auto it = k.Timers().find(t);
+  if (it == k.Timers().end()) return false;
+  if (it->second.sched_id) k.Sched().Cancel(it->second.sched_id);
+  k.Timers().erase(it);
+  t->llsim_id = 0;
+  return true;
+}
+
+void Fire(Kshim* k, timer_list* t, uint64_t arm_seq) {
+  auto it = k->Timers().find(t);
+  if (it == k->Timers().end() || it->second.arm_seq != arm_seq) return;
+  k->Timers().erase(it);
+  t->llsim_id = 0;
+  t->function(t);
+}
+
+int Arm(Kshim& k, timer_list* t, unsigned long expires, const char* fn) {
+  if (!t->llsim_setup) {
+    k.Misuse(absl::StrCat(fn, " on a timer that was never set up (timer_setup)"));
+    return 0;
+  }
+  // The kernel silently ignores re-arming a shut-down timer; cores rely
+  // on that during teardown.
+  if (t->llsim_shutdown) return 0;
+  bool was_pending = Disarm(k, t);
+  t->expires = expires;
+  uint64_t seq = k.NextArmSeq();
+  VirtualClock& clock = k.GetWorld().Clock();
+  long delta = (long)(expires - clock.Jiffies());
+  Nanos deadline = delta <= 0 ? clock.Now() : llsim::DeadlineAfterJiffies(k, delta);
+  // Too far out to represent (a huge daemon_sleep): armed, never fires.
+  uint64_t id = 0;
+  if (deadline != llsim::kNever) {
+    Kshim* kp = &k;
+    id = k.Sched().CallAt(deadline, [kp, t, seq] { Fire(kp, t, seq); });
+  }
+  k.Timers()[t] = Kshim::ArmedTimer{id, seq};
+  t->llsim_id = id;
+  return was_pending ? 1 : 0;
+}
+
+// The _sync variants wait for a running callback. Seen from a fiber no
+// callback is ever mid-run (they run to completion on the scheduler), but
+// from a callback itself the kernel would wait forever.
+bool SyncAllowed(Kshim& k, const char* fn) {
+  if (k.Sched().InFiber()) return true;
+  k.Misuse(absl::StrCat(fn, " from handler context (timer callback or IO completion)"));
+  return false;
+}
+
+}  // namespace
+
+extern "C" {
+
+void llsim_timer_setup(struct timer_list* t, void (*fn)(struct timer_list*), u32 flags) {
+  Kshim& k = K(__func__);
+  if (k.Timers().count(t)) {
+    k.Misuse("timer_setup on an armed timer");
+    return;
+  }
+  t->function = fn;
+  t->expires = 0;
+  t->flags = flags;
+  t->llsim_id = 0;
+  t->llsim_shutdown = false;
+  t->llsim_setup = true;
+}
+
+int mod_timer(struct timer_list* t, unsigned long expires) {
+  Kshim& k = K(__func__);
+  k.OnPreempt();
+  return Arm(k, t, expires, "mod_timer");
+}
+
+void add_timer(struct timer_list* t) {
+  Kshim& k = K(__func__);
+  k.OnPreempt();
+  if (k.Timers().count(t)) {
+    k.Misuse("add_timer on a timer that is already pending");
+    return;
+  }
+  Arm(k, t, t->expires, "add_timer");
+}
+
+int timer_pending(const struct timer_list* t) {
+  Kshim& k = K(__func__);
+  k.OnPreempt();
+  return k.Timers().count(t) ? 1 : 0;
+}
+
+int llsim_timer_delete(struct timer_list* t) {
+  Kshim& k = K(__func__);
+  k.OnPreempt();
+  return Disarm(k, t) ? 1 : 0;
+}
+
+int timer_delete_sync(struct timer_list* t) {
+  Kshim& k = K(__func__);
+  k.OnPreempt();
+  if (!SyncAllowed(k, "timer_delete_sync")) return 0;
+  return Disarm(k, t) ? 1 : 0;
+}
+
+int timer_shutdown(struct timer_list* t) {
+  Kshim& k = K(__func__);
+  k.OnPreempt();
+  t->llsim_shutdown = true;
+  return Disarm(k, t) ? 1 : 0;
+}
+
+int timer_shutdown_sync(struct timer_list* t) {
+  Kshim& k = K(__func__);
+  k.OnPreempt();
+  if (!SyncAllowed(k, "timer_shutdown_sync")) return 0;
+  t->llsim_shutdown = true;
+  return Disarm(k, t) ? 1 : 0;
+}
+
+}  // extern "C"
