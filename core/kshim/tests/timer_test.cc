@@ -1,0 +1,184 @@
+// Timers: expiry at the right jiffy (also across the jiffies wrap),
+// re-arming, deletion, shutdown, and the _sync rules.
+#include <vector>
+
+#include "core/kshim/tests/kshim_fixture.h"
+
+namespace llsim {
+namespace {
+
+struct Probe {
+  timer_list timer;
+  int id;
+  std::vector<std::pair<int, unsigned long>>* fired;  // (id, jiffies at expiry)
+};
+
+std::vector<Nanos> g_fire_times;
+
+void RecordFire(timer_list* t) {
+  Probe* p = reinterpret_cast<Probe*>(reinterpret_cast<char*>(t) - offsetof(Probe, timer));
+  p->fired->emplace_back(p->id, llsim_jiffies());
+  g_fire_times.push_back(Kshim::Active()->GetWorld().Clock().Now());
+}
+
+// Jiffies start at the kernel's INITIAL_JIFFIES, 300 s before the low 32
+// bits wrap; timers on either side of the wrap fire in order, on time.
+TEST(TimerTest, FiresAtExpiryAcrossJiffiesWrap) {
+  for (unsigned hz : {250u, 1000u}) {
+    KWorld w(hz);
+    std::vector<std::pair<int, unsigned long>> fired;
+    Probe before{{}, 1, &fired}, after{{}, 2, &fired};
+    unsigned long start = 0, wrap = 0;
+    g_fire_times.clear();
+    w.Spawn("arm", [&] {
+      start = llsim_jiffies();
+      wrap = (start | 0xffffffffUL) + 1;  // where the low 32 bits wrap
+      timer_setup(&before.timer, RecordFire, 0);
+      timer_setup(&after.timer, RecordFire, 0);
+      // Armed in the opposite order of expiry.
+      EXPECT_EQ(mod_timer(&after.timer, wrap + 10), 0);
+      EXPECT_EQ(mod_timer(&before.timer, wrap - 10), 0);
+      EXPECT_TRUE(timer_pending(&after.timer));
+    });
+    EXPECT_EQ(w.Run(), RunStatus::kIdle) << w.Failures();
+    EXPECT_EQ((unsigned int)start, (unsigned int)(-300 * (int)hz));
+    EXPECT_EQ(wrap - start, 300ul * hz);
+    ASSERT_EQ(fired.size(), 2u) << "HZ=" << hz;
+    EXPECT_EQ(fired[0], std::make_pair(1, wrap - 10)) << "HZ=" << hz;
+    EXPECT_EQ(fired[1], std::make_pair(2, wrap + 10)) << "HZ=" << hz;
+    EXPECT_FALSE(timer_pending(&after.timer));
+    EXPECT_EQ(after.timer.llsim_id, 0u);
+    ASSERT_EQ(g_fire_times.size(), 2u);
+    Nanos jiffy = kNsPerSec / hz;
+    EXPECT_EQ(g_fire_times[0], 300 * kNsPerSec - 10 * jiffy) << "HZ=" << hz;
+    EXPECT_EQ(g_fire_times[1], 300 * kNsPerSec + 10 * jiffy) << "HZ=" << hz;
+  }
+}
+
+TEST(TimerTest, ModTimerRearmsAndReportsPending) {
+  KWorld w;
+  std::vector<std::pair<int, unsigned long>> fired;
+  Probe p{{}, 7, &fired};
+  unsigned long base = 0;
+  w.Spawn("arm", [&] {
+    base = llsim_jiffies();
+    timer_setup(&p.timer, RecordFire, 0);
+    EXPECT_EQ(mod_timer(&p.timer, base + 100), 0);
+    EXPECT_EQ(mod_timer(&p.timer, base + 30), 1);  // moved earlier: fires once
+    msleep(400);
+    EXPECT_EQ(mod_timer(&p.timer, llsim_jiffies() + 5), 0);  // it fired: not pending
+    EXPECT_EQ(llsim_timer_delete(&p.timer), 1);
+    EXPECT_EQ(llsim_timer_delete(&p.timer), 0);
+  });
+  EXPECT_EQ(w.Run(), RunStatus::kIdle) << w.Failures();
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(fired[0].second, base + 30);
+}
+
+TEST(TimerTest, ShutdownSyncMakesLaterModTimerANoOp) {
+  KWorld w;
+  std::vector<std::pair<int, unsigned long>> fired;
+  Probe p{{}, 1, &fired};
+  w.Spawn("owner", [&] {
+    timer_setup(&p.timer, RecordFire, 0);
+    mod_timer(&p.timer, llsim_jiffies() + 10);
+    EXPECT_EQ(timer_shutdown_sync(&p.timer), 1);
+    EXPECT_EQ(mod_timer(&p.timer, llsim_jiffies() + 10), 0);
+    EXPECT_FALSE(timer_pending(&p.timer));
+    EXPECT_EQ(timer_shutdown_sync(&p.timer), 0);
+  });
+  EXPECT_EQ(w.Run(), RunStatus::kIdle) << w.Failures();
+  EXPECT_TRUE(fired.empty());
+  EXPECT_EQ(w.S().PendingTimers(), 0u);
+}
+
+TEST(TimerTest, DeleteSyncDisarmsAndAllowsRearm) {
+  KWorld w;
+  std::vector<std::pair<int, unsigned long>> fired;
+  Probe p{{}, 1, &fired};
+  w.Spawn("owner", [&] {
+    timer_setup(&p.timer, RecordFire, 0);
+    mod_timer(&p.timer, llsim_jiffies() + 10);
+    EXPECT_EQ(timer_delete_sync(&p.timer), 1);
+    EXPECT_EQ(timer_delete_sync(&p.timer), 0);
+    EXPECT_EQ(mod_timer(&p.timer, llsim_jiffies() + 20), 0);
+  });
+  EXPECT_EQ(w.Run(), RunStatus::kIdle) << w.Failures();
+  EXPECT_EQ(fired.size(), 1u);
+}
+
+// llbitmap arms jiffies + daemon_sleep * HZ, and daemon_sleep may be set
+// as high as MAX_SCHEDULE_TIMEOUT / HZ: the timer is pending, never fires.
+TEST(TimerTest, FarFutureTimerStaysPendingWithoutFiring) {
+  KWorld w;
+  std::vector<std::pair<int, unsigned long>> fired;
+  Probe p{{}, 1, &fired};
+  w.Spawn("arm", [&] {
+    timer_setup(&p.timer, RecordFire, 0);
+    mod_timer(&p.timer, llsim_jiffies() + (LONG_MAX / llsim_hz()) * llsim_hz());
+    EXPECT_TRUE(timer_pending(&p.timer));
+    msleep(1000);
+    EXPECT_TRUE(timer_pending(&p.timer));
+    EXPECT_EQ(llsim_timer_delete(&p.timer), 1);
+  });
+  EXPECT_EQ(w.Run(), RunStatus::kIdle) << w.Failures();
+  EXPECT_TRUE(fired.empty());
+  EXPECT_EQ(w.S().PendingTimers(), 0u);
+}
+
+TEST(TimerTest, CallbackCanRearmItself) {
+  KWorld w;
+  static int runs;
+  runs = 0;
+  timer_list t{};
+  w.Spawn("arm", [&] {
+    timer_setup(&t, [](timer_list* self) {
+      if (++runs < 3) mod_timer(self, llsim_jiffies() + 2);
+    }, 0);
+    mod_timer(&t, llsim_jiffies() + 2);
+  });
+  EXPECT_EQ(w.Run(), RunStatus::kIdle) << w.Failures();
+  EXPECT_EQ(runs, 3);
+}
+
+TEST(TimerTest, DeleteSyncFromCallbackIsMisuse) {
+  KWorld w;
+  timer_list t{};
+  w.Spawn("arm", [&] {
+    timer_setup(&t, [](timer_list* self) { timer_delete_sync(self); }, 0);
+    mod_timer(&t, llsim_jiffies() + 1);
+  });
+  EXPECT_EQ(w.Run(), RunStatus::kFailed);
+  EXPECT_TRUE(w.Failed(FailureKind::kShimMisuse, "timer_delete_sync from handler context"))
+      << w.Failures();
+}
+
+TEST(TimerTest, ArmingATimerNeverSetUpIsMisuse) {
+  KWorld w;
+  timer_list t{};
+  w.Spawn("arm", [&] { mod_timer(&t, llsim_jiffies() + 1); });
+  EXPECT_EQ(w.Run(), RunStatus::kFailed);
+  EXPECT_TRUE(w.Failed(FailureKind::kShimMisuse, "never set up")) << w.Failures();
+}
+
+TEST(TimeTest, HzConversionsAndMsleep) {
+  KWorld w(250);
+  unsigned long slept = 0;
+  w.Spawn("t", [&] {
+    EXPECT_EQ(llsim_hz(), 250u);
+    EXPECT_EQ(msecs_to_jiffies(1), 1ul);  // rounded up
+    EXPECT_EQ(msecs_to_jiffies(1000), 250ul);
+    EXPECT_EQ(jiffies_to_msecs(250), 1000u);
+    unsigned long start = llsim_jiffies();
+    msleep(10);  // 3 jiffies rounded up, plus one
+    slept = llsim_jiffies() - start;
+    EXPECT_EQ(schedule_timeout_uninterruptible(5), 0);
+    EXPECT_EQ(llsim_jiffies() - start, slept + 5);
+    EXPECT_EQ(ktime_get_ns(), (slept + 5) * 4 * kNsPerMs);
+  });
+  EXPECT_EQ(w.Run(), RunStatus::kIdle) << w.Failures();
+  EXPECT_EQ(slept, 4u);
+}
+
+}  // namespace
+}  // namespace llsim
