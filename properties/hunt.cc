@@ -1,11 +1,34 @@
 // Search and shrink; see hunt.h.
 #include "properties/hunt.h"
 
+#include <iostream>
+#include <sstream>
+
 #include <rapidcheck.h>
+#include <rapidcheck/detail/Configuration.h>
+#include <rapidcheck/detail/TestListenerAdapter.h>
 
 namespace llsim {
 
+namespace {
+
+// RapidCheck announces its configuration on first use and, through its
+// default listener, prints its own reproduce hints at exit; llsim reports
+// seeds and traces itself, so both are kept off the terminal.
+void QuietRapidCheck() {
+  static bool done = false;
+  if (done) return;
+  done = true;
+  std::ostringstream sink;
+  std::streambuf* old = std::cerr.rdbuf(sink.rdbuf());
+  rc::detail::configuration();
+  std::cerr.rdbuf(old);
+}
+
+}  // namespace
+
 HuntResult Hunt(const HuntOptions& opts) {
+  QuietRapidCheck();
   HuntResult h;
   std::string property;  // fixed by the first failure
   bool in_shrink = false;
@@ -39,7 +62,8 @@ HuntResult Hunt(const HuntOptions& opts) {
   rc::detail::TestMetadata meta;
   meta.id = "llsim";
   meta.description = "llsim properties";
-  rc::detail::checkTestable(prop, meta, params);
+  rc::detail::TestListenerAdapter quiet;
+  rc::detail::checkTestable(prop, meta, params, quiet);
   return h;
 }
 

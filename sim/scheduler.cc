@@ -47,6 +47,42 @@ using SimTimer = boost::asio::basic_waitable_timer<VirtualClock::AsioClock, NoWa
 
 constexpr size_t kGuard = 4096;
 
+// Fiber stacks, kept for the life of the process: a property run builds
+// thousands of worlds, and mapping stacks afresh for each one cost more
+// than the simulation itself. Single-threaded, like everything here.
+class StackPool {
+ public:
+  static StackPool& Get() {
+    static StackPool pool;
+    return pool;
+  }
+  void* Take(size_t size) {
+    auto& list = free_[size];
+    if (!list.empty()) {
+      void* s = list.back();
+      list.pop_back();
+      return s;
+    }
+    size_t total = size + kGuard;
+    void* m = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) {
+      fprintf(stderr, "llsim: cannot map a fiber stack\n");
+      abort();
+    }
+    // A guard page under the stack turns a core's stack overflow into a
+    // fault instead of silent corruption of a neighbour.
+    mprotect(m, kGuard, PROT_NONE);
+    return static_cast<char*>(m) + kGuard;
+  }
+  void Give(void* base, size_t size) {
+    LLSIM_UNPOISON(base, size);
+    free_[size].push_back(base);
+  }
+
+ private:
+  std::map<size_t, std::vector<void*>> free_;
+};
+
 }  // namespace
 
 struct Scheduler::TimerSlot {
@@ -130,7 +166,6 @@ Scheduler::Scheduler(VirtualClock& clock, EventLog& log, std::unique_ptr<Strateg
 
 Scheduler::~Scheduler() {
   CancelAll();
-  for (void* s : all_stacks_) munmap(static_cast<char*>(s) - kGuard, opts_.stack_size + kGuard);
   if (active_ == this) active_ = nullptr;
 }
 
@@ -139,30 +174,9 @@ void Scheduler::Activate() {
   VirtualClock::Bind(&clock_);
 }
 
-void* Scheduler::AllocStack() {
-  if (!free_stacks_.empty()) {
-    void* s = free_stacks_.back();
-    free_stacks_.pop_back();
-    return s;
-  }
-  size_t total = opts_.stack_size + kGuard;
-  void* m = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (m == MAP_FAILED) {
-    fprintf(stderr, "llsim: cannot map a fiber stack\n");
-    abort();
-  }
-  // A guard page under the stack turns a core's stack overflow into a
-  // fault instead of silent corruption of a neighbour.
-  mprotect(m, kGuard, PROT_NONE);
-  void* base = static_cast<char*>(m) + kGuard;
-  all_stacks_.push_back(base);
-  return base;
-}
+void* Scheduler::AllocStack() { return StackPool::Get().Take(opts_.stack_size); }
 
-void Scheduler::FreeStack(void* base) {
-  LLSIM_UNPOISON(base, opts_.stack_size);
-  free_stacks_.push_back(base);
-}
+void Scheduler::FreeStack(void* base) { StackPool::Get().Give(base, opts_.stack_size); }
 
 uint64_t Scheduler::Spawn(std::string name, std::function<void()> body) {
   auto owned = std::make_unique<Fiber>();

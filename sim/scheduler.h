@@ -204,8 +204,6 @@ class Scheduler {
   uint64_t next_timer_id_ = 1;
 
   std::vector<Failure> failures_;
-  std::vector<void*> free_stacks_;
-  std::vector<void*> all_stacks_;
   // ASan's view of the scheduler's own stack, for fiber switches.
   const void* main_stack_bottom_ = nullptr;
   size_t main_stack_size_ = 0;
