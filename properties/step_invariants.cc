@@ -119,6 +119,11 @@ void StepInvariants::OnDataWrite(int disk, uint64_t sector, uint32_t sectors) {
   }
 }
 
+std::string StepInvariants::Where() const {
+  Fiber* f = world_.Sched().Current();
+  return f ? "fiber '" + f->name + "'" : std::string("handler context");
+}
+
 void StepInvariants::OnStep() {
   if (failed_ || !array_) return;
   bool degraded = array_->Degraded() > 0;
@@ -138,10 +143,10 @@ void StepInvariants::OnStep() {
       if (!TransitionAllowed(from, to, degraded, false)) {
         failed_ = true;
         report_({kPropTransitions,
-                 absl::StrFormat("chunk %d went %s -> %s, which no action of the documented "
-                                 "table allows%s",
-                                 chunk, ChunkStateName(from), ChunkStateName(to),
-                                 degraded ? " (degraded)" : ""),
+                 absl::StrFormat("chunk %d went %s -> %s (byte %d -> %d), which no action of "
+                                 "the documented table allows%s; seen in %s",
+                                 chunk, ChunkStateName(from), ChunkStateName(to), from, to,
+                                 degraded ? " (degraded)" : "", Where()),
                  world_.Clock().Now()});
         return;
       }

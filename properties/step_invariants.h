@@ -43,6 +43,7 @@ class StepInvariants {
   uint64_t ChunkShift() const;
   uint64_t Chunks() const;
   int StateInMemory(uint64_t chunk) const;  // -1: page not seen yet
+  std::string Where() const;
 
   World& world_;
   std::function<void(Verdict)> report_;

@@ -9,19 +9,21 @@
 # Out: LLSIM_CORE_DEFINES (list), or FATAL_ERROR with the first error.
 
 function(llsim_probe_core_variant source include_dir out_var)
+  # Each candidate is a comma-separated set of definitions.
   set(candidates
-    "LLSIM_PREPARE_RANGE_DISCARD=1;LLSIM_WAIT_BEHIND_NOWAIT=0"
-    "LLSIM_PREPARE_RANGE_DISCARD=0;LLSIM_WAIT_BEHIND_NOWAIT=0"
-    "LLSIM_PREPARE_RANGE_DISCARD=1;LLSIM_WAIT_BEHIND_NOWAIT=1"
-    "LLSIM_PREPARE_RANGE_DISCARD=0;LLSIM_WAIT_BEHIND_NOWAIT=1")
+    "LLSIM_PREPARE_RANGE_DISCARD=1,LLSIM_WAIT_BEHIND_NOWAIT=0"
+    "LLSIM_PREPARE_RANGE_DISCARD=0,LLSIM_WAIT_BEHIND_NOWAIT=0"
+    "LLSIM_PREPARE_RANGE_DISCARD=1,LLSIM_WAIT_BEHIND_NOWAIT=1"
+    "LLSIM_PREPARE_RANGE_DISCARD=0,LLSIM_WAIT_BEHIND_NOWAIT=1")
   set(first_output "")
   foreach(cand IN LISTS candidates)
+    string(REPLACE "," ";" cand "${cand}")
     set(dflags "")
     foreach(d IN LISTS cand)
       list(APPEND dflags "-D${d}")
     endforeach()
     execute_process(
-      COMMAND ${CMAKE_C_COMPILER} -std=gnu11 -fsyntax-only -w
+      COMMAND ${CMAKE_C_COMPILER} -std=gnu11 -fsyntax-only -w -funsigned-char
               -Werror=incompatible-pointer-types -Werror=implicit-function-declaration
               -Werror=int-conversion ${dflags} -I${include_dir} ${source}
       RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
