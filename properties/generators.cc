@@ -106,6 +106,7 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
     s.strategy = opts.strategy.empty()
                      ? *rc::gen::elementOf(std::vector<std::string>{"random", "pct", "fifo"})
                      : opts.strategy;
+    s.disk_order = opts.disk_order;
     ArrayConfig& a = s.array;
     a.mirrors = *rc::gen::weightedElement<int>({{6, 2}, {3, 3}, {1, 4}});
     a.logical_block_size = *rc::gen::weightedElement<uint32_t>({{3, 512}, {1, 4096}});

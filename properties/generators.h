@@ -19,6 +19,7 @@ struct GenOptions {
   bool allow_alloc_failures = false;
   // Empty: every strategy; else force one ("fifo", "random", "pct").
   std::string strategy;
+  std::string disk_order = "relaxed";
 };
 
 rc::Gen<Scenario> GenScenario(const GenOptions& opts = {});

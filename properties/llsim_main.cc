@@ -24,6 +24,9 @@ ABSL_FLAG(uint64_t, seed, 1, "seed of the generated run (each case derives its o
 ABSL_FLAG(std::string, out, "llsim-failures", "directory for failure traces");
 ABSL_FLAG(int, max_ops, 24, "most operations in one generated scenario");
 ABSL_FLAG(std::string, strategy, "", "force a scheduling strategy: fifo, random, pct");
+ABSL_FLAG(std::string, disk_order, "relaxed",
+          "relaxed: overlapping writes in flight complete in any order (real devices); "
+          "in-order: never before an earlier overlapping write");
 ABSL_FLAG(std::string, expect_failure, "",
           "run: succeed only if this property fails (mutant tests)");
 ABSL_FLAG(int, max_shrunk, 0, "run --expect-failure: also require at most this many ops");
@@ -42,6 +45,7 @@ commands:
                       failure, shrink it and write a trace to --out
                         --cases N (100)  --seed S (1)  --out DIR (llsim-failures)
                         --max_ops N (24) --strategy fifo|random|pct
+                        --disk_order relaxed|in-order (relaxed)
                         --expect_failure PROPERTY [--max_shrunk N]
   replay FILE         run a trace again; checks its expected failure and hash
   shrink FILE         make a failing trace smaller, keeping its failure;
@@ -74,7 +78,7 @@ std::string WriteFailureTrace(const Scenario& s, const RunResult& r) {
   std::string dir = absl::GetFlag(FLAGS_out);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  std::string path = absl::StrFormat("%s/%s-seed%d.trace", dir, r.First()->property, s.seed);
+  std::string path = absl::StrFormat("%s/%s-%016x.trace", dir, r.First()->property, r.hash);
   CoreInfo core = LinkedCore();
   TraceFile t{s, core.name, core.sha256, r.First()->property, HashHex(r.hash)};
   if (absl::Status st = WriteTraceFile(path, t); !st.ok()) {
@@ -92,6 +96,9 @@ int CmdRun() {
   std::string strategy = absl::GetFlag(FLAGS_strategy);
   if (!strategy.empty() && strategy != "fifo" && strategy != "random" && strategy != "pct")
     return BadInput("--strategy must be fifo, random or pct");
+  std::string order = absl::GetFlag(FLAGS_disk_order);
+  if (order != "relaxed" && order != "in-order")
+    return BadInput("--disk_order must be relaxed or in-order");
   CoreInfo core = LinkedCore();
   std::cout << "llsim run: core " << core.name << " (" << core.sha256.substr(0, 12) << "), "
             << cases << " cases, seed " << absl::GetFlag(FLAGS_seed) << "\n";
@@ -100,6 +107,7 @@ int CmdRun() {
   h.cases = cases;
   h.gen.max_ops = absl::GetFlag(FLAGS_max_ops);
   h.gen.strategy = strategy;
+  h.gen.disk_order = order;
   auto start = std::chrono::steady_clock::now();
   bool progress = absl::GetFlag(FLAGS_progress);
   h.progress = [&](int done, int total) {

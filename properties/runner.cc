@@ -376,6 +376,8 @@ RunResult ScenarioRun::Run() {
     r.failures.push_back({"config", std::string(st.message()), 0});
     return r;
   }
+  for (size_t i = 0; i < world_->DiskCount(); i++)
+    world_->GetDisk((int)i).SetInOrderOverlaps(s_.disk_order == "in-order");
   world_->OnCrash([this] {
     if (kshim_) kshim_->Reclaim();
   });

@@ -82,6 +82,14 @@ void Disk::Submit(IoRequest req, IoCallback done) {
       cache_.push_back(std::move(w));
     }
   }
+  if (in_order_overlaps_ && (req.op == IoOp::kWrite || req.op == IoOp::kDiscard)) {
+    Nanos at = sched_.Clock().Now() + latency;
+    for (const Flight& f : flights_)
+      if (req.sector < f.sector + f.sectors && f.sector < req.sector + req.sectors)
+        at = std::max(at, f.done_at + 1);
+    latency = at - sched_.Clock().Now();
+    flights_.push_back({id, req.sector, req.sectors, at});
+  }
   inflight_++;
   uint64_t gen = generation_;
   sched_.CallAfter(latency, [this, id, req = std::move(req), horizon, error, gen,
@@ -94,6 +102,10 @@ void Disk::Submit(IoRequest req, IoCallback done) {
 void Disk::Complete(uint64_t io_id, IoRequest req, uint64_t horizon, int error,
                     IoCallback done) {
   inflight_--;
+  if (!flights_.empty())
+    flights_.erase(std::remove_if(flights_.begin(), flights_.end(),
+                                  [&](const Flight& f) { return f.io_id == io_id; }),
+                   flights_.end());
   IoResult res;
   res.error = error;
   if (!error) {
@@ -215,6 +227,7 @@ void Disk::Crash(CrashPolicy& policy) {
   meta_visible_ = meta_media_;
   data_visible_ = data_media_;
   inflight_ = 0;
+  flights_.clear();
   generation_++;
 }
 

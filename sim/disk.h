@@ -79,6 +79,12 @@ class Disk {
   // policy says; afterwards the cache is empty and media is all there is.
   void Crash(CrashPolicy& policy);
 
+  // Relaxed (the default, as NVMe and SCSI allow): overlapping writes in
+  // flight together complete in any order, so the older data can land
+  // last. In order: a write never completes before an overlapping write
+  // submitted earlier, which hides such races to look past them.
+  void SetInOrderOverlaps(bool on) { in_order_overlaps_ = on; }
+
  private:
   struct CachedWrite {
     uint64_t io_id;
@@ -115,6 +121,12 @@ class Disk {
   uint64_t completions_ = 0;
   size_t inflight_ = 0;
   uint64_t generation_ = 0;  // bumped by a crash: stale completions are void
+  bool in_order_overlaps_ = false;
+  struct Flight {
+    uint64_t io_id, sector, sectors;
+    Nanos done_at;
+  };
+  std::vector<Flight> flights_;  // writes in flight, for in-order overlaps
 };
 
 }  // namespace llsim

@@ -50,6 +50,9 @@ struct Scenario {
   uint64_t seed = 1;
   unsigned hz = 250;
   std::string strategy = "random";
+  // "relaxed": overlapping in-flight writes complete in any order (real
+  // devices); "in-order": never before an earlier overlapping write.
+  std::string disk_order = "relaxed";
   ArrayConfig array;
   std::vector<Op> ops;
 };

@@ -86,8 +86,9 @@ std::string FormatTrace(const TraceFile& t) {
   const Scenario& s = t.scenario;
   std::string out = "llsim-trace 1\n";
   if (!t.core_name.empty()) absl::StrAppend(&out, "core ", t.core_name, " ", t.core_sha256, "\n");
-  absl::StrAppend(&out, "seed ", s.seed, "\n", "hz ", s.hz, "\n", "strategy ", s.strategy, "\n",
-                  "array ", FormatArrayConfig(s.array), "\n");
+  absl::StrAppend(&out, "seed ", s.seed, "\n", "hz ", s.hz, "\n", "strategy ", s.strategy, "\n");
+  if (s.disk_order != "relaxed") absl::StrAppend(&out, "disk-order ", s.disk_order, "\n");
+  absl::StrAppend(&out, "array ", FormatArrayConfig(s.array), "\n");
   for (const Op& op : s.ops) absl::StrAppend(&out, "op ", op.ToString(), "\n");
   if (!t.expect_failure.empty()) absl::StrAppend(&out, "expect-failure ", t.expect_failure, "\n");
   if (!t.expect_hash.empty()) absl::StrAppend(&out, "expect-hash ", t.expect_hash, "\n");
@@ -124,6 +125,10 @@ absl::StatusOr<TraceFile> ParseTrace(const std::string& text, const std::string&
     } else if (key == "strategy") {
       if (w.size() != 2) return err("strategy takes one name");
       t.scenario.strategy = w[1];
+    } else if (key == "disk-order") {
+      if (w.size() != 2 || (w[1] != "relaxed" && w[1] != "in-order"))
+        return err("disk-order is 'relaxed' or 'in-order'");
+      t.scenario.disk_order = w[1];
     } else if (key == "array") {
       absl::Status s = ParseArrayConfig(line.substr(line.find("array") + 5), &t.scenario.array);
       if (!s.ok()) return err(std::string(s.message()));

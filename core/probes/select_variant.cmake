@@ -23,7 +23,7 @@ function(llsim_probe_core_variant source include_dir out_var)
       list(APPEND dflags "-D${d}")
     endforeach()
     execute_process(
-      COMMAND ${CMAKE_C_COMPILER} -std=gnu11 -fsyntax-only -w -funsigned-char
+      COMMAND ${CMAKE_C_COMPILER} -std=gnu11 -fsyntax-only -funsigned-char
               -Werror=incompatible-pointer-types -Werror=implicit-function-declaration
               -Werror=int-conversion ${dflags} -I${include_dir} ${source}
       RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)

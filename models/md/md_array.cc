@@ -197,6 +197,7 @@ std::string MdArray::Describe() const {
 
 absl::Status MdArray::Assemble() {
   if (running_) return absl::FailedPreconditionError("md0 is already running");
+  LockGuard lock(this);
   // Read every member superblock, as mdadm --assemble does.
   struct Found {
     Member* m;
@@ -327,6 +328,7 @@ absl::Status MdArray::Assemble() {
 absl::Status MdArray::Stop() {
   if (!running_) return absl::FailedPreconditionError("md0 is not running");
   NoteMd("stop");
+  LockGuard lock(this);
   BlockOn(barrier_wait_, [&] { return writes_in_flight_ == 0; });
   set_bit(MD_RECOVERY_FROZEN, &mddev_.recovery);
   StopSyncThread();
@@ -378,6 +380,7 @@ absl::Status MdArray::ReAdd(int disk) {
     return absl::InvalidArgumentError(absl::StrFormat("no disk %d", disk));
   Member& m = *members_[disk];
   if (m.blank) return absl::FailedPreconditionError("a blank spare cannot be re-added");
+  LockGuard lock(this);
   if (m.in_array && !test_bit(Faulty, &m.rdev.flags))
     return absl::FailedPreconditionError(absl::StrFormat("%s is still active", m.name));
   if (m.in_array) {
@@ -401,6 +404,7 @@ absl::Status MdArray::ReAdd(int disk) {
 }
 
 absl::Status MdArray::AddSpare() {
+  LockGuard lock(this);
   for (auto& m : members_) {
     if (!m->blank || m->in_array) continue;
     m->blank = false;
@@ -419,6 +423,7 @@ absl::Status MdArray::AddSpare() {
 
 absl::Status MdArray::Resize(uint64_t new_sectors) {
   if (!running_) return absl::FailedPreconditionError("md0 is not running");
+  LockGuard lock(this);
   if (test_bit(MD_RECOVERY_RUNNING, &mddev_.recovery) || sync_thread_running_)
     return absl::FailedPreconditionError("resize refused while resync/recovery runs (EBUSY)");
   uint64_t bs = cfg_.logical_block_size / 512;
@@ -449,6 +454,7 @@ absl::Status MdArray::Resize(uint64_t new_sectors) {
 
 void MdArray::Freeze(bool frozen) {
   NoteMd(frozen ? "sync_action frozen" : "sync_action idle");
+  LockGuard lock(this);
   if (frozen) {
     set_bit(MD_RECOVERY_FROZEN, &mddev_.recovery);
     StopSyncThread();

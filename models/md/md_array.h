@@ -156,6 +156,17 @@ class MdArray : public MdHost {
   void CloseSyncRequest(uint64_t max_sector);
   void EndSyncRequest(SyncIo* sr);
 
+  // mddev_lock: the reconfig mutex every md_update_sb runs under; the md
+  // thread only ever trylocks it (md_check_recovery).
+  void MddevLock();
+  bool MddevTrylock();
+  void MddevUnlock();
+  struct LockGuard {
+    MdArray* a;
+    explicit LockGuard(MdArray* arr) : a(arr) { a->MddevLock(); }
+    ~LockGuard() { a->MddevUnlock(); }
+  };
+
   // helpers
   Member* MemberByRdev(md_rdev* rdev);
   void BlockOn(WaitList& wl, const std::function<bool()>& done, bool idle = false);
@@ -177,6 +188,9 @@ class MdArray : public MdHost {
   block_device array_bdev_{};
   std::vector<std::unique_ptr<Member>> members_;  // by simulated disk index
   bool running_ = false;
+
+  bool reconfig_held_ = false;
+  WaitList reconfig_wait_{"mddev reconfig_mutex"};
 
   // md thread
   uint64_t md_thread_fiber_ = 0;

@@ -28,8 +28,35 @@ void MdArray::MdThreadMain() {
   world_.Sched().WakeAll(sync_exit_);
 }
 
+void MdArray::MddevLock() {
+  BlockOn(reconfig_wait_, [&] { return !reconfig_held_; });
+  reconfig_held_ = true;
+}
+
+bool MdArray::MddevTrylock() {
+  if (reconfig_held_) return false;
+  reconfig_held_ = true;
+  return true;
+}
+
+void MdArray::MddevUnlock() {
+  reconfig_held_ = false;
+  world_.Sched().WakeAll(reconfig_wait_);
+  // What the md thread skipped while the lock was held, it does now.
+  if (running_) WakeupThread(mddev_.thread);
+}
+
 void MdArray::CheckRecovery() {
   if (!running_) return;
+  // md_check_recovery: never wait for the reconfig mutex, skip instead.
+  if (!MddevTrylock()) return;
+  struct Unlock {
+    MdArray* a;
+    ~Unlock() {
+      a->reconfig_held_ = false;
+      a->world_.Sched().WakeAll(a->reconfig_wait_);
+    }
+  } unlock{this};
   // Safemode: idle writes let the array be marked clean.
   if (!mddev_.in_sync && writes_pending_ == 0 && safemode_timer_ == 0 && !safemode_armed_) {
     mddev_.in_sync = 1;
