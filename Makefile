@@ -23,8 +23,11 @@ build-asan: setup
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLLSIM_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
+# The main job: a property campaign on the configured core.
+CASES ?= 300
 run: build
-	$(BUILD)/bin/llsim run
+	$(BUILD)/bin/llsim info
+	$(BUILD)/bin/llsim run --cases $(CASES) --seed 1
 
 # The sanitizer build runs the same suite; both must pass.
 test: build build-asan
