@@ -35,7 +35,7 @@ HuntResult Hunt(const HuntOptions& opts) {
   int generated = 0;
   auto prop = [&] {
     Scenario s = *GenScenario(opts.gen);
-    RunResult r = RunScenario(s);
+    RunResult r = RunScenario(s, opts.run);
     if (!in_shrink) {
       h.cases_run = ++generated;
       if (opts.progress) opts.progress(generated, opts.cases);
@@ -68,11 +68,11 @@ HuntResult Hunt(const HuntOptions& opts) {
 }
 
 Scenario ShrinkScenario(const Scenario& s, const std::string& property, RunResult* result,
-                        int* runs) {
+                        int* runs, const RunOptions& ro) {
   Scenario best = s;
   auto still_fails = [&](const Scenario& c, RunResult* out) {
     (*runs)++;
-    RunResult r = RunScenario(c);
+    RunResult r = RunScenario(c, ro);
     if (!r.Failed() || r.First()->property != property) return false;
     *out = std::move(r);
     return true;

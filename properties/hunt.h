@@ -19,6 +19,7 @@ struct HuntOptions {
   uint64_t seed = 1;
   int cases = 100;
   GenOptions gen;
+  RunOptions run;
   // Called after every generated case (not during shrinking).
   std::function<void(int done, int total)> progress;
 };
@@ -37,6 +38,6 @@ HuntResult Hunt(const HuntOptions& opts);
 // Drops operations (and then simplifies delays) while the scenario still
 // fails with `property`. Returns the smaller scenario and its result.
 Scenario ShrinkScenario(const Scenario& s, const std::string& property, RunResult* result,
-                        int* runs);
+                        int* runs, const RunOptions& ro = {});
 
 }  // namespace llsim

@@ -3,7 +3,9 @@
 // a timeline, reports what core is linked, and benchmarks the simulator.
 // Exit codes: 0 no property failed / the trace reproduced, 1 a property
 // failed / the trace did not reproduce, 2 bad input.
+#include <algorithm>
 #include <chrono>
+#include <set>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -15,6 +17,7 @@
 #include "absl/flags/reflection.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "properties/hunt.h"
 #include "properties/runner.h"
 #include "traces/trace_format.h"
@@ -31,6 +34,7 @@ ABSL_FLAG(std::string, expect_failure, "",
           "run: succeed only if this property fails (mutant tests)");
 ABSL_FLAG(int, max_shrunk, 0, "run --expect-failure: also require at most this many ops");
 ABSL_FLAG(bool, progress, true, "print progress on long runs");
+ABSL_FLAG(std::string, skip, "", "comma-separated properties not to check (look past a known failure)");
 ABSL_FLAG(bool, verbose, false, "replay/show: print every event");
 
 namespace llsim {
@@ -46,6 +50,7 @@ commands:
                         --cases N (100)  --seed S (1)  --out DIR (llsim-failures)
                         --max_ops N (24) --strategy fifo|random|pct
                         --disk_order relaxed|in-order (relaxed)
+                        --skip PROPERTY[,PROPERTY] (not checked)
                         --expect_failure PROPERTY [--max_shrunk N]
   replay FILE         run a trace again; checks its expected failure and hash
   shrink FILE         make a failing trace smaller, keeping its failure;
@@ -64,6 +69,22 @@ exit codes: 0 pass / reproduced, 1 property failed / did not reproduce, 2 bad in
 int BadInput(const std::string& msg) {
   std::cerr << "llsim: " << msg << "\n";
   return 2;
+}
+
+const std::vector<std::string> kProperties = {
+    kPropResync, kPropRecovery, kPropDurability, kPropWriteIntent, kPropNoCleanInFlight,
+    kPropTransitions, kPropLiveness, kPropSafety};
+
+// --skip as a set; false (with a message) if a name is not a property.
+bool SkipSet(std::set<std::string>* out) {
+  for (absl::string_view p : absl::StrSplit(absl::GetFlag(FLAGS_skip), ',', absl::SkipEmpty())) {
+    if (std::find(kProperties.begin(), kProperties.end(), p) == kProperties.end()) {
+      std::cerr << "llsim: --skip: '" << p << "' is not a property (see llsim --help)\n";
+      return false;
+    }
+    out->insert(std::string(p));
+  }
+  return true;
 }
 
 std::string HashHex(uint64_t h) { return absl::StrFormat("%016x", h); }
@@ -108,6 +129,7 @@ int CmdRun() {
   h.gen.max_ops = absl::GetFlag(FLAGS_max_ops);
   h.gen.strategy = strategy;
   h.gen.disk_order = order;
+  if (!SkipSet(&h.run.skip)) return 2;
   auto start = std::chrono::steady_clock::now();
   bool progress = absl::GetFlag(FLAGS_progress);
   h.progress = [&](int done, int total) {
@@ -130,7 +152,8 @@ int CmdRun() {
   // RapidCheck shrank by dropping ops; finish with greedy removal.
   int runs = 0;
   RunResult final_result = res.result;
-  Scenario small = ShrinkScenario(res.shrunk, res.result.First()->property, &final_result, &runs);
+  Scenario small =
+      ShrinkScenario(res.shrunk, res.result.First()->property, &final_result, &runs, h.run);
   std::cout << absl::StrFormat("found after %d cases; shrunk from %d to %d operations in %d runs "
                                "(%.1fs)\n",
                                res.cases_run, res.original.ops.size(), small.ops.size(),
@@ -162,6 +185,7 @@ int CmdReplay(const std::string& path, bool show) {
               << core.sha256.substr(0, 12) << "); the run may differ\n";
   RunOptions o;
   o.keep_events = show || absl::GetFlag(FLAGS_verbose);
+  if (!SkipSet(&o.skip)) return 2;
   RunResult r = RunScenario(t->scenario, o);
   if (o.keep_events) {
     for (const Event& e : r.event_list) {

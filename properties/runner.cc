@@ -86,6 +86,7 @@ class ScenarioRun {
 };
 
 void ScenarioRun::Report(Verdict v) {
+  if (o_.skip.count(v.property)) return;
   failures_.push_back(std::move(v));
   // Stop the world at its next step; the verdict is already recorded.
   if (world_) world_->Sched().ReportFailure(FailureKind::kProperty, failures_.back().ToString());
@@ -96,7 +97,7 @@ bool ScenarioRun::RunWorld(const std::function<bool()>& done, Nanos until) {
   RunStatus st = world_->Sched().Run(done, until);
   if (st == RunStatus::kFailed) {
     for (const Failure& f : world_->Sched().Failures()) {
-      if (f.kind == FailureKind::kProperty) continue;
+      if (f.kind == FailureKind::kProperty || o_.skip.count(PropertyFor(f.kind))) continue;
       failures_.push_back({PropertyFor(f.kind),
                            absl::StrCat(FailureKindName(f.kind), ": ", f.message), f.t});
     }
@@ -382,7 +383,8 @@ RunResult ScenarioRun::Run() {
     if (kshim_) kshim_->Reclaim();
   });
   oracle_ = std::make_unique<DataOracle>(s_.array.dev_sectors);
-  inv_ = std::make_unique<StepInvariants>(*world_, [this](Verdict v) { Report(std::move(v)); });
+  inv_ = std::make_unique<StepInvariants>(*world_, [this](Verdict v) { Report(std::move(v)); },
+                                          o_.skip);
   Boot();
   for (const Op& op : s_.ops) {
     if (Stopped()) break;

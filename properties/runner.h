@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,8 @@
 namespace llsim {
 
 struct RunOptions {
+  // Properties not to check (to look past a known failure).
+  std::set<std::string> skip;
   bool keep_events = false;    // keep the event list (for show/diff), else hash only
   bool final_settle = true;    // settle, check and stop cleanly at the end
   bool print_progress = false;

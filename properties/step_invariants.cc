@@ -17,8 +17,9 @@ std::string Verdict::ToString() const {
                          t % kNsPerSec / 1000, message);
 }
 
-StepInvariants::StepInvariants(World& world, std::function<void(Verdict)> report)
-    : world_(world), report_(std::move(report)) {}
+StepInvariants::StepInvariants(World& world, std::function<void(Verdict)> report,
+                               std::set<std::string> skip)
+    : world_(world), report_(std::move(report)), skip_(std::move(skip)) {}
 
 void StepInvariants::Attach(MdArray* array) {
   array_ = array;
@@ -96,7 +97,7 @@ int StepInvariants::StateInMemory(uint64_t chunk) const {
 }
 
 void StepInvariants::OnDataWrite(int disk, uint64_t sector, uint32_t sectors) {
-  if (failed_ || !array_ || !array_->BitmapEnabled()) return;
+  if (failed_ || !array_ || !array_->BitmapEnabled() || skip_.count(kPropWriteIntent)) return;
   uint64_t sh = ChunkShift();
   uint64_t region = array_->Layout().BitmapStart();
   for (int member : array_->BitmapMembers()) {
@@ -140,7 +141,7 @@ void StepInvariants::OnStep() {
       uint64_t chunk = pos - kDataOffset;
       transitions_++;
       coverage_.Record(from, to, degraded, false);
-      if (!TransitionAllowed(from, to, degraded, false)) {
+      if (!TransitionAllowed(from, to, degraded, false) && !skip_.count(kPropTransitions)) {
         failed_ = true;
         report_({kPropTransitions,
                  absl::StrFormat("chunk %d went %s -> %s (byte %d -> %d), which no action of "
@@ -152,6 +153,7 @@ void StepInvariants::OnStep() {
       }
     }
   }
+  if (skip_.count(kPropNoCleanInFlight)) return;
   for (auto& [chunk, n] : in_flight_) {
     int st = StateInMemory(chunk);
     if (st == (int)ChunkState::kClean || st == (int)ChunkState::kUnwritten) {

@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "models/md/md_array.h"
@@ -25,7 +27,8 @@ namespace llsim {
 
 class StepInvariants {
  public:
-  StepInvariants(World& world, std::function<void(Verdict)> report);
+  StepInvariants(World& world, std::function<void(Verdict)> report,
+                 std::set<std::string> skip = {});
 
   // Wires the observers into a freshly built array (each boot).
   void Attach(MdArray* array);
@@ -47,6 +50,7 @@ class StepInvariants {
 
   World& world_;
   std::function<void(Verdict)> report_;
+  std::set<std::string> skip_;
   MdArray* array_ = nullptr;
   std::map<int, const uint8_t*> pages_;                 // page index -> core memory
   std::map<int, std::array<uint8_t, 4096>> snapshot_;   // last seen bytes

@@ -328,8 +328,11 @@ absl::Status MdArray::Assemble() {
 absl::Status MdArray::Stop() {
   if (!running_) return absl::FailedPreconditionError("md0 is not running");
   NoteMd("stop");
-  LockGuard lock(this);
+  // The user closes the device first: no new IO, the old drains (it may
+  // need the md thread, so the reconfig mutex is not held yet).
+  closing_ = true;
   BlockOn(barrier_wait_, [&] { return writes_in_flight_ == 0; });
+  LockGuard lock(this);
   set_bit(MD_RECOVERY_FROZEN, &mddev_.recovery);
   StopSyncThread();
   // __md_stop_writes
@@ -354,6 +357,7 @@ absl::Status MdArray::Stop() {
     safemode_timer_ = 0;
   }
   running_ = false;
+  closing_ = false;
   for (auto& m : members_)
     if (m->in_array) {
       list_del(&m->rdev.same_set);

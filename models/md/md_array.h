@@ -188,6 +188,7 @@ class MdArray : public MdHost {
   block_device array_bdev_{};
   std::vector<std::unique_ptr<Member>> members_;  // by simulated disk index
   bool running_ = false;
+  bool closing_ = false;  // MD_CLOSING: a stop has begun, no new IO
 
   bool reconfig_held_ = false;
   WaitList reconfig_wait_{"mddev reconfig_mutex"};

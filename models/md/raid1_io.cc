@@ -64,7 +64,7 @@ int MdArray::Discard(uint64_t sector, uint32_t sectors) {
 }
 
 int MdArray::WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool discard) {
-  if (!running_ || Broken()) return -EIO;
+  if (!running_ || closing_ || Broken()) return -EIO;
   if (sectors == 0 || sector + sectors > mddev_.dev_sectors) return -EINVAL;
   writes_in_flight_++;
   MdWriteStart();
