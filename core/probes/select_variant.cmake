@@ -8,6 +8,14 @@
 #      dir), CMAKE_C_COMPILER.
 # Out: LLSIM_CORE_DEFINES (list), or FATAL_ERROR with the first error.
 
+# Rule: bad input gets one clear line. CMake wraps FATAL_ERROR text, so the
+# message goes out whole first, then configuration stops.
+function(llsim_fatal)
+  string(JOIN "" msg ${ARGN})
+  message(NOTICE "llsim: error: ${msg}")
+  message(FATAL_ERROR "llsim: configuration stopped (see the error line above)")
+endfunction()
+
 function(llsim_probe_core_variant source include_dir out_var)
   # Each candidate is a comma-separated set of definitions.
   set(candidates
@@ -45,7 +53,8 @@ function(llsim_probe_core_variant source include_dir out_var)
          first_error MATCHES "‘([A-Za-z0-9_]+)’ undeclared")
     set(hint " (missing shim symbol: ${CMAKE_MATCH_1}; add it to core/kshim)")
   endif()
-  message(FATAL_ERROR
-    "LLBITMAP_SOURCE=${LLBITMAP_SOURCE}: ${source} does not compile against the llsim "
-    "shim: ${first_error}${hint}")
+  # Name the user's file, not our copy of it.
+  string(REPLACE "${source}" "${LLSIM_ORIGINAL_SOURCE}" first_error "${first_error}")
+  llsim_fatal("LLBITMAP_SOURCE=${LLBITMAP_SOURCE} does not compile against the llsim shim: "
+              "${first_error}${hint}")
 endfunction()

@@ -1,0 +1,47 @@
+# Bad input gets one clear line and a non-zero exit, never a crash: the
+# command line, trace files, geometry, and the core source given to cmake.
+set(expect ${PROJECT_SOURCE_DIR}/ci/expect_exit.sh)
+set(fixtures ${CMAKE_BINARY_DIR}/cli-fixtures)
+file(MAKE_DIRECTORY ${fixtures})
+file(WRITE ${fixtures}/bad-op.trace "llsim-trace 1\nseed 1\nop +0us frobnicate 1 2\n")
+file(WRITE ${fixtures}/bad-geometry.trace "llsim-trace 1\narray mirrors=9\n")
+file(WRITE ${fixtures}/not-a-trace.trace "hello\n")
+file(WRITE ${fixtures}/passing.trace
+  "llsim-trace 1\nseed 3\nhz 250\nstrategy random\narray mirrors=2 sectors=16384\n"
+  "op +0us write 0 64\nop +0us settle\n")
+file(WRITE ${fixtures}/not-llbitmap.c "int main(void) { return 0; }\n")
+file(WRITE ${fixtures}/uncompilable/md-llbitmap.c
+  "/* BITMAP_MAJOR_LOCKLESS bitmap_operations */\n#include <linux/kernel.h>\n"
+  "#include \"md.h\"\nint md_llbitmap_init(void) { return llsim_no_such_helper(); }\n"
+  "void md_llbitmap_exit(void) {}\n")
+
+function(llsim_cli_test name code regex)
+  add_test(NAME cli.${name} COMMAND ${expect} ${code} ${regex} ${ARGN})
+  set_tests_properties(cli.${name} PROPERTIES LABELS unit)
+endfunction()
+
+llsim_cli_test(unknown-flag 2 "unknown flag --bogus" $<TARGET_FILE:llsim> run --bogus)
+llsim_cli_test(unknown-command 2 "unknown command 'frob'" $<TARGET_FILE:llsim> frob)
+llsim_cli_test(bad-cases 2 "--cases must be at least 1" $<TARGET_FILE:llsim> run --cases 0)
+llsim_cli_test(bad-skip 2 "'nope' is not a property" $<TARGET_FILE:llsim> run --skip nope)
+llsim_cli_test(help 0 "usage: llsim <command>" $<TARGET_FILE:llsim> --help)
+llsim_cli_test(missing-trace 2 "cannot open trace file" $<TARGET_FILE:llsim> replay /nonexistent.trace)
+llsim_cli_test(bad-op 2 "bad-op.trace:3: unknown op 'frobnicate'"
+  $<TARGET_FILE:llsim> replay ${fixtures}/bad-op.trace)
+llsim_cli_test(impossible-geometry 2 "bad-geometry.trace:2: mirrors=9: raid1 here takes 2 to 4"
+  $<TARGET_FILE:llsim> replay ${fixtures}/bad-geometry.trace)
+llsim_cli_test(not-a-trace 2 "not an llsim trace" $<TARGET_FILE:llsim> replay ${fixtures}/not-a-trace.trace)
+llsim_cli_test(replay-passes 0 "reproduced" $<TARGET_FILE:llsim> replay ${fixtures}/passing.trace)
+llsim_cli_test(info 0 "sha256: +[0-9a-f]{64}" $<TARGET_FILE:llsim> info)
+
+# cmake itself, on bad LLBITMAP_SOURCE values (configure only, no build).
+function(llsim_configure_test name regex source)
+  add_test(NAME cli.configure-${name}
+    COMMAND ${expect} 1 ${regex} ${CMAKE_COMMAND} -S ${PROJECT_SOURCE_DIR}
+            -B ${CMAKE_BINARY_DIR}/configure-${name} -DLLBITMAP_SOURCE=${source})
+  set_tests_properties(cli.configure-${name} PROPERTIES LABELS unit)
+endfunction()
+llsim_configure_test(missing "no such file" /nonexistent/linux)
+llsim_configure_test(not-llbitmap "is not an llbitmap core" ${fixtures}/not-llbitmap.c)
+llsim_configure_test(uncompilable "missing shim symbol: llsim_no_such_helper"
+  ${fixtures}/uncompilable/md-llbitmap.c)
