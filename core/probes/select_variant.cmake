@@ -48,10 +48,10 @@ function(llsim_probe_core_variant source include_dir out_var)
   set(hint "")
   if(first_error MATCHES "implicit declaration of function '([A-Za-z0-9_]+)'" OR
      first_error MATCHES "implicit declaration of function ‘([A-Za-z0-9_]+)’")
-    set(hint " (missing shim symbol: ${CMAKE_MATCH_1}; add it to core/kshim)")
+    set(hint " (missing shim symbol: ${CMAKE_MATCH_1}, add it to core/kshim)")
   elseif(first_error MATCHES "'([A-Za-z0-9_]+)' undeclared" OR
          first_error MATCHES "‘([A-Za-z0-9_]+)’ undeclared")
-    set(hint " (missing shim symbol: ${CMAKE_MATCH_1}; add it to core/kshim)")
+    set(hint " (missing shim symbol: ${CMAKE_MATCH_1}, add it to core/kshim)")
   endif()
   # Name the user's file, not our copy of it.
   string(REPLACE "${source}" "${LLSIM_ORIGINAL_SOURCE}" first_error "${first_error}")
