@@ -53,6 +53,7 @@ HuntResult Hunt(const HuntOptions& opts) {
     h.failed = true;
     h.shrunk = s;
     h.result = r;
+    if (opts.on_failure) opts.on_failure(s, r);
     RC_FAIL(r.First()->ToString());
   };
   rc::detail::TestParams params;

@@ -22,6 +22,9 @@ struct HuntOptions {
   RunOptions run;
   // Called after every generated case (not during shrinking).
   std::function<void(int done, int total)> progress;
+  // Called when the first failure is found and each time shrinking makes
+  // it smaller, so a caller can keep the best case on disk at all times.
+  std::function<void(const Scenario&, const RunResult&)> on_failure;
 };
 
 struct HuntResult {

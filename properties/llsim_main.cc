@@ -5,6 +5,8 @@
 // failed / the trace did not reproduce, 2 bad input.
 #include <algorithm>
 #include <chrono>
+#include <csignal>
+#include <unistd.h>
 #include <set>
 #include <cstdio>
 #include <filesystem>
@@ -95,11 +97,13 @@ void PrintFailure(const RunResult& r, const Scenario& s) {
   for (const Op& op : s.ops) std::cout << "    " << op.ToString() << "\n";
 }
 
-std::string WriteFailureTrace(const Scenario& s, const RunResult& r) {
+// `name` fixes the file across shrink steps; empty: named after this run.
+std::string WriteFailureTrace(const Scenario& s, const RunResult& r, std::string name = "") {
   std::string dir = absl::GetFlag(FLAGS_out);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  std::string path = absl::StrFormat("%s/%s-%016x.trace", dir, r.First()->property, r.hash);
+  if (name.empty()) name = absl::StrFormat("%s-%016x", r.First()->property, r.hash);
+  std::string path = absl::StrFormat("%s/%s.trace", dir, name);
   CoreInfo core = LinkedCore();
   TraceFile t{s, core.name, core.sha256, r.First()->property, HashHex(r.hash)};
   if (absl::Status st = WriteTraceFile(path, t); !st.ok()) {
@@ -110,7 +114,17 @@ std::string WriteFailureTrace(const Scenario& s, const RunResult& r) {
 }
 
 
+// Traces are on disk the moment a failure is found and after every shrink
+// step, so an interrupted campaign loses nothing; the handler only says so.
+void OnInterrupt(int) {
+  const char msg[] = "\nllsim: interrupted; every failure found so far is in the --out directory\n";
+  (void)!write(2, msg, sizeof(msg) - 1);
+  _exit(130);
+}
+
 int CmdRun() {
+  std::signal(SIGINT, OnInterrupt);
+  std::signal(SIGTERM, OnInterrupt);
   int cases = absl::GetFlag(FLAGS_cases);
   if (cases < 1) return BadInput("--cases must be at least 1");
   if (absl::GetFlag(FLAGS_max_ops) < 1) return BadInput("--max_ops must be at least 1");
@@ -137,6 +151,15 @@ int CmdRun() {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cerr << absl::StrFormat("  %d/%d cases, %.1fs\n", done, total, secs);
   };
+  std::string trace_name;
+  h.on_failure = [&](const Scenario& s, const RunResult& r) {
+    if (trace_name.empty()) {
+      trace_name = absl::StrFormat("%s-%016x", r.First()->property, r.hash);
+      std::cerr << "  found a " << r.First()->property << " failure; shrinking (trace kept in "
+                << absl::GetFlag(FLAGS_out) << "/" << trace_name << ".trace)\n";
+    }
+    WriteFailureTrace(s, r, trace_name);
+  };
   HuntResult res = Hunt(h);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::string expect = absl::GetFlag(FLAGS_expect_failure);
@@ -159,7 +182,7 @@ int CmdRun() {
                                res.cases_run, res.original.ops.size(), small.ops.size(),
                                res.shrink_runs + runs, secs);
   PrintFailure(final_result, small);
-  std::string path = WriteFailureTrace(small, final_result);
+  std::string path = WriteFailureTrace(small, final_result, trace_name);
   if (!path.empty()) std::cout << "trace: " << path << "\nreplay: llsim replay " << path << "\n";
   if (!expect.empty()) {
     bool right = final_result.First()->property == expect;
