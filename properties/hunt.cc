@@ -35,6 +35,7 @@ HuntResult Hunt(const HuntOptions& opts) {
   int generated = 0;
   auto prop = [&] {
     Scenario s = *GenScenario(opts.gen);
+    if (opts.before_run) opts.before_run(s);
     RunResult r = RunScenario(s, opts.run);
     if (!in_shrink) {
       h.cases_run = ++generated;

@@ -25,6 +25,9 @@ struct HuntOptions {
   // Called when the first failure is found and each time shrinking makes
   // it smaller, so a caller can keep the best case on disk at all times.
   std::function<void(const Scenario&, const RunResult&)> on_failure;
+  // Called before every run, so a core that kills the process (a NULL
+  // dereference in kernel code) still leaves its case behind.
+  std::function<void(const Scenario&)> before_run;
 };
 
 struct HuntResult {

@@ -38,6 +38,7 @@ ABSL_FLAG(int, max_shrunk, 0, "run --expect-failure: also require at most this m
 ABSL_FLAG(bool, progress, true, "print progress on long runs");
 ABSL_FLAG(std::string, skip, "", "comma-separated properties not to check (look past a known failure)");
 ABSL_FLAG(bool, verbose, false, "replay/show: print every event");
+ABSL_FLAG(int, repeat, 1, "replay: run N times in this process; the hashes must agree");
 
 namespace llsim {
 namespace {
@@ -160,7 +161,16 @@ int CmdRun() {
     }
     WriteFailureTrace(s, r, trace_name);
   };
+  // The case being run is on disk until the run ends normally.
+  std::string in_progress = absl::GetFlag(FLAGS_out) + "/in-progress.trace";
+  h.before_run = [&](const Scenario& s) {
+    std::error_code ec;
+    std::filesystem::create_directories(absl::GetFlag(FLAGS_out), ec);
+    CoreInfo c = LinkedCore();
+    (void)WriteTraceFile(in_progress, TraceFile{s, c.name, c.sha256, "", ""});
+  };
   HuntResult res = Hunt(h);
+  std::filesystem::remove(in_progress);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::string expect = absl::GetFlag(FLAGS_expect_failure);
   if (!res.failed) {
@@ -210,6 +220,14 @@ int CmdReplay(const std::string& path, bool show) {
   o.keep_events = show || absl::GetFlag(FLAGS_verbose);
   if (!SkipSet(&o.skip)) return 2;
   RunResult r = RunScenario(t->scenario, o);
+  for (int i = 1; i < absl::GetFlag(FLAGS_repeat); i++) {
+    RunResult again = RunScenario(t->scenario, o);
+    if (again.hash != r.hash) {
+      std::cout << "NOT DETERMINISTIC: run " << i + 1 << " gave hash " << HashHex(again.hash)
+                << ", run 1 gave " << HashHex(r.hash) << "\n";
+      return 1;
+    }
+  }
   if (o.keep_events) {
     for (const Event& e : r.event_list) {
       if (!absl::GetFlag(FLAGS_verbose) &&

@@ -159,6 +159,7 @@ void ScenarioRun::Crash(const std::string& spec) {
   if (inv_) inv_->Detach();
   if (kshim_) dmesg_.insert(dmesg_.end(), kshim_->Dmesg().begin(), kshim_->Dmesg().end());
   world_->Crash(**policy);
+  oracle_->Crash();
   array_.reset();
   kshim_.reset();
   io_ranges_.clear();

@@ -64,9 +64,14 @@ int MdArray::Discard(uint64_t sector, uint32_t sectors) {
 }
 
 int MdArray::WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool discard) {
-  if (!running_ || closing_ || Broken()) return -EIO;
   if (sectors == 0 || sector + sectors > mddev_.dev_sectors) return -EINVAL;
+  // Counted before any check: the checks use bitops, which are preemption
+  // points, and a stop must never miss a write that got past them.
   writes_in_flight_++;
+  if (!running_ || closing_ || Broken()) {
+    if (--writes_in_flight_ == 0) world_.Sched().WakeAll(barrier_wait_);
+    return -EIO;
+  }
   MdWriteStart();
   WaitBarrier();
   auto r1 = std::make_unique<R1Bio>();

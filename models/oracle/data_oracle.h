@@ -26,6 +26,9 @@ class DataOracle {
   // A flush covers the writes acknowledged before it was issued.
   uint64_t FlushIssued() const { return acks_; }
   void FlushCompleted(uint64_t horizon);
+  // Power loss: writes acknowledged but never flushed carry no promise any
+  // more; a flush after the reboot does not cover them.
+  void Crash() { unflushed_.clear(); }
   void Resize(uint64_t sectors);
 
   uint64_t Sectors() const { return last_.size(); }
