@@ -21,7 +21,10 @@
  *    request, daemon timer) in a struct llb_outcome.
  *  - Writes to the region always go through llb_writeback(), which counts
  *    itself in wb_active so an unplug that finds nothing left to write can
- *    still wait for another writer's bitmap IO to become durable.
+ *    still wait for another writer's bitmap IO to become durable. Region
+ *    writebacks run one at a time (wb_mutex), so two writes of the same
+ *    block are never in flight together: the disk may complete those in
+ *    either order, and an older copy must not land after a newer one.
  */
 
 #include <linux/blkdev.h>
@@ -133,6 +136,8 @@ struct llb {
 	/* region writebacks in progress, and who waits for them to finish */
 	atomic_t wb_active;
 	wait_queue_head_t wb_wait;
+	/* held by the one writeback that may have region writes in flight */
+	struct mutex wb_mutex;
 
 	atomic_t behind_writes;
 	wait_queue_head_t behind_wq;
@@ -598,7 +603,9 @@ static void llb_write_block(struct llb *b, unsigned long p, unsigned int blk)
 /*
  * Write every block whose dirty bit we take, and (if @wait) wait until all
  * of it is durable. wb_active covers the whole span, from before the bits
- * are taken until the IO is complete.
+ * are taken until the IO is complete. wb_mutex is held from taking the bits
+ * until the writes are complete, so a block is only re-issued after its
+ * previous write has landed (otherwise a stale copy could land last).
  */
 static void llb_writeback(struct llb *b, bool wait)
 {
@@ -606,6 +613,7 @@ static void llb_writeback(struct llb *b, bool wait)
 	unsigned int blk;
 
 	atomic_inc(&b->wb_active);
+	mutex_lock(&b->wb_mutex);
 	for (p = 0; p < b->nr_pages; p++) {
 		struct llb_page *pg = b->pages[p];
 
@@ -617,6 +625,7 @@ static void llb_writeback(struct llb *b, bool wait)
 	}
 	if (wait)
 		md_super_wait(b->mddev);
+	mutex_unlock(&b->wb_mutex);
 	if (atomic_dec_and_test(&b->wb_active))
 		wake_up(&b->wb_wait);
 }
@@ -838,6 +847,7 @@ static void llb_free(struct llb *b)
 	for (p = 0; p < b->nr_alloc; p++)
 		llb_page_free(b->pages[p]);
 	kfree(b->pages);
+	mutex_destroy(&b->wb_mutex);
 	kfree(b);
 }
 
@@ -1128,6 +1138,7 @@ static int llb_create(struct mddev *mddev)
 	rwlock_init(&b->reshape_lock);
 	atomic_set(&b->wb_active, 0);
 	init_waitqueue_head(&b->wb_wait);
+	mutex_init(&b->wb_mutex);
 	atomic_set(&b->behind_writes, 0);
 	init_waitqueue_head(&b->behind_wq);
 	b->last_checkpoint = jiffies;
