@@ -27,6 +27,7 @@ build-asan: setup
 CASES ?= 300
 run: build
 	$(BUILD)/bin/llsim info
+	$(BUILD)/bin/llsim demo
 	$(BUILD)/bin/llsim run --cases $(CASES) --seed 1
 
 # The sanitizer build runs the same suite; both must pass.

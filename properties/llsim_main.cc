@@ -19,6 +19,7 @@
 #include "absl/flags/reflection.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "properties/hunt.h"
 #include "properties/runner.h"
@@ -55,12 +56,14 @@ commands:
                         --disk_order relaxed|in-order (relaxed)
                         --skip PROPERTY[,PROPERTY] (not checked)
                         --expect_failure PROPERTY [--max_shrunk N]
+                      LLSIM_CASES=N in the environment overrides --cases
   replay FILE         run a trace again; checks its expected failure and hash
   shrink FILE         make a failing trace smaller, keeping its failure;
                       writes FILE.shrunk
   show FILE           replay a trace and print its timeline, dmesg and the
                       state-transition coverage
   info                which core this binary runs (name, source, sha256)
+  demo                run a short fixed scenario and print its timeline
   bench               simulator throughput on generated scenarios (--cases)
   help                this text
 
@@ -127,6 +130,12 @@ int CmdRun() {
   std::signal(SIGINT, OnInterrupt);
   std::signal(SIGTERM, OnInterrupt);
   int cases = absl::GetFlag(FLAGS_cases);
+  // LLSIM_CASES scales every run up (ctest -L property with a deeper budget).
+  if (const char* env = std::getenv("LLSIM_CASES")) {
+    int n;
+    if (!absl::SimpleAtoi(env, &n) || n < 1) return BadInput("LLSIM_CASES must be a positive number");
+    cases = n;
+  }
   if (cases < 1) return BadInput("--cases must be at least 1");
   if (absl::GetFlag(FLAGS_max_ops) < 1) return BadInput("--max_ops must be at least 1");
   std::string strategy = absl::GetFlag(FLAGS_strategy);
@@ -283,6 +292,45 @@ int CmdShrink(const std::string& path) {
   return 0;
 }
 
+// A fixed scenario whose timeline shows the world at work: writers
+// blocking on the bitmap and waking, the daemon timer, a crash that keeps
+// or drops unflushed writes, reassembly and the resync that follows.
+constexpr const char* kDemoTrace = R"(llsim-trace 1
+seed 2024
+hz 250
+strategy random
+array mirrors=2 sectors=16384 daemon_sleep=1
+op +0us write 0 64
+op +0us write 4096 64 fua
+op +0us wait
+op +0us advance 3000
+op +0us write 8192 128
+op +0us write 200 8
+op +150us crash random:50:30
+op +0us assemble
+op +0us settle
+)";
+
+int CmdDemo() {
+  auto t = ParseTrace(kDemoTrace, "demo");
+  if (!t.ok()) return BadInput(std::string(t.status().message()));
+  RunOptions o;
+  o.keep_events = true;
+  RunResult r = RunScenario(t->scenario, o);
+  std::cout << "llsim demo: core " << LinkedCore().name << "\n" << FormatTrace(*t) << "\n";
+  for (const Event& e : r.event_list) {
+    // kworker/md_llbitmap_io spawns are the daemon timer firing.
+    bool show = e.kind == EventKind::kMd || e.kind == EventKind::kCrashDecision ||
+                e.kind == EventKind::kNote || e.kind == EventKind::kFailure ||
+                e.kind == EventKind::kCore || e.kind == EventKind::kFiberSpawn;
+    if (show) std::cout << e.ToString() << "\n";
+  }
+  std::cout << (r.Failed() ? "FAILED " + r.First()->ToString() : std::string("passed: every property held"))
+            << "\n" << absl::StrFormat("%d events, %.3fs virtual, hash %s\n", r.events,
+                                       r.virtual_time / 1e9, HashHex(r.hash));
+  return r.Failed() ? 1 : 0;
+}
+
 int CmdInfo() {
   CoreInfo c = LinkedCore();
   std::cout << "core:    " << c.name << " (" << c.kind << ")\n"
@@ -349,6 +397,7 @@ int main(int argc, char** argv) {
   }
   if (cmd == "run" && args.size() == 2) return CmdRun();
   if (cmd == "info" && args.size() == 2) return CmdInfo();
+  if (cmd == "demo" && args.size() == 2) return CmdDemo();
   if (cmd == "bench" && args.size() == 2) return CmdBench();
   if (cmd == "replay" || cmd == "show" || cmd == "shrink") {
     std::string f = need_file();
@@ -356,7 +405,7 @@ int main(int argc, char** argv) {
     if (cmd == "shrink") return CmdShrink(f);
     return CmdReplay(f, cmd == "show");
   }
-  if (cmd == "run" || cmd == "info" || cmd == "bench")
+  if (cmd == "run" || cmd == "info" || cmd == "bench" || cmd == "demo")
     return BadInput(absl::StrCat(cmd, " takes no arguments (see llsim --help)"));
   return BadInput(absl::StrCat("unknown command '", cmd, "' (see llsim --help)"));
 }
