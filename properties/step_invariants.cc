@@ -1,6 +1,7 @@
 // Step invariants; see step_invariants.h.
 #include "properties/step_invariants.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/str_format.h"
@@ -27,7 +28,9 @@ void StepInvariants::Attach(MdArray* array) {
   snapshot_.clear();
   in_flight_.clear();
   MdObserver obs;
-  obs.data_write_submitted = [this](int disk, uint64_t s, uint32_t n) { OnDataWrite(disk, s, n); };
+  obs.data_write_submitted = [this](int disk, uint64_t s, uint32_t n, const std::vector<int>& m) {
+    OnDataWrite(disk, s, n, m);
+  };
   obs.write_started = [this](uint64_t off, uint32_t len, bool discard) {
     if (discard) return;
     uint64_t sh = ChunkShift();
@@ -96,11 +99,16 @@ int StepInvariants::StateInMemory(uint64_t chunk) const {
   return it->second[pos % 4096];
 }
 
-void StepInvariants::OnDataWrite(int disk, uint64_t sector, uint32_t sectors) {
+void StepInvariants::OnDataWrite(int disk, uint64_t sector, uint32_t sectors,
+                                 const std::vector<int>& members) {
   if (failed_ || !array_ || !array_->BitmapEnabled() || skip_.count(kPropWriteIntent)) return;
   uint64_t sh = ChunkShift();
   uint64_t region = array_->Layout().BitmapStart();
-  for (int member : array_->BitmapMembers()) {
+  // The members the write goes to that the bitmap is still written to: a
+  // member that failed meanwhile is never touched again.
+  std::vector<int> live = array_->BitmapMembers();
+  for (int member : members) {
+    if (std::find(live.begin(), live.end(), member) == live.end()) continue;
     const Disk& d = world_.GetDisk(member);
     for (uint64_t c = sector >> sh; c <= (sector + sectors - 1) >> sh; c++) {
       uint64_t pos = kDataOffset + c;

@@ -42,7 +42,7 @@ class StepInvariants {
   uint64_t TransitionsSeen() const { return transitions_; }
 
  private:
-  void OnDataWrite(int disk, uint64_t sector, uint32_t sectors);
+  void OnDataWrite(int disk, uint64_t sector, uint32_t sectors, const std::vector<int>& members);
   uint64_t ChunkShift() const;
   uint64_t Chunks() const;
   int StateInMemory(uint64_t chunk) const;  // -1: page not seen yet

@@ -41,8 +41,11 @@ absl::Status CreateArrayDisks(World& world, const ArrayConfig& cfg);
 
 // Observers the property layer installs on the model.
 struct MdObserver {
-  // A user data write is about to reach member `disk` (write intent).
-  std::function<void(int disk, uint64_t array_sector, uint32_t sectors)> data_write_submitted;
+  // A user data write is about to reach member `disk` (write intent);
+  // `members` are the disks it goes to: the bitmap members when it began.
+  std::function<void(int disk, uint64_t array_sector, uint32_t sectors,
+                     const std::vector<int>& members)>
+      data_write_submitted;
   // start_write/start_discard returned (range in array sectors), and the
   // matching end_* is about to be called.
   std::function<void(uint64_t sector, uint32_t sectors, bool discard)> write_started;

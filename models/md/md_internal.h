@@ -31,6 +31,7 @@ struct MdArray::R1Bio {
   int remaining = 0;
   int ok_mirrors = 0;
   std::vector<Member*> failed;
+  std::vector<int> target_disks;
   bool done = false;
   WaitList wait{"raid1 write completion"};
 };

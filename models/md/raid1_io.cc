@@ -109,6 +109,7 @@ int MdArray::WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool disc
     }
   }
   r1->remaining = (int)targets.size();
+  for (Member* m : targets) r1->target_disks.push_back(m->disk);
   R1Bio* raw = r1.get();
   if (targets.empty()) {
     r1->remaining = 1;
@@ -117,6 +118,13 @@ int MdArray::WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool disc
   std::vector<std::function<void()>> bios;
   for (Member* m : targets) {
     bios.push_back([this, raw, m] {
+      // raid1_submit_write: a member that failed since the bio was made
+      // gets an error, not the data.
+      if (test_bit(Faulty, &m->rdev.flags)) {
+        atomic_inc(&m->rdev.nr_pending);
+        EndMirrorWrite(raw, m, -EIO);
+        return;
+      }
       IoRequest req;
       req.op = raw->discard ? IoOp::kDiscard : IoOp::kWrite;
       req.sector = layout_.data_offset + raw->sector;
@@ -125,7 +133,7 @@ int MdArray::WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool disc
       if (!raw->discard) req.stamps.assign(raw->sectors, raw->stamp);
       req.tag = absl::StrCat(raw->discard ? "discard" : "write", " w", raw->stamp);
       if (!raw->discard && obs_.data_write_submitted)
-        obs_.data_write_submitted(m->disk, raw->sector, raw->sectors);
+        obs_.data_write_submitted(m->disk, raw->sector, raw->sectors, raw->target_disks);
       atomic_inc(&m->rdev.nr_pending);
       Submit(*m, std::move(req), [this, raw, m](IoResult res) {
         EndMirrorWrite(raw, m, res.error);
