@@ -11,16 +11,39 @@ struct Features {
   bool crash, fail, readd, spare, resize, discard, stopstart, freeze, ioerror, flush, slow;
 };
 
+// How long member IO takes, per case: fast, slow enough that a resync
+// spans several daemon periods (checkpoints), or with rare stalls longer
+// than the daemon's waits.
+void PickLatency(Scenario& s) {
+  switch (*rc::gen::weightedElement<int>({{5, 0}, {3, 1}, {2, 2}})) {
+    case 0: break;
+    case 1:
+      s.latency_min_us = 2000;
+      s.latency_max_us = *rc::gen::elementOf(std::vector<uint32_t>{20000, 60000});
+      break;
+    case 2:
+      s.stall_ppm = *rc::gen::elementOf(std::vector<uint32_t>{5000, 20000});
+      s.stall_ms = *rc::gen::elementOf(std::vector<uint32_t>{8000, 40000});
+      break;
+  }
+}
+
 rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc) {
   return rc::gen::exec([a, f, alloc] {
     uint64_t bs = a.logical_block_size / 512;
     uint64_t chunk = 128;  // smallest chunk the design picks
     while ((a.dev_sectors + chunk - 1) / chunk > (uint64_t)a.bitmap_space << 9) chunk <<= 1;
     // Half the IO lands on a few hot chunks, so writes meet in blocks.
+    // Half the IO lands on a few hot chunks; some lands where only a grown
+    // array reaches (skipped while the array is smaller).
+    uint64_t max = a.max_dev_sectors ? a.max_dev_sectors : a.dev_sectors;
     auto sector = [&] {
-      uint64_t s = *rc::gen::element(0, 1)
-                       ? *rc::gen::inRange<uint64_t>(0, std::min<uint64_t>(8 * chunk, a.dev_sectors))
-                       : *rc::gen::inRange<uint64_t>(0, a.dev_sectors);
+      uint64_t s;
+      switch (*rc::gen::weightedElement<int>({{5, 0}, {4, 1}, {f.resize ? 2 : 0, 2}})) {
+        case 0: s = *rc::gen::inRange<uint64_t>(0, std::min<uint64_t>(8 * chunk, a.dev_sectors)); break;
+        case 1: s = *rc::gen::inRange<uint64_t>(0, a.dev_sectors); break;
+        default: s = *rc::gen::inRange<uint64_t>(a.dev_sectors, max); break;
+      }
       return s / bs * bs;
     };
     auto length = [&] {
@@ -36,6 +59,7 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc) {
         {6, 5},                         // advance
         {f.fail ? 3 : 0, 6},            // fail
         {f.ioerror ? 2 : 0, 7},         // ioerror
+        {f.fail ? 2 : 0, 17},           // diskfail
         {f.readd ? 3 : 0, 8},           // readd
         {f.spare ? 2 : 0, 9},           // addspare
         {f.resize ? 3 : 0, 10},         // resize
@@ -83,6 +107,7 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc) {
       case 13: op.kind = OpKind::kFreeze; break;
       case 14: op.kind = OpKind::kUnfreeze; break;
       case 15: op.kind = OpKind::kSettle; break;
+      case 17: op.kind = OpKind::kDiskFail; op.a = *rc::gen::inRange(0, a.mirrors); break;
       default: op.kind = OpKind::kAllocFail; op.a = *rc::gen::elementOf(std::vector<uint64_t>{0, 2000, 20000}); break;
     }
     // Mostly back to back (so operations overlap), sometimes long gaps
@@ -107,6 +132,7 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
                      ? *rc::gen::elementOf(std::vector<std::string>{"random", "pct", "fifo"})
                      : opts.strategy;
     s.disk_order = opts.disk_order;
+    PickLatency(s);
     ArrayConfig& a = s.array;
     a.mirrors = *rc::gen::weightedElement<int>({{6, 2}, {3, 3}, {1, 4}});
     a.logical_block_size = *rc::gen::weightedElement<uint32_t>({{3, 512}, {1, 4096}});

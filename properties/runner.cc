@@ -273,6 +273,9 @@ void ScenarioRun::Execute(const Op& op) {
     case OpKind::kFail: RunAdmin(name, [&] { st = a->FailMember((int)op.a); }); break;
     case OpKind::kReAdd:
       recovery_ops_++;
+      // The operator fixed whatever made the disk fail before re-adding it.
+      world_->Faults().ReviveDisk((int)op.a);
+      world_->Faults().ClearRulesFor((int)op.a);
       RunAdmin(name, [&] { st = a->ReAdd((int)op.a); });
       break;
     case OpKind::kAddSpare:
@@ -367,6 +370,9 @@ RunResult ScenarioRun::Run() {
   wc.hz = s_.hz;
   wc.strategy = s_.strategy;
   wc.keep_events = o_.keep_events ? (1u << 22) : 0;
+  // Injected stalls are what the system must survive, not hangs: a chain
+  // of dependent IO may meet several of them in a row.
+  if (s_.stall_ppm) wc.hung_task_limit += 6 * (Nanos)s_.stall_ms * kNsPerMs;
   auto world = World::Create(wc);
   if (!world.ok()) {
     r.failures.push_back({"config", std::string(world.status().message()), 0});
@@ -380,6 +386,11 @@ RunResult ScenarioRun::Run() {
   }
   for (size_t i = 0; i < world_->DiskCount(); i++)
     world_->GetDisk((int)i).SetInOrderOverlaps(s_.disk_order == "in-order");
+  LatencyModel& lat = world_->Faults().Latency();
+  lat.min = (Nanos)s_.latency_min_us * 1000;
+  lat.max = (Nanos)s_.latency_max_us * 1000;
+  lat.stall_per_million = s_.stall_ppm;
+  lat.stall = (Nanos)s_.stall_ms * kNsPerMs;
   world_->OnCrash([this] {
     if (kshim_) kshim_->Reclaim();
   });

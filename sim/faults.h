@@ -39,6 +39,9 @@ class FaultPlan {
  public:
   void AddRule(FaultRule r) { rules_.push_back(r); }
   void ClearRules() { rules_.clear(); }
+  void ClearRulesFor(int disk) {
+    std::erase_if(rules_, [&](const FaultRule& r) { return r.disk == disk; });
+  }
   void FailDisk(int disk) { failed_.insert(disk); }
   void ReviveDisk(int disk) { failed_.erase(disk); }
   bool DiskFailed(int disk) const { return failed_.count(disk) != 0; }

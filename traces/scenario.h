@@ -53,6 +53,10 @@ struct Scenario {
   // "relaxed": overlapping in-flight writes complete in any order (real
   // devices); "in-order": never before an earlier overlapping write.
   std::string disk_order = "relaxed";
+  // Member disk latency: uniform in [min, max] microseconds, and a stall of
+  // stall_ms for stall_ppm IOs in a million (longer than the daemon waits).
+  uint32_t latency_min_us = 20, latency_max_us = 400;
+  uint32_t stall_ppm = 0, stall_ms = 30000;
   ArrayConfig array;
   std::vector<Op> ops;
 };

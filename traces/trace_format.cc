@@ -88,6 +88,9 @@ std::string FormatTrace(const TraceFile& t) {
   if (!t.core_name.empty()) absl::StrAppend(&out, "core ", t.core_name, " ", t.core_sha256, "\n");
   absl::StrAppend(&out, "seed ", s.seed, "\n", "hz ", s.hz, "\n", "strategy ", s.strategy, "\n");
   if (s.disk_order != "relaxed") absl::StrAppend(&out, "disk-order ", s.disk_order, "\n");
+  if (s.latency_min_us != 20 || s.latency_max_us != 400 || s.stall_ppm)
+    absl::StrAppend(&out, "latency ", s.latency_min_us, " ", s.latency_max_us, " ", s.stall_ppm,
+                    " ", s.stall_ms, "\n");
   absl::StrAppend(&out, "array ", FormatArrayConfig(s.array), "\n");
   for (const Op& op : s.ops) absl::StrAppend(&out, "op ", op.ToString(), "\n");
   if (!t.expect_failure.empty()) absl::StrAppend(&out, "expect-failure ", t.expect_failure, "\n");
@@ -125,6 +128,16 @@ absl::StatusOr<TraceFile> ParseTrace(const std::string& text, const std::string&
     } else if (key == "strategy") {
       if (w.size() != 2) return err("strategy takes one name");
       t.scenario.strategy = w[1];
+    } else if (key == "latency") {
+      uint32_t v[4];
+      if (w.size() != 5 || !absl::SimpleAtoi(w[1], &v[0]) || !absl::SimpleAtoi(w[2], &v[1]) ||
+          !absl::SimpleAtoi(w[3], &v[2]) || !absl::SimpleAtoi(w[4], &v[3]) || v[0] > v[1] ||
+          v[1] > 60000000 || v[2] > 1000000 || v[3] > 3600000)
+        return err("latency takes <min us> <max us> <stall per million> <stall ms>, min <= max");
+      t.scenario.latency_min_us = v[0];
+      t.scenario.latency_max_us = v[1];
+      t.scenario.stall_ppm = v[2];
+      t.scenario.stall_ms = v[3];
     } else if (key == "disk-order") {
       if (w.size() != 2 || (w[1] != "relaxed" && w[1] != "in-order"))
         return err("disk-order is 'relaxed' or 'in-order'");
