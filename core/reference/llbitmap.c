@@ -867,6 +867,17 @@ static bool llb_page_has_dirty(struct llb *b, unsigned long p)
 	return false;
 }
 
+/* Does any page hold a Dirty chunk? */
+static bool llb_holds_dirty(struct llb *b)
+{
+	unsigned long p;
+
+	for (p = 0; p < b->nr_pages; p++)
+		if (llb_page_has_dirty(b, p))
+			return true;
+	return false;
+}
+
 /* One pass over all pages; true if some page must be looked at again. */
 static bool llb_daemon_pass(struct llb *b)
 {
@@ -910,8 +921,16 @@ static void llb_daemon_fn(struct work_struct *work)
 		if (test_bit(BITMAP_SHUTDOWN, &b->flags))
 			return;
 #ifndef LLSIM_MUTANT_DAEMON_CLEANS_DEGRADED
-		if (llb_degraded(b))
-			return;
+		if (llb_degraded(b)) {
+			/*
+			 * Nothing may be cleaned now, but Dirty chunks (say from
+			 * a checkpoint of the recovery that will end this state)
+			 * must not be forgotten: nothing else re-arms the timer
+			 * when the array becomes whole again.
+			 */
+			again = llb_holds_dirty(b);
+			break;
+		}
 #endif
 		again = llb_daemon_pass(b);
 	} while (test_and_clear_bit(BITMAP_DAEMON_BUSY, &b->flags));
