@@ -70,6 +70,7 @@ class ScenarioRun {
   std::unique_ptr<Kshim> kshim_;
   std::unique_ptr<DataOracle> oracle_;
   std::unique_ptr<MdArray> array_;
+  std::vector<std::unique_ptr<MdArray>> retired_;
   std::unique_ptr<StepInvariants> inv_;
   std::vector<Verdict> failures_;
   std::vector<std::string> notes_;
@@ -141,6 +142,9 @@ void ScenarioRun::Boot() {
       return;
     }
   }
+  // A stopped array may still have fibers parked on it (a user's open
+  // file, say): it is retired, not freed, until the run ends.
+  if (array_) retired_.push_back(std::move(array_));
   array_ = std::make_unique<MdArray>(*world_, *kshim_, s_.array, oracle_.get());
   inv_->Attach(array_.get());
   absl::Status st;
@@ -305,11 +309,24 @@ void ScenarioRun::Settle() {
               world_->Clock().Now()});
     return;
   }
-  // Let the daemon clean: it may need two periods plus the idle barrier.
+  // Let the daemon clean: it may need two periods plus the idle barrier,
+  // counted from the end of the last sync pass (the daemon itself may ask
+  // for one, and stalled IO may delay it).
   Nanos sleep = std::max<Nanos>(s_.array.daemon_sleep, a->DaemonSleep());
   Nanos idle = (2 * sleep + (s_.array.barrier_idle ? s_.array.barrier_idle : 5) + 5) * kNsPerSec;
-  if (!RunWorld(nullptr, world_->Clock().Now() + idle) && Stopped()) return;
-  if (!a->Running()) return;
+  for (int round = 0; round < 8; round++) {
+    uint64_t syncs = a->ResyncsCompleted();
+    if (!RunWorld(nullptr, world_->Clock().Now() + idle) && Stopped()) return;
+    if (!a->Running()) return;
+    if (a->ResyncsCompleted() == syncs && !a->SyncPending()) break;
+    if (!RunWorld([&] { return user_io_ == 0 && a->WritesInFlight() == 0 && !a->SyncPending(); },
+                  world_->Clock().Now() + kSettleLimit)) {
+      if (!Stopped())
+        Report({kPropLiveness, absl::StrCat("a sync pass did not finish: ", a->Describe()),
+                world_->Clock().Now()});
+      return;
+    }
+  }
   std::vector<const Disk*> mirrors;
   for (int d : a->InSyncDisks()) mirrors.push_back(&world_->GetDisk(d));
   uint64_t off = a->Layout().data_offset;
@@ -421,6 +438,7 @@ RunResult ScenarioRun::Run() {
   if (kshim_) kshim_->Reclaim();
   inv_->Detach();
   array_.reset();
+  retired_.clear();
   kshim_.reset();
   return r;
 }

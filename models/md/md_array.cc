@@ -331,7 +331,8 @@ absl::Status MdArray::Stop() {
   // The user closes the device first: no new IO, the old drains (it may
   // need the md thread, so the reconfig mutex is not held yet).
   closing_ = true;
-  BlockOn(barrier_wait_, [&] { return writes_in_flight_ == 0; });
+  BlockOn(barrier_wait_, [&] { return writes_in_flight_ == 0 && other_io_ == 0; });
+  BlockOn(sync_exit_, [&] { return !start_sync_queued_; });
   LockGuard lock(this);
   set_bit(MD_RECOVERY_FROZEN, &mddev_.recovery);
   StopSyncThread();

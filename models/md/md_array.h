@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -127,10 +128,13 @@ class MdArray : public MdHost {
   struct Member;
   struct R1Bio;
   struct SyncIo;
+  struct OtherIo;
 
   // md core
   void MdThreadMain();
   void CheckRecovery();
+  void StartSyncWork();
+  void ChooseAndStartSync();
   void UpdateSb();
   void WriteMemberSb(Member& m);
   void StartSync();
@@ -192,6 +196,11 @@ class MdArray : public MdHost {
   std::vector<std::unique_ptr<Member>> members_;  // by simulated disk index
   bool running_ = false;
   bool closing_ = false;  // MD_CLOSING: a stop has begun, no new IO
+  // mddev_suspend in md_start_sync while spares change: new writes wait,
+  // the ones in flight drain before a slot is filled.
+  bool suspended_ = false;
+  bool start_sync_queued_ = false;
+  WaitList suspend_wait_{"mddev suspended"};
 
   bool reconfig_held_ = false;
   WaitList reconfig_wait_{"mddev reconfig_mutex"};
@@ -215,6 +224,9 @@ class MdArray : public MdHost {
   WaitList sync_exit_{"md0_resync exit"};
   WaitList recovery_wait_{"md recovery_wait"};
   uint64_t syncs_completed_ = 0;
+  // Sync IO in flight, owned here: a crash drops its completions.
+  std::map<uint64_t, std::unique_ptr<SyncIo>> sync_ios_;
+  uint64_t next_sync_io_ = 1;
   bool fullsync_ = false;
   uint64_t curr_resync_ = 0;
 
@@ -231,6 +243,7 @@ class MdArray : public MdHost {
   Rng read_rng_;
   std::deque<R1Bio*> retry_list_;
   size_t writes_in_flight_ = 0;
+  size_t other_io_ = 0;  // flushes and reads in flight
 };
 
 }  // namespace llsim

@@ -37,6 +37,7 @@ struct MdArray::R1Bio {
 };
 
 struct MdArray::SyncIo {
+  uint64_t id = 0;
   uint64_t sector = 0;
   uint32_t sectors = 0;
   Member* source = nullptr;

@@ -139,7 +139,10 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
     *skipped = true;
     return n;
   }
-  auto* sr = new SyncIo{sector, (uint32_t)n, source, targets, 0, false};
+  uint64_t id = next_sync_io_++;
+  auto owned = std::make_unique<SyncIo>(SyncIo{id, sector, (uint32_t)n, source, targets, 0, false});
+  SyncIo* sr = owned.get();
+  sync_ios_.emplace(id, std::move(owned));
   atomic_add((int)n, &mddev_.recovery_active);
   IoRequest rd{IoOp::kRead, layout_.data_offset + sector, (uint32_t)n};
   rd.tag = recover ? "recovery read" : "resync read";
@@ -184,7 +187,7 @@ void MdArray::EndSyncRequest(SyncIo* sr) {
   atomic_sub((int)sr->sectors, &mddev_.recovery_active);
   LowerBarrier();
   if (sr->failed) set_bit(MD_RECOVERY_INTR, &mddev_.recovery);
-  delete sr;
+  sync_ios_.erase(sr->id);
   world_.Sched().WakeAll(recovery_wait_);
   wake_up(&mddev_.recovery_wait);
 }

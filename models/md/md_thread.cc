@@ -68,8 +68,40 @@ void MdArray::CheckRecovery() {
   if (sync_thread_done_) ReapSyncThread();
   if (sync_thread_running_) return;
   if (test_bit(MD_RECOVERY_FROZEN, &mddev_.recovery)) return;
+  if (start_sync_queued_) return;
   if (!test_and_clear_bit(MD_RECOVERY_NEEDED, &mddev_.recovery)) return;
   if (Broken()) return;
+  // md_start_sync is queued work, not the md thread: it may sleep while
+  // the md thread goes on serving superblock updates.
+  start_sync_queued_ = true;
+  world_.Sched().Spawn("md_start_sync", [this] { StartSyncWork(); });
+}
+
+void MdArray::StartSyncWork() {
+  bool changes = false;
+  for (auto& m : members_)
+    if (m->in_array && ((m->rdev.raid_disk < 0 && !test_bit(Faulty, &m->rdev.flags)) ||
+                        (m->rdev.raid_disk >= 0 && test_bit(Faulty, &m->rdev.flags))))
+      changes = true;
+  // mddev_suspend_and_lock when the spares will change: new writes are
+  // held back and those in flight drain before a slot is filled; the lock
+  // comes after, so the md thread can finish what the writes wait for.
+  if (changes) {
+    suspended_ = true;
+    BlockOn(barrier_wait_, [&] { return writes_in_flight_ == 0 || !running_; });
+  }
+  LockGuard lock(this);
+  ChooseAndStartSync();
+  if (suspended_) {
+    suspended_ = false;
+    world_.Sched().WakeAll(suspend_wait_);
+  }
+  start_sync_queued_ = false;
+  world_.Sched().WakeAll(sync_exit_);
+}
+
+void MdArray::ChooseAndStartSync() {
+  if (!running_ || sync_thread_running_ || test_bit(MD_RECOVERY_FROZEN, &mddev_.recovery)) return;
   clear_bit(MD_RECOVERY_INTR, &mddev_.recovery);
 
   // md_choose_sync_action

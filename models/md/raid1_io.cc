@@ -68,9 +68,16 @@ int MdArray::WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool disc
   // Counted before any check: the checks use bitops, which are preemption
   // points, and a stop must never miss a write that got past them.
   writes_in_flight_++;
-  if (!running_ || closing_ || Broken()) {
+  for (;;) {
+    if (!running_ || closing_ || Broken()) {
+      if (--writes_in_flight_ == 0) world_.Sched().WakeAll(barrier_wait_);
+      return -EIO;
+    }
+    if (!suspended_) break;
+    // md_handle_request: a suspended array holds new IO back.
     if (--writes_in_flight_ == 0) world_.Sched().WakeAll(barrier_wait_);
-    return -EIO;
+    BlockOn(suspend_wait_, [&] { return !suspended_ || !running_; });
+    writes_in_flight_++;
   }
   MdWriteStart();
   WaitBarrier();
@@ -207,8 +214,18 @@ void MdArray::FinishR1Bio(R1Bio* r1) {
 
 // ---- flush and read ----------------------------------------------------
 
+// Flushes and reads hold the device open: a stop waits for them too.
+struct MdArray::OtherIo {
+  MdArray* a;
+  explicit OtherIo(MdArray* arr) : a(arr) { a->other_io_++; }
+  ~OtherIo() {
+    if (--a->other_io_ == 0) a->world_.Sched().WakeAll(a->barrier_wait_);
+  }
+};
+
 int MdArray::Flush() {
-  if (!running_) return -EIO;
+  if (!running_ || closing_) return -EIO;
+  OtherIo hold(this);
   uint64_t horizon = oracle_->FlushIssued();
   int remaining = 0, ok = 0;
   WaitList wl("md flush");
@@ -229,7 +246,8 @@ int MdArray::Flush() {
 }
 
 int MdArray::Read(uint64_t sector, uint32_t sectors, std::vector<uint64_t>* stamps) {
-  if (!running_ || sector + sectors > mddev_.dev_sectors) return -EINVAL;
+  if (!running_ || closing_ || sector + sectors > mddev_.dev_sectors) return -EINVAL;
+  OtherIo hold(this);
   for (int attempt = 0; attempt < cfg_.mirrors; attempt++) {
     std::vector<int> in_sync = InSyncDisks();
     if (in_sync.empty()) return -EIO;
