@@ -355,6 +355,11 @@ static u8 llb_table(u8 s, enum llb_event ev)
 	case LLB_EV_DAEMON:
 		if (s == LLB_DIRTY)
 			return LLB_CLEAN;
+#ifdef LLSIM_MUTANT_DAEMON_CLEANS_NEEDSYNC
+		/* "anything written and idle is in sync": not if it awaits a sync */
+		if (s == LLB_NEED_SYNC)
+			return LLB_CLEAN;
+#endif
 		break;
 	case LLB_EV_DISCARD:
 		return LLB_UNWRITTEN;
@@ -731,7 +736,12 @@ static void llb_unpin_chunks(struct llb *b, unsigned long first,
 {
 	unsigned long p;
 
+#ifdef LLSIM_MUTANT_UNPIN_OFF_BY_ONE
+	/* the release loop stops one page short of the pin loop */
+	for (p = llb_page_index(first); p < llb_page_index(last); p++)
+#else
 	for (p = llb_page_index(first); p <= llb_page_index(last); p++)
+#endif
 		percpu_ref_put(&b->pages[p]->users);
 }
 
@@ -1181,10 +1191,8 @@ static int llb_load(struct mddev *mddev)
 	if (!b)
 		return 0;
 	llb_lock(mddev);
-#ifndef LLSIM_MUTANT_STALE_IGNORED
 	if (test_and_clear_bit(BITMAP_STALE, &b->flags))
 		ev = LLB_EV_STALE;
-#endif
 	llb_transition_all(b, ev);
 	llb_unlock(mddev);
 	return 0;

@@ -262,6 +262,11 @@ absl::Status MdArray::Assemble() {
     if (f.sb.recovery_offset == kMaxSector) {
       set_bit(In_sync, &m.rdev.flags);
       working++;
+    } else if (!f.sb.recovery_bitmap) {
+      // super_1_validate: a recovery that was not bitmap-based resumes as a
+      // full one (raid1's setup_conf then sets fullsync).
+      m.rdev.saved_raid_disk = -1;
+      fullsync_ = true;
     }
     AddRdev(m);
   }

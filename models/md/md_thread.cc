@@ -193,6 +193,8 @@ void MdArray::WriteMemberSb(Member& m) {
   sb.desc_nr = m.disk;
   sb.role = m.rdev.raid_disk >= 0 ? m.rdev.raid_disk : kRoleSpare;
   sb.recovery_offset = test_bit(In_sync, &m.rdev.flags) ? kMaxSector : m.rdev.recovery_offset;
+  sb.recovery_bitmap = !test_bit(In_sync, &m.rdev.flags) && m.rdev.raid_disk >= 0 &&
+                       m.rdev.saved_raid_disk == m.rdev.raid_disk && !fullsync_;
   sb.roles.fill(kRoleSpare);
   for (auto& o : members_) {
     if (!o->in_array && !o->blank) sb.roles[o->disk] = kRoleFaulty;

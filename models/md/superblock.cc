@@ -16,7 +16,8 @@ uint64_t Get(const std::vector<uint8_t>& b, size_t off, int bytes) {
 }
 
 // Field offsets: magic 0, uuid 8, events 24, dev_sectors 32, resync 40,
-// recovery 48, raid_disks 56, desc_nr 60, role 64, clean 66, roles 72.
+// recovery 48, raid_disks 56, desc_nr 60, role 64, clean 66, recovery_bitmap 67,
+// roles 72.
 }  // namespace
 
 std::vector<uint8_t> MdSuperblock::Encode() const {
@@ -31,6 +32,7 @@ std::vector<uint8_t> MdSuperblock::Encode() const {
   Put(b, 60, desc_nr, 4);
   Put(b, 64, role, 2);
   Put(b, 66, clean, 1);
+  Put(b, 67, recovery_bitmap, 1);
   for (int i = 0; i < kMaxMembers; i++) Put(b, 72 + 2 * i, roles[i], 2);
   return b;
 }
@@ -47,6 +49,7 @@ std::optional<MdSuperblock> MdSuperblock::Decode(const std::vector<uint8_t>& b) 
   sb.desc_nr = (uint32_t)Get(b, 60, 4);
   sb.role = (uint16_t)Get(b, 64, 2);
   sb.clean = Get(b, 66, 1) != 0;
+  sb.recovery_bitmap = Get(b, 67, 1) != 0;
   for (int i = 0; i < kMaxMembers; i++) sb.roles[i] = (uint16_t)Get(b, 72 + 2 * i, 2);
   if (sb.raid_disks == 0 || sb.raid_disks > kMaxMembers || sb.desc_nr >= kMaxMembers)
     return std::nullopt;

@@ -27,6 +27,9 @@ struct MdSuperblock {
   uint32_t desc_nr = 0;           // which member this is
   uint16_t role = kRoleSpare;     // slot, or spare/faulty
   bool clean = false;
+  // MD_FEATURE_RECOVERY_BITMAP: this member's unfinished recovery copies
+  // only what the bitmap names (a re-add); else it needs everything.
+  bool recovery_bitmap = false;
   std::array<uint16_t, kMaxMembers> roles{};  // role of member desc_nr i
 
   std::vector<uint8_t> Encode() const;
