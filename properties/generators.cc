@@ -28,8 +28,8 @@ void PickLatency(Scenario& s) {
   }
 }
 
-rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc) {
-  return rc::gen::exec([a, f, alloc] {
+rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, bool resize_heavy) {
+  return rc::gen::exec([a, f, alloc, resize_heavy] {
     uint64_t bs = a.logical_block_size / 512;
     uint64_t chunk = 128;  // smallest chunk the design picks
     while ((a.dev_sectors + chunk - 1) / chunk > (uint64_t)a.bitmap_space << 9) chunk <<= 1;
@@ -39,7 +39,7 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc) {
     uint64_t max = a.max_dev_sectors ? a.max_dev_sectors : a.dev_sectors;
     auto sector = [&] {
       uint64_t s;
-      switch (*rc::gen::weightedElement<int>({{5, 0}, {4, 1}, {f.resize ? 2 : 0, 2}})) {
+      switch (*rc::gen::weightedElement<int>({{5, 0}, {4, 1}, {f.resize ? (resize_heavy ? 6 : 2) : 0, 2}})) {
         case 0: s = *rc::gen::inRange<uint64_t>(0, std::min<uint64_t>(8 * chunk, a.dev_sectors)); break;
         case 1: s = *rc::gen::inRange<uint64_t>(0, a.dev_sectors); break;
         default: s = *rc::gen::inRange<uint64_t>(a.dev_sectors, max); break;
@@ -62,7 +62,7 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc) {
         {f.fail ? 2 : 0, 17},           // diskfail
         {f.readd ? 3 : 0, 8},           // readd
         {f.spare ? 2 : 0, 9},           // addspare
-        {f.resize ? 3 : 0, 10},         // resize
+        {f.resize ? (resize_heavy ? 8 : 3) : 0, 10},  // resize
         {f.stopstart ? 2 : 0, 11},      // stop + assemble
         {f.crash ? 5 : 0, 12},          // crash (+ assemble)
         {f.freeze ? 2 : 0, 13},         // freeze
@@ -93,9 +93,13 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc) {
       case 9: op.kind = OpKind::kAddSpare; break;
       case 10: {
         op.kind = OpKind::kResize;
-        uint64_t max = a.max_dev_sectors ? a.max_dev_sectors : 2 * a.dev_sectors;
-        op.a = *rc::gen::inRange<uint64_t>(a.dev_sectors / 2, max + 1) / bs * bs;
-        op.a = std::max(op.a, bs);
+        // Half the time all the way: a grow that needs new bitmap pages.
+        if (*rc::gen::arbitrary<bool>()) {
+          op.a = max;
+        } else {
+          op.a = *rc::gen::inRange<uint64_t>(a.dev_sectors / 2, max + 1) / bs * bs;
+          op.a = std::max(op.a, bs);
+        }
         break;
       }
       case 11: op.kind = *rc::gen::element(OpKind::kStop, OpKind::kAssemble); break;
@@ -123,6 +127,8 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc) {
 
 }  // namespace
 
+bool ValidProfile(const std::string& p) { return p == "swarm" || p == "resize" || p == "resync"; }
+
 rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
   return rc::gen::exec([opts] {
     Scenario s;
@@ -132,30 +138,49 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
                      ? *rc::gen::elementOf(std::vector<std::string>{"random", "pct", "fifo"})
                      : opts.strategy;
     s.disk_order = opts.disk_order;
+    bool resize = opts.profile == "resize", resync = opts.profile == "resync";
     PickLatency(s);
+    if (resync && *rc::gen::arbitrary<bool>()) {
+      s.latency_min_us = 2000;
+      s.latency_max_us = 20000;
+    }
     ArrayConfig& a = s.array;
     a.mirrors = *rc::gen::weightedElement<int>({{6, 2}, {3, 3}, {1, 4}});
     a.logical_block_size = *rc::gen::weightedElement<uint32_t>({{3, 512}, {1, 4096}});
     a.dev_sectors = *rc::gen::elementOf(std::vector<uint64_t>{4096, 16384, 65536, 262144});
     a.max_dev_sectors = 2 * a.dev_sectors;
     a.bitmap_space = *rc::gen::elementOf(std::vector<uint32_t>{256, 8, 16, 64});
+    // Now and then a large array with little bitmap space: chunks bigger
+    // than raid1's 64 KiB sync IO, so a resync can stop or checkpoint in
+    // the middle of one.
+    if (*rc::gen::weightedElement<int>({{resync ? 1 : 7, 0}, {1, 1}})) {
+      a.dev_sectors = 1048576;
+      a.max_dev_sectors = a.dev_sectors;
+      a.bitmap_space = 8;
+    } else if (resize && *rc::gen::arbitrary<bool>()) {
+      // Growing to the maximum then needs a second bitmap page.
+      a.dev_sectors = 262144;
+      a.max_dev_sectors = 2 * a.dev_sectors;
+      a.bitmap_space = 8;
+    }
     a.daemon_sleep = *rc::gen::elementOf(std::vector<uint32_t>{5, 1, 2, 30});
     a.assume_clean = *rc::gen::weightedElement<bool>({{4, false}, {1, true}});
     a.spares = 1;
     Features f;
-    f.crash = *rc::gen::arbitrary<bool>();
+    f.crash = resync || *rc::gen::arbitrary<bool>();
     f.fail = *rc::gen::arbitrary<bool>();
     f.readd = f.fail && *rc::gen::arbitrary<bool>();
     f.spare = f.fail && *rc::gen::arbitrary<bool>();
-    f.resize = *rc::gen::weightedElement<bool>({{3, false}, {1, true}});
+    f.resize = resize || *rc::gen::weightedElement<bool>({{3, false}, {1, true}});
     f.discard = *rc::gen::arbitrary<bool>();
-    f.stopstart = *rc::gen::weightedElement<bool>({{3, false}, {1, true}});
-    f.freeze = *rc::gen::weightedElement<bool>({{3, false}, {1, true}});
+    f.stopstart = resync || *rc::gen::weightedElement<bool>({{3, false}, {1, true}});
+    f.freeze = resync || *rc::gen::weightedElement<bool>({{3, false}, {1, true}});
     f.ioerror = f.fail && *rc::gen::weightedElement<bool>({{3, false}, {1, true}});
     f.flush = *rc::gen::arbitrary<bool>();
     f.slow = *rc::gen::arbitrary<bool>();
     std::vector<Op> ops = *rc::gen::resize(
-        opts.max_ops, rc::gen::container<std::vector<Op>>(GenOp(a, f, opts.allow_alloc_failures)));
+        opts.max_ops,
+        rc::gen::container<std::vector<Op>>(GenOp(a, f, opts.allow_alloc_failures, resize)));
     // A crash is followed by the reboot an operator would do.
     for (Op& op : ops) {
       s.ops.push_back(op);

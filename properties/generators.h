@@ -20,7 +20,14 @@ struct GenOptions {
   // Empty: every strategy; else force one ("fifo", "random", "pct").
   std::string strategy;
   std::string disk_order = "relaxed";
+  // "swarm" (default): every feature at random. "resize": every case
+  // resizes, often by growing into bitmap pages not yet allocated.
+  // "resync": crashes with writes in flight, then stops, freezes and
+  // crashes while the resync runs, on slow disks and large chunks.
+  std::string profile = "swarm";
 };
+
+bool ValidProfile(const std::string& p);
 
 rc::Gen<Scenario> GenScenario(const GenOptions& opts = {});
 

@@ -102,6 +102,10 @@ int StepInvariants::StateInMemory(uint64_t chunk) const {
 void StepInvariants::OnDataWrite(int disk, uint64_t sector, uint32_t sectors,
                                  const std::vector<int>& members) {
   if (failed_ || !array_ || !array_->BitmapEnabled() || skip_.count(kPropWriteIntent)) return;
+  // A write issued before a shrink may land beyond the new end: no promise
+  // covers sectors outside the array.
+  if (sector >= array_->DevSectors()) return;
+  sectors = (uint32_t)std::min<uint64_t>(sectors, array_->DevSectors() - sector);
   uint64_t sh = ChunkShift();
   uint64_t region = array_->Layout().BitmapStart();
   // The members the write goes to that the bitmap is still written to: a

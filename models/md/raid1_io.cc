@@ -139,8 +139,11 @@ int MdArray::WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool disc
       req.fua = raw->fua;
       if (!raw->discard) req.stamps.assign(raw->sectors, raw->stamp);
       req.tag = absl::StrCat(raw->discard ? "discard" : "write", " w", raw->stamp);
-      if (!raw->discard && obs_.data_write_submitted)
-        obs_.data_write_submitted(m->disk, raw->sector, raw->sectors, raw->target_disks);
+      if (!raw->discard) {
+        oracle_->WriteReachedDisk(raw->stamp, raw->sector, raw->sectors);
+        if (obs_.data_write_submitted)
+          obs_.data_write_submitted(m->disk, raw->sector, raw->sectors, raw->target_disks);
+      }
       atomic_inc(&m->rdev.nr_pending);
       Submit(*m, std::move(req), [this, raw, m](IoResult res) {
         EndMirrorWrite(raw, m, res.error);

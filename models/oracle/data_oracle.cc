@@ -10,10 +10,11 @@ namespace llsim {
 
 DataOracle::DataOracle(uint64_t sectors) : last_(sectors, 0), floor_(sectors, 0) {}
 
-uint64_t DataOracle::IssueWrite(uint64_t sector, uint32_t n) {
-  uint64_t stamp = next_stamp_++;
-  for (uint64_t s = sector; s < sector + n && s < last_.size(); s++) last_[s] = stamp;
-  return stamp;
+uint64_t DataOracle::IssueWrite(uint64_t sector, uint32_t n) { return next_stamp_++; }
+
+void DataOracle::WriteReachedDisk(uint64_t stamp, uint64_t sector, uint32_t n) {
+  for (uint64_t s = sector; s < sector + n && s < last_.size(); s++)
+    if (last_[s] == kDiscard || last_[s] < stamp) last_[s] = stamp;
 }
 
 void DataOracle::AckWrite(uint64_t stamp, uint64_t sector, uint32_t n, bool fua) {

@@ -21,6 +21,10 @@ class DataOracle {
   // Stamps are unique and grow with issue order, so a larger stamp on a
   // sector always means a later write.
   uint64_t IssueWrite(uint64_t sector, uint32_t sectors);
+  // A write defines its sectors once its data reaches a member: from then
+  // on the bitmap must cover it. One lost before that changes nothing (the
+  // sectors keep whatever they held, defined or not).
+  void WriteReachedDisk(uint64_t stamp, uint64_t sector, uint32_t sectors);
   void AckWrite(uint64_t stamp, uint64_t sector, uint32_t sectors, bool fua);
   void IssueDiscard(uint64_t sector, uint32_t sectors);
   // A flush covers the writes acknowledged before it was issued.

@@ -25,6 +25,9 @@ TEST(DataOracleTest, MismatchOnlyWhereWritten) {
   TwoDisks t;
   DataOracle o(1024);
   uint64_t w = o.IssueWrite(10, 1);
+  t.Put(t.a, 10, 99);
+  EXPECT_TRUE(o.MirrorMismatches({t.a, t.b}, 64).empty());  // lost before any disk
+  o.WriteReachedDisk(w, 10, 1);
   t.Put(t.a, 10, w);
   EXPECT_EQ(o.MirrorMismatches({t.a, t.b}, 64).size(), 1u);
   t.Put(t.b, 10, w);
@@ -40,6 +43,7 @@ TEST(DataOracleTest, LostFlushedWrite) {
   TwoDisks t;
   DataOracle o(1024);
   uint64_t w1 = o.IssueWrite(3, 1);
+  o.WriteReachedDisk(w1, 3, 1);
   o.AckWrite(w1, 3, 1, false);
   EXPECT_TRUE(o.LostWrites({t.a}, 64).empty());  // not flushed: no promise
   uint64_t h = o.FlushIssued();
@@ -48,6 +52,7 @@ TEST(DataOracleTest, LostFlushedWrite) {
   t.Put(t.a, 3, w1);
   EXPECT_TRUE(o.LostWrites({t.a}, 64).empty());
   uint64_t w2 = o.IssueWrite(3, 1);  // a later write may replace it
+  o.WriteReachedDisk(w2, 3, 1);
   t.Put(t.a, 3, w2);
   EXPECT_TRUE(o.LostWrites({t.a}, 64).empty());
 }
