@@ -7,6 +7,16 @@ namespace llsim {
 
 namespace {
 
+// RapidCheck scales inRange by the generation size, and the op list is
+// generated at size max_ops: unscaled, writes would only reach the first
+// quarter of the array and delays a quarter of their range. Sizes are
+// fixed here so every value in [lo, hi) is reachable; shrinking still
+// moves towards lo.
+template <typename T>
+T Uniform(T lo, T hi) {
+  return *rc::gen::resize(100, rc::gen::inRange<T>(lo, hi));
+}
+
 struct Features {
   bool crash, fail, readd, spare, resize, discard, stopstart, freeze, ioerror, flush, slow;
 };
@@ -40,9 +50,9 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, bool resi
     auto sector = [&] {
       uint64_t s;
       switch (*rc::gen::weightedElement<int>({{5, 0}, {4, 1}, {f.resize ? (resize_heavy ? 6 : 2) : 0, 2}})) {
-        case 0: s = *rc::gen::inRange<uint64_t>(0, std::min<uint64_t>(8 * chunk, a.dev_sectors)); break;
-        case 1: s = *rc::gen::inRange<uint64_t>(0, a.dev_sectors); break;
-        default: s = *rc::gen::inRange<uint64_t>(a.dev_sectors, max); break;
+        case 0: s = Uniform<uint64_t>(0, std::min<uint64_t>(8 * chunk, a.dev_sectors)); break;
+        case 1: s = Uniform<uint64_t>(0, a.dev_sectors); break;
+        default: s = Uniform<uint64_t>(a.dev_sectors, max); break;
       }
       return s / bs * bs;
     };
@@ -82,14 +92,14 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, bool resi
       case 3: op.kind = OpKind::kFlush; break;
       case 4: op.kind = OpKind::kWait; break;
       case 5: op.kind = OpKind::kAdvance; op.a = *rc::gen::elementOf(std::vector<uint64_t>{1, 50, 1000, 6000, 40000}); break;
-      case 6: op.kind = OpKind::kFail; op.a = *rc::gen::inRange(0, a.mirrors); break;
+      case 6: op.kind = OpKind::kFail; op.a = Uniform(0, a.mirrors); break;
       case 7:
         op.kind = OpKind::kIoError;
-        op.a = *rc::gen::inRange(0, a.mirrors);
+        op.a = Uniform(0, a.mirrors);
         op.b = sector();
         op.c = length();
         break;
-      case 8: op.kind = OpKind::kReAdd; op.a = *rc::gen::inRange(0, a.mirrors); break;
+      case 8: op.kind = OpKind::kReAdd; op.a = Uniform(0, a.mirrors); break;
       case 9: op.kind = OpKind::kAddSpare; break;
       case 10: {
         op.kind = OpKind::kResize;
@@ -97,7 +107,7 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, bool resi
         if (*rc::gen::arbitrary<bool>()) {
           op.a = max;
         } else {
-          op.a = *rc::gen::inRange<uint64_t>(a.dev_sectors / 2, max + 1) / bs * bs;
+          op.a = Uniform<uint64_t>(a.dev_sectors / 2, max + 1) / bs * bs;
           op.a = std::max(op.a, bs);
         }
         break;
@@ -111,15 +121,15 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, bool resi
       case 13: op.kind = OpKind::kFreeze; break;
       case 14: op.kind = OpKind::kUnfreeze; break;
       case 15: op.kind = OpKind::kSettle; break;
-      case 17: op.kind = OpKind::kDiskFail; op.a = *rc::gen::inRange(0, a.mirrors); break;
+      case 17: op.kind = OpKind::kDiskFail; op.a = Uniform(0, a.mirrors); break;
       default: op.kind = OpKind::kAllocFail; op.a = *rc::gen::elementOf(std::vector<uint64_t>{0, 2000, 20000}); break;
     }
     // Mostly back to back (so operations overlap), sometimes long gaps
     // (so the daemon, timers and resync run in between).
     op.delay = *rc::gen::weightedElement<Nanos>({
         {6, 0},
-        {6, *rc::gen::inRange<Nanos>(1, 2000) * 1000},
-        {f.slow ? 3 : 1, *rc::gen::inRange<Nanos>(1, 8000) * kNsPerMs},
+        {6, Uniform<Nanos>(1, 2000) * 1000},
+        {f.slow ? 3 : 1, Uniform<Nanos>(1, 8000) * kNsPerMs},
     });
     return op;
   });
@@ -132,7 +142,7 @@ bool ValidProfile(const std::string& p) { return p == "swarm" || p == "resize" |
 rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
   return rc::gen::exec([opts] {
     Scenario s;
-    s.seed = *rc::gen::inRange<uint64_t>(1, 1u << 30);
+    s.seed = Uniform<uint64_t>(1, 1u << 30);
     s.hz = *rc::gen::element(250u, 100u, 1000u);
     s.strategy = opts.strategy.empty()
                      ? *rc::gen::elementOf(std::vector<std::string>{"random", "pct", "fifo"})

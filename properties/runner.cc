@@ -247,9 +247,20 @@ void ScenarioRun::Execute(const Op& op) {
                                 .last_sector = (array_ ? array_->Layout().data_offset : 0) +
                                                op.b + std::max<uint64_t>(op.c, 1) - 1});
       return;
-    case OpKind::kDiskFail:
+    case OpKind::kDiskFail: {
+      // raid1 survives losing any member but the last one holding current
+      // data; losing that one loses acknowledged writes by design, which no
+      // property promises. While the array is down nobody knows which
+      // member that is, so disks only die under a running array.
+      std::vector<int> in_sync = ArrayUp() ? array_->InSyncDisks() : std::vector<int>{};
+      std::erase_if(in_sync, [&](int d) { return world_->Faults().DiskFailed(d); });
+      if (in_sync.empty() || (in_sync.size() == 1 && in_sync[0] == (int)op.a)) {
+        Note(absl::StrCat("skipped ", op.ToString(), ": no other member holds current data"));
+        return;
+      }
       world_->Faults().FailDisk((int)op.a);
       return;
+    }
     case OpKind::kAllocFail:
       if (kshim_) kshim_->Config().alloc_fail_per_million = (uint32_t)op.a;
       return;

@@ -47,7 +47,15 @@ void EventLog::Record(Event e) {
   h = Fnv1a(e.text, h);
   hash_ = MixWord(h, e.text.size());
   count_++;
-  if (events_.size() < keep_limit_) events_.push_back(std::move(e));
+  if (events_.size() < keep_limit_) events_.push_back(e);
+  recent_[count_ % kRecent] = std::move(e);
+}
+
+std::vector<Event> EventLog::Recent() const {
+  std::vector<Event> out;
+  uint64_t n = std::min<uint64_t>(count_, kRecent);
+  for (uint64_t i = count_ - n + 1; i <= count_; i++) out.push_back(recent_[i % kRecent]);
+  return out;
 }
 
 std::optional<size_t> EventLog::FirstDifference(const EventLog& x, const EventLog& y) {

@@ -3,6 +3,7 @@
 // fingerprint, and the kept events show where two runs first differ.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -47,6 +48,9 @@ class EventLog {
   uint64_t Hash() const { return hash_; }
   uint64_t Count() const { return count_; }
   const std::vector<Event>& Events() const { return events_; }
+  // The last few events, oldest first, whatever keep_limit says: what a
+  // failure report shows of a run that kept nothing.
+  std::vector<Event> Recent() const;
 
   // First index at which two logs differ, if any (within kept events).
   static std::optional<size_t> FirstDifference(const EventLog& x, const EventLog& y);
@@ -56,6 +60,8 @@ class EventLog {
   uint64_t hash_ = 0xcbf29ce484222325ull;
   uint64_t count_ = 0;
   std::vector<Event> events_;
+  static constexpr size_t kRecent = 8;
+  std::array<Event, kRecent> recent_;
 };
 
 }  // namespace llsim

@@ -430,6 +430,14 @@ std::string Scheduler::DescribeBlocked() const {
   return out;
 }
 
+std::string Scheduler::LivelockReport() const {
+  std::string out = absl::StrFormat(
+      "livelock: %d events by %d.%03ds virtual without the run ending; the last ones:",
+      log_.Count(), clock_.Now() / kNsPerSec, clock_.Now() % kNsPerSec / kNsPerMs);
+  for (const Event& e : log_.Recent()) absl::StrAppend(&out, "\n  ", e.ToString());
+  return out;
+}
+
 void Scheduler::ReportFailure(FailureKind kind, std::string message) {
   log_.Record({clock_.Now(), EventKind::kFailure, (uint64_t)kind, 0, 0, message});
   failures_.push_back({kind, clock_.Now(), std::move(message)});
@@ -447,6 +455,10 @@ RunStatus Scheduler::Run(const std::function<bool()>& done, Nanos until) {
   for (;;) {
     if (Failed()) return RunStatus::kFailed;
     if (done && done()) return RunStatus::kDone;
+    if (log_.Count() > opts_.max_events) {
+      ReportFailure(FailureKind::kHang, LivelockReport());
+      return RunStatus::kFailed;
+    }
     if (!runnable_.empty()) {
       Fiber* f;
       if (handoff_) {

@@ -98,6 +98,10 @@ struct SchedulerOptions {
   Nanos hung_task_limit = 120 * kNsPerSec;
   size_t stack_size = 256 * 1024;
   bool record_choices = true;
+  // A run that records this many events is a livelock (something retrying
+  // or re-arming forever): reported as a hang so no run spins for hours of
+  // wall time. Ordinary scenarios record thousands.
+  uint64_t max_events = 20'000'000;
 };
 
 class Scheduler {
@@ -181,6 +185,7 @@ class Scheduler {
   void Reap(Fiber* f);
   Fiber* PickNext(Fiber* preempted);
   void CheckHangs();
+  std::string LivelockReport() const;
   void FireTimer(uint64_t id);
   bool HasUninterruptibleWaiter() const;
   void* AllocStack();

@@ -564,9 +564,17 @@ void MdArray::WriteMetadata(mddev*, md_rdev* rdev, sector_t sector, int size, pa
   pending_meta_writes_++;
   atomic_inc(&rdev->nr_pending);
   Submit(*m, std::move(r), [this, m](IoResult res) {
+    // super_written: a failed write that left the member working asks for
+    // a rewrite only when it was a FAILFAST bio, and the rewrite goes out
+    // without FAILFAST (LastDev), so a dead last member cannot make
+    // md_update_sb retry forever.
     if (res.error) {
       MdErrorLocked(*m);
-      if (!test_bit(Faulty, &m->rdev.flags)) meta_need_rewrite_ = true;
+      if (!test_bit(Faulty, &m->rdev.flags) && test_bit(FailFast, &m->rdev.flags) &&
+          !test_and_set_bit(LastDev, &m->rdev.flags))
+        meta_need_rewrite_ = true;
+    } else {
+      clear_bit(LastDev, &m->rdev.flags);
     }
     atomic_dec(&m->rdev.nr_pending);
     if (--pending_meta_writes_ == 0) world_.Sched().WakeAll(meta_wait_);

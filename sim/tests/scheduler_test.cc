@@ -48,6 +48,26 @@ TEST(SchedulerTest, TimedBlockTimesOut) {
   EXPECT_EQ(woke_at, 5 * kNsPerSec);
 }
 
+TEST(SchedulerTest, LivelockIsReportedNotSpun) {
+  VirtualClock clock{250};
+  EventLog log(0);
+  SchedulerOptions opts;
+  opts.max_events = 1000;
+  Scheduler sched{clock, log, MakeFifoStrategy(), opts};
+  // A handler that re-arms itself forever: virtual time moves, nothing ends.
+  std::function<void()> again = [&] {
+    log.Record({clock.Now(), EventKind::kNote, 0, 0, 0, "retry"});
+    sched.CallAfter(kNsPerMs, again);
+  };
+  sched.CallAfter(kNsPerMs, again);
+  EXPECT_EQ(sched.Run(nullptr, 3600 * kNsPerSec), RunStatus::kFailed);
+  ASSERT_EQ(sched.Failures().size(), 1u);
+  EXPECT_EQ(sched.Failures()[0].kind, FailureKind::kHang);
+  EXPECT_NE(sched.Failures()[0].message.find("livelock"), std::string::npos);
+  EXPECT_NE(sched.Failures()[0].message.find("retry"), std::string::npos);
+  EXPECT_LT(clock.Now(), 3600 * kNsPerSec);
+}
+
 TEST(SchedulerTest, DeadlockNamesEveryWaiter) {
   WaitList a("lock A"), b("lock B");
   Fixture w;
