@@ -38,11 +38,12 @@ void PickLatency(Scenario& s) {
   }
 }
 
-rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, bool resize_heavy) {
-  return rc::gen::exec([a, f, alloc, resize_heavy] {
+rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, bool resize_heavy,
+                  bool resync_heavy) {
+  return rc::gen::exec([a, f, alloc, resize_heavy, resync_heavy] {
     uint64_t bs = a.logical_block_size / 512;
     uint64_t chunk = 128;  // smallest chunk the design picks
-    while ((a.dev_sectors + chunk - 1) / chunk > (uint64_t)a.bitmap_space << 9) chunk <<= 1;
+    while ((a.dev_sectors + chunk - 1) / chunk > ((uint64_t)a.bitmap_space << 9) - 1024) chunk <<= 1;
     // Half the IO lands on a few hot chunks, so writes meet in blocks.
     // Half the IO lands on a few hot chunks; some lands where only a grown
     // array reaches (skipped while the array is smaller).
@@ -56,8 +57,13 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, bool resi
       }
       return s / bs * bs;
     };
+    // Now and then a bulk write over many chunks (a dd, a mkfs): a crash
+    // in its middle leaves enough to resync that the resync outlasts a
+    // daemon period and takes checkpoints.
+    uint64_t bulk = std::max<uint64_t>(std::min<uint64_t>(64 * chunk, a.dev_sectors / 2), bs);
     auto length = [&] {
-      return *rc::gen::elementOf(std::vector<uint64_t>{bs, 8, 64, chunk, 2 * chunk + 8});
+      return *rc::gen::weightedElement<uint64_t>(
+          {{4, bs}, {4, 8}, {4, 64}, {4, chunk}, {4, 2 * chunk + 8}, {resync_heavy ? 4 : 1, bulk}});
     };
     Op op;
     int kind = *rc::gen::weightedElement<int>({
@@ -168,10 +174,11 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
       a.max_dev_sectors = a.dev_sectors;
       a.bitmap_space = 8;
     } else if (resize && *rc::gen::arbitrary<bool>()) {
-      // Growing to the maximum then needs a second bitmap page.
+      // Growing to the maximum then needs a second bitmap page (which the
+      // 16 reserved sectors hold).
       a.dev_sectors = 262144;
       a.max_dev_sectors = 2 * a.dev_sectors;
-      a.bitmap_space = 8;
+      a.bitmap_space = 16;
     }
     a.daemon_sleep = *rc::gen::elementOf(std::vector<uint32_t>{5, 1, 2, 30});
     a.assume_clean = *rc::gen::weightedElement<bool>({{4, false}, {1, true}});
@@ -190,7 +197,8 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
     f.slow = *rc::gen::arbitrary<bool>();
     std::vector<Op> ops = *rc::gen::resize(
         opts.max_ops,
-        rc::gen::container<std::vector<Op>>(GenOp(a, f, opts.allow_alloc_failures, resize)));
+        rc::gen::container<std::vector<Op>>(
+            GenOp(a, f, opts.allow_alloc_failures, resize, resync)));
     // A crash is followed by the reboot an operator would do.
     for (Op& op : ops) {
       s.ops.push_back(op);

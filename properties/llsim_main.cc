@@ -72,7 +72,7 @@ commands:
   help                this text
 
 properties: resync-completeness recovery-completeness durability write-intent
-            no-clean-in-flight transitions liveness safety
+            no-clean-in-flight transitions liveness safety bitmap-bounds
 exit codes: 0 pass / reproduced, 1 property failed / did not reproduce, 2 bad input
 )";
 
@@ -83,7 +83,7 @@ int BadInput(const std::string& msg) {
 
 const std::vector<std::string> kProperties = {
     kPropResync, kPropRecovery, kPropDurability, kPropWriteIntent, kPropNoCleanInFlight,
-    kPropTransitions, kPropLiveness, kPropSafety};
+    kPropTransitions, kPropLiveness, kPropSafety, kPropBitmapBounds};
 
 // --skip as a set; false (with a message) if a name is not a property.
 bool SkipSet(std::set<std::string>* out) {

@@ -63,6 +63,12 @@ class ScenarioRun {
     world_->Note(std::move(s));
   }
   bool ArrayUp() const { return array_ && array_->Running(); }
+  // Whether losing `disk` would leave no live in-sync member.
+  bool LeavesNoCurrentCopy(int disk) const {
+    std::vector<int> live = array_->InSyncDisks();
+    std::erase_if(live, [&](int d) { return d == disk || world_->Faults().DiskFailed(d); });
+    return live.empty();
+  }
 
   Scenario s_;
   RunOptions o_;
@@ -247,20 +253,17 @@ void ScenarioRun::Execute(const Op& op) {
                                 .last_sector = (array_ ? array_->Layout().data_offset : 0) +
                                                op.b + std::max<uint64_t>(op.c, 1) - 1});
       return;
-    case OpKind::kDiskFail: {
+    case OpKind::kDiskFail:
       // raid1 survives losing any member but the last one holding current
       // data; losing that one loses acknowledged writes by design, which no
       // property promises. While the array is down nobody knows which
       // member that is, so disks only die under a running array.
-      std::vector<int> in_sync = ArrayUp() ? array_->InSyncDisks() : std::vector<int>{};
-      std::erase_if(in_sync, [&](int d) { return world_->Faults().DiskFailed(d); });
-      if (in_sync.empty() || (in_sync.size() == 1 && in_sync[0] == (int)op.a)) {
+      if (!ArrayUp() || LeavesNoCurrentCopy((int)op.a)) {
         Note(absl::StrCat("skipped ", op.ToString(), ": no other member holds current data"));
         return;
       }
       world_->Faults().FailDisk((int)op.a);
       return;
-    }
     case OpKind::kAllocFail:
       if (kshim_) kshim_->Config().alloc_fail_per_million = (uint32_t)op.a;
       return;
@@ -285,7 +288,19 @@ void ScenarioRun::Execute(const Op& op) {
   MdArray* a = array_.get();
   std::string name = absl::StrCat("mdadm ", OpKindName(op.kind));
   switch (op.kind) {
-    case OpKind::kFail: RunAdmin(name, [&] { st = a->FailMember((int)op.a); }); break;
+    case OpKind::kFail: {
+      // md refuses to fail its last in-sync member, but cannot know that
+      // the others it counts on are dead disks (the same loss as above).
+      int d = a->DiskInSlot((int)op.a);
+      std::vector<int> others = a->InSyncDisks();
+      std::erase(others, d);
+      if (d >= 0 && !others.empty() && LeavesNoCurrentCopy(d)) {
+        Note(absl::StrCat("skipped ", op.ToString(), ": the other current members are dead"));
+        return;
+      }
+      RunAdmin(name, [&] { st = a->FailMember((int)op.a); });
+      break;
+    }
     case OpKind::kReAdd:
       recovery_ops_++;
       // The operator fixed whatever made the disk fail before re-adding it.

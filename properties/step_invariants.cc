@@ -27,6 +27,7 @@ void StepInvariants::Attach(MdArray* array) {
   pages_.clear();
   snapshot_.clear();
   in_flight_.clear();
+  sync_in_flight_.clear();
   MdObserver obs;
   obs.data_write_submitted = [this](int disk, uint64_t s, uint32_t n, const std::vector<int>& m) {
     OnDataWrite(disk, s, n, m);
@@ -49,6 +50,19 @@ void StepInvariants::Attach(MdArray* array) {
     pages_[idx] = mem;
     std::memcpy(snapshot_[idx].data(), mem, 4096);
   };
+  obs.sync_io = [this](uint64_t off, uint32_t len, bool begin) {
+    uint64_t sh = ChunkShift();
+    for (uint64_t c = off >> sh; c <= (off + len - 1) >> sh; c++) {
+      if (begin) {
+        sync_in_flight_[c]++;
+      } else if (--sync_in_flight_[c] == 0) {
+        sync_in_flight_.erase(c);
+      }
+    }
+    OnStep();
+  };
+  obs.sync_aborted = [this](uint64_t sector) { OnSyncAborted(sector); };
+  obs.bitmap_write = [this](int disk, uint64_t s, uint32_t n) { OnBitmapWrite(disk, s, n); };
   obs.bitmap_gone = [this] {
     pages_.clear();
     snapshot_.clear();
@@ -132,6 +146,39 @@ void StepInvariants::OnDataWrite(int disk, uint64_t sector, uint32_t sectors,
   }
 }
 
+void StepInvariants::OnSyncAborted(uint64_t sector) {
+  if (failed_ || !array_ || skip_.count(kPropTransitions)) return;
+  OnStep();  // attribute any change end_sync made before judging it
+  if (failed_) return;
+  uint64_t chunks = Chunks();
+  for (uint64_t c = sector >> ChunkShift(); c < chunks; c++) {
+    int st = StateInMemory(c);
+    if (st != (int)ChunkState::kSyncing && st != (int)ChunkState::kSyncingUnwritten) continue;
+    failed_ = true;
+    report_({kPropTransitions,
+             absl::StrFormat("end_sync at sector %d (Abortsync) left chunk %d %s; the table gives "
+                             "every Syncing chunk from there on back to NeedSync, else the "
+                             "unfinished sync ends as if done; seen in %s",
+                             sector, c, ChunkStateName(st), Where()),
+             world_.Clock().Now()});
+    return;
+  }
+}
+
+void StepInvariants::OnBitmapWrite(int disk, uint64_t sector, uint32_t sectors) {
+  if (failed_ || !array_ || skip_.count(kPropBitmapBounds)) return;
+  const MemberLayout& l = array_->Layout();
+  uint64_t end = l.BitmapStart() + l.bitmap_space;
+  if (sector >= l.BitmapStart() && sector + sectors <= end) return;
+  failed_ = true;
+  report_({kPropBitmapBounds,
+           absl::StrFormat("bitmap write to sectors %d+%d of disk %d runs past the %d sectors md "
+                           "reserved for the bitmap (%d..%d); seen in %s",
+                           sector, sectors, disk, l.bitmap_space, l.BitmapStart(), end - 1,
+                           Where()),
+           world_.Clock().Now()});
+}
+
 std::string StepInvariants::Where() const {
   Fiber* f = world_.Sched().Current();
   return f ? "fiber '" + f->name + "'" : std::string("handler context");
@@ -173,6 +220,18 @@ void StepInvariants::OnStep() {
       report_({kPropNoCleanInFlight,
                absl::StrFormat("chunk %d is %s in memory while %d write(s) to it are in flight",
                                chunk, ChunkStateName(st), n),
+               world_.Clock().Now()});
+      return;
+    }
+  }
+  for (auto& [chunk, n] : sync_in_flight_) {
+    int st = StateInMemory(chunk);
+    if (st == (int)ChunkState::kClean || st == (int)ChunkState::kDirty) {
+      failed_ = true;
+      report_({kPropNoCleanInFlight,
+               absl::StrFormat("chunk %d is %s in memory while %d sync IO(s) to it are in flight: "
+                               "its sync is not done until they are; seen in %s",
+                               chunk, ChunkStateName(st), n, Where()),
                world_.Clock().Now()});
       return;
     }

@@ -4,9 +4,15 @@
 //     state on the media of every member the bitmap is written to says it
 //     needs a sync after a crash (Dirty, NeedSync or Syncing);
 //   no-clean-in-flight: no chunk with a user write between start_write and
-//     end_write is Clean or Unwritten in the core's memory;
+//     end_write is Clean or Unwritten in the core's memory, and no chunk
+//     whose bitmap-driven sync IO is in flight has left Syncing for Dirty
+//     or Clean (its sync is not done until that IO is);
 //   transitions: every change of a chunk's in-memory state is one the
-//     documented table allows (with the degraded override).
+//     documented table allows (with the degraded override), and an abort
+//     (end_sync) leaves no chunk from its sector on Syncing;
+//   bitmap-bounds: every bitmap write stays inside the sectors md reserved
+//     for the region (past them lie the data area or, on a 1.0 array, the
+//     md superblock).
 // The core's memory is watched through the pages it writes (md passes the
 // page to md_write_metadata), so this works for any core, ours or upstream.
 #pragma once
@@ -43,6 +49,8 @@ class StepInvariants {
 
  private:
   void OnDataWrite(int disk, uint64_t sector, uint32_t sectors, const std::vector<int>& members);
+  void OnBitmapWrite(int disk, uint64_t sector, uint32_t sectors);
+  void OnSyncAborted(uint64_t sector);
   uint64_t ChunkShift() const;
   uint64_t Chunks() const;
   int StateInMemory(uint64_t chunk) const;  // -1: page not seen yet
@@ -55,6 +63,7 @@ class StepInvariants {
   std::map<int, const uint8_t*> pages_;                 // page index -> core memory
   std::map<int, std::array<uint8_t, 4096>> snapshot_;   // last seen bytes
   std::map<uint64_t, int> in_flight_;                   // bitmap chunk -> writes
+  std::map<uint64_t, int> sync_in_flight_;              // bitmap chunk -> sync IOs
   TransitionCoverage coverage_;
   uint64_t transitions_ = 0;
   bool failed_ = false;

@@ -17,6 +17,7 @@ inline constexpr const char* kPropNoCleanInFlight = "no-clean-in-flight";
 inline constexpr const char* kPropTransitions = "transitions";
 inline constexpr const char* kPropLiveness = "liveness";
 inline constexpr const char* kPropSafety = "safety";
+inline constexpr const char* kPropBitmapBounds = "bitmap-bounds";
 
 struct Verdict {
   std::string property;

@@ -268,13 +268,29 @@ static inline sector_t llb_rest_of_chunk(struct llb *b, sector_t offset)
 }
 
 /*
+ * How many chunk bytes the reserved region holds: its size less the
+ * superblock area in front of them. (Counting the whole region would let
+ * the last chunk bytes spill past the reservation.)
+ */
+static inline unsigned long llb_max_chunks(unsigned long space)
+{
+	unsigned long bytes = space << SECTOR_SHIFT;
+
+#ifdef LLSIM_MUTANT_SPACE_IGNORES_HEADER
+	/* the whole region counted as chunk bytes */
+	return bytes;
+#endif
+	return bytes > LLB_DATA_OFFSET ? bytes - LLB_DATA_OFFSET : 0;
+}
+
+/*
  * Smallest power-of-two multiple of @*chunksize whose chunk count for
  * @sectors fits in the reserved space; returns that count.
  */
 static unsigned long llb_fit(sector_t sectors, unsigned long *chunksize,
 			     unsigned long space)
 {
-	unsigned long limit = space << SECTOR_SHIFT;
+	unsigned long limit = llb_max_chunks(space);
 	unsigned long n = DIV_ROUND_UP_SECTOR_T(sectors, *chunksize);
 
 	while (n > limit) {
@@ -910,8 +926,22 @@ static bool llb_daemon_pass(struct llb *b)
 			again = true;
 			continue;
 		}
-		if (llb_page_span(b, p, &first, &last))
+		if (llb_page_span(b, p, &first, &last)) {
+			bool cleans = llb_page_has_dirty(b, p);
+
 			llb_transition(b, first, last, LLB_EV_DAEMON);
+#ifndef LLSIM_MUTANT_EVENTS_CLEARED_FROZEN
+			/*
+			 * A member that left before now cannot learn from the
+			 * bitmap what it missed in these chunks any more: md
+			 * compares its events with events_cleared on re-add and
+			 * gives it a full recovery when they are older.
+			 */
+			if (cleans)
+				b->events_cleared = max(b->events_cleared,
+							(u64)READ_ONCE(b->mddev->events));
+#endif
+		}
 		/*
 		 * Idle from now on until a writer says otherwise. (A deadline of
 		 * LONG_MAX would read as "in the future" once jiffies wraps.)
@@ -1049,7 +1079,7 @@ static int llb_adopt(struct llb *b, bitmap_super_t *sb)
 		       mdname(mddev), cs);
 		return -EINVAL;
 	}
-	if (DIV_ROUND_UP_SECTOR_T(size, cs) > (b->space << SECTOR_SHIFT)) {
+	if (DIV_ROUND_UP_SECTOR_T(size, cs) > llb_max_chunks(b->space)) {
 		pr_err("md/llbitmap: %s: chunk size %lu too small for %llu sectors in %lu reserved sectors\n",
 		       mdname(mddev), cs, (unsigned long long)size, b->space);
 		return -EINVAL;

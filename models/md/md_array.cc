@@ -171,6 +171,13 @@ std::vector<int> MdArray::InSyncDisks() const {
   return out;
 }
 
+int MdArray::DiskInSlot(int slot) const {
+  for (auto& m : members_)
+    if (m->in_array && m->rdev.raid_disk == slot && !test_bit(Faulty, &m->rdev.flags))
+      return m->disk;
+  return -1;
+}
+
 std::vector<int> MdArray::BitmapMembers() const {
   std::vector<int> out;
   for (auto& m : members_)
@@ -195,6 +202,22 @@ std::string MdArray::Describe() const {
 
 // ---- assemble ----------------------------------------------------------
 
+std::optional<MdSuperblock> MdArray::ReadMemberSb(Member& m) {
+  IoRequest r{IoOp::kRead, layout_.sb_start, kMdSbBytes / 512};
+  r.tag = "mdadm: read superblock";
+  IoResult res;
+  bool done = false;
+  WaitList wl("mdadm superblock read");
+  Submit(m, r, [&](IoResult x) {
+    res = std::move(x);
+    done = true;
+    world_.Sched().WakeAll(wl);
+  });
+  BlockOn(wl, [&] { return done; });
+  if (res.error) return std::nullopt;
+  return MdSuperblock::Decode(res.bytes);
+}
+
 absl::Status MdArray::Assemble() {
   if (running_) return absl::FailedPreconditionError("md0 is already running");
   LockGuard lock(this);
@@ -204,21 +227,8 @@ absl::Status MdArray::Assemble() {
     MdSuperblock sb;
   };
   std::vector<Found> found;
-  for (auto& m : members_) {
-    IoRequest r{IoOp::kRead, layout_.sb_start, kMdSbBytes / 512};
-    r.tag = "mdadm: read superblock";
-    IoResult res;
-    bool done = false;
-    WaitList wl("mdadm superblock read");
-    Submit(*m, r, [&](IoResult x) {
-      res = std::move(x);
-      done = true;
-      world_.Sched().WakeAll(wl);
-    });
-    BlockOn(wl, [&] { return done; });
-    if (res.error) continue;
-    if (auto sb = MdSuperblock::Decode(res.bytes)) found.push_back({m.get(), *sb});
-  }
+  for (auto& m : members_)
+    if (auto sb = ReadMemberSb(*m)) found.push_back({m.get(), *sb});
   if (found.empty()) return absl::NotFoundError("no md superblock on any member");
   const Found* fresh = &found[0];
   for (auto& f : found)
@@ -401,13 +411,26 @@ absl::Status MdArray::ReAdd(int disk) {
     m.in_array = false;
   }
   int old_role = m.rdev.raid_disk >= 0 ? m.rdev.raid_disk : m.rdev.saved_raid_disk;
+  // super_1_validate on an add to a running array with a bitmap: a member
+  // whose events are below the bitmap's events_cleared left before chunks
+  // were cleaned, so the bitmap cannot say what it missed: it joins as a
+  // new spare (full recovery). Otherwise bitmap-based recovery.
+  std::optional<MdSuperblock> sb = ReadMemberSb(m);
+  md_bitmap_stats stats{};
+  bool stats_ok = BitmapEnabled() && ops_->get_stats && ops_->get_stats(mddev_.bitmap, &stats) == 0;
+  bool too_old = !sb || !stats_ok || sb->events < stats.events_cleared;
   m.rdev.raid_disk = -1;
-  m.rdev.saved_raid_disk = old_role;
+  m.rdev.saved_raid_disk = too_old ? -1 : old_role;
   m.rdev.flags = 0;
-  set_bit(Bitmap_sync, &m.rdev.flags);
+  if (!too_old) set_bit(Bitmap_sync, &m.rdev.flags);
   m.rdev.recovery_offset = 0;
   AddRdev(m);
-  NoteMd(absl::StrFormat("mdadm --re-add %s (was slot %d)", m.name, old_role));
+  if (too_old)
+    NoteMd(absl::StrFormat("mdadm --re-add %s (was slot %d): events %d below events_cleared %d, "
+                           "full recovery", m.name, old_role, sb ? (int64_t)sb->events : -1,
+                           (int64_t)stats.events_cleared));
+  else
+    NoteMd(absl::StrFormat("mdadm --re-add %s (was slot %d)", m.name, old_role));
   set_bit(MD_RECOVERY_NEEDED, &mddev_.recovery);
   WakeupThread(mddev_.thread);
   return absl::OkStatus();
@@ -554,6 +577,7 @@ void MdArray::WriteMetadata(mddev*, md_rdev* rdev, sector_t sector, int size, pa
     return;
   }
   uint64_t bstart = rdev->sb_start + layout_.bitmap_offset;
+  if (sector >= bstart && obs_.bitmap_write) obs_.bitmap_write(m->disk, sector, size / 512);
   if (sector >= bstart && obs_.bitmap_page_seen) {
     int page_index = (int)((sector - bstart) / 8);
     obs_.bitmap_page_seen(page_index, (const uint8_t*)pg->virt);

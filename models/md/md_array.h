@@ -22,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,15 @@ struct MdObserver {
   // The core wrote a bitmap block to a member: page index and its memory,
   // so the oracle can watch the core's in-memory state bytes.
   std::function<void(int page_index, const uint8_t* page_memory)> bitmap_page_seen;
+  // The core is writing member sectors [sector, sector + sectors) of its
+  // bitmap region (md_write_metadata), before the IO is submitted.
+  std::function<void(int disk, uint64_t sector, uint32_t sectors)> bitmap_write;
+  // A sync IO (read, then writes) that start_sync asked for is issued /
+  // has ended, array sectors. Not called for syncs md does regardless of
+  // the bitmap (a new spare's full sync, check/repair).
+  std::function<void(uint64_t sector, uint32_t sectors, bool begin)> sync_io;
+  // end_sync(sector) returned: the sync gave back everything from there on.
+  std::function<void(uint64_t sector)> sync_aborted;
   // The core is about to free its pages (destroy, or a failed create):
   // page memory seen so far must not be read any more.
   std::function<void()> bitmap_gone;
@@ -109,6 +119,7 @@ class MdArray : public MdHost {
   bool Broken() const;
   bool BitmapEnabled() const;
   std::vector<int> InSyncDisks() const;    // simulated disk indices
+  int DiskInSlot(int slot) const;          // the working member there, or -1
   std::vector<int> BitmapMembers() const;  // raid_disk >= 0 && !Faulty
   size_t WritesInFlight() const { return writes_in_flight_; }
   uint64_t ResyncsCompleted() const { return syncs_completed_; }
@@ -137,6 +148,8 @@ class MdArray : public MdHost {
   void ChooseAndStartSync();
   void UpdateSb();
   void WriteMemberSb(Member& m);
+  // mdadm reading a member's md superblock; nullopt if unreadable or none.
+  std::optional<MdSuperblock> ReadMemberSb(Member& m);
   void StartSync();
   void SyncThreadMain();
   void ReapSyncThread();

@@ -44,6 +44,7 @@ struct MdArray::SyncIo {
   std::vector<Member*> targets;
   int remaining = 0;
   bool failed = false;
+  bool bitmap_driven = false;  // start_sync said this range needs syncing
 };
 
 constexpr uint64_t kMaxSector = ~0ull;

@@ -140,8 +140,10 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
     return n;
   }
   uint64_t id = next_sync_io_++;
-  auto owned = std::make_unique<SyncIo>(SyncIo{id, sector, (uint32_t)n, source, targets, 0, false});
+  auto owned = std::make_unique<SyncIo>(SyncIo{id, sector, (uint32_t)n, source, targets, 0, false,
+                                               BitmapEnabled() && must});
   SyncIo* sr = owned.get();
+  if (sr->bitmap_driven && obs_.sync_io) obs_.sync_io(sector, (uint32_t)n, true);
   sync_ios_.emplace(id, std::move(owned));
   atomic_add((int)n, &mddev_.recovery_active);
   IoRequest rd{IoOp::kRead, layout_.data_offset + sector, (uint32_t)n};
@@ -171,6 +173,7 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
             while (s < sr->sector + sr->sectors) {
               sector_t blocks = 0;
               ops_->end_sync(&mddev_, s, &blocks);
+              if (obs_.sync_aborted) obs_.sync_aborted(s);
               s += blocks ? blocks : 1;
             }
           }
@@ -184,6 +187,7 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
 }
 
 void MdArray::EndSyncRequest(SyncIo* sr) {
+  if (sr->bitmap_driven && obs_.sync_io) obs_.sync_io(sr->sector, sr->sectors, false);
   atomic_sub((int)sr->sectors, &mddev_.recovery_active);
   LowerBarrier();
   if (sr->failed) set_bit(MD_RECOVERY_INTR, &mddev_.recovery);
@@ -199,6 +203,7 @@ void MdArray::CloseSyncRequest(uint64_t max) {
     if (BitmapEnabled()) {
       sector_t blocks = 0;
       ops_->end_sync(&mddev_, curr_resync_, &blocks);
+      if (obs_.sync_aborted) obs_.sync_aborted(curr_resync_);
     }
   } else {
     fullsync_ = false;
