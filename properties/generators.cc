@@ -38,19 +38,27 @@ void PickLatency(Scenario& s) {
   }
 }
 
-rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, bool resize_heavy,
-                  bool resync_heavy) {
-  return rc::gen::exec([a, f, alloc, resize_heavy, resync_heavy] {
+// Which kinds of operation a profile leans on (see GenOptions::profile).
+struct Leaning {
+  bool resize = false, resync = false, recovery = false;
+};
+
+Leaning LeaningOf(const std::string& profile) {
+  return {profile == "resize", profile == "resync", profile == "recovery"};
+}
+
+rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, Leaning lean) {
+  return rc::gen::exec([a, f, alloc, lean] {
     uint64_t bs = a.logical_block_size / 512;
     uint64_t chunk = 128;  // smallest chunk the design picks
     while ((a.dev_sectors + chunk - 1) / chunk > ((uint64_t)a.bitmap_space << 9) - 1024) chunk <<= 1;
-    // Half the IO lands on a few hot chunks, so writes meet in blocks.
-    // Half the IO lands on a few hot chunks; some lands where only a grown
-    // array reaches (skipped while the array is smaller).
+    // Half the IO lands on a few hot chunks, so writes meet in blocks;
+    // some lands where only a grown array reaches (skipped while the array
+    // is smaller).
     uint64_t max = a.max_dev_sectors ? a.max_dev_sectors : a.dev_sectors;
     auto sector = [&] {
       uint64_t s;
-      switch (*rc::gen::weightedElement<int>({{5, 0}, {4, 1}, {f.resize ? (resize_heavy ? 6 : 2) : 0, 2}})) {
+      switch (*rc::gen::weightedElement<int>({{5, 0}, {4, 1}, {f.resize ? (lean.resize ? 6 : 2) : 0, 2}})) {
         case 0: s = Uniform<uint64_t>(0, std::min<uint64_t>(8 * chunk, a.dev_sectors)); break;
         case 1: s = Uniform<uint64_t>(0, a.dev_sectors); break;
         default: s = Uniform<uint64_t>(a.dev_sectors, max); break;
@@ -63,7 +71,7 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, bool resi
     uint64_t bulk = std::max<uint64_t>(std::min<uint64_t>(64 * chunk, a.dev_sectors / 2), bs);
     auto length = [&] {
       return *rc::gen::weightedElement<uint64_t>(
-          {{4, bs}, {4, 8}, {4, 64}, {4, chunk}, {4, 2 * chunk + 8}, {resync_heavy ? 4 : 1, bulk}});
+          {{4, bs}, {4, 8}, {4, 64}, {4, chunk}, {4, 2 * chunk + 8}, {lean.resync ? 4 : 1, bulk}});
     };
     Op op;
     int kind = *rc::gen::weightedElement<int>({
@@ -73,17 +81,17 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, bool resi
         {f.flush ? 5 : 0, 3},           // flush
         {6, 4},                         // wait
         {6, 5},                         // advance
-        {f.fail ? 3 : 0, 6},            // fail
+        {f.fail ? (lean.recovery ? 8 : 3) : 0, 6},  // fail
         {f.ioerror ? 2 : 0, 7},         // ioerror
         {f.fail ? 2 : 0, 17},           // diskfail
-        {f.readd ? 3 : 0, 8},           // readd
-        {f.spare ? 2 : 0, 9},           // addspare
-        {f.resize ? (resize_heavy ? 8 : 3) : 0, 10},  // resize
+        {f.readd ? (lean.recovery ? 8 : 3) : 0, 8},  // readd
+        {f.spare ? (lean.recovery ? 6 : 2) : 0, 9},  // addspare
+        {f.resize ? (lean.resize ? 8 : 3) : 0, 10},  // resize
         {f.stopstart ? 2 : 0, 11},      // stop + assemble
         {f.crash ? 5 : 0, 12},          // crash (+ assemble)
         {f.freeze ? 2 : 0, 13},         // freeze
         {f.freeze ? 2 : 0, 14},         // unfreeze
-        {3, 15},                        // settle
+        {lean.recovery ? 8 : 3, 15},    // settle
         {alloc ? 1 : 0, 16},            // allocfail
     });
     switch (kind) {
@@ -143,7 +151,9 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, bool resi
 
 }  // namespace
 
-bool ValidProfile(const std::string& p) { return p == "swarm" || p == "resize" || p == "resync"; }
+bool ValidProfile(const std::string& p) {
+  return p == "swarm" || p == "resize" || p == "resync" || p == "recovery";
+}
 
 rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
   return rc::gen::exec([opts] {
@@ -154,7 +164,8 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
                      ? *rc::gen::elementOf(std::vector<std::string>{"random", "pct", "fifo"})
                      : opts.strategy;
     s.disk_order = opts.disk_order;
-    bool resize = opts.profile == "resize", resync = opts.profile == "resync";
+    Leaning lean = LeaningOf(opts.profile);
+    bool resize = lean.resize, resync = lean.resync;
     PickLatency(s);
     if (resync && *rc::gen::arbitrary<bool>()) {
       s.latency_min_us = 2000;
@@ -185,9 +196,9 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
     a.spares = 1;
     Features f;
     f.crash = resync || *rc::gen::arbitrary<bool>();
-    f.fail = *rc::gen::arbitrary<bool>();
-    f.readd = f.fail && *rc::gen::arbitrary<bool>();
-    f.spare = f.fail && *rc::gen::arbitrary<bool>();
+    f.fail = lean.recovery || *rc::gen::arbitrary<bool>();
+    f.readd = lean.recovery || (f.fail && *rc::gen::arbitrary<bool>());
+    f.spare = lean.recovery || (f.fail && *rc::gen::arbitrary<bool>());
     f.resize = resize || *rc::gen::weightedElement<bool>({{3, false}, {1, true}});
     f.discard = *rc::gen::arbitrary<bool>();
     f.stopstart = resync || *rc::gen::weightedElement<bool>({{3, false}, {1, true}});
@@ -198,7 +209,7 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
     std::vector<Op> ops = *rc::gen::resize(
         opts.max_ops,
         rc::gen::container<std::vector<Op>>(
-            GenOp(a, f, opts.allow_alloc_failures, resize, resync)));
+            GenOp(a, f, opts.allow_alloc_failures, lean)));
     // A crash is followed by the reboot an operator would do.
     for (Op& op : ops) {
       s.ops.push_back(op);

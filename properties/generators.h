@@ -24,6 +24,8 @@ struct GenOptions {
   // resizes, often by growing into bitmap pages not yet allocated.
   // "resync": crashes with writes in flight, then stops, freezes and
   // crashes while the resync runs, on slow disks and large chunks.
+  // "recovery": members fail, spares join, old members come back, with
+  // idle time between for the daemon.
   std::string profile = "swarm";
 };
 

@@ -30,7 +30,7 @@ ABSL_FLAG(uint64_t, seed, 1, "seed of the generated run (each case derives its o
 ABSL_FLAG(std::string, out, "llsim-failures", "directory for failure traces");
 ABSL_FLAG(int, max_ops, 24, "most operations in one generated scenario");
 ABSL_FLAG(std::string, strategy, "", "force a scheduling strategy: fifo, random, pct");
-ABSL_FLAG(std::string, profile, "swarm", "generator profile: swarm, resize, resync");
+ABSL_FLAG(std::string, profile, "swarm", "generator profile: swarm, resize, resync, recovery");
 ABSL_FLAG(std::string, disk_order, "relaxed",
           "relaxed: overlapping writes in flight complete in any order (real devices); "
           "in-order: never before an earlier overlapping write");
@@ -56,9 +56,10 @@ commands:
                         --max_ops N (24) --strategy fifo|random|pct
                         --disk_order relaxed|in-order (relaxed)
                         --skip PROPERTY[,PROPERTY] (not checked)
-                        --profile swarm|resize|resync (swarm: every feature at random;
-                          resize: grows into new bitmap pages; resync: crashes, then
-                          stops, freezes and crashes during resync, large chunks)
+                        --profile swarm|resize|resync|recovery (swarm: every feature
+                          at random; resize: grows into new bitmap pages; resync:
+                          crashes, then stops, freezes and crashes during resync, large
+                          chunks; recovery: failures, spares, re-adds, idle time)
                         --expect_failure PROPERTY [--max_shrunk N]
                       LLSIM_CASES=N in the environment overrides --cases
   replay FILE         run a trace again; checks its expected failure and hash
@@ -159,7 +160,7 @@ int CmdRun() {
   h.gen.strategy = strategy;
   h.gen.disk_order = order;
   h.gen.profile = absl::GetFlag(FLAGS_profile);
-  if (!ValidProfile(h.gen.profile)) return BadInput("--profile must be swarm, resize or resync");
+  if (!ValidProfile(h.gen.profile)) return BadInput("--profile must be swarm, resize, resync or recovery");
   if (!SkipSet(&h.run.skip)) return 2;
   auto start = std::chrono::steady_clock::now();
   bool progress = absl::GetFlag(FLAGS_progress);

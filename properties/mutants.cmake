@@ -1,29 +1,52 @@
 # Which property must catch each reference-core mutant (see
-# core/reference/MUTANTS.md), and how many generated cases the hunt may
-# take. A mutant listed here but not built is an error; a built mutant not
-# listed here gets no test and a warning.
-set(LLSIM_MUTANT_EXPECT "")
+# core/reference/MUTANTS.md), with the generator profile and seed of the
+# hunt. A built mutant not listed here is a configuration error: every
+# mutant is there to prove a property can fail.
+#
+# Entry: NAME:property:profile:seed. The hunt may use LLSIM_MUTANT_CASES
+# generated cases and must shrink the failure to at most 10 operations.
+set(LLSIM_MUTANT_EXPECT
+  ABORT_KEEPS_SYNCING:transitions:swarm:1
+  BARRIER_AFTER_STATE:no-clean-in-flight:swarm:3
+  CHECKPOINT_INCLUDES_CURRENT:no-clean-in-flight:resync:1
+  COND_END_NO_DRAIN:no-clean-in-flight:swarm:1
+  DAEMON_CLEANS_DEGRADED:recovery-completeness:swarm:1
+  DAEMON_CLEANS_NEEDSYNC:transitions:swarm:1
+  DAEMON_NO_DRAIN:no-clean-in-flight:swarm:1
+  DEGRADED_SYNC_SKIPS_DIRTY:recovery-completeness:swarm:1
+  DISCARD_ROUND_OUT:no-clean-in-flight:swarm:1
+  EVENTS_CLEARED_FROZEN:recovery-completeness:recovery:1
+  RELOAD_KEEPS_DIRTY:resync-completeness:swarm:1
+  RESIZE_NO_GROW:write-intent:resize:1
+  SKIP_SYNC_NEEDSYNC:resync-completeness:swarm:1
+  SPACE_IGNORES_HEADER:bitmap-bounds:swarm:1
+  TIMER_NOT_REARMED:liveness:swarm:1
+  UNPIN_OFF_BY_ONE:safety:swarm:1
+  UNPLUG_FASTPATH_RACE:write-intent:swarm:1
+  UNPLUG_FIRST_MEMBER:write-intent:swarm:1
+  UNPLUG_NO_WAIT:write-intent:swarm:1)
 set(LLSIM_MUTANT_CASES 400 CACHE STRING "generated cases a mutant hunt may use")
 
 foreach(m IN LISTS LLSIM_MUTANTS)
   string(TOLOWER "${m}" lm)
   string(REPLACE "_" "-" dash "${lm}")
-  set(prop "")
-  foreach(pair IN LISTS LLSIM_MUTANT_EXPECT)
-    string(REPLACE ":" ";" kv "${pair}")
-    list(GET kv 0 k)
-    list(GET kv 1 v)
-    if(k STREQUAL m)
-      set(prop "${v}")
+  set(entry "")
+  foreach(e IN LISTS LLSIM_MUTANT_EXPECT)
+    if(e MATCHES "^${m}:")
+      set(entry "${e}")
     endif()
   endforeach()
-  if(prop STREQUAL "")
-    message(STATUS "llsim: mutant ${m} has no expected property yet: no test")
-    continue()
+  if(entry STREQUAL "")
+    message(FATAL_ERROR "llsim: mutant ${m} has no entry in properties/mutants.cmake: "
+                        "say which property catches it")
   endif()
+  string(REPLACE ":" ";" fields "${entry}")
+  list(GET fields 1 prop)
+  list(GET fields 2 profile)
+  list(GET fields 3 seed)
   add_test(NAME mutant.${dash}
-    COMMAND llsim-mutant-${dash} run --cases ${LLSIM_MUTANT_CASES} --seed 1
-            --expect_failure ${prop} --max_shrunk 10 --progress=false
+    COMMAND llsim-mutant-${dash} run --cases ${LLSIM_MUTANT_CASES} --seed ${seed}
+            --profile ${profile} --expect_failure ${prop} --max_shrunk 10 --progress=false
             --out ${CMAKE_BINARY_DIR}/mutant-failures/${dash})
   set_tests_properties(mutant.${dash} PROPERTIES LABELS "property;mutant")
 endforeach()

@@ -935,9 +935,10 @@ static bool llb_daemon_pass(struct llb *b)
 			 * A member that left before now cannot learn from the
 			 * bitmap what it missed in these chunks any more: md
 			 * compares its events with events_cleared on re-add and
-			 * gives it a full recovery when they are older.
+			 * gives it a full recovery when they are older. (As in
+			 * the classic bitmap, only a whole array counts.)
 			 */
-			if (cleans)
+			if (cleans && !llb_degraded(b))
 				b->events_cleared = max(b->events_cleared,
 							(u64)READ_ONCE(b->mddev->events));
 #endif

@@ -410,15 +410,16 @@ absl::Status MdArray::ReAdd(int disk) {
     list_del(&m.rdev.same_set);
     m.in_array = false;
   }
-  int old_role = m.rdev.raid_disk >= 0 ? m.rdev.raid_disk : m.rdev.saved_raid_disk;
   // super_1_validate on an add to a running array with a bitmap: a member
   // whose events are below the bitmap's events_cleared left before chunks
   // were cleaned, so the bitmap cannot say what it missed: it joins as a
   // new spare (full recovery). Otherwise bitmap-based recovery.
   std::optional<MdSuperblock> sb = ReadMemberSb(m);
+  // The slot it held comes from its own superblock, as md reads it anew.
+  int old_role = sb && sb->role < cfg_.mirrors ? sb->role : -1;
   md_bitmap_stats stats{};
   bool stats_ok = BitmapEnabled() && ops_->get_stats && ops_->get_stats(mddev_.bitmap, &stats) == 0;
-  bool too_old = !sb || !stats_ok || sb->events < stats.events_cleared;
+  bool too_old = old_role < 0 || !stats_ok || sb->events < stats.events_cleared;
   m.rdev.raid_disk = -1;
   m.rdev.saved_raid_disk = too_old ? -1 : old_role;
   m.rdev.flags = 0;

@@ -148,6 +148,7 @@ class MdArray : public MdHost {
   void ChooseAndStartSync();
   void UpdateSb();
   void WriteMemberSb(Member& m);
+  void ReadSyncSource(SyncIo* sr);
   // mdadm reading a member's md superblock; nullopt if unreadable or none.
   std::optional<MdSuperblock> ReadMemberSb(Member& m);
   void StartSync();
@@ -242,6 +243,7 @@ class MdArray : public MdHost {
   uint64_t next_sync_io_ = 1;
   bool fullsync_ = false;
   uint64_t curr_resync_ = 0;
+  uint64_t sync_failed_from_ = ~0ull;  // lowest range this pass could not copy
 
   // raid1 barrier
   int nr_pending_ = 0;

@@ -45,6 +45,7 @@ struct MdArray::SyncIo {
   int remaining = 0;
   bool failed = false;
   bool bitmap_driven = false;  // start_sync said this range needs syncing
+  std::vector<Member*> tried;  // sources that failed to read
 };
 
 constexpr uint64_t kMaxSector = ~0ull;

@@ -46,6 +46,7 @@ void MdArray::SyncThreadMain() {
   // With a bitmap a resync always starts from 0; the bitmap skips.
   curr_resync_ = j;
   mddev_.curr_resync = j;
+  sync_failed_from_ = kMaxSector;
   uint64_t next_mark = j + std::max<uint64_t>(max / 8, kSyncIoSectors);
   while (j < max) {
     if (test_bit(MD_RECOVERY_INTR, &mddev_.recovery)) break;
@@ -97,7 +98,7 @@ void MdArray::SyncThreadMain() {
     for (auto& m : members_)
       if (m->in_array && m->rdev.raid_disk >= 0 && !test_bit(Faulty, &m->rdev.flags) &&
           !test_bit(In_sync, &m->rdev.flags))
-        m->rdev.recovery_offset = intr ? curr_resync_ : kMaxSector;
+        m->rdev.recovery_offset = intr ? std::min(curr_resync_, sync_failed_from_) : kMaxSector;
   }
   NoteMd(absl::StrFormat("%s %s at %d", recover ? "recovery" : "resync",
                          intr ? "interrupted" : "done", (int64_t)curr_resync_));
@@ -123,6 +124,8 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
     LowerBarrier();
     return 0;
   }
+  // raid1_sync_request: read from an in-sync member; write to every member
+  // being recovered, and for a resync to the other in-sync ones as well.
   Member* source = nullptr;
   std::vector<Member*> targets;
   for (auto& m : members_) {
@@ -130,7 +133,7 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
     bool in_sync = test_bit(In_sync, &m->rdev.flags);
     if (in_sync && !source)
       source = m.get();
-    else if (recover ? !in_sync : in_sync)
+    else if (!in_sync || !recover)
       targets.push_back(m.get());
   }
   uint64_t n = std::min<uint64_t>({sync_blocks, kSyncIoSectors, max - sector});
@@ -146,18 +149,45 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
   if (sr->bitmap_driven && obs_.sync_io) obs_.sync_io(sector, (uint32_t)n, true);
   sync_ios_.emplace(id, std::move(owned));
   atomic_add((int)n, &mddev_.recovery_active);
-  IoRequest rd{IoOp::kRead, layout_.data_offset + sector, (uint32_t)n};
+  ReadSyncSource(sr);
+  return n;
+}
+
+// Reads the range from sr->source; on an error fails that member and, as
+// fix_sync_read_error does, tries the next in-sync member. Only when none
+// can be read does the pass stop with the range unwritten.
+void MdArray::ReadSyncSource(SyncIo* sr) {
+  bool recover = test_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
+  IoRequest rd{IoOp::kRead, layout_.data_offset + sr->sector, sr->sectors};
   rd.tag = recover ? "recovery read" : "resync read";
-  atomic_inc(&source->rdev.nr_pending);
-  Submit(*source, rd, [this, sr, recover](IoResult res) {
+  atomic_inc(&sr->source->rdev.nr_pending);
+  Submit(*sr->source, rd, [this, sr, recover](IoResult res) {
     atomic_dec(&sr->source->rdev.nr_pending);
     if (res.error) {
+      sr->tried.push_back(sr->source);
       MdErrorLocked(*sr->source);
+      sr->source = nullptr;
+      for (auto& m : members_)
+        if (m->in_array && m->rdev.raid_disk >= 0 && test_bit(In_sync, &m->rdev.flags) &&
+            !test_bit(Faulty, &m->rdev.flags) &&
+            std::find(sr->tried.begin(), sr->tried.end(), m.get()) == sr->tried.end()) {
+          sr->source = m.get();
+          break;
+        }
+      if (sr->source) {
+        std::erase(sr->targets, sr->source);
+        ReadSyncSource(sr);
+        return;
+      }
       sr->failed = true;
       EndSyncRequest(sr);
       return;
     }
     sr->remaining = (int)sr->targets.size();
+    if (sr->targets.empty()) {
+      EndSyncRequest(sr);
+      return;
+    }
     for (Member* t : sr->targets) {
       IoRequest wr{IoOp::kWrite, layout_.data_offset + sr->sector, sr->sectors};
       wr.stamps = res.stamps;
@@ -183,10 +213,12 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
       });
     }
   });
-  return n;
 }
 
 void MdArray::EndSyncRequest(SyncIo* sr) {
+  // A range nobody could read was not copied: an interrupted recovery must
+  // not resume past it.
+  if (sr->failed) sync_failed_from_ = std::min(sync_failed_from_, sr->sector);
   if (sr->bitmap_driven && obs_.sync_io) obs_.sync_io(sr->sector, sr->sectors, false);
   atomic_sub((int)sr->sectors, &mddev_.recovery_active);
   LowerBarrier();
@@ -228,6 +260,11 @@ void MdArray::ReapSyncThread() {
       NoteMd(absl::StrFormat("raid1: %s is in sync", m->name));
     }
   }
+  // md_reap_sync_thread: once the array is whole, what a waiting spare
+  // once held is history; it will join with a full recovery.
+  if (!mddev_.degraded)
+    for (auto& m : members_)
+      if (m->in_array && m->rdev.raid_disk < 0) m->rdev.saved_raid_disk = -1;
   UpdateSb();
   for (int b : {MD_RECOVERY_RUNNING, MD_RECOVERY_DONE, MD_RECOVERY_SYNC, MD_RECOVERY_RECOVER,
                 MD_RECOVERY_RESHAPE, MD_RECOVERY_REQUESTED, MD_RECOVERY_CHECK,
