@@ -86,14 +86,16 @@ const std::vector<std::string> kProperties = {
     kPropResync, kPropRecovery, kPropDurability, kPropWriteIntent, kPropNoCleanInFlight,
     kPropTransitions, kPropLiveness, kPropSafety, kPropBitmapBounds};
 
-// --skip as a set; false (with a message) if a name is not a property.
-bool SkipSet(std::set<std::string>* out) {
-  for (absl::string_view p : absl::StrSplit(absl::GetFlag(FLAGS_skip), ',', absl::SkipEmpty())) {
+// --skip as a set, added to `out` (which may hold a trace's skip line);
+// false (with a message) if a name is not a property.
+bool SkipSet(std::set<std::string>* out, const std::string& origin = "--skip") {
+  for (absl::string_view p : absl::StrSplit(absl::GetFlag(FLAGS_skip), ',', absl::SkipEmpty()))
+    out->insert(std::string(p));
+  for (const std::string& p : *out) {
     if (std::find(kProperties.begin(), kProperties.end(), p) == kProperties.end()) {
-      std::cerr << "llsim: --skip: '" << p << "' is not a property (see llsim --help)\n";
+      std::cerr << "llsim: " << origin << ": '" << p << "' is not a property (see llsim --help)\n";
       return false;
     }
-    out->insert(std::string(p));
   }
   return true;
 }
@@ -107,14 +109,15 @@ void PrintFailure(const RunResult& r, const Scenario& s) {
 }
 
 // `name` fixes the file across shrink steps; empty: named after this run.
-std::string WriteFailureTrace(const Scenario& s, const RunResult& r, std::string name = "") {
+std::string WriteFailureTrace(const Scenario& s, const RunResult& r, std::string name = "",
+                              const std::set<std::string>& skip = {}) {
   std::string dir = absl::GetFlag(FLAGS_out);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (name.empty()) name = absl::StrFormat("%s-%016x", r.First()->property, r.hash);
   std::string path = absl::StrFormat("%s/%s.trace", dir, name);
   CoreInfo core = LinkedCore();
-  TraceFile t{s, core.name, core.sha256, r.First()->property, HashHex(r.hash)};
+  TraceFile t{s, core.name, core.sha256, r.First()->property, HashHex(r.hash), skip};
   if (absl::Status st = WriteTraceFile(path, t); !st.ok()) {
     std::cerr << "llsim: " << st.message() << "\n";
     return "";
@@ -176,7 +179,7 @@ int CmdRun() {
       std::cerr << "  found a " << r.First()->property << " failure; shrinking (trace kept in "
                 << absl::GetFlag(FLAGS_out) << "/" << trace_name << ".trace)\n";
     }
-    WriteFailureTrace(s, r, trace_name);
+    WriteFailureTrace(s, r, trace_name, h.run.skip);
   };
   // The case being run is on disk until the run ends normally.
   std::string in_progress = absl::GetFlag(FLAGS_out) + "/in-progress.trace";
@@ -184,7 +187,7 @@ int CmdRun() {
     std::error_code ec;
     std::filesystem::create_directories(absl::GetFlag(FLAGS_out), ec);
     CoreInfo c = LinkedCore();
-    (void)WriteTraceFile(in_progress, TraceFile{s, c.name, c.sha256, "", ""});
+    (void)WriteTraceFile(in_progress, TraceFile{s, c.name, c.sha256, "", "", h.run.skip});
   };
   HuntResult res = Hunt(h);
   std::filesystem::remove(in_progress);
@@ -209,7 +212,12 @@ int CmdRun() {
                                res.cases_run, res.original.ops.size(), small.ops.size(),
                                res.shrink_runs + runs, secs);
   PrintFailure(final_result, small);
-  std::string path = WriteFailureTrace(small, final_result, trace_name);
+  // The trace must replay bit for bit: run the shrunk case once more.
+  RunResult again = RunScenario(small, h.run);
+  if (again.hash != final_result.hash)
+    std::cout << "warning: NOT DETERMINISTIC: the shrunk case gave hash " << HashHex(again.hash)
+              << " on a second run, " << HashHex(final_result.hash) << " before\n";
+  std::string path = WriteFailureTrace(small, final_result, trace_name, h.run.skip);
   if (!path.empty()) std::cout << "trace: " << path << "\nreplay: llsim replay " << path << "\n";
   if (!expect.empty()) {
     bool right = final_result.First()->property == expect;
@@ -235,7 +243,8 @@ int CmdReplay(const std::string& path, bool show) {
               << core.sha256.substr(0, 12) << "); the run may differ\n";
   RunOptions o;
   o.keep_events = show || absl::GetFlag(FLAGS_verbose);
-  if (!SkipSet(&o.skip)) return 2;
+  o.skip = t->skip;
+  if (!SkipSet(&o.skip, path + ": skip")) return 2;
   RunResult r = RunScenario(t->scenario, o);
   for (int i = 1; i < absl::GetFlag(FLAGS_repeat); i++) {
     RunResult again = RunScenario(t->scenario, o);
@@ -281,19 +290,23 @@ int CmdReplay(const std::string& path, bool show) {
 int CmdShrink(const std::string& path) {
   auto t = ReadTraceFile(path);
   if (!t.ok()) return BadInput(std::string(t.status().message()));
-  RunResult r = RunScenario(t->scenario);
+  RunOptions o;
+  o.skip = t->skip;
+  if (!SkipSet(&o.skip, path + ": skip")) return 2;
+  RunResult r = RunScenario(t->scenario, o);
   if (!r.Failed()) {
     std::cout << "the trace passes on this core: nothing to shrink\n";
     return 1;
   }
   int runs = 0;
   RunResult small_r = r;
-  Scenario small = ShrinkScenario(t->scenario, r.First()->property, &small_r, &runs);
+  Scenario small = ShrinkScenario(t->scenario, r.First()->property, &small_r, &runs, o);
   std::cout << absl::StrFormat("shrunk from %d to %d operations in %d runs\n",
                                t->scenario.ops.size(), small.ops.size(), runs);
   PrintFailure(small_r, small);
   CoreInfo core = LinkedCore();
-  TraceFile out{small, core.name, core.sha256, small_r.First()->property, HashHex(small_r.hash)};
+  TraceFile out{small, core.name, core.sha256, small_r.First()->property, HashHex(small_r.hash),
+                o.skip};
   std::string dest = path + ".shrunk";
   if (absl::Status st = WriteTraceFile(dest, out); !st.ok()) return BadInput(std::string(st.message()));
   std::cout << "trace: " << dest << "\n";

@@ -28,17 +28,21 @@ void StepInvariants::Attach(MdArray* array) {
   snapshot_.clear();
   in_flight_.clear();
   sync_in_flight_.clear();
+  // Observers only look: nothing they call may become a preemption point.
   MdObserver obs;
   obs.data_write_submitted = [this](int disk, uint64_t s, uint32_t n, const std::vector<int>& m) {
+    QuietScope quiet(world_.Sched());
     OnDataWrite(disk, s, n, m);
   };
   obs.write_started = [this](uint64_t off, uint32_t len, bool discard) {
+    QuietScope quiet(world_.Sched());
     if (discard) return;
     uint64_t sh = ChunkShift();
     for (uint64_t c = off >> sh; c <= (off + len - 1) >> sh; c++) in_flight_[c]++;
     OnStep();
   };
   obs.write_ending = [this](uint64_t off, uint32_t len, bool discard) {
+    QuietScope quiet(world_.Sched());
     if (discard) return;
     OnStep();
     uint64_t sh = ChunkShift();
@@ -46,11 +50,13 @@ void StepInvariants::Attach(MdArray* array) {
       if (--in_flight_[c] == 0) in_flight_.erase(c);
   };
   obs.bitmap_page_seen = [this](int idx, const uint8_t* mem) {
+    QuietScope quiet(world_.Sched());
     if (pages_.count(idx) && pages_[idx] == mem) return;
     pages_[idx] = mem;
     std::memcpy(snapshot_[idx].data(), mem, 4096);
   };
   obs.sync_io = [this](uint64_t off, uint32_t len, bool begin) {
+    QuietScope quiet(world_.Sched());
     uint64_t sh = ChunkShift();
     for (uint64_t c = off >> sh; c <= (off + len - 1) >> sh; c++) {
       if (begin) {
@@ -61,8 +67,14 @@ void StepInvariants::Attach(MdArray* array) {
     }
     OnStep();
   };
-  obs.sync_aborted = [this](uint64_t sector) { OnSyncAborted(sector); };
-  obs.bitmap_write = [this](int disk, uint64_t s, uint32_t n) { OnBitmapWrite(disk, s, n); };
+  obs.sync_aborted = [this](uint64_t sector) {
+    QuietScope quiet(world_.Sched());
+    OnSyncAborted(sector);
+  };
+  obs.bitmap_write = [this](int disk, uint64_t s, uint32_t n) {
+    QuietScope quiet(world_.Sched());
+    OnBitmapWrite(disk, s, n);
+  };
   obs.bitmap_gone = [this] {
     pages_.clear();
     snapshot_.clear();
@@ -75,6 +87,7 @@ void StepInvariants::Detach() {
   pages_.clear();
   snapshot_.clear();
   in_flight_.clear();
+  sync_in_flight_.clear();
 }
 
 uint64_t StepInvariants::ChunkShift() const {

@@ -262,7 +262,7 @@ Fiber* Scheduler::PickNext(Fiber* preempted) {
 
 void Scheduler::Preempt() {
   Fiber* f = current_;
-  if (!f || f->atomic_depth > 0 || runnable_.empty() || Failed()) return;
+  if (!f || quiet_ || f->atomic_depth > 0 || runnable_.empty() || Failed()) return;
   Fiber* next = PickNext(f);
   if (next == f) return;
   // Hand over through the scheduler: `next` first, `f` back in the queue.

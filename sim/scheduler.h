@@ -92,6 +92,18 @@ class WaitList {
 struct FiberCancelled {};
 
 enum class RunStatus { kIdle, kDone, kTimeLimit, kFailed };
+
+// Scheduler::EnterQuiet/ExitQuiet for a scope.
+class QuietScope {
+ public:
+  explicit QuietScope(Scheduler& s);
+  ~QuietScope();
+  QuietScope(const QuietScope&) = delete;
+  QuietScope& operator=(const QuietScope&) = delete;
+
+ private:
+  Scheduler& s_;
+};
 const char* RunStatusName(RunStatus s);
 
 struct SchedulerOptions {
@@ -136,6 +148,13 @@ class Scheduler {
   WakeReason Block(WaitList& list, BlockKind kind, Nanos deadline = kNever);
   void WakeOne(WaitList& list);
   void WakeAll(WaitList& list);
+
+  // Quiet: the harness is inspecting the world (an invariant reads state
+  // through the same helpers kernel code uses). No preemption point is
+  // taken, so what is checked, or skipped, never changes the schedule.
+  void EnterQuiet() { quiet_++; }
+  void ExitQuiet() { quiet_--; }
+  bool Quiet() const { return quiet_ > 0; }
 
   // Atomic context: spinlocks, preempt-off regions, softirq callbacks.
   void EnterAtomic();
@@ -203,6 +222,7 @@ class Scheduler {
   uint64_t next_fiber_id_ = 1;
   uint64_t switches_ = 0;
   bool handoff_ = false;  // runnable_.front() was already picked
+  int quiet_ = 0;
 
   std::map<uint64_t, std::unique_ptr<TimerSlot>> timers_;
   std::multiset<Nanos> deadlines_;
@@ -217,4 +237,9 @@ class Scheduler {
   static Scheduler* active_;
 };
 
+}  // namespace llsim
+
+namespace llsim {
+inline QuietScope::QuietScope(Scheduler& s) : s_(s) { s_.EnterQuiet(); }
+inline QuietScope::~QuietScope() { s_.ExitQuiet(); }
 }  // namespace llsim

@@ -92,6 +92,7 @@ std::string FormatTrace(const TraceFile& t) {
     absl::StrAppend(&out, "latency ", s.latency_min_us, " ", s.latency_max_us, " ", s.stall_ppm,
                     " ", s.stall_ms, "\n");
   absl::StrAppend(&out, "array ", FormatArrayConfig(s.array), "\n");
+  if (!t.skip.empty()) absl::StrAppend(&out, "skip ", absl::StrJoin(t.skip, ","), "\n");
   for (const Op& op : s.ops) absl::StrAppend(&out, "op ", op.ToString(), "\n");
   if (!t.expect_failure.empty()) absl::StrAppend(&out, "expect-failure ", t.expect_failure, "\n");
   if (!t.expect_hash.empty()) absl::StrAppend(&out, "expect-hash ", t.expect_hash, "\n");
@@ -145,6 +146,10 @@ absl::StatusOr<TraceFile> ParseTrace(const std::string& text, const std::string&
     } else if (key == "array") {
       absl::Status s = ParseArrayConfig(line.substr(line.find("array") + 5), &t.scenario.array);
       if (!s.ok()) return err(std::string(s.message()));
+    } else if (key == "skip") {
+      if (w.size() != 2) return err("skip takes a comma-separated list of properties");
+      for (absl::string_view p : absl::StrSplit(w[1], ',', absl::SkipEmpty()))
+        t.skip.insert(std::string(p));
     } else if (key == "expect-failure") {
       if (w.size() != 2) return err("expect-failure takes one property name");
       t.expect_failure = w[1];

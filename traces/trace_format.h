@@ -7,6 +7,7 @@
 //   hz 250
 //   strategy random
 //   array mirrors=2 sectors=131072 lbs=512 space=256 daemon_sleep=5 ...
+//   skip write-intent                 (properties the run did not check)
 //   op +0us write 128 64
 //   op +1500us crash random:50:20
 //   expect-failure resync-completeness
@@ -15,6 +16,7 @@
 // '#' starts a comment. Parse errors name the line and what was wrong.
 #pragma once
 
+#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -28,6 +30,7 @@ struct TraceFile {
   std::string core_sha256;
   std::string expect_failure;  // property name, empty: expected to pass
   std::string expect_hash;     // hex event-stream hash, empty: not checked
+  std::set<std::string> skip;  // properties not checked (run --skip)
 };
 
 std::string FormatTrace(const TraceFile& t);

@@ -238,9 +238,12 @@ Kshim::WorkqueueState* Kshim::NewWorkqueue(const std::string& name, unsigned fla
 }
 
 void Kshim::OnPreempt() {
-  if (!Sched().InFiber()) return;
+  if (!Sched().InFiber() || Sched().Quiet()) return;
   Sched().Preempt();
-  if (preempt_observer_) preempt_observer_();
+  if (preempt_observer_) {
+    QuietScope quiet(Sched());
+    preempt_observer_();
+  }
 }
 
 bool Kshim::MaySleep(const char* what) {
