@@ -58,7 +58,7 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, Leaning l
     uint64_t max = a.max_dev_sectors ? a.max_dev_sectors : a.dev_sectors;
     auto sector = [&] {
       uint64_t s;
-      switch (*rc::gen::weightedElement<int>({{5, 0}, {4, 1}, {f.resize ? (lean.resize ? 6 : 2) : 0, 2}})) {
+      switch (*rc::gen::weightedElement<int>({{5, 0}, {4, 1}, {f.resize && max > a.dev_sectors ? (lean.resize ? 6 : 2) : 0, 2}})) {
         case 0: s = Uniform<uint64_t>(0, std::min<uint64_t>(8 * chunk, a.dev_sectors)); break;
         case 1: s = Uniform<uint64_t>(0, a.dev_sectors); break;
         default: s = Uniform<uint64_t>(a.dev_sectors, max); break;
