@@ -202,18 +202,23 @@ std::string MdArray::Describe() const {
 
 // ---- assemble ----------------------------------------------------------
 
-std::optional<MdSuperblock> MdArray::ReadMemberSb(Member& m) {
-  IoRequest r{IoOp::kRead, layout_.sb_start, kMdSbBytes / 512};
-  r.tag = "mdadm: read superblock";
+IoResult MdArray::SubmitAndWait(Member& m, IoRequest req) {
   IoResult res;
   bool done = false;
-  WaitList wl("mdadm superblock read");
-  Submit(m, r, [&](IoResult x) {
+  WaitList wl(req.tag);
+  Submit(m, std::move(req), [&](IoResult x) {
     res = std::move(x);
     done = true;
     world_.Sched().WakeAll(wl);
   });
   BlockOn(wl, [&] { return done; });
+  return res;
+}
+
+std::optional<MdSuperblock> MdArray::ReadMemberSb(Member& m) {
+  IoRequest r{IoOp::kRead, layout_.sb_start, kMdSbBytes / 512};
+  r.tag = "mdadm: read superblock";
+  IoResult res = SubmitAndWait(m, std::move(r));
   if (res.error) return std::nullopt;
   return MdSuperblock::Decode(res.bytes);
 }
@@ -552,16 +557,8 @@ bool MdArray::SyncPageIo(md_rdev* rdev, sector_t sector, int size, page* pg, blk
   r.preflush = opf & REQ_PREFLUSH;
   r.tag = "sync_page_io";
   if (r.op == IoOp::kWrite) r.bytes.assign((uint8_t*)pg->virt, (uint8_t*)pg->virt + size);
-  IoResult res;
-  bool done = false;
-  WaitList wl("sync_page_io");
   atomic_inc(&rdev->nr_pending);
-  Submit(*m, std::move(r), [&](IoResult x) {
-    res = std::move(x);
-    done = true;
-    world_.Sched().WakeAll(wl);
-  });
-  BlockOn(wl, [&] { return done; });
+  IoResult res = SubmitAndWait(*m, std::move(r));
   atomic_dec(&rdev->nr_pending);
   if (res.error) return false;
   if (!res.bytes.empty()) std::memcpy(pg->virt, res.bytes.data(), size);

@@ -192,6 +192,8 @@ class MdArray : public MdHost {
   Member* MemberByRdev(md_rdev* rdev);
   void BlockOn(WaitList& wl, const std::function<bool()>& done, bool idle = false);
   void Submit(Member& m, IoRequest req, IoCallback done);
+  // Submits and blocks the calling fiber until the IO completes.
+  IoResult SubmitAndWait(Member& m, IoRequest req);
   void NoteMd(std::string text);
   md_rdev* AddRdev(Member& m);
 

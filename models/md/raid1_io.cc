@@ -257,15 +257,7 @@ int MdArray::Read(uint64_t sector, uint32_t sectors, std::vector<uint64_t>* stam
     Member& m = *members_[in_sync[read_rng_.Below(in_sync.size())]];
     IoRequest r{IoOp::kRead, layout_.data_offset + sector, sectors};
     r.tag = "raid1 read";
-    IoResult res;
-    bool done = false;
-    WaitList wl("raid1 read");
-    Submit(m, r, [&](IoResult x) {
-      res = std::move(x);
-      done = true;
-      world_.Sched().WakeAll(wl);
-    });
-    BlockOn(wl, [&] { return done; });
+    IoResult res = SubmitAndWait(m, std::move(r));
     if (!res.error) {
       *stamps = std::move(res.stamps);
       return 0;
