@@ -25,8 +25,14 @@ struct Features {
 // spans several daemon periods (checkpoints), or with rare stalls longer
 // than the daemon's waits.
 void PickLatency(Scenario& s) {
-  switch (*rc::gen::weightedElement<int>({{5, 0}, {3, 1}, {2, 2}})) {
+  switch (*rc::gen::weightedElement<int>({{4, 0}, {3, 1}, {2, 2}, {2, 3}})) {
     case 0: break;
+    case 3:
+      // Completions as fast as the CPUs: they interleave with the very
+      // code that submitted them.
+      s.latency_min_us = 0;
+      s.latency_max_us = *rc::gen::elementOf(std::vector<uint32_t>{0, 5, 50});
+      break;
     case 1:
       s.latency_min_us = 2000;
       s.latency_max_us = *rc::gen::elementOf(std::vector<uint32_t>{20000, 60000});
@@ -56,11 +62,17 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, Leaning l
     // some lands where only a grown array reaches (skipped while the array
     // is smaller).
     uint64_t max = a.max_dev_sectors ? a.max_dev_sectors : a.dev_sectors;
+    // A second hot spot sits in the next io block of the same bitmap page
+    // (chunk bytes start 1024 bytes in; a block is one logical block), so
+    // writes there and to the first one share a page but not a block.
+    uint64_t hot2 = (uint64_t)a.logical_block_size * chunk;
+    bool has_hot2 = a.logical_block_size < 4096 && hot2 + 8 * chunk <= a.dev_sectors;
     auto sector = [&] {
       uint64_t s;
-      switch (*rc::gen::weightedElement<int>({{5, 0}, {4, 1}, {f.resize && max > a.dev_sectors ? (lean.resize ? 6 : 2) : 0, 2}})) {
+      switch (*rc::gen::weightedElement<int>({{5, 0}, {4, 1}, {f.resize && max > a.dev_sectors ? (lean.resize ? 6 : 2) : 0, 2}, {has_hot2 ? 3 : 0, 3}})) {
         case 0: s = Uniform<uint64_t>(0, std::min<uint64_t>(8 * chunk, a.dev_sectors)); break;
         case 1: s = Uniform<uint64_t>(0, a.dev_sectors); break;
+        case 3: s = Uniform<uint64_t>(hot2, hot2 + 8 * chunk); break;
         default: s = Uniform<uint64_t>(a.dev_sectors, max); break;
       }
       return s / bs * bs;
@@ -131,6 +143,14 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, Leaning l
         op.kind = OpKind::kCrash;
         op.text = *rc::gen::elementOf(std::vector<std::string>{"random", "random:50:30", "drop", "keep",
                                                      "random:20:0", "random:80:50"});
+        // Half the crashes are armed: they land some events or some time
+        // later, inside whatever operation runs then (a resize, a stop, an
+        // assembly, a resync, a daemon pass, an unplug).
+        switch (*rc::gen::weightedElement<int>({{2, 0}, {1, 1}, {1, 2}})) {
+          case 0: break;
+          case 1: op.a = Uniform<uint64_t>(1, 3000); break;
+          default: op.b = Uniform<uint64_t>(1, 200000); break;
+        }
         break;
       case 13: op.kind = OpKind::kFreeze; break;
       case 14: op.kind = OpKind::kUnfreeze; break;
@@ -210,11 +230,22 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
         opts.max_ops,
         rc::gen::container<std::vector<Op>>(
             GenOp(a, f, opts.allow_alloc_failures, lean)));
-    // A crash is followed by the reboot an operator would do.
+    // A crash is followed by the reboot an operator would do; an armed one
+    // a few operations later, so it can land inside them.
+    int reboot_in = -1;
     for (Op& op : ops) {
       s.ops.push_back(op);
-      if (op.kind == OpKind::kCrash) s.ops.push_back(Op{OpKind::kAssemble});
+      if (reboot_in > 0 && --reboot_in == 0) s.ops.push_back(Op{OpKind::kAssemble});
+      if (op.kind == OpKind::kCrash) {
+        if (reboot_in > 0) s.ops.push_back(Op{OpKind::kAssemble});
+        reboot_in = -1;
+        if (op.a || op.b)
+          reboot_in = Uniform(1, 4);
+        else
+          s.ops.push_back(Op{OpKind::kAssemble});
+      }
     }
+    if (reboot_in > 0) s.ops.push_back(Op{OpKind::kAssemble});
     return s;
   });
 }

@@ -24,7 +24,11 @@ set(LLSIM_MUTANT_EXPECT
   UNPIN_OFF_BY_ONE:safety:swarm:1
   UNPLUG_FASTPATH_RACE:write-intent:swarm:1
   UNPLUG_FIRST_MEMBER:write-intent:swarm:1
-  UNPLUG_NO_WAIT:write-intent:swarm:1)
+  UNPLUG_NO_WAIT:write-intent:swarm:1
+  XBITS_REVERSED:write-intent:swarm:1
+  TIMER_SHUTDOWN_NOSYNC:safety:resync:1
+  SIZE_MISMATCH_REFUSED:assemblable:resize:1
+  SB_SLEEP_IN_JIFFIES:assemblable:swarm:1)
 set(LLSIM_MUTANT_CASES 400 CACHE STRING "generated cases a mutant hunt may use")
 
 foreach(m IN LISTS LLSIM_MUTANTS)

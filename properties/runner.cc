@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -50,10 +51,15 @@ class ScenarioRun {
  private:
   void Report(Verdict v);
   bool Stopped() const { return !failures_.empty(); }
+  // The current operation cannot go on: a failure, or an armed crash
+  // landed in its middle (the world it worked on is gone).
+  bool Halted() const { return Stopped() || crashed_in_op_; }
   bool RunWorld(const std::function<bool()>& done, Nanos until);
   bool RunAdmin(const std::string& name, std::function<void()> fn);
   void Boot();
   void Crash(const std::string& spec);
+  void ArmCrash(const Op& op);
+  void FireArmedCrash();
   void Execute(const Op& op);
   void IssueIo(const Op& op);
   void Settle();
@@ -88,6 +94,10 @@ class ScenarioRun {
   std::unique_ptr<WaitList> io_lock_;
   int user_io_ = 0;
   int crashes_ = 0;
+  // A crash waiting for its point (an event count or a virtual time) to
+  // come, wherever the world is then; the policy it will use.
+  std::optional<std::string> armed_crash_;
+  bool crashed_in_op_ = false;
   int recovery_ops_ = 0;
   uint64_t io_serial_ = 0;
 };
@@ -100,8 +110,14 @@ void ScenarioRun::Report(Verdict v) {
 }
 
 bool ScenarioRun::RunWorld(const std::function<bool()>& done, Nanos until) {
-  if (Stopped()) return false;
+  if (Halted()) return false;
   RunStatus st = world_->Sched().Run(done, until);
+  if (st == RunStatus::kStopped) {
+    // The armed crash's moment: in the middle of whatever was running.
+    FireArmedCrash();
+    crashed_in_op_ = true;
+    return false;
+  }
   if (st == RunStatus::kFailed) {
     for (const Failure& f : world_->Sched().Failures()) {
       if (f.kind == FailureKind::kProperty || o_.skip.count(PropertyFor(f.kind))) continue;
@@ -121,7 +137,7 @@ bool ScenarioRun::RunAdmin(const std::string& name, std::function<void()> fn) {
   });
   Nanos until = world_->Clock().Now() + kAdminLimit;
   if (RunWorld([done] { return *done; }, until)) return true;
-  if (!Stopped())
+  if (!Halted())
     Report({kPropLiveness,
             absl::StrFormat("'%s' did not finish within %d virtual minutes\n%s", name,
                             kAdminLimit / kNsPerSec / 60, world_->Sched().DescribeBlocked()),
@@ -154,8 +170,19 @@ void ScenarioRun::Boot() {
   array_ = std::make_unique<MdArray>(*world_, *kshim_, s_.array, oracle_.get());
   inv_->Attach(array_.get());
   absl::Status st;
+  uint64_t alloc_failures = kshim_->AllocFailuresInjected();
   if (!RunAdmin("mdadm --assemble", [&] { st = array_->Assemble(); })) return;
-  if (!st.ok()) Note(absl::StrCat("assemble: ", st.message()));
+  if (st.ok()) return;
+  Note(absl::StrCat("assemble: ", st.message()));
+  // md must come back after whatever the scenario did, unless the scenario
+  // itself took away what it needs: every member's disk, or memory.
+  bool starved = kshim_->AllocFailuresInjected() != alloc_failures;
+  bool no_disks = true;
+  for (size_t d = 0; d < world_->DiskCount(); d++)
+    if (!world_->Faults().DiskFailed((int)d)) no_disks = false;
+  if (!starved && !no_disks)
+    Report({kPropAssemblable, absl::StrCat("the array does not assemble: ", st.message()),
+            world_->Clock().Now()});
 }
 
 void ScenarioRun::Crash(const std::string& spec) {
@@ -174,6 +201,24 @@ void ScenarioRun::Crash(const std::string& spec) {
   kshim_.reset();
   io_ranges_.clear();
   user_io_ = 0;
+}
+
+void ScenarioRun::ArmCrash(const Op& op) {
+  // One crash at a time: a second one armed first fires the first.
+  if (armed_crash_) FireArmedCrash();
+  armed_crash_ = op.text;
+  uint64_t at_event = op.a ? world_->Log().Count() + op.a : ~0ull;
+  Nanos at_time = op.b ? world_->Clock().Now() + op.b * 1000 : kNever;
+  world_->Sched().SetStopPoint(at_event, at_time);
+  world_->Note(absl::StrCat("crash armed: ", op.ToString()));
+}
+
+void ScenarioRun::FireArmedCrash() {
+  if (!armed_crash_) return;
+  std::string spec = *armed_crash_;
+  armed_crash_.reset();
+  world_->Sched().ClearStopPoint();
+  Crash(spec);
 }
 
 void ScenarioRun::IssueIo(const Op& op) {
@@ -237,7 +282,7 @@ void ScenarioRun::Execute(const Op& op) {
       return;
     case OpKind::kWait:
       if (!RunWorld([&] { return user_io_ == 0; }, world_->Clock().Now() + kAdminLimit) &&
-          !Stopped())
+          !Halted())
         Report({kPropLiveness, "user IO did not complete within 30 virtual minutes",
                 world_->Clock().Now()});
       return;
@@ -245,7 +290,10 @@ void ScenarioRun::Execute(const Op& op) {
       RunWorld(nullptr, world_->Clock().Now() + op.a * kNsPerMs);
       return;
     case OpKind::kCrash:
-      Crash(op.text);
+      if (op.a || op.b)
+        ArmCrash(op);
+      else
+        Crash(op.text);
       return;
     case OpKind::kIoError:
       world_->Faults().AddRule({.disk = (int)op.a, .reads = false,
@@ -271,6 +319,8 @@ void ScenarioRun::Execute(const Op& op) {
       Settle();
       return;
     case OpKind::kAssemble:
+      // The reboot after a crash comes after the crash, wherever it lands.
+      FireArmedCrash();
       if (ArrayUp()) {
         Note("skipped assemble: already running");
         return;
@@ -324,11 +374,11 @@ void ScenarioRun::Execute(const Op& op) {
 void ScenarioRun::Settle() {
   if (!ArrayUp() || array_->Broken()) return;
   MdArray* a = array_.get();
-  RunAdmin("sync_action idle", [a] { a->Freeze(false); });
+  if (!RunAdmin("sync_action idle", [a] { a->Freeze(false); })) return;
   Nanos until = world_->Clock().Now() + kSettleLimit;
   if (!RunWorld([&] { return user_io_ == 0 && a->WritesInFlight() == 0 && !a->SyncPending(); },
                 until)) {
-    if (!Stopped())
+    if (!Halted())
       Report({kPropLiveness,
               absl::StrFormat("resync/recovery did not finish within %d virtual hours: %s",
                               kSettleLimit / kNsPerSec / 3600, a->Describe()),
@@ -342,12 +392,12 @@ void ScenarioRun::Settle() {
   Nanos idle = (2 * sleep + (s_.array.barrier_idle ? s_.array.barrier_idle : 5) + 5) * kNsPerSec;
   for (int round = 0; round < 8; round++) {
     uint64_t syncs = a->ResyncsCompleted();
-    if (!RunWorld(nullptr, world_->Clock().Now() + idle) && Stopped()) return;
+    if (!RunWorld(nullptr, world_->Clock().Now() + idle) && Halted()) return;
     if (!a->Running()) return;
     if (a->ResyncsCompleted() == syncs && !a->SyncPending()) break;
     if (!RunWorld([&] { return user_io_ == 0 && a->WritesInFlight() == 0 && !a->SyncPending(); },
                   world_->Clock().Now() + kSettleLimit)) {
-      if (!Stopped())
+      if (!Halted())
         Report({kPropLiveness, absl::StrCat("a sync pass did not finish: ", a->Describe()),
                 world_->Clock().Now()});
       return;
@@ -443,10 +493,14 @@ RunResult ScenarioRun::Run() {
   Boot();
   for (const Op& op : s_.ops) {
     if (Stopped()) break;
+    crashed_in_op_ = false;
     if (op.delay) RunWorld(nullptr, world_->Clock().Now() + op.delay);
     if (Stopped()) break;
+    crashed_in_op_ = false;
     Execute(op);
   }
+  crashed_in_op_ = false;
+  if (!Stopped()) FireArmedCrash();
   if (o_.final_settle) Shutdown();
   r.failures = failures_;
   r.hash = world_->Log().Hash();

@@ -18,6 +18,7 @@ inline constexpr const char* kPropTransitions = "transitions";
 inline constexpr const char* kPropLiveness = "liveness";
 inline constexpr const char* kPropSafety = "safety";
 inline constexpr const char* kPropBitmapBounds = "bitmap-bounds";
+inline constexpr const char* kPropAssemblable = "assemblable";
 
 struct Verdict {
   std::string property;

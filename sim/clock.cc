@@ -3,8 +3,6 @@
 
 namespace llsim {
 
-const VirtualClock* VirtualClock::bound_ = nullptr;
-
 VirtualClock::VirtualClock(unsigned hz) : hz_(hz), ns_per_jiffy_(kNsPerSec / hz) { Boot(); }
 
 void VirtualClock::Boot() {
@@ -18,10 +16,6 @@ Nanos VirtualClock::DeadlineForJiffies(unsigned long expires) const {
   if (delta <= 0) return now_;
   Nanos into_jiffy = (now_ - boot_ns_) % ns_per_jiffy_;
   return now_ - into_jiffy + (Nanos)delta * ns_per_jiffy_;
-}
-
-VirtualClock::AsioClock::time_point VirtualClock::AsioClock::now() noexcept {
-  return time_point(duration(bound_ ? (int64_t)bound_->Now() : 0));
 }
 
 }  // namespace llsim

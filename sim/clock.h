@@ -4,7 +4,6 @@
 // bits or compares them without time_before() is exercised.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 
 namespace llsim {
@@ -39,17 +38,6 @@ class VirtualClock {
   // with the kernel's wrap-safe signed difference. Past or present: Now().
   Nanos DeadlineForJiffies(unsigned long expires) const;
 
-  // The clock asio's timers consult (deps.md: zero wait durations, the
-  // scheduler jumps the time). Bound to the active world's clock.
-  struct AsioClock {
-    using rep = int64_t;
-    using period = std::nano;
-    using duration = std::chrono::nanoseconds;
-    using time_point = std::chrono::time_point<AsioClock>;
-    static constexpr bool is_steady = true;
-    static time_point now() noexcept;
-  };
-  static void Bind(const VirtualClock* c) { bound_ = c; }
 
  private:
   unsigned hz_;
@@ -57,7 +45,6 @@ class VirtualClock {
   Nanos now_ = 0;
   Nanos boot_ns_ = 0;
   unsigned long jiffies_at_boot_ = 0;
-  static const VirtualClock* bound_;
 };
 
 }  // namespace llsim

@@ -20,6 +20,7 @@ struct PendingWriteInfo {
   uint64_t sector = 0;
   uint32_t blocks = 0;  // logical blocks
   bool completed = false;  // in the volatile cache (true) or still in flight
+  bool preflush = false;   // in flight with PREFLUSH: its flush may have run
 };
 
 struct CrashDecision {

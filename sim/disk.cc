@@ -16,6 +16,7 @@ Disk::Disk(int index, DiskGeometry g, Scheduler& sched, FaultPlan& faults, Rng l
       faults_(faults),
       latency_rng_(latency_rng),
       fault_rng_(fault_rng),
+      irq_name_(absl::StrCat("irq/disk", index)),
       meta_visible_(g.meta_sectors * kSectorSize),
       meta_media_(g.meta_sectors * kSectorSize),
       data_visible_(g.sectors - g.meta_sectors),
@@ -72,7 +73,7 @@ void Disk::Submit(IoRequest req, IoCallback done) {
   uint64_t horizon = completions_;
   if (req.op == IoOp::kWrite || req.op == IoOp::kDiscard) {
     if (!error) {
-      CachedWrite w{id, req.sector, req.sectors, false, 0, {}, {}};
+      CachedWrite w{id, req.sector, req.sectors, false, 0, req.preflush, horizon, {}, {}};
       if (req.op == IoOp::kDiscard) {
         w.stamps.assign(req.sectors, kStampDiscarded);
       } else {
@@ -92,11 +93,13 @@ void Disk::Submit(IoRequest req, IoCallback done) {
   }
   inflight_++;
   uint64_t gen = generation_;
-  sched_.CallAfter(latency, [this, id, req = std::move(req), horizon, error, gen,
-                             done = std::move(done)]() mutable {
-    if (gen != generation_) return;
-    Complete(id, std::move(req), horizon, error, std::move(done));
-  });
+  sched_.CallAfter(
+      latency,
+      [this, id, req = std::move(req), horizon, error, gen, done = std::move(done)]() mutable {
+        if (gen != generation_) return;
+        Complete(id, std::move(req), horizon, error, std::move(done));
+      },
+      irq_name_);
 }
 
 void Disk::Complete(uint64_t io_id, IoRequest req, uint64_t horizon, int error,
@@ -196,25 +199,39 @@ void Disk::FormatBytes(uint64_t sector, const std::vector<uint8_t>& bytes) {
 std::vector<PendingWriteInfo> Disk::PendingWrites() const {
   std::vector<const CachedWrite*> order;
   for (auto& w : cache_) order.push_back(&w);
-  // Cached writes in the order they reached the cache, then those in flight.
-  std::stable_sort(order.begin(), order.end(), [](const CachedWrite* a, const CachedWrite* b) {
-    if (a->completed != b->completed) return a->completed;
+  auto rank = [](const CachedWrite* w) { return w->completed ? 1 : w->preflush ? 0 : 2; };
+  std::stable_sort(order.begin(), order.end(), [&](const CachedWrite* a, const CachedWrite* b) {
+    if (rank(a) != rank(b)) return rank(a) < rank(b);
     return a->completed ? a->completion_index < b->completion_index : a->io_id < b->io_id;
   });
   std::vector<PendingWriteInfo> out;
   for (auto* w : order)
-    out.push_back({index_, w->io_id, w->sector, w->sectors / BlockSectors(), w->completed});
+    out.push_back({index_, w->io_id, w->sector, w->sectors / BlockSectors(), w->completed,
+                   !w->completed && w->preflush});
   return out;
 }
 
 void Disk::Crash(CrashPolicy& policy) {
   uint64_t order = completions_;
+  // A PREFLUSH write in flight whose payload reached the media had its
+  // flush done first: every write that completed before it was issued is
+  // durable. The block layer guarantees that much even at a power loss.
+  uint64_t flushed_upto = 0;
   for (const PendingWriteInfo& p : PendingWrites()) {
     const CachedWrite& w = *std::find_if(cache_.begin(), cache_.end(),
                                          [&](const CachedWrite& c) { return c.io_id == p.io_id; });
-    CrashDecision d = policy.Decide(p);
+    CrashDecision d;
+    std::string why;
+    if (w.completed && w.completion_index <= flushed_upto) {
+      d = CrashDecision::Keep();
+      why = " (flushed before a PREFLUSH write that reached the media)";
+    } else {
+      d = policy.Decide(p);
+    }
+    if (p.preflush && d.verdict != CrashDecision::kDrop)
+      flushed_upto = std::max(flushed_upto, w.horizon);
     sched_.Log().Record({sched_.Clock().Now(), EventKind::kCrashDecision, (uint64_t)index_,
-                         p.io_id, p.sector, d.ToString()});
+                         p.io_id, p.sector, d.ToString() + why});
     uint64_t o = w.completed ? w.completion_index : ++order;
     if (d.verdict == CrashDecision::kKeep) ApplyMedia(w, o, nullptr);
     if (d.verdict == CrashDecision::kTear) {

@@ -6,7 +6,10 @@
 // Writes complete into the cache after a seeded latency and are visible to
 // reads from then on; FLUSH, PREFLUSH and FUA make them durable with the
 // block layer's meaning (a flush covers writes completed before it was
-// issued). A crash keeps, drops or tears each write that was not durable.
+// issued). A crash keeps, drops or tears each write that was not durable,
+// within the block layer's rules (sim/README.md, "What survives a crash"):
+// the payload of a PREFLUSH write reaches the media only after everything
+// its flush covers.
 #pragma once
 
 #include <cstdint>
@@ -71,7 +74,10 @@ class Disk {
   // Direct writes to media, as a tool like mdadm does before assembly.
   void FormatBytes(uint64_t sector, const std::vector<uint8_t>& bytes);
 
-  // Writes not yet durable, in the order a crash decides them.
+  // Writes not yet durable, in the order a crash decides them: PREFLUSH
+  // writes in flight first (whether their flush ran constrains the rest),
+  // then cached writes in the order they completed, then the other writes
+  // in flight.
   std::vector<PendingWriteInfo> PendingWrites() const;
   size_t InFlight() const { return inflight_; }
 
@@ -92,6 +98,8 @@ class Disk {
     uint32_t sectors;
     bool completed;
     uint64_t completion_index;  // order it reached the cache
+    bool preflush;
+    uint64_t horizon;  // PREFLUSH: the cached writes its flush covers
     std::vector<uint8_t> bytes;
     std::vector<uint64_t> stamps;
   };
@@ -110,6 +118,7 @@ class Disk {
   FaultPlan& faults_;
   Rng latency_rng_;
   Rng fault_rng_;
+  std::string irq_name_;  // its completions' interrupt fiber
 
   std::vector<uint8_t> meta_visible_, meta_media_;
   std::vector<uint64_t> data_visible_, data_media_;

@@ -17,7 +17,8 @@ enum class EventKind : uint8_t {
   kNote,          // free text from any layer
   kFiberSpawn,    // a = fiber id, text = name
   kFiberExit,     // a = fiber id
-  kSchedChoice,   // a = chosen fiber id, b = candidates, c = strategy pick index
+  kSchedChoice,   // a = chosen fiber id, b = candidates, c = strategy pick index;
+                  // b = 0: time passed inside fiber a, c = nanoseconds
   kTimerFire,     // a = timer id
   kDiskSubmit,    // a = disk, b = sector, c = sectors, text = op
   kDiskComplete,  // a = disk, b = io id, c = error

@@ -7,9 +7,6 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include <boost/asio/basic_waitable_timer.hpp>
-#include <boost/asio/post.hpp>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -30,20 +27,6 @@ namespace llsim {
 Scheduler* Scheduler::active_ = nullptr;
 
 namespace {
-
-// Thrown through a handler (timer callback, completion) that tried to
-// sleep; caught by the handler wrapper after the failure is reported.
-struct HandlerAborted {};
-
-// deps.md pitfall 3: asio must never wait for real time.
-struct NoWaitTraits {
-  using Clock = VirtualClock::AsioClock;
-  static Clock::duration to_wait_duration(const Clock::duration&) { return Clock::duration::zero(); }
-  static Clock::duration to_wait_duration(const Clock::time_point&) {
-    return Clock::duration::zero();
-  }
-};
-using SimTimer = boost::asio::basic_waitable_timer<VirtualClock::AsioClock, NoWaitTraits>;
 
 constexpr size_t kGuard = 4096;
 
@@ -84,14 +67,6 @@ class StackPool {
 };
 
 }  // namespace
-
-struct Scheduler::TimerSlot {
-  explicit TimerSlot(boost::asio::io_context& io) : timer(io) {}
-  SimTimer timer;
-  Nanos deadline = 0;
-  std::function<void()> fn;
-  bool cancelled = false;
-};
 
 // Hands boost::context stacks from the scheduler's pool, and tells the
 // fiber where its stack lies (ASan needs the bounds at every switch).
@@ -138,6 +113,7 @@ const char* RunStatusName(RunStatus s) {
     case RunStatus::kDone: return "done";
     case RunStatus::kTimeLimit: return "time-limit";
     case RunStatus::kFailed: return "failed";
+    case RunStatus::kStopped: return "stopped";
   }
   return "?";
 }
@@ -159,8 +135,7 @@ Scheduler::Scheduler(VirtualClock& clock, EventLog& log, std::unique_ptr<Strateg
     : clock_(clock),
       log_(log),
       strategy_(std::move(strategy)),
-      opts_(opts),
-      io_(std::make_unique<boost::asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE)) {
+      opts_(opts) {
   Activate();
 }
 
@@ -169,21 +144,25 @@ Scheduler::~Scheduler() {
   if (active_ == this) active_ = nullptr;
 }
 
-void Scheduler::Activate() {
-  active_ = this;
-  VirtualClock::Bind(&clock_);
-}
+void Scheduler::Activate() { active_ = this; }
 
 void* Scheduler::AllocStack() { return StackPool::Get().Take(opts_.stack_size); }
 
 void Scheduler::FreeStack(void* base) { StackPool::Get().Give(base, opts_.stack_size); }
 
 uint64_t Scheduler::Spawn(std::string name, std::function<void()> body) {
+  return SpawnFiber(std::move(name), std::move(body), false);
+}
+
+uint64_t Scheduler::SpawnFiber(std::string name, std::function<void()> body, bool irq) {
   auto owned = std::make_unique<Fiber>();
   Fiber* f = owned.get();
   f->id = next_fiber_id_++;
   f->name = std::move(name);
   f->body = std::move(body);
+  f->irq = irq;
+  // An interrupt runs in atomic context from its first instruction.
+  f->atomic_depth = irq ? 1 : 0;
   PoolStack stack{this, f, opts_.stack_size,
                   [](Scheduler* s) { return s->AllocStack(); },
                   [](Scheduler* s, void* p) { s->FreeStack(p); }};
@@ -194,6 +173,10 @@ uint64_t Scheduler::Spawn(std::string name, std::function<void()> body) {
         if (!f->cancel_requested) {
           try {
             f->body();
+            if (f->atomic_depth != (f->irq ? 1 : 0))
+              ReportFailure(FailureKind::kShimMisuse,
+                            absl::StrCat("fiber '", f->name, "' ended in atomic context (a lock "
+                                         "or preempt-off section never released)"));
           } catch (const FiberCancelled&) {
           } catch (const std::exception& e) {
             ReportFailure(FailureKind::kCore, absl::StrCat("fiber '", f->name,
@@ -262,7 +245,28 @@ Fiber* Scheduler::PickNext(Fiber* preempted) {
 
 void Scheduler::Preempt() {
   Fiber* f = current_;
-  if (!f || quiet_ || f->atomic_depth > 0 || runnable_.empty() || Failed()) return;
+  if (!f || quiet_ || Failed()) return;
+  DeliverDue();
+  if (!timers_.empty()) {
+    // Time may pass inside running code: the next interrupt lands here.
+    Nanos next = timers_.begin()->first.first;
+    Nanos limit = std::min(run_until_, stop_time_);
+    if (next <= limit && strategy_->LetTimePass(next - clock_.Now())) {
+      log_.Record({clock_.Now(), EventKind::kSchedChoice, f->id, 0, next - clock_.Now()});
+      clock_.AdvanceTo(next);
+      DeliverDue();
+    }
+  }
+  if (StopReached()) {
+    // Back to the run loop, which stops there; this fiber stays first in
+    // line should the run go on.
+    f->state = FiberState::kRunnable;
+    runnable_.insert(runnable_.begin(), f);
+    handoff_ = true;
+    SwitchToScheduler();
+    return;
+  }
+  if (runnable_.empty()) return;
   Fiber* next = PickNext(f);
   if (next == f) return;
   // Hand over through the scheduler: `next` first, `f` back in the queue.
@@ -275,32 +279,71 @@ void Scheduler::Preempt() {
 
 bool Scheduler::CheckMaySleep(const char* what) {
   if (current_ && current_->atomic_depth == 0) return true;
-  std::string where = current_ ? absl::StrCat("fiber '", current_->name, "' in atomic context")
-                               : std::string("handler context (timer or IO completion)");
+  std::string where =
+      !current_      ? std::string("harness context")
+      : current_->irq ? absl::StrCat("interrupt '", current_->name, "' (timer callback or IO completion)")
+                      : absl::StrCat("fiber '", current_->name, "' in atomic context");
   ReportFailure(FailureKind::kAtomicSleep, absl::StrCat("sleeping in ", where, ": ", what));
   return false;
 }
 
 WakeReason Scheduler::Block(WaitList& list, BlockKind kind, Nanos deadline) {
-  if (!CheckMaySleep(list.Name().c_str())) {
-    if (current_) HaltCurrent();
-    throw HandlerAborted{};
+  if (!current_) {
+    // Only kernel contexts sleep; the harness blocking here is its own bug.
+    fprintf(stderr, "llsim: Block('%s') outside any fiber\n", list.Name().c_str());
+    abort();
   }
+  if (kind != BlockKind::kSpin && !CheckMaySleep(list.Name().c_str())) HaltCurrent();
   Fiber* f = current_;
+  if (f->wake_pending) {
+    // Prepared, and woken since: the wake is kept, not lost. (The list
+    // itself may be gone by now; nothing here touches it.)
+    f->wake_pending = false;
+    return WakeReason::kWoken;
+  }
+  if (f->prepared_on == &list) {
+    f->prepared_on = nullptr;  // still queued: sleep on it as it is
+  } else {
+    if (f->prepared_on) FinishWait(*f->prepared_on);
+    list.waiters_.push_back(f);
+    f->waiting_on = &list;
+  }
   f->state = FiberState::kBlocked;
-  f->waiting_on = &list;
   f->block_kind = kind;
   f->blocked_since = clock_.Now();
   f->wake_reason = WakeReason::kWoken;
-  list.waiters_.push_back(f);
   if (deadline != kNever) {
-    f->timeout_timer = CallAt(deadline, [this, f] {
-      f->timeout_timer = 0;
-      if (f->state == FiberState::kBlocked) MakeRunnable(f, WakeReason::kTimeout);
-    });
+    f->timeout_timer = AddTimer(deadline, {[this, f] {
+                                             f->timeout_timer = 0;
+                                             if (f->state == FiberState::kBlocked)
+                                               MakeRunnable(f, WakeReason::kTimeout);
+                                           },
+                                           "", true});
   }
   SwitchToScheduler();
   return f->wake_reason;
+}
+
+void Scheduler::PrepareWait(WaitList& list) {
+  Fiber* f = current_;
+  if (!f) return;
+  f->wake_pending = false;
+  if (f->prepared_on == &list) return;
+  if (f->prepared_on) FinishWait(*f->prepared_on);
+  f->prepared_on = &list;
+  f->waiting_on = &list;
+  list.waiters_.push_back(f);
+}
+
+void Scheduler::FinishWait(WaitList& list) {
+  Fiber* f = current_;
+  if (!f) return;
+  f->wake_pending = false;
+  if (f->prepared_on != &list) return;
+  f->prepared_on = nullptr;
+  auto& w = list.waiters_;
+  w.erase(std::find(w.begin(), w.end(), f));
+  f->waiting_on = nullptr;
 }
 
 void Scheduler::Unlink(Fiber* f) {
@@ -309,6 +352,7 @@ void Scheduler::Unlink(Fiber* f) {
     w.erase(std::find(w.begin(), w.end(), f));
     f->waiting_on = nullptr;
   }
+  f->prepared_on = nullptr;
   if (f->timeout_timer) {
     Cancel(f->timeout_timer);
     f->timeout_timer = 0;
@@ -325,11 +369,21 @@ void Scheduler::MakeRunnable(Fiber* f, WakeReason why) {
 }
 
 void Scheduler::WakeOne(WaitList& list) {
-  if (!list.waiters_.empty()) MakeRunnable(list.waiters_.front(), WakeReason::kWoken);
+  if (list.waiters_.empty()) return;
+  Fiber* f = list.waiters_.front();
+  if (f->state != FiberState::kBlocked) {
+    // Prepared and not asleep yet: it keeps the wake for its Block.
+    list.waiters_.pop_front();
+    f->waiting_on = nullptr;
+    f->prepared_on = nullptr;
+    f->wake_pending = true;
+    return;
+  }
+  MakeRunnable(f, WakeReason::kWoken);
 }
 
 void Scheduler::WakeAll(WaitList& list) {
-  while (!list.waiters_.empty()) MakeRunnable(list.waiters_.front(), WakeReason::kWoken);
+  while (!list.waiters_.empty()) WakeOne(list);
 }
 
 void Scheduler::EnterAtomic() {
@@ -346,49 +400,37 @@ void Scheduler::ExitAtomic() {
   current_->atomic_depth--;
 }
 
-void Scheduler::Post(std::function<void()> fn) {
-  boost::asio::post(*io_, [fn = std::move(fn)] {
-    try {
-      fn();
-    } catch (const HandlerAborted&) {
-    }
-  });
+uint64_t Scheduler::CallAt(Nanos t, std::function<void()> fn, std::string name) {
+  return AddTimer(t, {std::move(fn), std::move(name), false});
 }
 
-uint64_t Scheduler::CallAt(Nanos t, std::function<void()> fn) {
+uint64_t Scheduler::AddTimer(Nanos t, TimerSlot slot) {
   if (t < clock_.Now()) t = clock_.Now();
   uint64_t id = next_timer_id_++;
-  auto slot = std::make_unique<TimerSlot>(*io_);
-  slot->deadline = t;
-  slot->fn = std::move(fn);
-  slot->timer.expires_at(VirtualClock::AsioClock::time_point(std::chrono::nanoseconds(t)));
-  slot->timer.async_wait([this, id](const boost::system::error_code&) { FireTimer(id); });
-  timers_.emplace(id, std::move(slot));
-  deadlines_.insert(t);
+  timers_.emplace(TimerKey{t, id}, std::move(slot));
+  timer_deadline_.emplace(id, t);
   return id;
 }
 
 bool Scheduler::Cancel(uint64_t id) {
-  auto it = timers_.find(id);
-  if (it == timers_.end() || it->second->cancelled) return false;
-  TimerSlot& s = *it->second;
-  s.cancelled = true;
-  deadlines_.erase(deadlines_.find(s.deadline));
-  s.timer.cancel();
+  auto it = timer_deadline_.find(id);
+  if (it == timer_deadline_.end()) return false;
+  timers_.erase(TimerKey{it->second, id});
+  timer_deadline_.erase(it);
   return true;
 }
 
-void Scheduler::FireTimer(uint64_t id) {
-  auto it = timers_.find(id);
-  if (it == timers_.end()) return;
-  std::unique_ptr<TimerSlot> slot = std::move(it->second);
-  timers_.erase(it);
-  if (slot->cancelled) return;
-  deadlines_.erase(deadlines_.find(slot->deadline));
-  log_.Record({clock_.Now(), EventKind::kTimerFire, id});
-  try {
-    slot->fn();
-  } catch (const HandlerAborted&) {
+void Scheduler::DeliverDue() {
+  while (!timers_.empty() && timers_.begin()->first.first <= clock_.Now()) {
+    auto node = timers_.extract(timers_.begin());
+    uint64_t id = node.key().second;
+    TimerSlot& slot = node.mapped();
+    timer_deadline_.erase(id);
+    log_.Record({clock_.Now(), EventKind::kTimerFire, id});
+    if (slot.internal)
+      slot.fn();
+    else
+      SpawnFiber(std::move(slot.name), std::move(slot.fn), true);
   }
 }
 
@@ -452,6 +494,7 @@ void Scheduler::HaltCurrent() {
 
 RunStatus Scheduler::Run(const std::function<bool()>& done, Nanos until) {
   Activate();
+  run_until_ = until;
   for (;;) {
     if (Failed()) return RunStatus::kFailed;
     if (done && done()) return RunStatus::kDone;
@@ -459,6 +502,8 @@ RunStatus Scheduler::Run(const std::function<bool()>& done, Nanos until) {
       ReportFailure(FailureKind::kHang, LivelockReport());
       return RunStatus::kFailed;
     }
+    if (StopReached()) return RunStatus::kStopped;
+    DeliverDue();
     if (!runnable_.empty()) {
       Fiber* f;
       if (handoff_) {
@@ -471,10 +516,12 @@ RunStatus Scheduler::Run(const std::function<bool()>& done, Nanos until) {
       SwitchTo(f);
       continue;
     }
-    io_->restart();
-    if (io_->poll() > 0) continue;
-    if (!deadlines_.empty()) {
-      Nanos t = *deadlines_.begin();
+    if (!timers_.empty()) {
+      Nanos t = timers_.begin()->first.first;
+      if (t > stop_time_ && stop_time_ <= until) {
+        clock_.AdvanceTo(stop_time_);
+        return RunStatus::kStopped;
+      }
       if (t > until) {
         clock_.AdvanceTo(until);
         return RunStatus::kTimeLimit;
@@ -488,6 +535,10 @@ RunStatus Scheduler::Run(const std::function<bool()>& done, Nanos until) {
                     absl::StrCat("every fiber is blocked and nothing is pending:\n",
                                  DescribeBlocked()));
       return RunStatus::kFailed;
+    }
+    if (stop_time_ != kNever && stop_time_ <= until) {
+      clock_.AdvanceTo(stop_time_);
+      return RunStatus::kStopped;
     }
     if (until != kNever) {
       clock_.AdvanceTo(until);
@@ -508,10 +559,8 @@ void Scheduler::CancelAll() {
   }
   runnable_.clear();
   for (Fiber* f : victims) SwitchTo(f);
-  for (auto& [id, slot] : timers_) slot->timer.cancel();
   timers_.clear();
-  deadlines_.clear();
-  io_ = std::make_unique<boost::asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE);
+  timer_deadline_.clear();
 }
 
 }  // namespace llsim

@@ -1,9 +1,13 @@
-// The single-threaded deterministic scheduler. Every kernel context (a
-// submitter, the md thread, a workqueue worker) is a stackful fiber; every
-// shim operation on shared state is a preemption point where the strategy
-// picks who runs next. Timers and IO completions are handlers on an asio
-// io_context whose clock is virtual: when nothing is runnable the clock
-// jumps to the next deadline, so hours of virtual time cost microseconds.
+// The single-threaded deterministic scheduler of a simulated SMP machine.
+// Every kernel context (a submitter, the md thread, a workqueue worker, and
+// each interrupt: a timer callback or an IO completion) is a stackful
+// fiber; every shim operation on shared state is a preemption point where
+// the strategy picks who runs next. Atomic context (a spinlock, a read
+// lock, an interrupt) means "may not sleep", not "nobody else runs": other
+// fibers run on at its preemption points, as other CPUs would. Virtual-time
+// work sits in a plain timer queue: when nothing is runnable the clock
+// jumps to the next deadline, so hours of virtual time cost microseconds,
+// and no system call is made per event.
 #pragma once
 
 #include <cstdint>
@@ -15,8 +19,9 @@
 #include <string>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
 #include <boost/context/fiber.hpp>
+
+#include "absl/container/flat_hash_map.h"
 
 #include "sim/clock.h"
 #include "sim/event_log.h"
@@ -30,8 +35,9 @@ enum class FiberState { kRunnable, kRunning, kBlocked, kDone, kHalted };
 
 // How a blocked fiber counts for hang and deadlock detection. Idle waits
 // (a worker with no work, a thread sleeping until woken) are normal forever;
-// uninterruptible ones are not.
-enum class BlockKind { kUninterruptible, kIdle };
+// uninterruptible ones are not. A spin is a CPU busy-waiting for a lock or
+// a running callback: allowed in atomic context, counted as uninterruptible.
+enum class BlockKind { kUninterruptible, kIdle, kSpin };
 
 enum class WakeReason { kWoken, kTimeout };
 
@@ -59,13 +65,18 @@ struct Fiber {
   size_t stack_size = 0;
   void* asan_fake_stack = nullptr;
 
-  WaitList* waiting_on = nullptr;
+  WaitList* waiting_on = nullptr;  // queued on it (blocked, or prepared)
+  // prepare_to_wait: queued on this list while still running, so a wake
+  // that lands before Block is kept (wake_pending) instead of lost.
+  WaitList* prepared_on = nullptr;
+  bool wake_pending = false;
   BlockKind block_kind = BlockKind::kIdle;
   Nanos blocked_since = 0;
   uint64_t timeout_timer = 0;
   WakeReason wake_reason = WakeReason::kWoken;
 
   int atomic_depth = 0;  // >0: sleeping is a bug (spinlock, softirq, ...)
+  bool irq = false;      // an interrupt: a timer callback or IO completion
   bool cancel_requested = false;
   bool hang_reported = false;
 };
@@ -91,7 +102,8 @@ class WaitList {
 // unwinds to the fiber's entry. Never catch it elsewhere.
 struct FiberCancelled {};
 
-enum class RunStatus { kIdle, kDone, kTimeLimit, kFailed };
+// kStopped: the stop point (SetStopPoint) was reached, mid-operation.
+enum class RunStatus { kIdle, kDone, kTimeLimit, kFailed, kStopped };
 
 // Scheduler::EnterQuiet/ExitQuiet for a scope.
 class QuietScope {
@@ -138,14 +150,23 @@ class Scheduler {
   bool InFiber() const { return current_ != nullptr; }
   size_t LiveFibers() const { return fibers_.size(); }
 
-  // A preemption point: the strategy may switch to another runnable fiber.
-  // From handler context (timers, completions) it does nothing.
+  // The current fiber is an interrupt (timer callback, IO completion).
+  bool InInterrupt() const { return current_ && current_->irq; }
+
+  // A preemption point: interrupts that are due become runnable, and the
+  // strategy may switch to another runnable fiber, in atomic context too.
+  // Outside a fiber (the harness itself) it does nothing.
   void Preempt();
 
   // Blocks the current fiber until WakeOne/WakeAll on `list`, or until the
   // absolute virtual `deadline`. Sleeping where it is not allowed is
-  // reported and the fiber is halted.
+  // reported and the fiber is halted (kSpin may be used in atomic context).
   WakeReason Block(WaitList& list, BlockKind kind, Nanos deadline = kNever);
+  // The kernel's prepare_to_wait / finish_wait: queue first, then test the
+  // condition, then Block. A wake between the test and Block is kept, so
+  // a condition with preemption points in it cannot lose its wakeup.
+  void PrepareWait(WaitList& list);
+  void FinishWait(WaitList& list);
   void WakeOne(WaitList& list);
   void WakeAll(WaitList& list);
 
@@ -165,13 +186,29 @@ class Scheduler {
   bool CheckMaySleep(const char* what);
 
   // --- events -------------------------------------------------------------
-  void Post(std::function<void()> fn);
-  // Runs fn in handler (atomic) context when the virtual clock reaches t.
-  uint64_t CallAt(Nanos t, std::function<void()> fn);
-  uint64_t CallAfter(Nanos d, std::function<void()> fn) { return CallAt(clock_.Now() + d, fn); }
+  // Interrupts: fn runs on its own fiber in atomic context (it may not
+  // sleep) once virtual time reaches t, interleaved with whatever else runs,
+  // as on another CPU. `name` names that fiber ("irq/sdb", "timer").
+  void Post(std::function<void()> fn, std::string name = "irq") {
+    CallAt(clock_.Now(), std::move(fn), std::move(name));
+  }
+  uint64_t CallAt(Nanos t, std::function<void()> fn, std::string name = "irq");
+  uint64_t CallAfter(Nanos d, std::function<void()> fn, std::string name = "irq") {
+    return CallAt(clock_.Now() + d, std::move(fn), std::move(name));
+  }
   // True if the timer was pending and will now never run.
   bool Cancel(uint64_t timer_id);
   size_t PendingTimers() const { return timers_.size(); }
+
+  // Stop the run (RunStatus::kStopped) once the event log holds `event`
+  // events, or once virtual time reaches `time`, whichever comes first,
+  // wherever the fibers are: how a crash lands inside an operation.
+  void SetStopPoint(uint64_t event, Nanos time) {
+    stop_event_ = event;
+    stop_time_ = time;
+  }
+  void ClearStopPoint() { SetStopPoint(~0ull, kNever); }
+  bool StopReached() const { return log_.Count() >= stop_event_ || clock_.Now() >= stop_time_; }
 
   // --- running ------------------------------------------------------------
   // Runs until nothing can happen any more (idle: only idle waits left),
@@ -196,7 +233,16 @@ class Scheduler {
   uint64_t SwitchCount() const { return switches_; }
 
  private:
-  struct TimerSlot;
+  struct TimerSlot {
+    std::function<void()> fn;
+    std::string name;
+    bool internal;  // scheduler bookkeeping (a sleep's timeout): runs inline
+  };
+  using TimerKey = std::pair<Nanos, uint64_t>;  // deadline, id: FIFO per instant
+  uint64_t AddTimer(Nanos t, TimerSlot slot);
+  // Interrupts due by now become runnable fibers; internal timers run.
+  void DeliverDue();
+  uint64_t SpawnFiber(std::string name, std::function<void()> body, bool irq);
   void SwitchTo(Fiber* f);
   void SwitchToScheduler();
   void MakeRunnable(Fiber* f, WakeReason why);
@@ -205,7 +251,6 @@ class Scheduler {
   Fiber* PickNext(Fiber* preempted);
   void CheckHangs();
   std::string LivelockReport() const;
-  void FireTimer(uint64_t id);
   bool HasUninterruptibleWaiter() const;
   void* AllocStack();
   void FreeStack(void* base);
@@ -214,7 +259,6 @@ class Scheduler {
   EventLog& log_;
   std::unique_ptr<Strategy> strategy_;
   SchedulerOptions opts_;
-  std::unique_ptr<boost::asio::io_context> io_;
 
   std::map<uint64_t, std::unique_ptr<Fiber>> fibers_;
   std::vector<Fiber*> runnable_;
@@ -224,9 +268,12 @@ class Scheduler {
   bool handoff_ = false;  // runnable_.front() was already picked
   int quiet_ = 0;
 
-  std::map<uint64_t, std::unique_ptr<TimerSlot>> timers_;
-  std::multiset<Nanos> deadlines_;
+  std::map<TimerKey, TimerSlot> timers_;
+  absl::flat_hash_map<uint64_t, Nanos> timer_deadline_;  // id -> deadline: lookups only
   uint64_t next_timer_id_ = 1;
+  Nanos run_until_ = 0;  // Run's time limit: time passing in Preempt stops there
+  uint64_t stop_event_ = ~0ull;
+  Nanos stop_time_ = kNever;
 
   std::vector<Failure> failures_;
   // ASan's view of the scheduler's own stack, for fiber switches.

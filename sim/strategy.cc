@@ -24,6 +24,9 @@ class RandomStrategy : public Strategy {
   explicit RandomStrategy(Rng rng) : rng_(rng) {}
   std::string Name() const override { return "random"; }
   size_t Pick(const std::vector<Fiber*>& c, int) override { return rng_.Below(c.size()); }
+  bool LetTimePass(uint64_t gap) override {
+    return gap <= kTimePassHorizon && rng_.Chance(1, kTimePassChance);
+  }
 
  private:
   Rng rng_;
@@ -35,6 +38,9 @@ class PctStrategy : public Strategy {
     for (unsigned i = 1; i < depth; i++) change_at_[1 + rng_.Below(steps)] = depth - i;
   }
   std::string Name() const override { return absl::StrCat("pct:", depth_); }
+  bool LetTimePass(uint64_t gap) override {
+    return gap <= kTimePassHorizon && rng_.Chance(1, kTimePassChance);
+  }
   void OnSpawn(Fiber& f) override {
     // Initial priorities sit above every change-point priority.
     prio_[f.id] = depth_ + rng_.Below(1u << 20);

@@ -29,7 +29,7 @@ enum class OpKind : uint8_t {
   kResize,     // a=new size in sectors
   kStop,       // clean stop
   kAssemble,   //
-  kCrash,      // text=crash policy
+  kCrash,      // text=crash policy; a=events, b=microseconds until it lands (0: now)
   kFreeze,     // sync_action frozen
   kUnfreeze,   // sync_action idle
   kSettle,     // run until idle, then the end-to-end checks

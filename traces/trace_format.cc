@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 
 namespace llsim {
@@ -50,7 +51,11 @@ std::string Op::ToString() const {
   uint64_t args[] = {a, b, c};
   for (int k = 0; k < i.nargs; k++) absl::StrAppend(&s, " ", args[k]);
   if (kind == OpKind::kWrite && fua) s += " fua";
-  if (kind == OpKind::kCrash) absl::StrAppend(&s, " ", text.empty() ? "random" : text);
+  if (kind == OpKind::kCrash) {
+    absl::StrAppend(&s, " ", text.empty() ? "random" : text);
+    if (a) absl::StrAppend(&s, " in=", a, "ev");
+    if (b) absl::StrAppend(&s, " in=", b, "us");
+  }
   return s;
 }
 
@@ -178,8 +183,22 @@ absl::StatusOr<TraceFile> ParseTrace(const std::string& text, const std::string&
       if (op.kind == OpKind::kWrite && w.size() == want + 1 && w[want] == "fua") {
         op.fua = true;
       } else if (op.kind == OpKind::kCrash) {
-        op.text = w.size() > want ? w[want] : "random";
-        if (w.size() > want + 1) return err("crash takes one policy");
+        // crash [policy] [in=<N>ev] [in=<T>us]: armed, it lands N events or
+        // T microseconds later, inside whatever runs then.
+        op.text = "random";
+        for (size_t k = want; k < w.size(); k++) {
+          const std::string& arg = w[k];
+          uint64_t v = 0;
+          if (arg.rfind("in=", 0) != 0) {
+            if (k != want) return err("crash takes one policy, then in=<N>ev or in=<T>us");
+            op.text = arg;
+            continue;
+          }
+          bool ev = absl::EndsWith(arg, "ev"), us = absl::EndsWith(arg, "us");
+          if ((!ev && !us) || !absl::SimpleAtoi(arg.substr(3, arg.size() - 5), &v) || v == 0)
+            return err(absl::StrCat("'", arg, "': crash points read in=<N>ev or in=<T>us, N, T > 0"));
+          (ev ? op.a : op.b) = v;
+        }
       } else if (w.size() != want) {
         return err(absl::StrCat("too many arguments for ", w[2]));
       }

@@ -44,6 +44,7 @@
 #include <linux/workqueue.h>
 #include <linux/percpu-refcount.h>
 #include <linux/rwlock.h>
+#include <linux/spinlock.h>
 #include <linux/mutex.h>
 #include <linux/jiffies.h>
 #include <linux/math64.h>
@@ -132,6 +133,15 @@ struct llb {
 
 	/* writers hold it for reading; geometry changes take it for writing */
 	rwlock_t reshape_lock;
+	/*
+	 * Serialises state walks: storing a chunk's byte and flagging its
+	 * block for writeback are one step as far as other walkers can see.
+	 * Without it, a second writer can find a chunk already Dirty while
+	 * the first has stored the byte but not yet flagged the block; its
+	 * unplug then finds nothing to write and its data overtakes the
+	 * bitmap (writers share reshape_lock, so that alone does not help).
+	 */
+	spinlock_t state_lock;
 
 	/* region writebacks in progress, and who waits for them to finish */
 	atomic_t wb_active;
@@ -508,11 +518,20 @@ static void llb_note_dirty(struct llb *b, unsigned long idx,
 	    (test_bit(blk, &pg->blk_dirty) || llb_block_busy(b, idx)))
 		llb_infect(b, idx, out);
 	/* the byte is stored before the bits: whoever takes them writes it */
+#ifdef LLSIM_MUTANT_XBITS_REVERSED
+	/* page flag first, as upstream orders it */
+	set_bit(LLB_PG_DIRTY, &pg->flags);
+	set_bit(blk, &pg->blk_dirty);
+#else
 	set_bit(blk, &pg->blk_dirty);
 	set_bit(LLB_PG_DIRTY, &pg->flags);
+#endif
 }
 
-/* Apply @ev to chunks first..last (clamped). Caller holds reshape_lock. */
+/*
+ * Apply @ev to chunks first..last (clamped). Caller holds reshape_lock for
+ * reading and state_lock.
+ */
 static void llb_walk(struct llb *b, unsigned long first, unsigned long last,
 		     enum llb_event ev, struct llb_outcome *out)
 {
@@ -585,7 +604,9 @@ static u8 llb_transition(struct llb *b, unsigned long first,
 	struct llb_outcome out;
 
 	read_lock(&b->reshape_lock);
+	spin_lock(&b->state_lock);
 	llb_walk(b, first, last, ev, &out);
+	spin_unlock(&b->state_lock);
 	read_unlock(&b->reshape_lock);
 	llb_finish(b, &out);
 	return out.last_state;
@@ -707,7 +728,12 @@ static void llb_refresh_super(struct llb *b)
 	sb->chunksize = cpu_to_le32((u32)b->chunksize);
 	sb->sync_size = cpu_to_le64(b->sync_size);
 	sb->sectors_reserved = cpu_to_le32((u32)b->space);
+#ifdef LLSIM_MUTANT_SB_SLEEP_IN_JIFFIES
+	/* taken for jiffies: any period under HZ seconds is written as 0 */
+	sb->daemon_sleep = cpu_to_le32((u32)(b->daemon_sleep / HZ));
+#else
 	sb->daemon_sleep = cpu_to_le32((u32)b->daemon_sleep);
+#endif
 }
 
 static void llb_write_super(struct llb *b)
@@ -927,7 +953,7 @@ static bool llb_daemon_pass(struct llb *b)
 			continue;
 		}
 		if (llb_page_span(b, p, &first, &last)) {
-			bool cleans = llb_page_has_dirty(b, p);
+			bool cleans __maybe_unused = llb_page_has_dirty(b, p);
 
 			llb_transition(b, first, last, LLB_EV_DAEMON);
 #ifndef LLSIM_MUTANT_EVENTS_CLEARED_FROZEN
@@ -1071,18 +1097,22 @@ static int llb_adopt(struct llb *b, bitmap_super_t *sb)
 	unsigned long cs = le32_to_cpu(sb->chunksize);
 	unsigned long sleep = le32_to_cpu(sb->daemon_sleep);
 	sector_t size = le64_to_cpu(sb->sync_size);
+	sector_t have = mddev->resync_max_sectors;
 	u64 sb_events = le64_to_cpu(sb->events);
+	unsigned long recorded, i;
+	int ret;
 
 	if (!size)
-		size = mddev->resync_max_sectors;
+		size = have;
 	if (!is_power_of_2(cs)) {
 		pr_err("md/llbitmap: %s: chunk size %lu is not a power of two\n",
 		       mdname(mddev), cs);
 		return -EINVAL;
 	}
-	if (DIV_ROUND_UP_SECTOR_T(size, cs) > llb_max_chunks(b->space)) {
+	if (DIV_ROUND_UP_SECTOR_T(max(size, have), cs) > llb_max_chunks(b->space)) {
 		pr_err("md/llbitmap: %s: chunk size %lu too small for %llu sectors in %lu reserved sectors\n",
-		       mdname(mddev), cs, (unsigned long long)size, b->space);
+		       mdname(mddev), cs, (unsigned long long)max(size, have),
+		       b->space);
 		return -EINVAL;
 	}
 	if (sleep < 1 || sleep > MAX_SCHEDULE_TIMEOUT / HZ) {
@@ -1090,13 +1120,16 @@ static int llb_adopt(struct llb *b, bitmap_super_t *sb)
 		       mdname(mddev), sleep);
 		return -EINVAL;
 	}
-	if (size > mddev->resync_max_sectors) {
+
+#ifdef LLSIM_MUTANT_SIZE_MISMATCH_REFUSED
+	/* the upstream rule: a bitmap larger than the array is corrupt */
+	if (size > have) {
 		pr_err("md/llbitmap: %s: bitmap covers %llu sectors, array has %llu\n",
 		       mdname(mddev), (unsigned long long)size,
-		       (unsigned long long)mddev->resync_max_sectors);
+		       (unsigned long long)have);
 		return -EINVAL;
 	}
-
+#endif
 	if (sb_events < mddev->events) {
 		pr_warn("md/llbitmap: %s: bitmap events %llu behind array events %llu, treating it as stale\n",
 			mdname(mddev), sb_events, (u64)mddev->events);
@@ -1105,10 +1138,28 @@ static int llb_adopt(struct llb *b, bitmap_super_t *sb)
 
 	b->chunksize = cs;
 	b->chunkshift = ilog2(cs);
-	b->sync_size = size;
+	b->sync_size = have;
 	b->daemon_sleep = sleep;
-	b->chunks = DIV_ROUND_UP_SECTOR_T(size, cs);
-	return llb_set_pages(b, llb_pages_for(b->chunks), true);
+	b->chunks = DIV_ROUND_UP_SECTOR_T(have, cs);
+	recorded = DIV_ROUND_UP_SECTOR_T(size, cs);
+	ret = llb_set_pages(b, llb_pages_for(max(b->chunks, recorded)), true);
+	if (ret || size == have)
+		return ret;
+
+	/*
+	 * A resize wrote the bitmap and then the machine went down before md
+	 * recorded the new size in its superblocks: md's size wins. Past a
+	 * grow, the extra chunks are simply not used. Past a shrink, the
+	 * chunks the bitmap gave up may still differ between mirrors, so they
+	 * are resynced; that is written out now, before anything relies on it.
+	 */
+	pr_warn("md/llbitmap: %s: bitmap covers %llu sectors, array has %llu: a resize did not finish, using the array's size\n",
+		mdname(mddev), (unsigned long long)size, (unsigned long long)have);
+	for (i = recorded; i < b->chunks; i++)
+		*llb_slot(b, i) = LLB_NEED_SYNC;
+	llb_refresh_super(b);
+	llb_write_everything(b);
+	return 0;
 }
 
 static int llb_load_super(struct llb *b)
@@ -1196,6 +1247,7 @@ static int llb_create(struct mddev *mddev)
 	timer_setup(&b->timer, llb_timer_fn, 0);
 	INIT_WORK(&b->sweep_work, llb_daemon_fn);
 	rwlock_init(&b->reshape_lock);
+	spin_lock_init(&b->state_lock);
 	atomic_set(&b->wb_active, 0);
 	init_waitqueue_head(&b->wb_wait);
 	mutex_init(&b->wb_mutex);
@@ -1237,7 +1289,12 @@ static void llb_destroy(struct mddev *mddev)
 		return;
 	llb_lock(mddev);
 	set_bit(BITMAP_SHUTDOWN, &b->flags);
+#ifdef LLSIM_MUTANT_TIMER_SHUTDOWN_NOSYNC
+	/* a callback already running on another CPU is not waited for */
+	timer_shutdown(&b->timer);
+#else
 	timer_shutdown_sync(&b->timer);
+#endif
 	cancel_work_sync(&b->sweep_work);
 	flush_workqueue(llb_daemon_wq);
 	flush_workqueue(llb_unplug_wq);

@@ -129,13 +129,21 @@ void MdArray::NoteMd(std::string text) {
 }
 
 void MdArray::BlockOn(WaitList& wl, const std::function<bool()>& done, bool idle) {
-  while (!done()) {
-    if (!world_.Sched().InFiber()) {
+  Scheduler& s = world_.Sched();
+  if (!s.InFiber()) {
+    if (!done())
       kshim_.Misuse(absl::StrCat("md model: blocking on '", wl.Name(), "' outside a fiber"));
-      return;
-    }
-    world_.Sched().Block(wl, idle ? BlockKind::kIdle : BlockKind::kUninterruptible);
+    return;
   }
+  // wait_event's order: queue, test, sleep. The tests read md state through
+  // bitops and atomics, which are preemption points; a wake landing inside
+  // one is kept for the sleep rather than lost.
+  for (;;) {
+    s.PrepareWait(wl);
+    if (done()) break;
+    s.Block(wl, idle ? BlockKind::kIdle : BlockKind::kUninterruptible);
+  }
+  s.FinishWait(wl);
 }
 
 MdArray::Member* MdArray::MemberByRdev(md_rdev* rdev) {
@@ -309,7 +317,7 @@ absl::Status MdArray::Assemble() {
       NoteMd(absl::StrFormat("bitmap create failed: %d", err));
       for (auto& m : members_)
         if (m->in_array) {
-          list_del(&m->rdev.same_set);
+          list_del_rcu(&m->rdev.same_set);
           m->in_array = false;
         }
       return absl::InternalError(absl::StrFormat("bitmap create failed (%d)", err));
@@ -322,7 +330,9 @@ absl::Status MdArray::Assemble() {
   thread_stop_ = false;
   md_thread_fiber_ = world_.Sched().Spawn("md0_raid1", [this] { MdThreadMain(); });
   if (mddev_.sb_flags) UpdateSb();
-  // do_md_run: load after the array runs; a failure destroys the bitmap.
+  // do_md_run: load after the array runs. A failure destroys the bitmap
+  // and fails RUN_ARRAY, and mdadm then stops the array: it never runs
+  // without the bitmap it was created with.
   if (BitmapEnabled()) {
     int err = ops_->load(&mddev_);
     if (err) {
@@ -330,6 +340,8 @@ absl::Status MdArray::Assemble() {
       if (obs_.bitmap_gone) obs_.bitmap_gone();
       ops_->destroy(&mddev_);
       mddev_.bitmap_ops = nullptr;
+      AbandonRun();
+      return absl::InternalError(absl::StrFormat("bitmap load failed (%d)", err));
     }
   }
   // mdadm's tuning after assembly: sysfs writes into the bitmap's group.
@@ -370,6 +382,12 @@ absl::Status MdArray::Stop() {
     ops_->destroy(&mddev_);
     mddev_.bitmap_ops = nullptr;
   }
+  AbandonRun();
+  NoteMd("stopped");
+  return absl::OkStatus();
+}
+
+void MdArray::AbandonRun() {
   thread_stop_ = true;
   WakeupThread(mddev_.thread);
   BlockOn(sync_exit_, [&] { return md_thread_fiber_ == 0; });
@@ -377,15 +395,14 @@ absl::Status MdArray::Stop() {
     world_.Sched().Cancel(safemode_timer_);
     safemode_timer_ = 0;
   }
+  mddev_.pers = nullptr;
   running_ = false;
   closing_ = false;
   for (auto& m : members_)
     if (m->in_array) {
-      list_del(&m->rdev.same_set);
+      list_del_rcu(&m->rdev.same_set);
       m->in_array = false;
     }
-  NoteMd("stopped");
-  return absl::OkStatus();
 }
 
 // ---- administration ----------------------------------------------------
@@ -412,8 +429,11 @@ absl::Status MdArray::ReAdd(int disk) {
     // mdadm --remove: raid1 lets a faulty member go once its IO is done.
     if (atomic_read(&m.rdev.nr_pending))
       return absl::FailedPreconditionError(absl::StrFormat("%s still has IO", m.name));
-    list_del(&m.rdev.same_set);
-    m.in_array = false;
+    // md frees the old rdev and binds a new one at the end of the list;
+    // a writeback walking the list still reaches whatever followed the
+    // old one. Keeping the member where it stands, stripped of its slot,
+    // is the same to every walker, and never sends one off the list.
+    m.rdev.raid_disk = -1;
   }
   // super_1_validate on an add to a running array with a bitmap: a member
   // whose events are below the bitmap's events_cleared left before chunks
@@ -430,6 +450,7 @@ absl::Status MdArray::ReAdd(int disk) {
   m.rdev.flags = 0;
   if (!too_old) set_bit(Bitmap_sync, &m.rdev.flags);
   m.rdev.recovery_offset = 0;
+  m.events_at_add = sb ? sb->events : 0;
   AddRdev(m);
   if (too_old)
     NoteMd(absl::StrFormat("mdadm --re-add %s (was slot %d): events %d below events_cleared %d, "

@@ -160,8 +160,15 @@ class MdArray : public MdHost {
   void SafemodeTimer();
   void StopSyncThread();
   void Quiesce(bool on);
+  // The end of do_md_stop (or of a failed RUN_ARRAY): the md thread goes,
+  // the members are unbound, the array is no longer running.
+  void AbandonRun();
+  // A spare with a saved slot whose events fell below events_cleared while
+  // it waited: the bitmap no longer knows everything it missed.
+  bool StaleForBitmapRecovery(const Member& m);
 
   // raid1
+  void WaitBlockedRdev();
   void WaitBarrier();
   void AllowBarrier();
   void RaiseBarrier();
@@ -250,6 +257,7 @@ class MdArray : public MdHost {
   // raid1 barrier
   int nr_pending_ = 0;
   int nr_sync_pending_ = 0;
+  int nr_queued_ = 0;  // writes on raid1d's retry and end lists
   int barrier_ = 0;
   bool array_frozen_ = false;
   WaitList barrier_wait_{"raid1 barrier"};
@@ -259,6 +267,7 @@ class MdArray : public MdHost {
   Rng plug_rng_;
   Rng read_rng_;
   std::deque<R1Bio*> retry_list_;
+  std::deque<R1Bio*> end_io_list_;  // failed on a mirror; end once it is recorded
   size_t writes_in_flight_ = 0;
   size_t other_io_ = 0;  // flushes and reads in flight
 };

@@ -15,6 +15,7 @@ struct MdArray::Member {
   std::string name;
   bool in_array = false;  // on mddev->disks
   bool blank = false;     // a spare that never held array data
+  uint64_t events_at_add = 0;  // its superblock's events when (re-)added
 };
 
 // One user write or discard: raid1's r1bio plus md's io clone.

@@ -15,14 +15,24 @@ void MdArray::MdThreadMain() {
     thread_wakeup_ = false;
     if (thread_stop_) break;
     FlushPendingWrites();
-    // raid1d: finish writes that failed on some mirror.
+    // raid1d: writes that failed on some mirror fail that member, and end
+    // only once a superblock records the failure (bio_end_io_list), so no
+    // acknowledged write can lean on a member md still counts as in sync.
     while (!retry_list_.empty()) {
       R1Bio* r1 = retry_list_.front();
       retry_list_.pop_front();
       for (Member* m : r1->failed) MdErrorLocked(*m);
-      FinishR1Bio(r1);
+      end_io_list_.push_back(r1);
     }
     CheckRecovery();
+    if (!test_bit(MD_SB_CHANGE_PENDING, &mddev_.sb_flags)) {
+      while (!end_io_list_.empty()) {
+        R1Bio* r1 = end_io_list_.front();
+        end_io_list_.pop_front();
+        nr_queued_--;
+        FinishR1Bio(r1);
+      }
+    }
   }
   md_thread_fiber_ = 0;
   world_.Sched().WakeAll(sync_exit_);
@@ -130,6 +140,17 @@ void MdArray::ChooseAndStartSync() {
       for (int s = 0; slot < 0 && s < cfg_.mirrors; s++)
         if (!used[s]) slot = s;
       if (slot < 0) continue;
+      if (m->rdev.saved_raid_disk >= 0 && StaleForBitmapRecovery(*m)) {
+        // Deliberately not md: raid1_add_disk trusts a saved slot however
+        // long the member waited as a spare, while the bitmap may have
+        // cleaned chunks it never got (super_1_validate compares its events
+        // with events_cleared only when it is added). md would recover it
+        // from the bitmap and leave it stale; the model gives it a full
+        // recovery, so no core is blamed for md's choice (FINDINGS.md).
+        NoteMd(absl::StrFormat("raid1: %s waited as a spare past events_cleared: full sync "
+                               "(md itself would trust its saved slot)", m->name));
+        m->rdev.saved_raid_disk = -1;
+      }
       m->rdev.raid_disk = slot;
       m->rdev.recovery_offset = 0;
       clear_bit(In_sync, &m->rdev.flags);
@@ -164,20 +185,39 @@ void MdArray::ChooseAndStartSync() {
   StartSync();
 }
 
+bool MdArray::StaleForBitmapRecovery(const Member& m) {
+  md_bitmap_stats stats{};
+  if (!BitmapEnabled() || !ops_->get_stats || ops_->get_stats(mddev_.bitmap, &stats) != 0)
+    return false;
+  return m.events_at_add < stats.events_cleared;
+}
+
 void MdArray::UpdateSb() {
   // md_update_sb: the bitmap superblock goes first, then every member's.
-  unsigned long flags_now = mddev_.sb_flags;
-  mddev_.events++;
-  if (BitmapEnabled()) ops_->update_sb(mddev_.bitmap);
+  // The change flags are taken before the write; a member that fails or a
+  // clean/dirty change made while it is in flight asks for another round
+  // (md's "goto repeat"), or that change would never reach the disks.
+  constexpr unsigned long kChanges = (1ul << MD_SB_CHANGE_DEVS) | (1ul << MD_SB_CHANGE_CLEAN);
   for (;;) {
+    mddev_.sb_flags &= ~kChanges;
+    // Members failed before this write are recorded by it (FaultRecorded).
+    std::vector<Member*> recorded;
     for (auto& m : members_)
-      if (m->in_array && !test_bit(Faulty, &m->rdev.flags)) WriteMemberSb(*m);
-    if (SuperWait(&mddev_) != -EAGAIN) break;
+      if (m->in_array && test_bit(Faulty, &m->rdev.flags)) recorded.push_back(m.get());
+    mddev_.events++;
+    if (BitmapEnabled()) ops_->update_sb(mddev_.bitmap);
+    for (;;) {
+      for (auto& m : members_)
+        if (m->in_array && !test_bit(Faulty, &m->rdev.flags)) WriteMemberSb(*m);
+      if (SuperWait(&mddev_) != -EAGAIN) break;
+    }
+    NoteMd(absl::StrFormat("superblocks written: events %d, %s", mddev_.events,
+                           mddev_.in_sync ? "clean" : "active"));
+    // Writes held back by a failed member may go on: its failure is on disk.
+    for (Member* m : recorded) clear_bit(Blocked, &m->rdev.flags);
+    if (!(mddev_.sb_flags & kChanges) || !running_) break;
   }
-  mddev_.sb_flags &= ~(flags_now & ((1ul << MD_SB_CHANGE_DEVS) | (1ul << MD_SB_CHANGE_CLEAN) |
-                                    (1ul << MD_SB_CHANGE_PENDING)));
-  NoteMd(absl::StrFormat("superblocks written: events %d, %s", mddev_.events,
-                         mddev_.in_sync ? "clean" : "active"));
+  clear_bit(MD_SB_CHANGE_PENDING, &mddev_.sb_flags);
   world_.Sched().WakeAll(sb_wait_);
 }
 
@@ -225,6 +265,10 @@ void MdArray::MdErrorLocked(Member& m) {
     clear_bit(In_sync, &r.flags);
     mddev_.degraded++;
   }
+  // raid1_error: Blocked until md_update_sb has recorded the failure, so
+  // no new write reaches only the survivors while the superblocks on disk
+  // still count this member in sync (a crash then would bring it back).
+  set_bit(Blocked, &r.flags);
   set_bit(Faulty, &r.flags);
   set_bit(MD_RECOVERY_INTR, &mddev_.recovery);
   set_bit(MD_SB_CHANGE_DEVS, &mddev_.sb_flags);
@@ -259,7 +303,8 @@ void MdArray::MdWriteEnd() {
   if (--writes_pending_ == 0 && running_) {
     // md's safemode_delay: 200 ms of no writes before the array is clean.
     safemode_armed_ = true;
-    safemode_timer_ = world_.Sched().CallAfter(200 * kNsPerMs, [this] { SafemodeTimer(); });
+    safemode_timer_ =
+        world_.Sched().CallAfter(200 * kNsPerMs, [this] { SafemodeTimer(); }, "md safemode timer");
   }
 }
 

@@ -17,6 +17,18 @@ void MdArray::WaitBarrier() {
   nr_pending_++;
 }
 
+void MdArray::WaitBlockedRdev() {
+  // raid1's wait_blocked_rdev: a member that failed is Blocked until a
+  // superblock says so; writes wait rather than reach only the others.
+  BlockOn(sb_wait_, [&] {
+    if (!running_) return true;
+    for (auto& m : members_)
+      if (m->in_array && m->rdev.raid_disk >= 0 && test_bit(Blocked, &m->rdev.flags))
+        return false;
+    return true;
+  });
+}
+
 void MdArray::AllowBarrier() {
   nr_pending_--;
   world_.Sched().WakeAll(barrier_wait_);
@@ -41,8 +53,11 @@ void MdArray::FreezeArray() {
   // raid1's freeze_array flushes queued writes itself while it waits.
   for (;;) {
     FlushPendingWrites();
+    // Writes parked on raid1d's lists (failed on a mirror, waiting for the
+    // superblock to record it) are not waited for: they need the md thread,
+    // which may need the reconfig mutex the freezer holds (nr_queued).
     BlockOn(barrier_wait_, [&] {
-      return (nr_pending_ == 0 && nr_sync_pending_ == 0) || !pending_bios_.empty();
+      return (nr_pending_ - nr_queued_ == 0 && nr_sync_pending_ == 0) || !pending_bios_.empty();
     });
     if (pending_bios_.empty()) break;
   }
@@ -80,6 +95,7 @@ int MdArray::WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool disc
     writes_in_flight_++;
   }
   MdWriteStart();
+  WaitBlockedRdev();
   WaitBarrier();
   auto r1 = std::make_unique<R1Bio>();
   r1->sector = sector;
@@ -192,7 +208,9 @@ void MdArray::EndMirrorWrite(R1Bio* r1, Member* m, int error) {
   if (--r1->remaining) return;
   if (!r1->failed.empty()) {
     // raid1d handles write errors (no bad-block log here: md_error).
+    nr_queued_++;
     retry_list_.push_back(r1);
+    world_.Sched().WakeAll(barrier_wait_);  // a freezer counts it as quiet now
     WakeupThread(mddev_.thread);
     return;
   }

@@ -131,7 +131,7 @@ TEST(SchedulerTest, SleepInTimerCallbackReported) {
   EXPECT_EQ(w.sched.Run(), RunStatus::kFailed);
   ASSERT_EQ(w.sched.Failures().size(), 1u);
   EXPECT_EQ(w.sched.Failures()[0].kind, FailureKind::kAtomicSleep);
-  EXPECT_NE(w.sched.Failures()[0].message.find("handler context"), std::string::npos);
+  EXPECT_NE(w.sched.Failures()[0].message.find("interrupt 'irq'"), std::string::npos);
 }
 
 TEST(SchedulerTest, CancelAllUnwindsFibers) {

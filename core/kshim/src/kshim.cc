@@ -102,6 +102,7 @@ void Kshim::Printk(const std::string& line, int level) {
 bool Kshim::InjectAllocFailure(const char* site) {
   if (cfg_.alloc_fail_per_million == 0) return false;
   if (!alloc_rng_.Chance(cfg_.alloc_fail_per_million, 1000000)) return false;
+  alloc_failures_++;
   world_.Log().Record({world_.Clock().Now(), EventKind::kFault, 0, 0, 0,
                        absl::StrCat("allocation failure injected at ", SiteName(site))});
   return true;
@@ -149,6 +150,12 @@ std::vector<std::string> Kshim::BusyObjectsIn(uintptr_t lo, size_t size) const {
   for (auto it = timers_.lower_bound(reinterpret_cast<const timer_list*>(lo));
        it != timers_.end() && reinterpret_cast<uintptr_t>(it->first) < hi; ++it)
     busy.emplace_back(reinterpret_cast<uintptr_t>(it->first) - lo, "an armed timer");
+  // A callback may free its own timer; anyone else must wait for it to end.
+  const Fiber* me = world_.Sched().Current();
+  for (auto it = running_timers_.lower_bound(reinterpret_cast<const timer_list*>(lo));
+       it != running_timers_.end() && reinterpret_cast<uintptr_t>(it->first) < hi; ++it)
+    if (!me || it->second != me->id)
+      busy.emplace_back(reinterpret_cast<uintptr_t>(it->first) - lo, "a running timer callback");
   for (auto it = workers_.lower_bound(reinterpret_cast<const work_struct*>(lo));
        it != workers_.end() && reinterpret_cast<uintptr_t>(it->first) < hi; ++it) {
     if (it->second.running_ticket)
@@ -223,6 +230,9 @@ void Kshim::Reclaim() {
   timers_.clear();
   workers_.clear();
   mappings_.clear();
+  rcu_depth_.clear();
+  rcu_readers_ = 0;
+  running_timers_.clear();
   // A core's static pointers may still name the old queues: keep them,
   // marked dead, so using one is reported rather than a use after free.
   for (auto& wq : workqueues_) wq->destroyed = true;

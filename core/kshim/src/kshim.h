@@ -101,13 +101,15 @@ class Kshim {
   // The allocation holding p (anywhere inside it), or nullptr.
   const Allocation* FindAllocation(const void* p) const;
   bool InjectAllocFailure(const char* site);
+  uint64_t AllocFailuresInjected() const { return alloc_failures_; }
   void OnPreempt();
   // Reports sleeping where it is not allowed; halts a fiber that tried.
   bool MaySleep(const char* what);
   // Stops the current fiber after a failure it caused; from handler
   // context there is nothing to stop, and the run ends after the handler.
   void HaltIfFiber();
-  // The current context: a fiber id, or 0 for handler context.
+  // The current context: a fiber id (interrupts are fibers), or 0 for the
+  // harness itself.
   uint64_t ContextId();
 
   WaitRegistry& Waits() { return waits_; }
@@ -137,6 +139,14 @@ class Kshim {
   };
   std::map<const work_struct*, Worker>& Workers() { return workers_; }
 
+  // RCU read-side nesting per fiber, and how many fibers are inside one.
+  std::map<uint64_t, int>& RcuDepth() { return rcu_depth_; }
+  int& RcuReaders() { return rcu_readers_; }
+
+  // Timer callbacks running now, by timer: the interrupt fiber running it.
+  // timer_delete_sync waits for them; kfree of one is reported.
+  std::map<const timer_list*, uint64_t>& RunningTimers() { return running_timers_; }
+
   // kmap_local mappings of each context (fiber id, 0 = handler context),
   // as the page addresses mapped, innermost last.
   std::map<uint64_t, std::vector<uintptr_t>>& Mappings() { return mappings_; }
@@ -153,6 +163,7 @@ class Kshim {
   const bitmap_operations* bitmap_ops_ = nullptr;
   std::map<uintptr_t, Allocation> allocs_;  // by address: lookups only
   uint64_t alloc_seq_ = 0;
+  uint64_t alloc_failures_ = 0;
   std::vector<std::string> dmesg_;
   std::vector<int> dmesg_levels_;
   WaitRegistry waits_;
@@ -160,6 +171,9 @@ class Kshim {
   uint64_t arm_seq_ = 0;
   std::map<const work_struct*, Worker> workers_;    // lookups only
   std::map<uint64_t, std::vector<uintptr_t>> mappings_;
+  std::map<uint64_t, int> rcu_depth_;
+  int rcu_readers_ = 0;
+  std::map<const timer_list*, uint64_t> running_timers_;  // lookups only
   std::vector<std::unique_ptr<WorkqueueState>> workqueues_;
   WorkqueueState* system_wq_ = nullptr;
   std::function<void()> preempt_observer_;

@@ -1,7 +1,10 @@
 // Spinlocks, rwlocks and mutexes. A spinlock or rwlock holder is in atomic
-// context, so the scheduler never switches away from it: finding one held
-// when taking it means it can never be released (a self-deadlock, or a
-// holder that slept or died holding it), which is reported, not waited on.
+// context (it may not sleep) while other fibers, other CPUs, run on at
+// their preemption points. Taking a lock someone else holds spins: the
+// fiber waits for the release (a busy loop could starve the holder under
+// PCT priorities) and then races the other spinners for it. rwlocks share
+// among readers and, like the kernel's queued rwlocks, hold new readers
+// back while a writer waits, except readers in interrupt context.
 #include "absl/strings/str_cat.h"
 #include "core/kshim/src/kshim.h"
 
@@ -10,17 +13,28 @@ using llsim::Kshim;
 
 namespace {
 
-// Lock owners are fiber ids; handler context (timers, completions) gets
-// one of its own. 0 means unlocked.
-constexpr u64 kHandlerOwner = ~0ull;
+// Lock owners are fiber ids (interrupts are fibers too); the harness
+// itself, outside any fiber, gets one of its own. 0 means unlocked.
+constexpr u64 kHarnessOwner = ~0ull;
 
 u64 Owner(Kshim& k) {
   u64 id = k.ContextId();
-  return id ? id : kHandlerOwner;
+  return id ? id : kHarnessOwner;
 }
 
 std::string Who(u64 owner) {
-  return owner == kHandlerOwner ? std::string("handler context") : absl::StrCat("fiber ", owner);
+  return owner == kHarnessOwner ? std::string("the harness") : absl::StrCat("fiber ", owner);
+}
+
+// Waits for a release of l (spin_unlock and friends wake every spinner).
+// Outside a fiber nobody else can run to release it: reported instead.
+bool Spin(Kshim& k, const void* l, const char* kind, const char* name, u64 holder) {
+  if (!k.Sched().InFiber()) {
+    k.Misuse(absl::StrCat(kind, "(", name, ") by the harness: held by ", Who(holder)));
+    return false;
+  }
+  k.Waits().Sleep(k.Sched(), l, absl::StrCat(kind, " ", name), llsim::BlockKind::kSpin);
+  return true;
 }
 
 const char* NameOf(const char* n) { return n ? n : "?"; }
@@ -38,12 +52,14 @@ void spin_lock(spinlock_t* l) {
   Kshim& k = K(__func__);
   k.OnPreempt();
   u64 me = Owner(k);
-  if (l->owner) {
-    k.Misuse(absl::StrCat("spin_lock(", NameOf(l->name), ") by ", Who(me), ": already held by ",
-                          Who(l->owner), l->owner == me ? " (self-deadlock)" : ", which cannot run"));
+  if (l->owner == me) {
+    k.Misuse(absl::StrCat("spin_lock(", NameOf(l->name), ") by ", Who(me),
+                          ", which already holds it (self-deadlock)"));
     k.HaltIfFiber();
     return;
   }
+  while (l->owner)
+    if (!Spin(k, l, "spinlock", NameOf(l->name), l->owner)) return;
   l->owner = me;
   k.Sched().EnterAtomic();
 }
@@ -58,24 +74,31 @@ void spin_unlock(spinlock_t* l) {
   }
   l->owner = 0;
   k.Sched().ExitAtomic();
+  k.Waits().WakeAll(k.Sched(), l);
   k.OnPreempt();
 }
 
 void llsim_rwlock_init(rwlock_t* l, const char* name) {
   l->writer = 0;
   l->readers = 0;
+  l->writers_waiting = 0;
   l->name = name;
 }
 
 void read_lock(rwlock_t* l) {
   Kshim& k = K(__func__);
   k.OnPreempt();
-  if (l->writer) {
-    k.Misuse(absl::StrCat("read_lock(", NameOf(l->name), ") by ", Who(Owner(k)),
-                          ": write-held by ", Who(l->writer)));
+  u64 me = Owner(k);
+  if (l->writer == me) {
+    k.Misuse(absl::StrCat("read_lock(", NameOf(l->name), ") by ", Who(me),
+                          ", which write-holds it (self-deadlock)"));
     k.HaltIfFiber();
     return;
   }
+  // Interrupt-context readers may pass a waiting writer (the kernel lets
+  // them, so a lock taken for reading in both contexts cannot deadlock).
+  while (l->writer || (l->writers_waiting && !k.Sched().InInterrupt()))
+    if (!Spin(k, l, "read_lock", NameOf(l->name), l->writer)) return;
   l->readers++;
   k.Sched().EnterAtomic();
 }
@@ -89,6 +112,7 @@ void read_unlock(rwlock_t* l) {
   }
   l->readers--;
   k.Sched().ExitAtomic();
+  if (l->readers == 0) k.Waits().WakeAll(k.Sched(), l);
   k.OnPreempt();
 }
 
@@ -96,13 +120,20 @@ void write_lock(rwlock_t* l) {
   Kshim& k = K(__func__);
   k.OnPreempt();
   u64 me = Owner(k);
-  if (l->writer || l->readers) {
-    k.Misuse(absl::StrCat("write_lock(", NameOf(l->name), ") by ", Who(me), ": ",
-                          l->writer ? absl::StrCat("write-held by ", Who(l->writer))
-                                    : absl::StrCat("read-held by ", l->readers, " readers")));
+  if (l->writer == me) {
+    k.Misuse(absl::StrCat("write_lock(", NameOf(l->name), ") by ", Who(me),
+                          ", which already write-holds it (self-deadlock)"));
     k.HaltIfFiber();
     return;
   }
+  l->writers_waiting++;
+  while (l->writer || l->readers) {
+    if (!Spin(k, l, "write_lock", NameOf(l->name), l->writer)) {
+      l->writers_waiting--;
+      return;
+    }
+  }
+  l->writers_waiting--;
   l->writer = me;
   k.Sched().EnterAtomic();
 }
@@ -118,6 +149,7 @@ void write_unlock(rwlock_t* l) {
   }
   l->writer = 0;
   k.Sched().ExitAtomic();
+  k.Waits().WakeAll(k.Sched(), l);
   k.OnPreempt();
 }
 
@@ -152,8 +184,9 @@ int mutex_lock_interruptible(struct mutex* m) {
 int mutex_trylock(struct mutex* m) {
   Kshim& k = K(__func__);
   k.OnPreempt();
-  if (!k.Sched().InFiber()) {
-    k.Misuse(absl::StrCat("mutex_trylock(", NameOf(m->name), ") from handler context"));
+  if (!k.Sched().InFiber() || k.Sched().InInterrupt()) {
+    k.Misuse(absl::StrCat("mutex_trylock(", NameOf(m->name), ") from ",
+                          k.Sched().InFiber() ? "an interrupt" : "the harness"));
     return 0;
   }
   if (m->owner) return 0;
@@ -165,7 +198,7 @@ void mutex_unlock(struct mutex* m) {
   Kshim& k = K(__func__);
   u64 me = k.ContextId();
   if (m->owner != me || !me) {
-    k.Misuse(absl::StrCat("mutex_unlock(", NameOf(m->name), ") by ", Who(me ? me : kHandlerOwner),
+    k.Misuse(absl::StrCat("mutex_unlock(", NameOf(m->name), ") by ", Who(me ? me : kHarnessOwner),
                           ": ", m->owner ? absl::StrCat("held by ", Who(m->owner)) : "not locked"));
     return;
   }

@@ -25,12 +25,41 @@ void preempt_enable(void) {
   k.OnPreempt();
 }
 
-// Readers are atomic sections and a fiber never switches inside one, so
-// no reader can be in flight here; the grace period is immediate.
+// Read-side sections are atomic (no sleeping) but other fibers run on
+// meanwhile, as other CPUs do; a grace period ends once no fiber is inside
+// one. (Waiting for every reader, not only those that began before the
+// call, is longer than the kernel's grace period but never shorter.)
+void rcu_read_lock(void) {
+  Kshim& k = K(__func__);
+  k.OnPreempt();
+  k.Sched().EnterAtomic();
+  if (k.Sched().InFiber() && k.RcuDepth()[k.ContextId()]++ == 0) k.RcuReaders()++;
+}
+
+void rcu_read_unlock(void) {
+  Kshim& k = K(__func__);
+  if (k.Sched().InFiber()) {
+    auto it = k.RcuDepth().find(k.ContextId());
+    if (it == k.RcuDepth().end()) {
+      k.Misuse("rcu_read_unlock without rcu_read_lock");
+      return;
+    }
+    if (--it->second == 0) {
+      k.RcuDepth().erase(it);
+      if (--k.RcuReaders() == 0) k.Waits().WakeAll(k.Sched(), &k.RcuReaders());
+    }
+  }
+  k.Sched().ExitAtomic();
+  k.OnPreempt();
+}
+
 void synchronize_rcu(void) {
   Kshim& k = K(__func__);
   if (!k.MaySleep("synchronize_rcu")) return;
   k.OnPreempt();
+  while (k.RcuReaders() > 0)
+    k.Waits().Sleep(k.Sched(), &k.RcuReaders(), "rcu grace period",
+                    llsim::BlockKind::kUninterruptible);
 }
 
 bool llsim_may_sleep(const char* what) { return K(__func__).MaySleep(what); }

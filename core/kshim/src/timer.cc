@@ -1,6 +1,8 @@
 // Kernel timers on the scheduler's virtual-time events. The registry of
-// armed timers (by address) is what timer_pending() and kfree() consult;
-// the callback runs in handler context, where sleeping is reported.
+// armed timers (by address) is what timer_pending() and kfree() consult.
+// The callback runs as an interrupt (its own fiber, atomic context, where
+// sleeping is reported) interleaved with everything else, so the _sync
+// deletes really wait for a callback that is running on another CPU.
 #include "absl/strings/str_cat.h"
 #include "core/kshim/src/kshim.h"
 #include "core/kshim/src/ktime_util.h"
@@ -27,7 +29,11 @@ void Fire(Kshim* k, timer_list* t, uint64_t arm_seq) {
   if (it == k->Timers().end() || it->second.arm_seq != arm_seq) return;
   k->Timers().erase(it);
   t->llsim_id = 0;
+  k->RunningTimers()[t] = k->ContextId();
   t->function(t);
+  // t may be freed by now (a callback may free its own timer): keys only.
+  k->RunningTimers().erase(t);
+  k->Waits().WakeAll(k->Sched(), t);
 }
 
 int Arm(Kshim& k, timer_list* t, unsigned long expires, const char* fn) {
@@ -48,20 +54,32 @@ int Arm(Kshim& k, timer_list* t, unsigned long expires, const char* fn) {
   uint64_t id = 0;
   if (deadline != llsim::kNever) {
     Kshim* kp = &k;
-    id = k.Sched().CallAt(deadline, [kp, t, seq] { Fire(kp, t, seq); });
+    id = k.Sched().CallAt(deadline, [kp, t, seq] { Fire(kp, t, seq); }, "timer");
   }
   k.Timers()[t] = Kshim::ArmedTimer{id, seq};
   t->llsim_id = id;
   return was_pending ? 1 : 0;
 }
 
-// The _sync variants wait for a running callback. Seen from a fiber no
-// callback is ever mid-run (they run to completion on the scheduler), but
-// from a callback itself the kernel would wait forever.
-bool SyncAllowed(Kshim& k, const char* fn) {
-  if (k.Sched().InFiber()) return true;
-  k.Misuse(absl::StrCat(fn, " from handler context (timer callback or IO completion)"));
-  return false;
+// The _sync variants wait (spinning, as the kernel does) for a callback
+// running on another CPU. From an interrupt that is forbidden, and from
+// the callback itself it would wait forever.
+bool SyncAllowed(Kshim& k, timer_list* t, const char* fn) {
+  if (!k.Sched().InFiber() || k.Sched().InInterrupt()) {
+    k.Misuse(absl::StrCat(fn, " from ", k.Sched().InFiber() ? "an interrupt" : "the harness"));
+    return false;
+  }
+  auto it = k.RunningTimers().find(t);
+  if (it != k.RunningTimers().end() && it->second == k.ContextId()) {
+    k.Misuse(absl::StrCat(fn, " from the timer's own callback (it would wait for itself)"));
+    return false;
+  }
+  return true;
+}
+
+void WaitForCallback(Kshim& k, timer_list* t) {
+  while (k.RunningTimers().count(t))
+    k.Waits().Sleep(k.Sched(), t, "running timer callback", llsim::BlockKind::kSpin);
 }
 
 }  // namespace
@@ -113,8 +131,14 @@ int llsim_timer_delete(struct timer_list* t) {
 int timer_delete_sync(struct timer_list* t) {
   Kshim& k = K(__func__);
   k.OnPreempt();
-  if (!SyncAllowed(k, "timer_delete_sync")) return 0;
-  return Disarm(k, t) ? 1 : 0;
+  if (!SyncAllowed(k, t, "timer_delete_sync")) return 0;
+  // The callback may re-arm the timer before it ends: delete again after.
+  int was = 0;
+  do {
+    was |= Disarm(k, t) ? 1 : 0;
+    WaitForCallback(k, t);
+  } while (k.Timers().count(t));
+  return was;
 }
 
 int timer_shutdown(struct timer_list* t) {
@@ -127,9 +151,11 @@ int timer_shutdown(struct timer_list* t) {
 int timer_shutdown_sync(struct timer_list* t) {
   Kshim& k = K(__func__);
   k.OnPreempt();
-  if (!SyncAllowed(k, "timer_shutdown_sync")) return 0;
+  if (!SyncAllowed(k, t, "timer_shutdown_sync")) return 0;
   t->llsim_shutdown = true;
-  return Disarm(k, t) ? 1 : 0;
+  int was = Disarm(k, t) ? 1 : 0;
+  WaitForCallback(k, t);
+  return was;
 }
 
 }  // extern "C"

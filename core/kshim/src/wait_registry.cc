@@ -16,6 +16,23 @@ WakeReason WaitRegistry::Sleep(Scheduler& s, const void* obj, const std::string&
   return why;
 }
 
+void WaitRegistry::Prepare(Scheduler& s, const void* obj, const std::string& name) {
+  auto& slot = lists_[obj];
+  if (!slot || slot->Empty()) slot = std::make_unique<WaitList>(name);
+  s.PrepareWait(*slot);
+}
+
+void WaitRegistry::Finish(Scheduler& s, const void* obj) {
+  auto it = lists_.find(obj);
+  if (it == lists_.end()) {
+    // Woken meanwhile, and the list dropped: only the kept wake is left.
+    if (Fiber* f = s.Current()) f->wake_pending = false;
+    return;
+  }
+  s.FinishWait(*it->second);
+  DropIfIdle(obj);
+}
+
 void WaitRegistry::WakeOne(Scheduler& s, const void* obj) {
   auto it = lists_.find(obj);
   if (it == lists_.end()) return;

@@ -19,8 +19,13 @@ class WaitRegistry {
  public:
   // Sleeps the current fiber on obj's list (made on first use, named for
   // reports) until woken or until the absolute deadline.
+  // kSpin busy-waits (a contended lock, a running callback): allowed in
+  // atomic context.
   WakeReason Sleep(Scheduler& s, const void* obj, const std::string& name, BlockKind kind,
                    Nanos deadline = kNever);
+  // prepare_to_wait / finish_wait on obj's list (see Scheduler::PrepareWait).
+  void Prepare(Scheduler& s, const void* obj, const std::string& name);
+  void Finish(Scheduler& s, const void* obj);
   void WakeOne(Scheduler& s, const void* obj);
   void WakeAll(Scheduler& s, const void* obj);
   bool HasSleepers(const void* obj) const;

@@ -26,6 +26,18 @@ bool wq_has_sleeper(wait_queue_head_t* wq) {
   return k.Waits().HasSleepers(wq);
 }
 
+void llsim_wq_prepare(wait_queue_head_t* wq, const char* what) {
+  Kshim& k = K(__func__);
+  if (!k.Sched().InFiber()) return;
+  k.Waits().Prepare(k.Sched(), wq, absl::StrCat("wait queue ", wq->name ? wq->name : what));
+}
+
+void llsim_wq_finish(wait_queue_head_t* wq) {
+  Kshim& k = K(__func__);
+  if (!k.Sched().InFiber()) return;
+  k.Waits().Finish(k.Sched(), wq);
+}
+
 bool llsim_wq_sleep(wait_queue_head_t* wq, long timeout, bool idle, const char* what) {
   Kshim& k = K(__func__);
   if (!k.MaySleep(what)) return false;

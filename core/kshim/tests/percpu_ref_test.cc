@@ -90,7 +90,7 @@ TEST_F(PercpuRefTest, ReleaseRunsInTheLastPuttersContext) {
   static Scheduler* sched;
   sched = &w.S();
   w.Spawn("killer", [&] {
-    ASSERT_EQ(percpu_ref_init(&ref, [](percpu_ref*) { *flag = !sched->InFiber(); }, 0,
+    ASSERT_EQ(percpu_ref_init(&ref, [](percpu_ref*) { *flag = sched->InInterrupt(); }, 0,
                               GFP_KERNEL), 0);
     EXPECT_TRUE(percpu_ref_tryget_live(&ref));
     w.S().CallAfter(5 * kNsPerMs, [&] { percpu_ref_put(&ref); });

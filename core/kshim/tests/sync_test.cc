@@ -265,7 +265,7 @@ TEST(AtomicContextTest, SleepingInTimerCallbackIsReported) {
     mod_timer(&st.t, llsim_jiffies() + 5);
   });
   EXPECT_EQ(w.Run(), RunStatus::kFailed);
-  EXPECT_TRUE(w.Failed(FailureKind::kAtomicSleep, "handler context")) << w.Failures();
+  EXPECT_TRUE(w.Failed(FailureKind::kAtomicSleep, "interrupt 'timer'")) << w.Failures();
   EXPECT_TRUE(w.Failed(FailureKind::kAtomicSleep, "msleep")) << w.Failures();
 }
 

@@ -149,7 +149,7 @@ TEST(TimerTest, DeleteSyncFromCallbackIsMisuse) {
     mod_timer(&t, llsim_jiffies() + 1);
   });
   EXPECT_EQ(w.Run(), RunStatus::kFailed);
-  EXPECT_TRUE(w.Failed(FailureKind::kShimMisuse, "timer_delete_sync from handler context"))
+  EXPECT_TRUE(w.Failed(FailureKind::kShimMisuse, "timer_delete_sync from an interrupt"))
       << w.Failures();
 }
 

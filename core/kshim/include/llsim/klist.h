@@ -44,6 +44,18 @@ static inline void list_del(struct list_head *e)
 	e->next = e->prev = NULL;
 }
 
+/*
+ * As the kernel's: the entry's forward pointer stays valid, so a walker
+ * standing on it (rdev_for_each in the bitmap's writeback, say) carries on
+ * to what followed it. md removes members this way.
+ */
+static inline void list_del_rcu(struct list_head *e)
+{
+	e->next->prev = e->prev;
+	e->prev->next = e->next;
+	e->prev = NULL;
+}
+
 static inline void list_del_init(struct list_head *e)
 {
 	e->next->prev = e->prev;

@@ -4,7 +4,9 @@
  *
  * Each operation on shared state is a preemption point of the simulation
  * scheduler; each blocking one yields the fiber. Spinlocks and rwlocks put
- * the fiber in atomic context, where sleeping is reported as a failure.
+ * the fiber in atomic context, where sleeping is reported as a failure, but
+ * other fibers (other CPUs) run on meanwhile; taking a lock another fiber
+ * holds spins until it is released.
  * Wait queues, mutexes and completions keep only plain data here: the
  * scheduler keys its wait lists by the object's address and drops a list
  * once it is empty, so freeing one without waiters costs nothing.
@@ -111,7 +113,8 @@ static inline void atomic64_inc(atomic64_t *v) { llsim_preempt(); v->counter++; 
 
 /* ---- spinlocks and rwlocks: atomic context while held ---- */
 typedef struct spinlock { u64 owner; const char *name; } spinlock_t;
-typedef struct rwlock { u64 writer; int readers; const char *name; } rwlock_t;
+/* writers_waiting: a queued writer holds new process-context readers back. */
+typedef struct rwlock { u64 writer; int readers; int writers_waiting; const char *name; } rwlock_t;
 #define __SPIN_LOCK_UNLOCKED(n) { 0, #n }
 #define DEFINE_SPINLOCK(n) spinlock_t n = __SPIN_LOCK_UNLOCKED(n)
 void llsim_spin_lock_init(spinlock_t *l, const char *name);
@@ -136,8 +139,8 @@ void write_unlock(rwlock_t *l);
 #define write_unlock_irq write_unlock
 void preempt_disable(void);
 void preempt_enable(void);
-#define rcu_read_lock() preempt_disable()
-#define rcu_read_unlock() preempt_enable()
+void rcu_read_lock(void);
+void rcu_read_unlock(void);
 #define rcu_dereference(p) (p)
 #define rcu_access_pointer(p) (p)
 #define rcu_assign_pointer(p, v) ((p) = (v))
@@ -174,7 +177,13 @@ bool wq_has_sleeper(wait_queue_head_t *wq);
 /*
  * Sleeps on wq until woken or until `timeout` jiffies pass (negative: no
  * timeout). Returns false on timeout. `what` names the wait in reports.
+ * The wait_event family queues first (llsim_wq_prepare), then tests the
+ * condition, then sleeps, as prepare_to_wait does: the condition has
+ * preemption points of its own, and a wake landing inside it must not be
+ * lost.
  */
+void llsim_wq_prepare(wait_queue_head_t *wq, const char *what);
+void llsim_wq_finish(wait_queue_head_t *wq);
 bool llsim_wq_sleep(wait_queue_head_t *wq, long timeout, bool idle, const char *what);
 unsigned long llsim_jiffies(void);
 bool llsim_may_sleep(const char *what);
@@ -183,8 +192,13 @@ bool llsim_may_sleep(const char *what);
 	do {                                                               \
 		if (!llsim_may_sleep("wait_event(" #wq ")"))               \
 			break;                                             \
-		while (!(cond))                                            \
+		for (;;) {                                                 \
+			llsim_wq_prepare(&(wq), #wq);                      \
+			if (cond)                                          \
+				break;                                     \
 			llsim_wq_sleep(&(wq), -1, false, #wq);             \
+		}                                                          \
+		llsim_wq_finish(&(wq));                                    \
 	} while (0)
 #define wait_event_idle wait_event
 #define wait_event_interruptible(wq, cond)                                 \
@@ -204,7 +218,9 @@ bool llsim_may_sleep(const char *what);
 		if (!llsim_may_sleep("wait_event_timeout(" #wq ")"))       \
 			__ret = (cond) ? 1 : 0;                            \
 		else for (;;) {                                            \
-			long __left = (long)(__end - llsim_jiffies());    \
+			long __left;                                       \
+			llsim_wq_prepare(&(wq), #wq);                      \
+			__left = (long)(__end - llsim_jiffies());          \
 			if (cond) {                                        \
 				__ret = __left > 0 ? __left : 1;           \
 				break;                                     \
@@ -215,6 +231,7 @@ bool llsim_may_sleep(const char *what);
 			}                                                  \
 			llsim_wq_sleep(&(wq), __left, false, #wq);         \
 		}                                                          \
+		llsim_wq_finish(&(wq));                                    \
 		__ret;                                                     \
 	})
 #define wait_event_interruptible_timeout wait_event_timeout
