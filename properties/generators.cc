@@ -169,13 +169,82 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, Leaning l
   });
 }
 
+// The "race" profile: bursts of writes that each dirty a fresh chunk, in
+// different io blocks of the same bitmap page, on fast disks, so writers,
+// their unplug writebacks and completions keep meeting inside each other's
+// critical sections; now and then a daemon pass, a discard or a crash.
+rc::Gen<Op> GenRaceOp(const ArrayConfig& a) {
+  return rc::gen::exec([a] {
+    uint64_t chunk = 128;
+    uint64_t page_chunks = std::min<uint64_t>(4096 - 1024, a.dev_sectors / chunk);
+    Op op;
+    switch (*rc::gen::weightedElement<int>({{24, 0}, {6, 1}, {2, 2}, {1, 3}, {1, 4}})) {
+      case 0:
+        op.kind = OpKind::kWrite;
+        op.a = Uniform<uint64_t>(0, page_chunks) * chunk;
+        op.b = *rc::gen::element<uint64_t>(8, chunk);
+        break;
+      case 1: op.kind = OpKind::kWait; break;
+      case 2: op.kind = OpKind::kAdvance; op.a = *rc::gen::element<uint64_t>(1, 6000); break;
+      case 3:
+        op.kind = OpKind::kDiscard;
+        op.a = Uniform<uint64_t>(0, page_chunks) * chunk;
+        op.b = 2 * chunk;
+        break;
+      default:
+        op.kind = OpKind::kCrash;
+        op.text = "random";
+        op.a = Uniform<uint64_t>(1, 2000);
+        break;
+    }
+    return op;
+  });
+}
+
 }  // namespace
 
+static rc::Gen<Scenario> GenRaceScenario(const GenOptions& opts) {
+  return rc::gen::exec([opts] {
+    Scenario s;
+    s.seed = Uniform<uint64_t>(1, 1u << 30);
+    s.hz = *rc::gen::element(250u, 1000u);
+    s.strategy = opts.strategy.empty() ? *rc::gen::weightedElement<std::string>(
+                                             {{3, "random"}, {1, "pct"}})
+                                       : opts.strategy;
+    s.disk_order = opts.disk_order;
+    s.latency_min_us = 0;
+    s.latency_max_us = *rc::gen::element<uint32_t>(5, 50, 400);
+    ArrayConfig& a = s.array;
+    a.mirrors = *rc::gen::element(2, 3);
+    a.logical_block_size = 512;
+    a.dev_sectors = 393216;  // 3072 chunks of 128 sectors: one page, six io blocks
+    a.max_dev_sectors = a.dev_sectors;
+    a.bitmap_space = 16;
+    a.daemon_sleep = *rc::gen::element(1u, 5u);
+    a.assume_clean = *rc::gen::arbitrary<bool>();
+    a.spares = 1;
+    std::vector<Op> ops =
+        *rc::gen::resize(opts.max_ops, rc::gen::container<std::vector<Op>>(GenRaceOp(a)));
+    // Bursts: back to back, so the writes overlap. An armed crash lands a
+    // few events later, inside them; the reboot comes two ops on.
+    int reboot_in = -1;
+    for (Op& op : ops) {
+      op.delay = 0;
+      s.ops.push_back(op);
+      if (reboot_in > 0 && --reboot_in == 0) s.ops.push_back(Op{OpKind::kAssemble});
+      if (op.kind == OpKind::kCrash && reboot_in < 0) reboot_in = 2;
+    }
+    if (reboot_in > 0) s.ops.push_back(Op{OpKind::kAssemble});
+    return s;
+  });
+}
+
 bool ValidProfile(const std::string& p) {
-  return p == "swarm" || p == "resize" || p == "resync" || p == "recovery";
+  return p == "swarm" || p == "resize" || p == "resync" || p == "recovery" || p == "race";
 }
 
 rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
+  if (opts.profile == "race") return GenRaceScenario(opts);
   return rc::gen::exec([opts] {
     Scenario s;
     s.seed = Uniform<uint64_t>(1, 1u << 30);

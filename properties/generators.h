@@ -25,7 +25,9 @@ struct GenOptions {
   // "resync": crashes with writes in flight, then stops, freezes and
   // crashes while the resync runs, on slow disks and large chunks.
   // "recovery": members fail, spares join, old members come back, with
-  // idle time between for the daemon.
+  // idle time between for the daemon. "race": bursts of writes dirtying
+  // fresh chunks in different io blocks of one bitmap page on fast disks,
+  // where the write path's lockless races live.
   std::string profile = "swarm";
 };
 

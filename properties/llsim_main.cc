@@ -56,10 +56,12 @@ commands:
                         --max_ops N (24) --strategy fifo|random|pct
                         --disk_order relaxed|in-order (relaxed)
                         --skip PROPERTY[,PROPERTY] (not checked)
-                        --profile swarm|resize|resync|recovery (swarm: every feature
-                          at random; resize: grows into new bitmap pages; resync:
-                          crashes, then stops, freezes and crashes during resync, large
-                          chunks; recovery: failures, spares, re-adds, idle time)
+                        --profile swarm|resize|resync|recovery|race (swarm: every
+                          feature at random; resize: grows into new bitmap pages;
+                          resync: crashes, then stops, freezes and crashes during
+                          resync, large chunks; recovery: failures, spares, re-adds,
+                          idle time; race: bursts of writes to fresh chunks of one
+                          bitmap page on fast disks)
                         --expect_failure PROPERTY [--max_shrunk N]
                       LLSIM_CASES=N in the environment overrides --cases
   replay FILE         run a trace again; checks its expected failure and hash
@@ -163,7 +165,7 @@ int CmdRun() {
   h.gen.strategy = strategy;
   h.gen.disk_order = order;
   h.gen.profile = absl::GetFlag(FLAGS_profile);
-  if (!ValidProfile(h.gen.profile)) return BadInput("--profile must be swarm, resize, resync or recovery");
+  if (!ValidProfile(h.gen.profile)) return BadInput("--profile must be swarm, resize, resync, recovery or race");
   if (!SkipSet(&h.run.skip)) return 2;
   auto start = std::chrono::steady_clock::now();
   bool progress = absl::GetFlag(FLAGS_progress);

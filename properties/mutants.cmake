@@ -7,10 +7,10 @@
 # generated cases and must shrink the failure to at most 10 operations.
 set(LLSIM_MUTANT_EXPECT
   ABORT_KEEPS_SYNCING:transitions:swarm:1
-  BARRIER_AFTER_STATE:no-clean-in-flight:swarm:3
+  BARRIER_AFTER_STATE:no-clean-in-flight:swarm:1
   CHECKPOINT_INCLUDES_CURRENT:no-clean-in-flight:resync:1
   COND_END_NO_DRAIN:no-clean-in-flight:swarm:1
-  DAEMON_CLEANS_DEGRADED:recovery-completeness:swarm:1
+  DAEMON_CLEANS_DEGRADED:recovery-completeness:recovery:1
   DAEMON_CLEANS_NEEDSYNC:transitions:swarm:1
   DAEMON_NO_DRAIN:no-clean-in-flight:swarm:1
   DEGRADED_SYNC_SKIPS_DIRTY:recovery-completeness:swarm:1
@@ -25,9 +25,8 @@ set(LLSIM_MUTANT_EXPECT
   UNPLUG_FASTPATH_RACE:write-intent:swarm:1
   UNPLUG_FIRST_MEMBER:write-intent:swarm:1
   UNPLUG_NO_WAIT:write-intent:swarm:1
-  XBITS_REVERSED:write-intent:swarm:1
-  TIMER_SHUTDOWN_NOSYNC:safety:resync:1
-  SIZE_MISMATCH_REFUSED:assemblable:resize:1
+  XBITS_REVERSED:write-intent:race:1
+  SIZE_MISMATCH_REFUSED:assemblable:swarm:1
   SB_SLEEP_IN_JIFFIES:assemblable:swarm:1)
 set(LLSIM_MUTANT_CASES 400 CACHE STRING "generated cases a mutant hunt may use")
 

@@ -388,7 +388,7 @@ void ScenarioRun::Settle() {
   // Let the daemon clean: it may need two periods plus the idle barrier,
   // counted from the end of the last sync pass (the daemon itself may ask
   // for one, and stalled IO may delay it).
-  Nanos sleep = std::max<Nanos>(s_.array.daemon_sleep, a->DaemonSleep());
+  Nanos sleep = std::max<Nanos>(s_.array.daemon_sleep, a->LongestDaemonSleep());
   Nanos idle = (2 * sleep + (s_.array.barrier_idle ? s_.array.barrier_idle : 5) + 5) * kNsPerSec;
   for (int round = 0; round < 8; round++) {
     uint64_t syncs = a->ResyncsCompleted();

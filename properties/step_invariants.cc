@@ -67,6 +67,10 @@ void StepInvariants::Attach(MdArray* array) {
     }
     OnStep();
   };
+  obs.sync_abort_begin = [this] {
+    QuietScope quiet(world_.Sched());
+    OnSyncAbortBegin();
+  };
   obs.sync_aborted = [this](uint64_t sector) {
     QuietScope quiet(world_.Sched());
     OnSyncAborted(sector);
@@ -88,6 +92,8 @@ void StepInvariants::Detach() {
   snapshot_.clear();
   in_flight_.clear();
   sync_in_flight_.clear();
+  syncing_since_.clear();
+  abort_began_.clear();
 }
 
 uint64_t StepInvariants::ChunkShift() const {
@@ -159,14 +165,32 @@ void StepInvariants::OnDataWrite(int disk, uint64_t sector, uint32_t sectors,
   }
 }
 
+static uint64_t CurrentFiberId(World& w) {
+  Fiber* f = w.Sched().Current();
+  return f ? f->id : 0;
+}
+
+void StepInvariants::OnSyncAbortBegin() {
+  if (failed_ || !array_) return;
+  OnStep();
+  abort_began_[CurrentFiberId(world_)] = steps_;
+}
+
 void StepInvariants::OnSyncAborted(uint64_t sector) {
   if (failed_ || !array_ || skip_.count(kPropTransitions)) return;
   OnStep();  // attribute any change end_sync made before judging it
   if (failed_) return;
+  uint64_t began = 0;
+  if (auto it = abort_began_.find(CurrentFiberId(world_)); it != abort_began_.end()) {
+    began = it->second;
+    abort_began_.erase(it);
+  }
   uint64_t chunks = Chunks();
   for (uint64_t c = sector >> ChunkShift(); c < chunks; c++) {
     int st = StateInMemory(c);
     if (st != (int)ChunkState::kSyncing && st != (int)ChunkState::kSyncingUnwritten) continue;
+    auto since = syncing_since_.find(c);
+    if (since != syncing_since_.end() && since->second > began) continue;  // synced anew meanwhile
     failed_ = true;
     report_({kPropTransitions,
              absl::StrFormat("end_sync at sector %d (Abortsync) left chunk %d %s; the table gives "
@@ -199,6 +223,7 @@ std::string StepInvariants::Where() const {
 
 void StepInvariants::OnStep() {
   if (failed_ || !array_) return;
+  steps_++;
   bool degraded = array_->Degraded() > 0;
   uint64_t chunks = Chunks();
   for (auto& [idx, mem] : pages_) {
@@ -212,6 +237,8 @@ void StepInvariants::OnStep() {
       if (pos < kDataOffset || pos - kDataOffset >= chunks) continue;
       uint64_t chunk = pos - kDataOffset;
       transitions_++;
+      if (to == (uint8_t)ChunkState::kSyncing || to == (uint8_t)ChunkState::kSyncingUnwritten)
+        syncing_since_[chunk] = steps_;
       coverage_.Record(from, to, degraded, false);
       if (!TransitionAllowed(from, to, degraded, false) && !skip_.count(kPropTransitions)) {
         failed_ = true;

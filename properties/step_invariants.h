@@ -50,6 +50,7 @@ class StepInvariants {
  private:
   void OnDataWrite(int disk, uint64_t sector, uint32_t sectors, const std::vector<int>& members);
   void OnBitmapWrite(int disk, uint64_t sector, uint32_t sectors);
+  void OnSyncAbortBegin();
   void OnSyncAborted(uint64_t sector);
   uint64_t ChunkShift() const;
   uint64_t Chunks() const;
@@ -66,6 +67,12 @@ class StepInvariants {
   std::map<uint64_t, int> sync_in_flight_;              // bitmap chunk -> sync IOs
   TransitionCoverage coverage_;
   uint64_t transitions_ = 0;
+  // Steps taken, when each chunk was last seen becoming Syncing, and when
+  // each fiber's end_sync began: a chunk a concurrent start_sync made
+  // Syncing again after the abort began is not the abort's to give back.
+  uint64_t steps_ = 0;
+  std::map<uint64_t, uint64_t> syncing_since_;
+  std::map<uint64_t, uint64_t> abort_began_;  // fiber id -> step
   bool failed_ = false;
 };
 

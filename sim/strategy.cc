@@ -21,15 +21,45 @@ class FifoStrategy : public Strategy {
 
 class RandomStrategy : public Strategy {
  public:
-  explicit RandomStrategy(Rng rng) : rng_(rng) {}
+  // How bursty a run is, per world: a CPU that gets to run keeps running
+  // for a while (a race that needs one side to take several steps inside
+  // another's window wants runs, not a coin per step).
+  explicit RandomStrategy(Rng rng) : rng_(rng), stay_eighths_(kStay[rng_.Below(3)]) {}
   std::string Name() const override { return "random"; }
-  size_t Pick(const std::vector<Fiber*>& c, int) override { return rng_.Below(c.size()); }
+  size_t Pick(const std::vector<Fiber*>& c, int current) override {
+    // A fiber at a preemption point inside a critical section (a lock
+    // held, an interrupt) is now and then parked for a few picks while the
+    // others go on: the window where lockless races live, held open long
+    // enough for another CPU to take several steps inside it.
+    if (current >= 0 && c[current]->atomic_depth > 0 && rng_.Chance(1, kParkChance)) {
+      parked_ = c[current]->id;
+      park_left_ = kParkSteps;
+    }
+    if (park_left_ > 0) {
+      park_left_--;
+      size_t n = 0;
+      for (Fiber* f : c) n += f->id != parked_;
+      if (n > 0 && n < c.size()) {
+        size_t k = rng_.Below(n);
+        for (size_t i = 0; i < c.size(); i++)
+          if (c[i]->id != parked_ && k-- == 0) return i;
+      }
+    }
+    if (current >= 0 && rng_.Chance(stay_eighths_, 8)) return (size_t)current;
+    return rng_.Below(c.size());
+  }
   bool LetTimePass(uint64_t gap) override {
     return gap <= kTimePassHorizon && rng_.Chance(1, kTimePassChance);
   }
 
  private:
   Rng rng_;
+  static constexpr uint64_t kStay[3] = {0, 4, 7};
+  static constexpr uint64_t kParkChance = 8;
+  static constexpr int kParkSteps = 32;
+  uint64_t stay_eighths_;
+  uint64_t parked_ = 0;
+  int park_left_ = 0;
 };
 
 class PctStrategy : public Strategy {
@@ -99,7 +129,7 @@ std::unique_ptr<Strategy> MakeReplayStrategy(std::vector<uint32_t> picks) {
 absl::StatusOr<std::unique_ptr<Strategy>> MakeStrategy(const std::string& spec, Rng rng) {
   if (spec == "fifo") return MakeFifoStrategy();
   if (spec == "random") return MakeRandomStrategy(rng);
-  if (spec == "pct") return MakePctStrategy(rng, 3, 20000);
+  if (spec == "pct") return MakePctStrategy(rng, 3, 2000);
   if (spec.rfind("pct:", 0) == 0) {
     unsigned depth;
     if (absl::SimpleAtoi(spec.substr(4), &depth) && depth >= 1 && depth <= 64)

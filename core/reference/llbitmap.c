@@ -984,23 +984,20 @@ static void llb_daemon_fn(struct work_struct *work)
 	struct llb *b = container_of(work, struct llb, sweep_work);
 	bool again;
 
-	do {
-		if (test_bit(BITMAP_SHUTDOWN, &b->flags))
-			return;
+	if (test_bit(BITMAP_SHUTDOWN, &b->flags))
+		return;
 #ifndef LLSIM_MUTANT_DAEMON_CLEANS_DEGRADED
-		if (llb_degraded(b)) {
-			/*
-			 * Nothing may be cleaned now, but Dirty chunks (say from
-			 * a checkpoint of the recovery that will end this state)
-			 * must not be forgotten: nothing else re-arms the timer
-			 * when the array becomes whole again.
-			 */
-			again = llb_holds_dirty(b);
-			break;
-		}
+	if (llb_degraded(b))
+		/*
+		 * Nothing may be cleaned now, but Dirty chunks (say from a
+		 * checkpoint of the recovery that will end this state) must not
+		 * be forgotten: nothing else re-arms the timer when the array
+		 * becomes whole again.
+		 */
+		again = llb_holds_dirty(b);
+	else
 #endif
 		again = llb_daemon_pass(b);
-	} while (test_and_clear_bit(BITMAP_DAEMON_BUSY, &b->flags));
 
 #ifdef LLSIM_MUTANT_TIMER_NOT_REARMED
 	again = false;
@@ -1017,10 +1014,13 @@ static void llb_timer_fn(struct timer_list *t)
 
 	if (test_bit(BITMAP_SHUTDOWN, &b->flags))
 		return;
-	if (work_busy(&b->sweep_work)) {
-		set_bit(BITMAP_DAEMON_BUSY, &b->flags);
-		return;
-	}
+	/*
+	 * Queue unconditionally: a pass that is finishing (running, not
+	 * pending) gets another run after it. Setting a "busy" flag instead
+	 * loses this expiry when the pass has already made its last check of
+	 * the flag, and the chunks made Dirty since then wait for a timer
+	 * nothing re-arms.
+	 */
 	queue_work(llb_daemon_wq, &b->sweep_work);
 }
 
@@ -1289,12 +1289,7 @@ static void llb_destroy(struct mddev *mddev)
 		return;
 	llb_lock(mddev);
 	set_bit(BITMAP_SHUTDOWN, &b->flags);
-#ifdef LLSIM_MUTANT_TIMER_SHUTDOWN_NOSYNC
-	/* a callback already running on another CPU is not waited for */
-	timer_shutdown(&b->timer);
-#else
 	timer_shutdown_sync(&b->timer);
-#endif
 	cancel_work_sync(&b->sweep_work);
 	flush_workqueue(llb_daemon_wq);
 	flush_workqueue(llb_unplug_wq);

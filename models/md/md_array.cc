@@ -323,6 +323,7 @@ absl::Status MdArray::Assemble() {
       return absl::InternalError(absl::StrFormat("bitmap create failed (%d)", err));
     }
   }
+  longest_daemon_sleep_ = mddev_.bitmap_info.daemon_sleep;
   mddev_.pers = &pers_;
   set_bit(MD_RECOVERY_NEEDED, &mddev_.recovery);
   if (mddev_.degraded) set_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);

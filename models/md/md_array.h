@@ -62,7 +62,9 @@ struct MdObserver {
   // has ended, array sectors. Not called for syncs md does regardless of
   // the bitmap (a new spare's full sync, check/repair).
   std::function<void(uint64_t sector, uint32_t sectors, bool begin)> sync_io;
-  // end_sync(sector) returned: the sync gave back everything from there on.
+  // end_sync is about to be called / returned (sector): the sync gave back
+  // everything from there on.
+  std::function<void()> sync_abort_begin;
   std::function<void(uint64_t sector)> sync_aborted;
   // The core is about to free its pages (destroy, or a failed create):
   // page memory seen so far must not be read any more.
@@ -108,8 +110,13 @@ class MdArray : public MdHost {
   // Writes a bitmap sysfs attribute (echo value > md/llbitmap/<name>)
   // through the core's attribute group; the store's return value.
   ssize_t SysfsStore(const std::string& name, const std::string& value);
-  // The daemon period the bitmap runs with now, in seconds.
+  // The daemon period the bitmap runs with now, in seconds, and the longest
+  // it has run with since assembly (a timer armed before mdadm shortened
+  // the period keeps its deadline).
   unsigned long DaemonSleep() const { return mddev_.bitmap_info.daemon_sleep; }
+  unsigned long LongestDaemonSleep() const {
+    return std::max<unsigned long>(longest_daemon_sleep_, DaemonSleep());
+  }
 
   // --- state for checks ---------------------------------------------------
   uint64_t DevSectors() const { return mddev_.dev_sectors; }
@@ -218,7 +225,8 @@ class MdArray : public MdHost {
   block_device array_bdev_{};
   std::vector<std::unique_ptr<Member>> members_;  // by simulated disk index
   bool running_ = false;
-  bool closing_ = false;  // MD_CLOSING: a stop has begun, no new IO
+  bool closing_ = false;
+  unsigned long longest_daemon_sleep_ = 0;  // MD_CLOSING: a stop has begun, no new IO
   // mddev_suspend in md_start_sync while spares change: new writes wait,
   // the ones in flight drain before a slot is filled.
   bool suspended_ = false;

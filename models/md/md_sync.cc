@@ -202,6 +202,7 @@ void MdArray::ReadSyncSource(SyncIo* sr) {
             uint64_t s = sr->sector;
             while (s < sr->sector + sr->sectors) {
               sector_t blocks = 0;
+              if (obs_.sync_abort_begin) obs_.sync_abort_begin();
               ops_->end_sync(&mddev_, s, &blocks);
               if (obs_.sync_aborted) obs_.sync_aborted(s);
               s += blocks ? blocks : 1;
@@ -234,6 +235,7 @@ void MdArray::CloseSyncRequest(uint64_t max) {
   if (curr_resync_ < max) {
     if (BitmapEnabled()) {
       sector_t blocks = 0;
+      if (obs_.sync_abort_begin) obs_.sync_abort_begin();
       ops_->end_sync(&mddev_, curr_resync_, &blocks);
       if (obs_.sync_aborted) obs_.sync_aborted(curr_resync_);
     }

@@ -108,6 +108,50 @@ TEST_F(DiskTest, PreflushCoversOnlyEarlierCompletions) {
   EXPECT_EQ(disk_->VisibleStamp(300), kStampNeverWritten);
 }
 
+// What survives a crash (sim/README.md): the payload of a PREFLUSH write
+// reaches the media only after the flush of every write completed before
+// it was issued, so where any of it survives, those writes survive too.
+TEST_F(DiskTest, SurvivingPreflushPayloadImpliesItsFlushRan) {
+  WriteData(100, 8, 1);  // completed into the cache, not flushed
+  IoRequest r{IoOp::kWrite, 200, 8, /*preflush=*/true, /*fua=*/true};
+  r.stamps.assign(8, 2);
+  disk_->Submit(r, [](IoResult) {});  // still in flight at the crash
+  auto pending = disk_->PendingWrites();
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_TRUE(pending[0].preflush);  // decided first: it constrains the rest
+  // Keep the PREFLUSH write, then (policy-wise) drop everything else.
+  CrashWith(MakeScriptedCrashPolicy({CrashDecision::Keep(), CrashDecision::Drop()}));
+  EXPECT_EQ(disk_->VisibleStamp(200), 2u);
+  EXPECT_EQ(disk_->VisibleStamp(100), 1u) << "payload durable before the writes it flushes";
+}
+
+TEST_F(DiskTest, DroppedPreflushPayloadLeavesEarlierWritesToChance) {
+  WriteData(100, 8, 1);
+  IoRequest r{IoOp::kWrite, 200, 8, /*preflush=*/true, /*fua=*/true};
+  r.stamps.assign(8, 2);
+  disk_->Submit(r, [](IoResult) {});
+  CrashWith(MakeDropAllPolicy());
+  EXPECT_EQ(disk_->VisibleStamp(200), kStampNeverWritten);
+  EXPECT_EQ(disk_->VisibleStamp(100), kStampNeverWritten);
+}
+
+TEST_F(DiskTest, PreflushDoesNotCoverWritesCompletedAfterItWasIssued) {
+  IoRequest r{IoOp::kWrite, 200, 8, /*preflush=*/true, /*fua=*/true};
+  r.stamps.assign(8, 2);
+  world_->Faults().Latency().min = world_->Faults().Latency().max = 10 * kNsPerMs;
+  disk_->Submit(r, [](IoResult) {});  // in flight for 10 ms
+  world_->Faults().Latency().min = world_->Faults().Latency().max = kNsPerMs;
+  IoRequest later{IoOp::kWrite, 100, 8};
+  later.stamps.assign(8, 1);
+  bool done = false;
+  disk_->Submit(later, [&](IoResult) { done = true; });
+  // Completes in 1 ms, into the cache, after the flush was issued.
+  world_->Sched().Run([&] { return done; });
+  CrashWith(MakeScriptedCrashPolicy({CrashDecision::Keep(), CrashDecision::Drop()}));
+  EXPECT_EQ(disk_->VisibleStamp(200), 2u);
+  EXPECT_EQ(disk_->VisibleStamp(100), kStampNeverWritten);
+}
+
 TEST_F(DiskTest, TearingKeepsWholeLogicalBlocks) {
   MakeWorld(4096);
   WriteData(512, 32, 9);  // four 4 KiB blocks

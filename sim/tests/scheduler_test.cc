@@ -175,3 +175,165 @@ TEST(SchedulerTest, CancelledTimerNeverRuns) {
 
 }  // namespace
 }  // namespace llsim
+
+namespace llsim {
+namespace {
+
+// Switches away from the running fiber at every preemption point where
+// another can run: the most hostile interleaving, deterministically.
+class AlwaysSwitch : public Strategy {
+ public:
+  std::string Name() const override { return "always-switch"; }
+  size_t Pick(const std::vector<Fiber*>& c, int current) override {
+    return current == 0 ? 1 : 0;
+  }
+};
+
+struct SmpFixture {
+  explicit SmpFixture(std::unique_ptr<Strategy> s) : sched{clock, log, std::move(s)} {}
+  VirtualClock clock{250};
+  EventLog log;
+  Scheduler sched;
+};
+
+// The waiter reads the condition, then passes a preemption point (a
+// second bitop of the condition), and only then sleeps. A waker running
+// at that point sets the condition and wakes: a waiter that queues only
+// when it sleeps has missed the wake and sleeps for ever.
+void WaitWithPreemptibleCondition(SmpFixture& w, bool prepare, bool& flag, bool& done) {
+  WaitList wl("condition");
+  w.sched.Spawn("waiter", [&] {
+    for (;;) {
+      if (prepare) w.sched.PrepareWait(wl);
+      bool seen = flag;
+      w.sched.Preempt();  // the rest of the condition
+      if (seen) break;
+      w.sched.Block(wl, BlockKind::kUninterruptible);
+    }
+    if (prepare) w.sched.FinishWait(wl);
+    done = true;
+  });
+  w.sched.Spawn("waker", [&] {
+    flag = true;
+    w.sched.WakeAll(wl);
+  });
+  w.sched.Run();
+}
+
+TEST(SchedulerSmpTest, PreparedWaitKeepsAWakeThatLandsInTheCondition) {
+  SmpFixture w(std::make_unique<AlwaysSwitch>());
+  bool flag = false, done = false;
+  WaitWithPreemptibleCondition(w, /*prepare=*/true, flag, done);
+  EXPECT_TRUE(done);
+  EXPECT_FALSE(w.sched.Failed()) << w.sched.Failures()[0].ToString();
+}
+
+TEST(SchedulerSmpTest, UnpreparedWaitLosesThatWake) {
+  // The race the prepare order exists for: without it, a deadlock.
+  SmpFixture w(std::make_unique<AlwaysSwitch>());
+  bool flag = false, done = false;
+  WaitWithPreemptibleCondition(w, /*prepare=*/false, flag, done);
+  EXPECT_FALSE(done);
+  ASSERT_TRUE(w.sched.Failed());
+  EXPECT_EQ(w.sched.Failures()[0].kind, FailureKind::kDeadlock);
+}
+
+TEST(SchedulerSmpTest, AtomicContextStillLetsOthersRun) {
+  SmpFixture w(std::make_unique<AlwaysSwitch>());
+  int other_steps_inside = 0;
+  bool inside = false;
+  w.sched.Spawn("holder", [&] {
+    w.sched.EnterAtomic();  // a spinlock, say
+    inside = true;
+    for (int i = 0; i < 3; i++) w.sched.Preempt();
+    inside = false;
+    w.sched.ExitAtomic();
+  });
+  w.sched.Spawn("other cpu", [&] {
+    for (int i = 0; i < 3; i++) {
+      other_steps_inside += inside;
+      w.sched.Preempt();
+    }
+  });
+  EXPECT_EQ(w.sched.Run(), RunStatus::kIdle);
+  EXPECT_GT(other_steps_inside, 0);
+}
+
+TEST(SchedulerSmpTest, InterruptsRunAtPreemptionPointsOfRunningCode) {
+  SmpFixture w(std::make_unique<AlwaysSwitch>());
+  int step = 0, step_at_irq = -1;
+  bool irq_was_atomic = false;
+  w.sched.Spawn("process", [&] {
+    w.sched.CallAfter(0, [&] {
+      step_at_irq = step;
+      irq_was_atomic = w.sched.InInterrupt() && !w.sched.MaySleep();
+    });
+    for (step = 0; step < 5; step++) w.sched.Preempt();
+  });
+  EXPECT_EQ(w.sched.Run(), RunStatus::kIdle);
+  EXPECT_GE(step_at_irq, 0);
+  EXPECT_LT(step_at_irq, 5);  // not after the process code finished
+  EXPECT_TRUE(irq_was_atomic);
+}
+
+TEST(SchedulerSmpTest, TimePassesInsideRunningCodeSoTimersLandThere) {
+  // Random strategy: now and then a preemption point lets time pass up to
+  // the next deadline, as if the code took that long.
+  int landed_inside = 0;
+  for (uint64_t seed = 1; seed <= 20; seed++) {
+    SmpFixture w(MakeRandomStrategy(Rng(seed)));
+    bool running = false;
+    w.sched.Spawn("busy", [&] {
+      running = true;
+      for (int i = 0; i < 400; i++) w.sched.Preempt();
+      running = false;
+    });
+    w.sched.CallAfter(kNsPerMs, [&] { landed_inside += running; });
+    EXPECT_EQ(w.sched.Run(), RunStatus::kIdle);
+  }
+  EXPECT_GT(landed_inside, 0);
+}
+
+TEST(SchedulerSmpTest, FifoNeverLetsTimePassInsideCode) {
+  SmpFixture w(MakeFifoStrategy());
+  bool running = false, landed_inside = false;
+  w.sched.Spawn("busy", [&] {
+    running = true;
+    for (int i = 0; i < 400; i++) w.sched.Preempt();
+    running = false;
+  });
+  w.sched.CallAfter(kNsPerMs, [&] { landed_inside = running; });
+  EXPECT_EQ(w.sched.Run(), RunStatus::kIdle);
+  EXPECT_FALSE(landed_inside);
+}
+
+TEST(SchedulerSmpTest, StopPointHaltsTheRunMidOperation) {
+  SmpFixture w(MakeFifoStrategy());
+  int steps = 0;
+  w.sched.Spawn("long operation", [&] {
+    for (; steps < 100; steps++) {
+      w.log.Record({w.clock.Now(), EventKind::kNote, 0, 0, 0, "step"});
+      w.sched.Preempt();
+    }
+  });
+  w.sched.SetStopPoint(w.log.Count() + 10, kNever);
+  EXPECT_EQ(w.sched.Run(), RunStatus::kStopped);
+  EXPECT_GT(steps, 0);
+  EXPECT_LT(steps, 100);
+  EXPECT_EQ(w.sched.LiveFibers(), 1u);
+  w.sched.CancelAll();  // the crash that follows
+  EXPECT_EQ(w.sched.LiveFibers(), 0u);
+}
+
+TEST(SchedulerSmpTest, TimedStopPointLandsAtItsInstant) {
+  SmpFixture w(MakeFifoStrategy());
+  WaitList never("io");
+  w.sched.Spawn("waiter", [&] { w.sched.Block(never, BlockKind::kUninterruptible); });
+  w.sched.CallAfter(10 * kNsPerSec, [] {});
+  w.sched.SetStopPoint(~0ull, 3 * kNsPerSec);
+  EXPECT_EQ(w.sched.Run(), RunStatus::kStopped);
+  EXPECT_EQ(w.clock.Now(), 3 * kNsPerSec);
+}
+
+}  // namespace
+}  // namespace llsim

@@ -182,3 +182,75 @@ TEST(TimeTest, HzConversionsAndMsleep) {
 
 }  // namespace
 }  // namespace llsim
+
+namespace llsim {
+namespace {
+
+// timer_delete_sync returns only once a callback already running on
+// another CPU has finished; timer_delete does not wait.
+struct SlowTimer {
+  timer_list t;
+  unsigned long flags;
+  bool started, finished;
+};
+SlowTimer* g_slow;
+
+void SlowCallback(timer_list* t) {
+  g_slow->started = true;
+  for (int i = 0; i < 5; i++) test_bit(0, &g_slow->flags);  // preemption points
+  g_slow->finished = true;
+}
+
+TEST(TimerTest, DeleteSyncWaitsForARunningCallback) {
+  int caught_running = 0;
+  for (uint64_t seed = 1; seed <= 30; seed++) {
+    for (bool sync : {true, false}) {
+      KWorld w(250, "random", {}, seed);
+      SlowTimer st{};
+      g_slow = &st;
+      bool finished_at_return = false;
+      w.Spawn("deleter", [&] {
+        timer_setup(&st.t, SlowCallback, 0);
+        mod_timer(&st.t, llsim_jiffies());  // due now: runs on another CPU
+        while (!st.started) llsim_preempt();
+        if (sync)
+          timer_delete_sync(&st.t);
+        else
+          timer_delete(&st.t);
+        finished_at_return = st.finished;
+      });
+      EXPECT_EQ(w.Run(), RunStatus::kIdle) << w.Failures();
+      if (sync)
+        EXPECT_TRUE(finished_at_return) << "seed " << seed;
+      else
+        caught_running += !finished_at_return;
+    }
+  }
+  EXPECT_GT(caught_running, 0) << "the callback never overlapped: the test proves nothing";
+}
+
+TEST(TimerTest, FreeingATimerWhoseCallbackRunsIsMisuse) {
+  bool reported = false;
+  for (uint64_t seed = 1; seed <= 30 && !reported; seed++) {
+    KWorld w(250, "random", {}, seed);
+    SlowTimer* st = static_cast<SlowTimer*>(kzalloc(sizeof(SlowTimer), GFP_KERNEL));
+    g_slow = st;
+    w.Spawn("owner", [&] {
+      timer_setup(&st->t, SlowCallback, 0);
+      mod_timer(&st->t, llsim_jiffies());
+      while (!st->started) llsim_preempt();
+      timer_shutdown(&st->t);  // does not wait
+      if (!st->finished) {
+        kfree(st);  // refused and reported: the callback still runs
+        return;
+      }
+      kfree(st);
+    });
+    w.Run();
+    reported = w.Failed(FailureKind::kShimMisuse, "a running timer callback");
+  }
+  EXPECT_TRUE(reported);
+}
+
+}  // namespace
+}  // namespace llsim
