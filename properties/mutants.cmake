@@ -27,7 +27,10 @@ set(LLSIM_MUTANT_EXPECT
   UNPLUG_NO_WAIT:write-intent:swarm:1
   XBITS_REVERSED:write-intent:race:1
   SIZE_MISMATCH_REFUSED:assemblable:swarm:1
-  SB_SLEEP_IN_JIFFIES:assemblable:swarm:1)
+  SB_SLEEP_IN_JIFFIES:assemblable:swarm:1
+  CLEAN_BEFORE_FLUSH:resync-completeness:swarm:1
+  TIMER_SHUTDOWN_NOSYNC:safety:resync:1
+  LOAD_KEEPS_STALE_COPIES:write-intent:swarm:1)
 set(LLSIM_MUTANT_CASES 400 CACHE STRING "generated cases a mutant hunt may use")
 
 foreach(m IN LISTS LLSIM_MUTANTS)

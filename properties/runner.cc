@@ -390,6 +390,8 @@ void ScenarioRun::Settle() {
   // for one, and stalled IO may delay it).
   Nanos sleep = std::max<Nanos>(s_.array.daemon_sleep, a->LongestDaemonSleep());
   Nanos idle = (2 * sleep + (s_.array.barrier_idle ? s_.array.barrier_idle : 5) + 5) * kNsPerSec;
+  // The daemon's own IO (flushes, bitmap writes) may meet injected stalls.
+  if (s_.stall_ppm) idle += 2 * (Nanos)s_.stall_ms * kNsPerMs;
   for (int round = 0; round < 8; round++) {
     uint64_t syncs = a->ResyncsCompleted();
     if (!RunWorld(nullptr, world_->Clock().Now() + idle) && Halted()) return;

@@ -103,16 +103,21 @@ uint64_t StepInvariants::ChunkShift() const {
     const bitmap_super_t* sb = reinterpret_cast<const bitmap_super_t*>(it->second);
     chunksize = sb->chunksize;
   }
+  if (!chunksize && array_) {
+    // Not seen in memory yet: what the core told md when it set up.
+    chunksize = (uint32_t)array_->BitmapChunkSectors();
+  }
   if (!chunksize && array_ && world_.DiskCount()) {
-    // Not seen in memory yet: the media copy on the first member.
+    // Not set up yet: the media copy on the first member.
     std::vector<uint8_t> b = world_.GetDisk(0).MediaBytes(array_->Layout().BitmapStart(), 1);
     std::memcpy(&chunksize, b.data() + 52, 4);
   }
   if (!chunksize || (chunksize & (chunksize - 1))) {
-    // First use, before any superblock update: the size the design picks.
+    // First use, before any superblock update: the size the design picks
+    // (chunk bytes after the 1 KiB header must fit the reserved space).
     chunksize = 128;
     if (array_) {
-      uint64_t bytes = (uint64_t)array_->Config().bitmap_space << 9;
+      uint64_t bytes = ((uint64_t)array_->Config().bitmap_space << 9) - 1024;
       while ((array_->DevSectors() + chunksize - 1) / chunksize > bytes) chunksize <<= 1;
     }
   }
@@ -253,7 +258,11 @@ void StepInvariants::OnStep() {
     }
   }
   if (skip_.count(kPropNoCleanInFlight)) return;
+  // A shrink gives up the chunks past its new end, writes in flight there
+  // included (their data is outside the array from then on).
+  uint64_t live_end = std::min(array_->DevSectors(), array_->ResizingTo());
   for (auto& [chunk, n] : in_flight_) {
+    if ((chunk << ChunkShift()) >= live_end) continue;
     int st = StateInMemory(chunk);
     if (st == (int)ChunkState::kClean || st == (int)ChunkState::kUnwritten) {
       failed_ = true;

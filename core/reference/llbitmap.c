@@ -930,6 +930,31 @@ static bool llb_holds_dirty(struct llb *b)
 	return false;
 }
 
+/*
+ * Every write that completed before now is on the media of every member.
+ * A chunk may only be declared in sync once that holds: each member's copy
+ * of the Clean byte goes out with a PREFLUSH of that member alone, so
+ * without this a crash can leave the Clean byte on the member md later
+ * reads the bitmap from while another member still had the chunk's data
+ * only in its volatile cache.
+ */
+static bool llb_flush_members(struct llb *b)
+{
+	struct md_rdev *member;
+	bool ok = true;
+
+	rdev_for_each(member, b->mddev) {
+		if (!llb_member_writable(member))
+			continue;
+		if (blkdev_issue_flush(member->bdev)) {
+			/* a member that cannot flush cannot be counted on */
+			md_error(b->mddev, member);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
 /* One pass over all pages; true if some page must be looked at again. */
 static bool llb_daemon_pass(struct llb *b)
 {
@@ -953,8 +978,16 @@ static bool llb_daemon_pass(struct llb *b)
 			continue;
 		}
 		if (llb_page_span(b, p, &first, &last)) {
-			bool cleans __maybe_unused = llb_page_has_dirty(b, p);
+			bool cleans = llb_page_has_dirty(b, p);
 
+#ifndef LLSIM_MUTANT_CLEAN_BEFORE_FLUSH
+			if (cleans && !llb_flush_members(b)) {
+				/* a member did not flush: its data may not be there */
+				again = true;
+				llb_resume_page(pg);
+				continue;
+			}
+#endif
 			llb_transition(b, first, last, LLB_EV_DAEMON);
 #ifndef LLSIM_MUTANT_EVENTS_CLEARED_FROZEN
 			/*
@@ -1031,7 +1064,10 @@ static void llb_settle(struct llb *b)
 
 	for (p = 0; p < b->nr_pages; p++)
 		set_bit(LLB_PG_FLUSH, &b->pages[p]->flags);
-	timer_delete_sync(&b->timer);
+	/*
+	 * The timer may stay armed: a pass it queues later finds nothing to
+	 * do, and destroy shuts it down (waiting for a callback that runs).
+	 */
 	queue_work(llb_daemon_wq, &b->sweep_work);
 	flush_work(&b->sweep_work);
 	llb_write_everything(b);
@@ -1277,6 +1313,15 @@ static int llb_load(struct mddev *mddev)
 	if (test_and_clear_bit(BITMAP_STALE, &b->flags))
 		ev = LLB_EV_STALE;
 	llb_transition_all(b, ev);
+	/*
+	 * The pages came from one member. A crash in the middle of a region
+	 * write can leave the others with older copies, and a later write to
+	 * a chunk already marked here needs no region write of its own: make
+	 * every member hold this copy before any IO relies on it.
+	 */
+#ifndef LLSIM_MUTANT_LOAD_KEEPS_STALE_COPIES
+	llb_write_everything(b);
+#endif
 	llb_unlock(mddev);
 	return 0;
 }
@@ -1289,7 +1334,12 @@ static void llb_destroy(struct mddev *mddev)
 		return;
 	llb_lock(mddev);
 	set_bit(BITMAP_SHUTDOWN, &b->flags);
+#ifdef LLSIM_MUTANT_TIMER_SHUTDOWN_NOSYNC
+	/* a callback already running on another CPU is not waited for */
+	timer_shutdown(&b->timer);
+#else
 	timer_shutdown_sync(&b->timer);
+#endif
 	cancel_work_sync(&b->sweep_work);
 	flush_workqueue(llb_daemon_wq);
 	flush_workqueue(llb_unplug_wq);

@@ -493,8 +493,10 @@ absl::Status MdArray::Resize(uint64_t new_sectors) {
                                                       new_sectors));
   NoteMd(absl::StrFormat("resize %d -> %d sectors", mddev_.dev_sectors, new_sectors));
   if (BitmapEnabled()) {
+    resizing_to_ = new_sectors;
     int err = ops_->resize(&mddev_, new_sectors, 0);
     if (err) {
+      resizing_to_ = ~0ull;
       NoteMd(absl::StrFormat("bitmap resize refused: %d", err));
       return absl::FailedPreconditionError(absl::StrFormat("bitmap resize failed (%d)", err));
     }
@@ -507,6 +509,7 @@ absl::Status MdArray::Resize(uint64_t new_sectors) {
   }
   mddev_.dev_sectors = new_sectors;
   mddev_.resync_max_sectors = new_sectors;
+  resizing_to_ = ~0ull;
   oracle_->Resize(new_sectors);
   UpdateSb();
   WakeupThread(mddev_.thread);
@@ -623,6 +626,19 @@ void MdArray::WriteMetadata(mddev*, md_rdev* rdev, sector_t sector, int size, pa
     atomic_dec(&m->rdev.nr_pending);
     if (--pending_meta_writes_ == 0) world_.Sched().WakeAll(meta_wait_);
   });
+}
+
+int MdArray::IssueFlush(block_device* bdev) {
+  Member* m = bdev && bdev->llsim_disk >= 0 && bdev->llsim_disk < (int)members_.size()
+                  ? members_[bdev->llsim_disk].get()
+                  : nullptr;
+  if (!m || &m->bdev != bdev) {
+    kshim_.Misuse("blkdev_issue_flush on a device that is not a member");
+    return -ENODEV;
+  }
+  IoRequest r{IoOp::kFlush, 0, 0};
+  r.tag = "blkdev_issue_flush";
+  return SubmitAndWait(*m, std::move(r)).error;
 }
 
 int MdArray::SuperWait(mddev*) {

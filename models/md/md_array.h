@@ -120,6 +120,10 @@ class MdArray : public MdHost {
 
   // --- state for checks ---------------------------------------------------
   uint64_t DevSectors() const { return mddev_.dev_sectors; }
+  // The chunk size the core told md (bitmap_info.chunksize), 0 if none yet.
+  unsigned long BitmapChunkSectors() const { return mddev_.bitmap_info.chunksize; }
+  // The size a resize in progress goes to (~0 when none is).
+  uint64_t ResizingTo() const { return resizing_to_; }
   int Degraded() const { return mddev_.degraded; }
   bool SyncRunning() const;
   bool SyncPending() const;
@@ -141,6 +145,7 @@ class MdArray : public MdHost {
   void WriteMetadata(mddev* mddev, md_rdev* rdev, sector_t sector, int size, page* pg,
                      unsigned int offset) override;
   int SuperWait(mddev* mddev) override;
+  int IssueFlush(block_device* bdev) override;
 
  private:
   struct Member;
@@ -226,7 +231,8 @@ class MdArray : public MdHost {
   std::vector<std::unique_ptr<Member>> members_;  // by simulated disk index
   bool running_ = false;
   bool closing_ = false;
-  unsigned long longest_daemon_sleep_ = 0;  // MD_CLOSING: a stop has begun, no new IO
+  unsigned long longest_daemon_sleep_ = 0;
+  uint64_t resizing_to_ = ~0ull;  // MD_CLOSING: a stop has begun, no new IO
   // mddev_suspend in md_start_sync while spares change: new writes wait,
   // the ones in flight drain before a slot is filled.
   bool suspended_ = false;

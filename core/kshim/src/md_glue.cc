@@ -76,6 +76,17 @@ void blk_start_plug(struct blk_plug* plug) { llsim_preempt(); }
 
 void blk_finish_plug(struct blk_plug* plug) { llsim_preempt(); }
 
+int blkdev_issue_flush(struct block_device* bdev) {
+  Kshim& k = K(__func__);
+  if (!k.MaySleep("blkdev_issue_flush")) return -EINVAL;
+  k.OnPreempt();
+  if (!k.Host()) {
+    k.Misuse("blkdev_issue_flush with no md host");
+    return -ENODEV;
+  }
+  return k.Host()->IssueFlush(bdev);
+}
+
 // Data zeroing is a raid456 feature the raid1 model never needs.
 int blkdev_issue_zeroout(struct block_device* bdev, sector_t sector, sector_t nr_sects, gfp_t gfp,
                          unsigned int flags) {

@@ -22,6 +22,8 @@ class MdHost {
   // Waits for every metadata write in flight; -EAGAIN if one must be redone.
   virtual int SuperWait(mddev* mddev) = 0;
   virtual void SysfsNotify(kernfs_node* kn) {}
+  // blkdev_issue_flush on a member's device: synchronous, 0 or -errno.
+  virtual int IssueFlush(block_device* bdev) { return -EOPNOTSUPP; }
 };
 
 }  // namespace llsim

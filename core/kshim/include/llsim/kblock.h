@@ -56,6 +56,11 @@ static inline sector_t bdev_write_zeroes_unmap_sectors(struct block_device *bdev
 {
 	return bdev->write_zeroes_unmap_sectors;
 }
+/*
+ * Waits until everything the device completed before the call is on its
+ * media (an empty PREFLUSH); 0 or -errno.
+ */
+int blkdev_issue_flush(struct block_device *bdev);
 /* Data zeroing is a raid456 feature; the raid1 model never needs it. */
 int blkdev_issue_zeroout(struct block_device *bdev, sector_t sector, sector_t nr_sects,
 			 gfp_t gfp, unsigned int flags);
