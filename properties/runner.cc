@@ -49,7 +49,8 @@ class ScenarioRun {
 
  private:
   void Report(Verdict v);
-  bool Stopped() const { return !failures_.empty(); }
+  void Record(Verdict v);
+  bool Stopped() const { return o_.keep_going ? halted_ : !failures_.empty(); }
   bool RunWorld(const std::function<bool()>& done, Nanos until);
   bool RunAdmin(const std::string& name, std::function<void()> fn);
   void Boot();
@@ -79,6 +80,11 @@ class ScenarioRun {
   std::vector<std::unique_ptr<MdArray>> retired_;
   std::unique_ptr<StepInvariants> inv_;
   std::vector<Verdict> failures_;
+  std::set<std::string> failure_keys_;  // keep_going: what is recorded already
+  bool halted_ = false;                 // keep_going: the case cannot go on
+  uint64_t reports_ = 0;                // violations seen, repeats included
+  bool resync_pending_ = false;         // a crash since the last verified settle
+  uint64_t resyncs_verified_ = 0, recoveries_verified_ = 0;
   std::vector<std::string> notes_;
   std::vector<std::string> dmesg_;
   struct Range {
@@ -94,19 +100,32 @@ class ScenarioRun {
 
 void ScenarioRun::Report(Verdict v) {
   if (o_.skip.count(v.property)) return;
-  failures_.push_back(std::move(v));
+  reports_++;
+  if (o_.keep_going) {
+    if (v.property == kPropLiveness || v.property == kPropSafety) halted_ = true;
+    Record(std::move(v));
+    if (inv_) inv_->Rearm();
+    return;
+  }
+  Record(std::move(v));
   // Stop the world at its next step; the verdict is already recorded.
   if (world_) world_->Sched().ReportFailure(FailureKind::kProperty, failures_.back().ToString());
+}
+
+void ScenarioRun::Record(Verdict v) {
+  if (o_.keep_going && o_.failure_key && !failure_keys_.insert(o_.failure_key(v)).second) return;
+  if (o_.on_failure) o_.on_failure(v);
+  failures_.push_back(std::move(v));
 }
 
 bool ScenarioRun::RunWorld(const std::function<bool()>& done, Nanos until) {
   if (Stopped()) return false;
   RunStatus st = world_->Sched().Run(done, until);
   if (st == RunStatus::kFailed) {
+    halted_ = true;
     for (const Failure& f : world_->Sched().Failures()) {
       if (f.kind == FailureKind::kProperty || o_.skip.count(PropertyFor(f.kind))) continue;
-      failures_.push_back({PropertyFor(f.kind),
-                           absl::StrCat(FailureKindName(f.kind), ": ", f.message), f.t});
+      Record({PropertyFor(f.kind), absl::StrCat(FailureKindName(f.kind), ": ", f.message), f.t});
     }
     return false;
   }
@@ -160,6 +179,7 @@ void ScenarioRun::Boot() {
 
 void ScenarioRun::Crash(const std::string& spec) {
   crashes_++;
+  resync_pending_ = true;
   auto policy = MakeCrashPolicy(spec.empty() ? "random" : spec,
                                 Rng::Stream(s_.seed, absl::StrCat("crash", crashes_)));
   if (!policy.ok()) {
@@ -323,6 +343,7 @@ void ScenarioRun::Execute(const Op& op) {
 
 void ScenarioRun::Settle() {
   if (!ArrayUp() || array_->Broken()) return;
+  uint64_t reports_before = reports_;
   MdArray* a = array_.get();
   RunAdmin("sync_action idle", [a] { a->Freeze(false); });
   Nanos until = world_->Clock().Now() + kSettleLimit;
@@ -378,6 +399,11 @@ void ScenarioRun::Settle() {
                               "%d s; the daemon should have cleaned them",
                               dirty.size(), dirty[0], idle / kNsPerSec),
               world_->Clock().Now()});
+  }
+  if (reports_ == reports_before) {
+    resyncs_verified_ += resync_pending_;
+    recoveries_verified_ += recovery_ops_ > 0;
+    resync_pending_ = false;
   }
   recovery_ops_ = 0;
 }
@@ -456,6 +482,10 @@ RunResult ScenarioRun::Run() {
   r.transitions = inv_->TransitionsSeen();
   r.coverage_cells = inv_->Coverage().Covered();
   r.coverage = inv_->Coverage().Render();
+  r.coverage_matrix = inv_->Matrix();
+  r.crashes = crashes_;
+  r.resyncs_verified = resyncs_verified_;
+  r.recoveries_verified = recoveries_verified_;
   if (kshim_) dmesg_.insert(dmesg_.end(), kshim_->Dmesg().begin(), kshim_->Dmesg().end());
   r.dmesg = dmesg_;
   if (o_.keep_events) r.event_list = world_->Log().Events();

@@ -213,6 +213,7 @@ void StepInvariants::OnStep() {
       uint64_t chunk = pos - kDataOffset;
       transitions_++;
       coverage_.Record(from, to, degraded, false);
+      matrix_.Record(from, to, degraded);
       if (!TransitionAllowed(from, to, degraded, false) && !skip_.count(kPropTransitions)) {
         failed_ = true;
         report_({kPropTransitions,
