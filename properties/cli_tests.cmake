@@ -41,6 +41,10 @@ llsim_cli_test(bench 0 "scenarios/s" $<TARGET_FILE:llsim> bench --cases 3)
 llsim_cli_test(bad-profile 2 "--profile must be" $<TARGET_FILE:llsim> run --profile nope)
 llsim_cli_test(cut-off-trace 2 "cut-off.trace: the trace does not end with its expect"
   $<TARGET_FILE:llsim> replay ${fixtures}/cut-off.trace)
+llsim_cli_test(cases-not-a-number 2 "--cases: 'abc' is not a number" $<TARGET_FILE:llsim> run --cases abc)
+llsim_cli_test(flag-without-value 2 "--seed needs a value" $<TARGET_FILE:llsim> run --seed)
+llsim_cli_test(bool-not-a-bool 2 "--progress: 'maybe' is not true or false"
+  $<TARGET_FILE:llsim> run --progress=maybe)
 llsim_cli_test(bad-trace-skip 2 "skip: 'nope' is not a property"
   $<TARGET_FILE:llsim> replay ${fixtures}/bad-skip.trace)
 

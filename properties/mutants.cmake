@@ -16,6 +16,7 @@ set(LLSIM_MUTANT_EXPECT
   DEGRADED_SYNC_SKIPS_DIRTY:recovery-completeness:swarm:1
   DISCARD_ROUND_OUT:no-clean-in-flight:swarm:1
   EVENTS_CLEARED_FROZEN:recovery-completeness:recovery:1
+  GROW_SKIPS_NEW_PAGES:safety:resize:1
   RELOAD_KEEPS_DIRTY:resync-completeness:swarm:1
   RESIZE_NO_GROW:write-intent:resize:1
   SKIP_SYNC_NEEDSYNC:resync-completeness:swarm:1
