@@ -25,7 +25,8 @@ void ProgressDisplay::Update(const CampaignReport& r, uint64_t total, double sec
   double rate = elapsed > 0 ? r.cases_run / elapsed : 0;
   double left = -1;
   if (total && rate > 0) left = (double)(total - std::min<uint64_t>(total, r.cases_run)) / rate;
-  if (seconds > 0) left = left < 0 ? seconds - elapsed : std::min(left, seconds - elapsed);
+  if (seconds > 0)
+    left = std::max(0.0, left < 0 ? seconds - elapsed : std::min(left, seconds - elapsed));
   std::string line = absl::StrFormat(
       "%d%s cases, %.1f/s, %s left, %d running; %d signatures (%d new)", r.cases_run,
       total ? absl::StrCat("/", total) : "", rate,
