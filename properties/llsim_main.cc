@@ -497,6 +497,22 @@ int CheckFlags(const std::vector<std::string>& raw, std::set<std::string>* given
   return 0;
 }
 
+// A flag that the command would ignore is bad input too: the user meant
+// something by it.
+int CheckFlagsApply(const std::string& cmd, const std::set<std::string>& given) {
+  static const std::set<std::string> kCampaignOnly = {"seconds", "jobs", "shard", "known"};
+  static const std::set<std::string> kNotInCampaign = {"skip", "expect_failure", "max_shrunk",
+                                                       "repeat", "verbose"};
+  for (const std::string& f : given) {
+    if (cmd != "campaign" && kCampaignOnly.count(f))
+      return BadInput(absl::StrCat("--", f, " applies to campaign only (see llsim --help)"));
+    if (cmd == "campaign" && kNotInCampaign.count(f))
+      return BadInput(absl::StrCat("--", f, " does not apply to campaign (a campaign checks every "
+                                   "property and files each failure under its signature)"));
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace llsim
 
@@ -517,6 +533,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string cmd = args[1];
+  if (int rc = CheckFlagsApply(cmd, given); rc) return rc;
   auto need_file = [&]() -> std::string { return args.size() == 3 ? args[2] : ""; };
   if (cmd == "help") {
     std::cout << kUsage;

@@ -70,5 +70,8 @@ llsim_cli_test(campaign-merge-no-report 2 "/nonexistent/report.json: cannot open
 llsim_cli_test(campaign-merge-not-a-report 2 "not valid JSON"
   ${llsim} campaign merge ${CMAKE_BINARY_DIR}/cli-fixtures/not-json ${cout})
 file(WRITE ${CMAKE_BINARY_DIR}/cli-fixtures/not-json/report.json "{ this is not json\n")
+llsim_cli_test(campaign-flag-of-run 2 "--skip does not apply to campaign"
+  ${llsim} campaign --skip liveness ${cout})
+llsim_cli_test(run-flag-of-campaign 2 "--jobs applies to campaign only" ${llsim} run --jobs 2)
 llsim_cli_test(campaign-recheck-no-report 2 "cannot open report"
   ${llsim} campaign recheck /nonexistent)
