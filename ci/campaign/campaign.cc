@@ -205,6 +205,7 @@ CampaignReport RunCampaign(const CampaignOptions& opts) {
         }
       });
   bool interrupted = g_stop;
+  rep.case_seconds = Since(start);
   std::vector<Job> running;
   ChildOptions child_opts;
   child_opts.ignore_interrupts = true;

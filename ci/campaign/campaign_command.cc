@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -45,11 +46,11 @@ int CheckOut(const std::string& out) {
 void PrintSummary(const CampaignReport& r, const std::string& out) {
   std::cout << absl::StrFormat(
       "llsim campaign: core %s (%s), seed %d, profile %s, shard %s: %d cases in %.1fs "
-      "(%.1f cases/s, %d jobs)%s\n",
+      "(%.1f cases/s, %d jobs), shrinking %.1fs%s\n",
       r.core_name, r.core_sha256.substr(0, 12), r.space.seed, r.space.profile,
       r.shards.size() == 1 ? r.shards[0].ToString() : absl::StrCat(r.shards.size(), " shards"),
-      r.cases_run, r.elapsed_seconds, r.elapsed_seconds > 0 ? r.cases_run / r.elapsed_seconds : 0,
-      r.jobs, r.interrupted ? ", INTERRUPTED" : "");
+      r.cases_run, r.case_seconds, r.case_seconds > 0 ? r.cases_run / r.case_seconds : 0, r.jobs,
+      std::max(0.0, r.elapsed_seconds - r.case_seconds), r.interrupted ? ", INTERRUPTED" : "");
   std::cout << absl::StrFormat(
       "  %d operations, %d crashes injected, %d resyncs and %d recoveries verified, %d of %d "
       "state x action cells covered\n",

@@ -95,6 +95,7 @@ absl::Status MergeReports(CampaignReport* into, const CampaignReport& o) {
             [](const Shard& a, const Shard& b) { return a.index < b.index; });
   into->jobs = std::max(into->jobs, o.jobs);
   into->elapsed_seconds = std::max(into->elapsed_seconds, o.elapsed_seconds);
+  into->case_seconds = std::max(into->case_seconds, o.case_seconds);
   into->interrupted |= o.interrupted;
   if (o.shrinking != into->shrinking) into->shrinking = "mixed: see each shard";
   into->cases_run += o.cases_run;

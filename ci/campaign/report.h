@@ -51,6 +51,7 @@ struct CampaignReport {
   double seconds_budget = 0;  // 0: none
   int jobs = 0;
   double elapsed_seconds = 0;
+  double case_seconds = 0;  // of elapsed_seconds, running cases (the rest: shrinking)
   bool interrupted = false;
   std::string shrinking = "not needed";
 

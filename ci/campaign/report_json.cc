@@ -60,7 +60,8 @@ std::string ReportJson(const CampaignReport& r) {
   absl::StrAppend(&o, "  \"budget\": {\"cases\": ", r.case_budget, ", \"seconds\": ",
                   r.seconds_budget, "},\n");
   absl::StrAppend(&o, "  \"jobs\": ", r.jobs, ",\n  \"elapsed_seconds\": ",
-                  absl::StrFormat("%.1f", r.elapsed_seconds), ",\n  \"interrupted\": ",
+                  absl::StrFormat("%.1f", r.elapsed_seconds), ",\n  \"case_seconds\": ",
+                  absl::StrFormat("%.1f", r.case_seconds), ",\n  \"interrupted\": ",
                   Bool(r.interrupted), ",\n  \"shrinking\": ", JsonQuote(r.shrinking), ",\n");
   absl::StrAppend(&o, "  \"cases_run\": ", r.cases_run, ",\n  \"failing_cases\": ", r.failing_cases,
                   ",\n  \"operations\": ", r.operations, ",\n  \"events\": ", r.events,
@@ -179,6 +180,7 @@ absl::StatusOr<CampaignReport> ParseReportJson(const std::string& text, const st
   Get(t, "budget.seconds", &r.seconds_budget);
   Get(t, "jobs", &r.jobs);
   Get(t, "elapsed_seconds", &r.elapsed_seconds);
+  Get(t, "case_seconds", &r.case_seconds);
   Get(t, "interrupted", &r.interrupted);
   Get(t, "shrinking", &r.shrinking);
   if (!Get(t, "cases_run", &r.cases_run)) return bad("no cases_run");

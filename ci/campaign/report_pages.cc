@@ -58,8 +58,8 @@ std::string ReportMarkdown(const CampaignReport& r) {
   absl::StrAppend(&o, "- seed ", r.space.seed, ", profile ", r.space.profile, ", max_ops ",
                   r.space.max_ops, ", shard(s) ", ShardText(r), ", budget ", Budget(r), "\n");
   absl::StrAppend(&o, "- ", Totals(r), "\n");
-  absl::StrAppend(&o, absl::StrFormat("- %d jobs, %.1f s%s; shrinking: %s\n", r.jobs,
-                                      r.elapsed_seconds,
+  absl::StrAppend(&o, absl::StrFormat("- %d jobs, %.1f s (cases %.1f s)%s; shrinking: %s\n",
+                                      r.jobs, r.elapsed_seconds, r.case_seconds,
                                       r.interrupted ? ", INTERRUPTED (partial results)" : "",
                                       r.shrinking));
   absl::StrAppend(&o, "- ", r.signatures.size(), " signatures, ", r.NewSignatures(), " new\n\n");
