@@ -6,10 +6,13 @@ file(MAKE_DIRECTORY ${fixtures})
 file(WRITE ${fixtures}/bad-op.trace "llsim-trace 1\nseed 1\nop +0us frobnicate 1 2\n")
 file(WRITE ${fixtures}/bad-geometry.trace "llsim-trace 1\narray mirrors=9\n")
 file(WRITE ${fixtures}/not-a-trace.trace "hello\n")
-file(WRITE ${fixtures}/bad-skip.trace "llsim-trace 1\nseed 1\nskip nope\nop +0us settle\n")
+file(WRITE ${fixtures}/bad-skip.trace
+  "llsim-trace 1\nseed 1\nskip nope\nop +0us settle\nexpect-failure none\n")
+file(WRITE ${fixtures}/cut-off.trace
+  "llsim-trace 1\nseed 3\nhz 250\nstrategy random\narray mirrors=2 sectors=16384\n")
 file(WRITE ${fixtures}/passing.trace
   "llsim-trace 1\nseed 3\nhz 250\nstrategy random\narray mirrors=2 sectors=16384\n"
-  "op +0us write 0 64\nop +0us settle\n")
+  "op +0us write 0 64\nop +0us settle\nexpect-failure none\n")
 file(WRITE ${fixtures}/not-llbitmap.c "int main(void) { return 0; }\n")
 file(WRITE ${fixtures}/uncompilable/md-llbitmap.c
   "/* BITMAP_MAJOR_LOCKLESS bitmap_operations */\n#include <linux/kernel.h>\n"
@@ -36,6 +39,12 @@ llsim_cli_test(replay-passes 0 "reproduced" $<TARGET_FILE:llsim> replay ${fixtur
 llsim_cli_test(info 0 "sha256: +[0-9a-f]{64}" $<TARGET_FILE:llsim> info)
 llsim_cli_test(bench 0 "scenarios/s" $<TARGET_FILE:llsim> bench --cases 3)
 llsim_cli_test(bad-profile 2 "--profile must be" $<TARGET_FILE:llsim> run --profile nope)
+llsim_cli_test(cut-off-trace 2 "cut-off.trace: the trace does not end with its expect"
+  $<TARGET_FILE:llsim> replay ${fixtures}/cut-off.trace)
+llsim_cli_test(cases-not-a-number 2 "--cases: 'abc' is not a number" $<TARGET_FILE:llsim> run --cases abc)
+llsim_cli_test(flag-without-value 2 "--seed needs a value" $<TARGET_FILE:llsim> run --seed)
+llsim_cli_test(bool-not-a-bool 2 "--progress: 'maybe' is not true or false"
+  $<TARGET_FILE:llsim> run --progress=maybe)
 llsim_cli_test(bad-trace-skip 2 "skip: 'nope' is not a property"
   $<TARGET_FILE:llsim> replay ${fixtures}/bad-skip.trace)
 

@@ -36,7 +36,7 @@ HuntResult Hunt(const HuntOptions& opts) {
   auto prop = [&] {
     Scenario s = *GenScenario(opts.gen);
     if (opts.before_run) opts.before_run(s);
-    RunResult r = RunScenario(s, opts.run);
+    RunResult r = opts.run_case ? opts.run_case(s, opts.run) : RunScenario(s, opts.run);
     if (!in_shrink) {
       h.cases_run = ++generated;
       if (opts.progress) opts.progress(generated, opts.cases);
@@ -71,24 +71,26 @@ HuntResult Hunt(const HuntOptions& opts) {
 
 Scenario ShrinkScenario(const Scenario& s, const std::string& property, RunResult* result,
                         int* runs, const RunOptions& ro) {
-  Scenario best = s;
-  auto still_fails = [&](const Scenario& c, RunResult* out) {
+  return ShrinkScenarioWhile(s, [&](const Scenario& c) {
     (*runs)++;
     RunResult r = RunScenario(c, ro);
     if (!r.Failed() || r.First()->property != property) return false;
-    *out = std::move(r);
+    *result = std::move(r);
     return true;
-  };
+  });
+}
+
+Scenario ShrinkScenarioWhile(const Scenario& s,
+                             const std::function<bool(const Scenario&)>& still_fails) {
+  Scenario best = s;
   bool progress = true;
   while (progress) {
     progress = false;
     for (size_t i = 0; i < best.ops.size(); i++) {
       Scenario c = best;
       c.ops.erase(c.ops.begin() + i);
-      RunResult r;
-      if (still_fails(c, &r)) {
+      if (still_fails(c)) {
         best = std::move(c);
-        *result = std::move(r);
         progress = true;
         i--;
       }
@@ -97,10 +99,8 @@ Scenario ShrinkScenario(const Scenario& s, const std::string& property, RunResul
       if (best.ops[i].delay == 0) continue;
       Scenario c = best;
       c.ops[i].delay = 0;
-      RunResult r;
-      if (still_fails(c, &r)) {
+      if (still_fails(c)) {
         best = std::move(c);
-        *result = std::move(r);
         progress = true;
       }
     }

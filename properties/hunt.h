@@ -28,6 +28,9 @@ struct HuntOptions {
   // Called before every run, so a core that kills the process (a NULL
   // dereference in kernel code) still leaves its case behind.
   std::function<void(const Scenario&)> before_run;
+  // Runs one case; empty: RunScenario in this process. The command line
+  // runs each case in a child process, so a crash is a failure, not an end.
+  std::function<RunResult(const Scenario&, const RunOptions&)> run_case;
 };
 
 struct HuntResult {
@@ -45,5 +48,10 @@ HuntResult Hunt(const HuntOptions& opts);
 // fails with `property`. Returns the smaller scenario and its result.
 Scenario ShrinkScenario(const Scenario& s, const std::string& property, RunResult* result,
                         int* runs, const RunOptions& ro = {});
+
+// The same greedy removal for any notion of "still fails" (a campaign keeps
+// a failure's signature, or a process crash, which needs a child process).
+Scenario ShrinkScenarioWhile(const Scenario& s,
+                             const std::function<bool(const Scenario&)>& still_fails);
 
 }  // namespace llsim

@@ -1,8 +1,11 @@
 // llsim: the command line. Runs generated scenarios against the core this
-// binary was built with, replays and shrinks trace files, shows a trace as
-// a timeline, reports what core is linked, and benchmarks the simulator.
-// Exit codes: 0 no property failed / the trace reproduced, 1 a property
-// failed / the trace did not reproduce, 2 bad input.
+// binary was built with, runs campaigns (ci/campaign), replays and shrinks
+// trace files, shows a trace as a timeline, reports what core is linked,
+// and benchmarks the simulator. Scenarios run in child processes, so a
+// core that crashes is reported, never fatal to llsim.
+// Exit codes: 0 no property failed / the trace reproduced / no new
+// failure, 1 a property failed / the trace did not reproduce / new
+// failures, 2 bad input.
 #include <algorithm>
 #include <chrono>
 #include <csignal>
@@ -10,6 +13,7 @@
 #include <set>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -21,6 +25,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "ci/campaign/campaign_command.h"
+#include "ci/campaign/isolated_run.h"
+#include "ci/campaign/signature.h"
+#include "ci/campaign/worker.h"
 #include "properties/hunt.h"
 #include "properties/runner.h"
 #include "traces/trace_format.h"
@@ -30,7 +38,8 @@ ABSL_FLAG(uint64_t, seed, 1, "seed of the generated run (each case derives its o
 ABSL_FLAG(std::string, out, "llsim-failures", "directory for failure traces");
 ABSL_FLAG(int, max_ops, 24, "most operations in one generated scenario");
 ABSL_FLAG(std::string, strategy, "", "force a scheduling strategy: fifo, random, pct");
-ABSL_FLAG(std::string, profile, "swarm", "generator profile: swarm, resize, resync, recovery");
+ABSL_FLAG(std::string, profile, "swarm",
+          "generator profile: swarm, resize, resync, recovery, race (campaign: also all, its default)");
 ABSL_FLAG(std::string, disk_order, "relaxed",
           "relaxed: overlapping writes in flight complete in any order (real devices); "
           "in-order: never before an earlier overlapping write");
@@ -41,6 +50,14 @@ ABSL_FLAG(bool, progress, true, "print progress on long runs");
 ABSL_FLAG(std::string, skip, "", "comma-separated properties not to check (look past a known failure)");
 ABSL_FLAG(bool, verbose, false, "replay/show: print every event");
 ABSL_FLAG(int, repeat, 1, "replay: run N times in this process; the hashes must agree");
+ABSL_FLAG(double, seconds, 0, "campaign: stop starting cases after this many seconds");
+ABSL_FLAG(int, jobs, 0, "campaign: cases run at once, each in its own process (0: one per core)");
+ABSL_FLAG(std::string, shard, "", "campaign: I/N runs the cases i with i % N == I");
+ABSL_FLAG(std::string, known, "",
+          "campaign: report.json or signature list whose failures are known, not new");
+ABSL_FLAG(double, watchdog, 60,
+          "seconds of real time a case may take before its process is killed (a liveness "
+          "failure)");
 
 namespace llsim {
 namespace {
@@ -50,8 +67,9 @@ constexpr const char* kUsage = R"(llsim: deterministic simulation of the md lock
 usage: llsim <command> [flags] [args]
 
 commands:
-  run                 run generated scenarios against the linked core; on a
-                      failure, shrink it and write a trace to --out
+  run                 run generated scenarios against the linked core, each in a
+                      worker process; on the first failure, shrink it and write a
+                      trace to --out
                         --cases N (100)  --seed S (1)  --out DIR (llsim-failures)
                         --max_ops N (24) --strategy fifo|random|pct
                         --disk_order relaxed|in-order (relaxed)
@@ -63,8 +81,27 @@ commands:
                           idle time; race: bursts of writes to fresh chunks of one
                           bitmap page on fast disks)
                         --expect_failure PROPERTY [--max_shrunk N]
+                        --watchdog S (60: a case running longer, in real time, is
+                          killed and fails liveness)
                       LLSIM_CASES=N in the environment overrides --cases
-  replay FILE         run a trace again; checks its expected failure and hash
+  campaign            run many cases, keep going past failures, deduplicate them
+                      by signature, shrink each new one; writes --out DIR/report.json,
+                      report.md, report.html, signatures.txt and traces/
+                        --out DIR (required)  --cases N (100; the whole case space
+                          when sharded) | --seconds S (time box)  --seed S (1)
+                        --jobs J (one per core)  --shard I/N (cases i % N == I)
+                        --profile all|swarm|resize|resync|recovery|race (all: cycles
+                          the five by case index)  --known FILE (report.json or signature
+                          list: those failures are counted, not new)  --watchdog S (60)
+                        and run's --max_ops, --strategy, --disk_order
+                      exit: 0 no new failure, 1 new failures, 2 bad input
+  campaign merge DIR... --out DIR [--known FILE]
+                      merge shard reports (counts add, signatures deduplicate)
+  campaign recheck DIR
+                      re-run a report's sampled cases (1 in 100); their event
+                      hashes must match (exit 1 if one differs)
+  replay FILE         run a trace again (in a child process: a crash is reported,
+                      as safety); checks its expected failure and hash
   shrink FILE         make a failing trace smaller, keeping its failure;
                       writes FILE.shrunk
   show FILE           replay a trace and print its timeline, dmesg and the
@@ -76,6 +113,8 @@ commands:
 
 properties: resync-completeness recovery-completeness durability write-intent
             no-clean-in-flight transitions liveness safety bitmap-bounds
+a process crash (signal, sanitizer report) counts as safety, a case killed by
+the watchdog as liveness.
 exit codes: 0 pass / reproduced, 1 property failed / did not reproduce, 2 bad input
 )";
 
@@ -119,7 +158,8 @@ std::string WriteFailureTrace(const Scenario& s, const RunResult& r, std::string
   if (name.empty()) name = absl::StrFormat("%s-%016x", r.First()->property, r.hash);
   std::string path = absl::StrFormat("%s/%s.trace", dir, name);
   CoreInfo core = LinkedCore();
-  TraceFile t{s, core.name, core.sha256, r.First()->property, HashHex(r.hash), skip};
+  TraceFile t{s, core.name, core.sha256, r.First()->property,
+              r.process_died ? "" : HashHex(r.hash), skip};
   if (absl::Status st = WriteTraceFile(path, t); !st.ok()) {
     std::cerr << "llsim: " << st.message() << "\n";
     return "";
@@ -165,7 +205,13 @@ int CmdRun() {
   h.gen.strategy = strategy;
   h.gen.disk_order = order;
   h.gen.profile = absl::GetFlag(FLAGS_profile);
-  if (!ValidProfile(h.gen.profile)) return BadInput("--profile must be swarm, resize, resync, recovery or race");
+  double watchdog = absl::GetFlag(FLAGS_watchdog);
+  if (watchdog <= 0) return BadInput("--watchdog must be a positive number of seconds");
+  // Every case runs in a worker process: a crashing core is a failure.
+  auto runner = std::make_shared<IsolatedRunner>(watchdog);
+  h.run_case = [runner](const Scenario& s, const RunOptions& o) { return runner->Run(s, o); };
+  if (!ValidProfile(h.gen.profile))
+    return BadInput("--profile must be swarm, resize, resync, recovery or race");
   if (!SkipSet(&h.run.skip)) return 2;
   auto start = std::chrono::steady_clock::now();
   bool progress = absl::GetFlag(FLAGS_progress);
@@ -177,7 +223,9 @@ int CmdRun() {
   std::string trace_name;
   h.on_failure = [&](const Scenario& s, const RunResult& r) {
     if (trace_name.empty()) {
-      trace_name = absl::StrFormat("%s-%016x", r.First()->property, r.hash);
+      trace_name = r.process_died
+                       ? SignatureId(r.First()->property, Signature(*r.First()))
+                       : absl::StrFormat("%s-%016x", r.First()->property, r.hash);
       std::cerr << "  found a " << r.First()->property << " failure; shrinking (trace kept in "
                 << absl::GetFlag(FLAGS_out) << "/" << trace_name << ".trace)\n";
     }
@@ -204,18 +252,27 @@ int CmdRun() {
     }
     return 0;
   }
-  // RapidCheck shrank by dropping ops; finish with greedy removal.
+  // RapidCheck shrank by dropping ops; finish with greedy removal (a
+  // process death keeps its signature, else the property is kept).
   int runs = 0;
   RunResult final_result = res.result;
-  Scenario small =
-      ShrinkScenario(res.shrunk, res.result.First()->property, &final_result, &runs, h.run);
+  std::string property = res.result.First()->property;
+  std::string death = res.result.process_died ? Signature(*res.result.First()) : "";
+  Scenario small = ShrinkScenarioWhile(res.shrunk, [&](const Scenario& c) {
+    runs++;
+    RunResult r = h.run_case(c, h.run);
+    if (!r.Failed() || r.First()->property != property) return false;
+    if (!death.empty() && Signature(*r.First()) != death) return false;
+    final_result = std::move(r);
+    return true;
+  });
   std::cout << absl::StrFormat("found after %d cases; shrunk from %d to %d operations in %d runs "
                                "(%.1fs)\n",
                                res.cases_run, res.original.ops.size(), small.ops.size(),
                                res.shrink_runs + runs, secs);
   PrintFailure(final_result, small);
   // The trace must replay bit for bit: run the shrunk case once more.
-  RunResult again = RunScenario(small, h.run);
+  RunResult again = h.run_case(small, h.run);
   if (again.hash != final_result.hash)
     std::cout << "warning: NOT DETERMINISTIC: the shrunk case gave hash " << HashHex(again.hash)
               << " on a second run, " << HashHex(final_result.hash) << " before\n";
@@ -235,6 +292,8 @@ int CmdRun() {
   return 1;
 }
 
+int ReplayInThisProcess(const TraceFile& trace, const RunOptions& o, bool show);
+
 int CmdReplay(const std::string& path, bool show) {
   auto t = ReadTraceFile(path);
   if (!t.ok()) return BadInput(std::string(t.status().message()));
@@ -247,6 +306,13 @@ int CmdReplay(const std::string& path, bool show) {
   o.keep_events = show || absl::GetFlag(FLAGS_verbose);
   o.skip = t->skip;
   if (!SkipSet(&o.skip, path + ": skip")) return 2;
+  // The replay runs in a child: a trace whose core crashes the process
+  // reports that crash (as safety) instead of taking llsim down with it.
+  return ReplayIsolated([&] { return ReplayInThisProcess(*t, o, show); }, t->expect_failure, 0);
+}
+
+int ReplayInThisProcess(const TraceFile& trace, const RunOptions& o, bool show) {
+  const TraceFile* t = &trace;
   RunResult r = RunScenario(t->scenario, o);
   for (int i = 1; i < absl::GetFlag(FLAGS_repeat); i++) {
     RunResult again = RunScenario(t->scenario, o);
@@ -295,20 +361,31 @@ int CmdShrink(const std::string& path) {
   RunOptions o;
   o.skip = t->skip;
   if (!SkipSet(&o.skip, path + ": skip")) return 2;
-  RunResult r = RunScenario(t->scenario, o);
+  double watchdog = absl::GetFlag(FLAGS_watchdog);
+  IsolatedRunner runner(watchdog);
+  RunResult r = runner.Run(t->scenario, o);
   if (!r.Failed()) {
     std::cout << "the trace passes on this core: nothing to shrink\n";
     return 1;
   }
+  // Each candidate runs in a child; a process death keeps its signature.
   int runs = 0;
   RunResult small_r = r;
-  Scenario small = ShrinkScenario(t->scenario, r.First()->property, &small_r, &runs, o);
+  std::string death = r.process_died ? Signature(*r.First()) : "";
+  Scenario small = ShrinkScenarioWhile(t->scenario, [&](const Scenario& c) {
+    runs++;
+    RunResult cr = runner.Run(c, o);
+    if (!cr.Failed() || cr.First()->property != r.First()->property) return false;
+    if (!death.empty() && Signature(*cr.First()) != death) return false;
+    small_r = std::move(cr);
+    return true;
+  });
   std::cout << absl::StrFormat("shrunk from %d to %d operations in %d runs\n",
                                t->scenario.ops.size(), small.ops.size(), runs);
   PrintFailure(small_r, small);
   CoreInfo core = LinkedCore();
-  TraceFile out{small, core.name, core.sha256, small_r.First()->property, HashHex(small_r.hash),
-                o.skip};
+  TraceFile out{small, core.name, core.sha256, small_r.First()->property,
+                small_r.process_died ? "" : HashHex(small_r.hash), o.skip};
   std::string dest = path + ".shrunk";
   if (absl::Status st = WriteTraceFile(dest, out); !st.ok()) return BadInput(std::string(st.message()));
   std::cout << "trace: " << dest << "\n";
@@ -387,6 +464,58 @@ int CmdBench() {
   return 0;
 }
 
+// Every flag named on the command line exists and its value parses; absl
+// itself would exit 1 with its own message, and bad input is exit 2 here.
+int CheckFlags(const std::vector<std::string>& raw, std::set<std::string>* given) {
+  for (size_t i = 0; i < raw.size(); i++) {
+    const std::string& a = raw[i];
+    if (a == "--") break;
+    if (a.rfind("--", 0) != 0) continue;
+    size_t eq = a.find('=');
+    std::string name = a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    if (!flag && name.rfind("no", 0) == 0) {
+      flag = absl::FindCommandLineFlag(name.substr(2));
+      if (flag && flag->IsOfType<bool>() && eq == std::string::npos) continue;
+      flag = nullptr;
+    }
+    if (!flag) return BadInput(absl::StrCat("unknown flag ", a, " (see llsim --help)"));
+    given->insert(std::string(flag->Name()));
+    std::string value;
+    if (eq != std::string::npos) {
+      value = a.substr(eq + 1);
+    } else if (flag->IsOfType<bool>()) {
+      continue;
+    } else if (i + 1 < raw.size()) {
+      value = raw[++i];
+    } else {
+      return BadInput(absl::StrCat("--", name, " needs a value (see llsim --help)"));
+    }
+    std::string error;
+    if (!flag->ParseFrom(value, &error))
+      return BadInput(absl::StrCat("--", name, ": '", value, "' is not ",
+                                   flag->IsOfType<bool>() ? "true or false" : "a number",
+                                   " (see llsim --help)"));
+  }
+  return 0;
+}
+
+// A flag that the command would ignore is bad input too: the user meant
+// something by it.
+int CheckFlagsApply(const std::string& cmd, const std::set<std::string>& given) {
+  static const std::set<std::string> kCampaignOnly = {"seconds", "jobs", "shard", "known"};
+  static const std::set<std::string> kNotInCampaign = {"skip", "expect_failure", "max_shrunk",
+                                                       "repeat", "verbose"};
+  for (const std::string& f : given) {
+    if (cmd != "campaign" && kCampaignOnly.count(f))
+      return BadInput(absl::StrCat("--", f, " applies to campaign only (see llsim --help)"));
+    if (cmd == "campaign" && kNotInCampaign.count(f))
+      return BadInput(absl::StrCat("--", f, " does not apply to campaign (a campaign checks every "
+                                   "property and files each failure under its signature)"));
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace llsim
 
@@ -398,25 +527,38 @@ int main(int argc, char** argv) {
       std::cout << kUsage;
       return 0;
     }
-    if (a.rfind("--", 0) == 0) {
-      std::string name = a.substr(2, a.find('=') == std::string::npos ? std::string::npos
-                                                                       : a.find('=') - 2);
-      if (name.rfind("no", 0) == 0 && !absl::FindCommandLineFlag(name))
-        name = name.substr(2);
-      if (!absl::FindCommandLineFlag(name))
-        return BadInput(absl::StrCat("unknown flag ", a, " (see llsim --help)"));
-    }
   }
+  std::set<std::string> given;
+  if (int rc = CheckFlags(raw, &given); rc) return rc;
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() < 2) {
     std::cout << kUsage;
     return 2;
   }
   std::string cmd = args[1];
+  if (int rc = CheckFlagsApply(cmd, given); rc) return rc;
   auto need_file = [&]() -> std::string { return args.size() == 3 ? args[2] : ""; };
   if (cmd == "help") {
     std::cout << kUsage;
     return 0;
+  }
+  if (cmd == "campaign") {
+    CampaignFlags f;
+    f.given = given;
+    f.cases = absl::GetFlag(FLAGS_cases);
+    f.seconds = absl::GetFlag(FLAGS_seconds);
+    f.seed = absl::GetFlag(FLAGS_seed);
+    f.jobs = absl::GetFlag(FLAGS_jobs);
+    f.shard = absl::GetFlag(FLAGS_shard);
+    f.profile = absl::GetFlag(FLAGS_profile);
+    f.known = absl::GetFlag(FLAGS_known);
+    f.out = given.count("out") ? absl::GetFlag(FLAGS_out) : "";
+    f.strategy = absl::GetFlag(FLAGS_strategy);
+    f.disk_order = absl::GetFlag(FLAGS_disk_order);
+    f.max_ops = absl::GetFlag(FLAGS_max_ops);
+    f.watchdog = absl::GetFlag(FLAGS_watchdog);
+    f.progress = absl::GetFlag(FLAGS_progress);
+    return CampaignCommand(std::vector<std::string>(args.begin() + 2, args.end()), f);
   }
   if (cmd == "run" && args.size() == 2) return CmdRun();
   if (cmd == "info" && args.size() == 2) return CmdInfo();

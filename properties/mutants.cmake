@@ -4,7 +4,8 @@
 # mutant is there to prove a property can fail.
 #
 # Entry: NAME:property:profile:seed. The hunt may use LLSIM_MUTANT_CASES
-# generated cases and must shrink the failure to at most 10 operations.
+# generated cases and must shrink the failure to at most 10 operations, and
+# the unmutated core must pass the shrunk trace (ci/mutant_test.sh).
 set(LLSIM_MUTANT_EXPECT
   ABORT_KEEPS_SYNCING:transitions:swarm:1
   BARRIER_AFTER_STATE:no-clean-in-flight:swarm:1
@@ -16,6 +17,7 @@ set(LLSIM_MUTANT_EXPECT
   DEGRADED_SYNC_SKIPS_DIRTY:recovery-completeness:swarm:1
   DISCARD_ROUND_OUT:no-clean-in-flight:swarm:1
   EVENTS_CLEARED_FROZEN:recovery-completeness:recovery:1
+  GROW_SKIPS_NEW_PAGES:safety:resize:1
   RELOAD_KEEPS_DIRTY:resync-completeness:swarm:1
   RESIZE_NO_GROW:write-intent:resize:1
   SKIP_SYNC_NEEDSYNC:resync-completeness:swarm:1
@@ -51,8 +53,9 @@ foreach(m IN LISTS LLSIM_MUTANTS)
   list(GET fields 2 profile)
   list(GET fields 3 seed)
   add_test(NAME mutant.${dash}
-    COMMAND llsim-mutant-${dash} run --cases ${LLSIM_MUTANT_CASES} --seed ${seed}
-            --profile ${profile} --expect_failure ${prop} --max_shrunk 10 --progress=false
-            --out ${CMAKE_BINARY_DIR}/mutant-failures/${dash})
+    COMMAND ${PROJECT_SOURCE_DIR}/ci/mutant_test.sh $<TARGET_FILE:llsim-mutant-${dash}>
+            $<TARGET_FILE:llsim> ${CMAKE_BINARY_DIR}/mutant-failures/${dash}
+            --cases ${LLSIM_MUTANT_CASES} --seed ${seed} --profile ${profile}
+            --expect_failure ${prop} --max_shrunk 10 --progress=false)
   set_tests_properties(mutant.${dash} PROPERTIES LABELS "property;mutant")
 endforeach()

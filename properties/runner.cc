@@ -50,7 +50,8 @@ class ScenarioRun {
 
  private:
   void Report(Verdict v);
-  bool Stopped() const { return !failures_.empty(); }
+  void Record(Verdict v);
+  bool Stopped() const { return o_.keep_going ? halted_ : !failures_.empty(); }
   // The current operation cannot go on: a failure, or an armed crash
   // landed in its middle (the world it worked on is gone).
   bool Halted() const { return Stopped() || crashed_in_op_; }
@@ -85,6 +86,11 @@ class ScenarioRun {
   std::vector<std::unique_ptr<MdArray>> retired_;
   std::unique_ptr<StepInvariants> inv_;
   std::vector<Verdict> failures_;
+  std::set<std::string> failure_keys_;  // keep_going: what is recorded already
+  bool halted_ = false;                 // keep_going: the case cannot go on
+  uint64_t reports_ = 0;                // violations seen, repeats included
+  bool resync_pending_ = false;         // a crash since the last verified settle
+  uint64_t resyncs_verified_ = 0, recoveries_verified_ = 0;
   std::vector<std::string> notes_;
   std::vector<std::string> dmesg_;
   struct Range {
@@ -104,9 +110,22 @@ class ScenarioRun {
 
 void ScenarioRun::Report(Verdict v) {
   if (o_.skip.count(v.property)) return;
-  failures_.push_back(std::move(v));
+  reports_++;
+  if (o_.keep_going) {
+    if (v.property == kPropLiveness || v.property == kPropSafety) halted_ = true;
+    Record(std::move(v));
+    if (inv_) inv_->Rearm();
+    return;
+  }
+  Record(std::move(v));
   // Stop the world at its next step; the verdict is already recorded.
   if (world_) world_->Sched().ReportFailure(FailureKind::kProperty, failures_.back().ToString());
+}
+
+void ScenarioRun::Record(Verdict v) {
+  if (o_.keep_going && o_.failure_key && !failure_keys_.insert(o_.failure_key(v)).second) return;
+  if (o_.on_failure) o_.on_failure(v);
+  failures_.push_back(std::move(v));
 }
 
 bool ScenarioRun::RunWorld(const std::function<bool()>& done, Nanos until) {
@@ -119,10 +138,10 @@ bool ScenarioRun::RunWorld(const std::function<bool()>& done, Nanos until) {
     return false;
   }
   if (st == RunStatus::kFailed) {
+    halted_ = true;
     for (const Failure& f : world_->Sched().Failures()) {
       if (f.kind == FailureKind::kProperty || o_.skip.count(PropertyFor(f.kind))) continue;
-      failures_.push_back({PropertyFor(f.kind),
-                           absl::StrCat(FailureKindName(f.kind), ": ", f.message), f.t});
+      Record({PropertyFor(f.kind), absl::StrCat(FailureKindName(f.kind), ": ", f.message), f.t});
     }
     return false;
   }
@@ -187,6 +206,7 @@ void ScenarioRun::Boot() {
 
 void ScenarioRun::Crash(const std::string& spec) {
   crashes_++;
+  resync_pending_ = true;
   auto policy = MakeCrashPolicy(spec.empty() ? "random" : spec,
                                 Rng::Stream(s_.seed, absl::StrCat("crash", crashes_)));
   if (!policy.ok()) {
@@ -373,6 +393,7 @@ void ScenarioRun::Execute(const Op& op) {
 
 void ScenarioRun::Settle() {
   if (!ArrayUp() || array_->Broken()) return;
+  uint64_t reports_before = reports_;
   MdArray* a = array_.get();
   if (!RunAdmin("sync_action idle", [a] { a->Freeze(false); })) return;
   Nanos until = world_->Clock().Now() + kSettleLimit;
@@ -430,6 +451,11 @@ void ScenarioRun::Settle() {
                               "%d s; the daemon should have cleaned them",
                               dirty.size(), dirty[0], idle / kNsPerSec),
               world_->Clock().Now()});
+  }
+  if (reports_ == reports_before) {
+    resyncs_verified_ += resync_pending_;
+    recoveries_verified_ += recovery_ops_ > 0;
+    resync_pending_ = false;
   }
   recovery_ops_ = 0;
 }
@@ -512,6 +538,10 @@ RunResult ScenarioRun::Run() {
   r.transitions = inv_->TransitionsSeen();
   r.coverage_cells = inv_->Coverage().Covered();
   r.coverage = inv_->Coverage().Render();
+  r.coverage_matrix = inv_->Matrix();
+  r.crashes = crashes_;
+  r.resyncs_verified = resyncs_verified_;
+  r.recoveries_verified = recoveries_verified_;
   if (kshim_) dmesg_.insert(dmesg_.end(), kshim_->Dmesg().begin(), kshim_->Dmesg().end());
   r.dmesg = dmesg_;
   if (o_.keep_events) r.event_list = world_->Log().Events();

@@ -6,10 +6,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "properties/coverage_matrix.h"
 #include "properties/verdict.h"
 #include "sim/event_log.h"
 #include "traces/scenario.h"
@@ -22,6 +24,17 @@ struct RunOptions {
   bool keep_events = false;    // keep the event list (for show/diff), else hash only
   bool final_settle = true;    // settle, check and stop cleanly at the end
   bool print_progress = false;
+  // Campaign mode: a violation of any property but liveness and safety is
+  // recorded and the case goes on, so a shallow bug does not hide deeper
+  // ones. Liveness, safety and scheduler failures (deadlock, hang, shim
+  // misuse, WARN/BUG) still end the case: after them the world cannot be
+  // trusted to make progress.
+  bool keep_going = false;
+  // keep_going: failures with the same key (a signature) are recorded once.
+  std::function<std::string(const Verdict&)> failure_key;
+  // Called as each failure is recorded, so a case that later kills its
+  // process has still reported what it found before.
+  std::function<void(const Verdict&)> on_failure;
 };
 
 struct RunResult {
@@ -36,6 +49,11 @@ struct RunResult {
   std::vector<std::string> dmesg;
   std::vector<Event> event_list;
   std::vector<std::string> notes;  // skipped ops and why
+  uint64_t crashes = 0;              // crash operations injected
+  uint64_t resyncs_verified = 0;     // settles after a crash whose checks passed
+  uint64_t recoveries_verified = 0;  // settles after a recovery whose checks passed
+  CoverageMatrix coverage_matrix;    // state x action hits, as data
+  bool process_died = false;         // run in a child that died (the last failure says how)
 
   bool Failed() const { return !failures.empty(); }
   const Verdict* First() const { return failures.empty() ? nullptr : &failures[0]; }

@@ -27,6 +27,7 @@
 
 #include "models/md/md_array.h"
 #include "models/oracle/chunk_model.h"
+#include "properties/coverage_matrix.h"
 #include "properties/verdict.h"
 
 namespace llsim {
@@ -46,6 +47,10 @@ class StepInvariants {
   std::vector<uint64_t> DirtyChunks() const;
   const TransitionCoverage& Coverage() const { return coverage_; }
   uint64_t TransitionsSeen() const { return transitions_; }
+  const CoverageMatrix& Matrix() const { return matrix_; }
+  // Checks again after a reported failure (campaign mode: the case goes
+  // on, and the runner records each distinct failure once).
+  void Rearm() { failed_ = false; }
 
  private:
   void OnDataWrite(int disk, uint64_t sector, uint32_t sectors, const std::vector<int>& members);
@@ -66,6 +71,7 @@ class StepInvariants {
   std::map<uint64_t, int> in_flight_;                   // bitmap chunk -> writes
   std::map<uint64_t, int> sync_in_flight_;              // bitmap chunk -> sync IOs
   TransitionCoverage coverage_;
+  CoverageMatrix matrix_;
   uint64_t transitions_ = 0;
   // Steps taken, when each chunk was last seen becoming Syncing, and when
   // each fiber's end_sync began: a chunk a concurrent start_sync made

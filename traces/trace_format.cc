@@ -99,7 +99,9 @@ std::string FormatTrace(const TraceFile& t) {
   absl::StrAppend(&out, "array ", FormatArrayConfig(s.array), "\n");
   if (!t.skip.empty()) absl::StrAppend(&out, "skip ", absl::StrJoin(t.skip, ","), "\n");
   for (const Op& op : s.ops) absl::StrAppend(&out, "op ", op.ToString(), "\n");
-  if (!t.expect_failure.empty()) absl::StrAppend(&out, "expect-failure ", t.expect_failure, "\n");
+  // Always one expect line: a file that lacks them was cut off.
+  absl::StrAppend(&out, "expect-failure ", t.expect_failure.empty() ? "none" : t.expect_failure,
+                  "\n");
   if (!t.expect_hash.empty()) absl::StrAppend(&out, "expect-hash ", t.expect_hash, "\n");
   return out;
 }
@@ -156,8 +158,8 @@ absl::StatusOr<TraceFile> ParseTrace(const std::string& text, const std::string&
       for (absl::string_view p : absl::StrSplit(w[1], ',', absl::SkipEmpty()))
         t.skip.insert(std::string(p));
     } else if (key == "expect-failure") {
-      if (w.size() != 2) return err("expect-failure takes one property name");
-      t.expect_failure = w[1];
+      if (w.size() != 2) return err("expect-failure takes one property name (or none)");
+      t.expect_failure = w[1] == "none" ? "" : w[1];
     } else if (key == "expect-hash") {
       if (w.size() != 2) return err("expect-hash takes one hex value");
       t.expect_hash = w[1];
@@ -211,12 +213,34 @@ absl::StatusOr<TraceFile> ParseTrace(const std::string& text, const std::string&
   return t;
 }
 
+namespace {
+
+// A file ends with its expect lines; one that does not was cut off (an
+// interrupted write) and would otherwise replay as "reproduced".
+absl::Status CheckEndsWithExpect(const std::string& text, const std::string& path) {
+  std::string last;
+  for (absl::string_view raw : absl::StrSplit(text, '\n')) {
+    std::string line(absl::StripAsciiWhitespace(raw.substr(0, raw.find('#'))));
+    if (!line.empty()) last = line;
+  }
+  if (absl::StartsWith(last, "expect-failure") || absl::StartsWith(last, "expect-hash"))
+    return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      path, ": the trace does not end with its expect-failure/expect-hash lines (cut off?); "
+            "end it with 'expect-failure none' if it should pass"));
+}
+
+}  // namespace
+
 absl::StatusOr<TraceFile> ReadTraceFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open trace file"));
   std::stringstream ss;
   ss << in.rdbuf();
-  return ParseTrace(ss.str(), path);
+  absl::StatusOr<TraceFile> t = ParseTrace(ss.str(), path);
+  if (!t.ok()) return t;
+  if (absl::Status st = CheckEndsWithExpect(ss.str(), path); !st.ok()) return st;
+  return t;
 }
 
 absl::Status WriteTraceFile(const std::string& path, const TraceFile& t) {

@@ -10,10 +10,12 @@
 //   skip write-intent                 (properties the run did not check)
 //   op +0us write 128 64
 //   op +1500us crash random:50:20
-//   expect-failure resync-completeness
+//   expect-failure resync-completeness (or none: it should pass)
 //   expect-hash 9c1e...
 //
-// '#' starts a comment. Parse errors name the line and what was wrong.
+// '#' starts a comment. Parse errors name the line and what was wrong. A
+// file must end with its expect lines (a passing one: 'expect-failure
+// none'); ReadTraceFile rejects one that does not, as cut off.
 #pragma once
 
 #include <set>

@@ -862,6 +862,14 @@ static int llb_set_pages(struct llb *b, unsigned long want, bool read)
 		if (b->pages)
 			memcpy(arr, b->pages, b->nr_alloc * sizeof(*arr));
 		for (p = b->nr_alloc; p < want; p++) {
+#ifdef LLSIM_MUTANT_GROW_SKIPS_NEW_PAGES
+			/* a grow forgets the pages it adds: the first use of
+			 * a chunk there dereferences NULL (kills the process) */
+			if (b->pages) {
+				arr[p] = NULL;
+				continue;
+			}
+#endif
 			arr[p] = llb_page_new();
 			if (!arr[p])
 				goto undo;

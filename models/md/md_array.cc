@@ -267,12 +267,32 @@ absl::Status MdArray::Assemble() {
   oracle_->Resize(top.dev_sectors);
 
   int working = 0;
+  // md insists on a good event count: one behind is tolerated. If that
+  // leaves no in-sync member (a crash tore a superblock update so that a
+  // recovering spare got ahead of every in-sync member), the operator
+  // assembles with --force, as mdadm's message says to: the freshest
+  // in-sync members are taken as they are.
+  bool any_fresh_in_sync = false;
+  for (auto& f : found)
+    if (std::equal(f.sb.uuid.begin(), f.sb.uuid.end(), top.uuid.begin()) &&
+        top.roles[f.sb.desc_nr] < cfg_.mirrors && f.sb.recovery_offset == kMaxSector &&
+        f.sb.events + 1 >= top.events)
+      any_fresh_in_sync = true;
+  uint64_t force_from = 0;
+  if (!any_fresh_in_sync)
+    for (auto& f : found)
+      if (std::equal(f.sb.uuid.begin(), f.sb.uuid.end(), top.uuid.begin()) &&
+          top.roles[f.sb.desc_nr] < cfg_.mirrors && f.sb.recovery_offset == kMaxSector)
+        force_from = std::max(force_from, f.sb.events);
+  if (force_from)
+    NoteMd(absl::StrFormat("mdadm --assemble --force: no in-sync member is fresh; taking "
+                           "those at events %d", force_from));
   for (auto& f : found) {
     if (std::equal(f.sb.uuid.begin(), f.sb.uuid.end(), top.uuid.begin()) == false) continue;
     uint16_t role = top.roles[f.sb.desc_nr];
     if (role >= cfg_.mirrors) continue;  // spare or faulty in the array's view
-    // md insists on a good event count: one behind is tolerated.
-    if (f.sb.events + 1 < top.events) {
+    bool forced = force_from && f.sb.recovery_offset == kMaxSector && f.sb.events >= force_from;
+    if (f.sb.events + 1 < top.events && !forced) {
       NoteMd(absl::StrFormat("kicking non-fresh %s from array (events %d < %d)", f.m->name,
                              f.sb.events, top.events));
       continue;

@@ -29,6 +29,15 @@ TEST(TraceFormatTest, RoundTrip) {
   EXPECT_EQ(back->scenario.ops[1].text, "random:50:20");
 }
 
+TEST(TraceFormatTest, PassingTraceSaysSo) {
+  TraceFile t;
+  std::string text = FormatTrace(t);
+  EXPECT_NE(text.find("\nexpect-failure none\n"), std::string::npos) << text;
+  auto back = ParseTrace(text, "x");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->expect_failure, "");
+}
+
 TEST(TraceFormatTest, ErrorsNameTheLine) {
   auto bad = [](const std::string& text) {
     auto t = ParseTrace(text, "f.trace");

@@ -1,0 +1,38 @@
+// State x action coverage as data; see coverage_matrix.h.
+#include "properties/coverage_matrix.h"
+
+namespace llsim {
+
+void CoverageMatrix::Record(uint8_t from, uint8_t to, bool degraded) {
+  if (from >= kChunkStates) return;
+  for (int a = 0; a < kChunkActions; a++) {
+    std::optional<ChunkState> n = NextState((ChunkState)from, (ChunkAction)a, degraded, false);
+    if (n && (uint8_t)*n == to) hits[from][a]++;
+  }
+}
+
+void CoverageMatrix::Add(const CoverageMatrix& other) {
+  for (int s = 0; s < kChunkStates; s++)
+    for (int a = 0; a < kChunkActions; a++) hits[s][a] += other.hits[s][a];
+}
+
+int CoverageMatrix::Covered() const {
+  int n = 0;
+  for (const auto& row : hits)
+    for (uint64_t h : row) n += h != 0;
+  return n;
+}
+
+bool CoverageMatrix::Possible(int state, int action) {
+  return NextState((ChunkState)state, (ChunkAction)action, false, false).has_value() ||
+         NextState((ChunkState)state, (ChunkAction)action, true, false).has_value();
+}
+
+int CoverageMatrix::PossibleCells() {
+  int n = 0;
+  for (int s = 0; s < kChunkStates; s++)
+    for (int a = 0; a < kChunkActions; a++) n += Possible(s, a);
+  return n;
+}
+
+}  // namespace llsim
