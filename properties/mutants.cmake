@@ -6,6 +6,10 @@
 # Entry: NAME:property:profile:seed. The hunt may use LLSIM_MUTANT_CASES
 # generated cases and must shrink the failure to at most 10 operations, and
 # the unmutated core must pass the shrunk trace (ci/mutant_test.sh).
+# NAME:property:trace:FILE instead replays traces/mutants/FILE: for a window
+# the generators reach too rarely to hunt within a test's budget, the mutant
+# must fail it with the property and the unmutated core must pass it
+# (ci/mutant_trace_test.sh).
 set(LLSIM_MUTANT_EXPECT
   ABORT_KEEPS_SYNCING:transitions:swarm:1
   BARRIER_AFTER_STATE:no-clean-in-flight:swarm:1
@@ -30,9 +34,9 @@ set(LLSIM_MUTANT_EXPECT
   XBITS_REVERSED:write-intent:race:1
   SIZE_MISMATCH_REFUSED:assemblable:swarm:1
   SB_SLEEP_IN_JIFFIES:assemblable:swarm:1
-  CLEAN_BEFORE_FLUSH:resync-completeness:swarm:1
-  TIMER_SHUTDOWN_NOSYNC:safety:resync:1
-  LOAD_KEEPS_STALE_COPIES:write-intent:swarm:1)
+  CLEAN_BEFORE_FLUSH:resync-completeness:trace:clean-before-flush.trace
+  TIMER_SHUTDOWN_NOSYNC:safety:trace:timer-shutdown-nosync.trace
+  LOAD_KEEPS_STALE_COPIES:write-intent:trace:load-keeps-stale-copies.trace)
 set(LLSIM_MUTANT_CASES 400 CACHE STRING "generated cases a mutant hunt may use")
 
 foreach(m IN LISTS LLSIM_MUTANTS)
@@ -52,10 +56,16 @@ foreach(m IN LISTS LLSIM_MUTANTS)
   list(GET fields 1 prop)
   list(GET fields 2 profile)
   list(GET fields 3 seed)
-  add_test(NAME mutant.${dash}
-    COMMAND ${PROJECT_SOURCE_DIR}/ci/mutant_test.sh $<TARGET_FILE:llsim-mutant-${dash}>
-            $<TARGET_FILE:llsim> ${CMAKE_BINARY_DIR}/mutant-failures/${dash}
-            --cases ${LLSIM_MUTANT_CASES} --seed ${seed} --profile ${profile}
-            --expect_failure ${prop} --max_shrunk 10 --progress=false)
+  if(profile STREQUAL "trace")
+    add_test(NAME mutant.${dash}
+      COMMAND ${PROJECT_SOURCE_DIR}/ci/mutant_trace_test.sh $<TARGET_FILE:llsim-mutant-${dash}>
+              $<TARGET_FILE:llsim> ${PROJECT_SOURCE_DIR}/traces/mutants/${seed})
+  else()
+    add_test(NAME mutant.${dash}
+      COMMAND ${PROJECT_SOURCE_DIR}/ci/mutant_test.sh $<TARGET_FILE:llsim-mutant-${dash}>
+              $<TARGET_FILE:llsim> ${CMAKE_BINARY_DIR}/mutant-failures/${dash}
+              --cases ${LLSIM_MUTANT_CASES} --seed ${seed} --profile ${profile}
+              --expect_failure ${prop} --max_shrunk 10 --progress=false)
+  endif()
   set_tests_properties(mutant.${dash} PROPERTIES LABELS "property;mutant")
 endforeach()
