@@ -36,7 +36,8 @@ set(LLSIM_MUTANT_EXPECT
   SB_SLEEP_IN_JIFFIES:assemblable:swarm:1
   CLEAN_BEFORE_FLUSH:resync-completeness:trace:clean-before-flush.trace
   TIMER_SHUTDOWN_NOSYNC:safety:trace:timer-shutdown-nosync.trace
-  LOAD_KEEPS_STALE_COPIES:write-intent:trace:load-keeps-stale-copies.trace)
+  LOAD_KEEPS_STALE_COPIES:write-intent:trace:load-keeps-stale-copies.trace
+  READ_ONE_COPY:resync-completeness:trace:read-one-copy.trace)
 set(LLSIM_MUTANT_CASES 400 CACHE STRING "generated cases a mutant hunt may use")
 
 foreach(m IN LISTS LLSIM_MUTANTS)

@@ -426,6 +426,9 @@ void ScenarioRun::Settle() {
       return;
     }
   }
+  // An array md declared broken (the last in-sync member failed) keeps no
+  // promise about its mirrors; whatever broke it was an injected fault.
+  if (a->Broken()) return;
   std::vector<const Disk*> mirrors;
   for (int d : a->InSyncDisks()) mirrors.push_back(&world_->GetDisk(d));
   uint64_t off = a->Layout().data_offset;

@@ -693,27 +693,69 @@ static void llb_write_everything(struct llb *b)
 }
 
 /* Read page @p from the first healthy member that can supply it. */
+static u8 llb_merge(u8 a, u8 c);
+
+/*
+ * Read page @p from every member that may serve it, and merge the chunk
+ * states: where the copies differ, the chunk may differ between mirrors.
+ * A member that failed but whose failure md never recorded (a crash came
+ * first) comes back in sync with a copy that missed the updates written
+ * while it was failed; trusting only the first member's copy would skip
+ * the chunks those updates marked. The superblock area comes from the
+ * first member read.
+ */
 static int llb_read_page(struct llb *b, unsigned long p)
 {
 	struct mddev *mddev = b->mddev;
 	sector_t sector = mddev->bitmap_info.offset + (p << PAGE_SECTORS_SHIFT);
+	u8 *dst = page_address(b->pages[p]->pg);
+	struct page *spare = NULL;
 	struct md_rdev *member;
+	bool have = false;
+	unsigned int i;
 
 	rdev_for_each(member, mddev) {
+		struct page *into;
+		u8 *src;
+
 		if (!llb_member_readable(member))
 			continue;
-		if (sync_page_io(member, sector, PAGE_SIZE, b->pages[p]->pg,
-				 REQ_OP_READ, true))
-			return 0;
-		/* this member cannot serve its metadata: fail it, try another */
-		md_error(mddev, member);
+		if (!have) {
+			into = b->pages[p]->pg;
+		} else {
+#ifdef LLSIM_MUTANT_READ_ONE_COPY
+			break;
+#endif
+			if (!spare)
+				spare = alloc_page(GFP_NOIO);
+			if (!spare)
+				break;	/* one copy is still a valid bitmap */
+			into = spare;
+		}
+		if (!sync_page_io(member, sector, PAGE_SIZE, into, REQ_OP_READ,
+				  true)) {
+			/* this member cannot serve its metadata: fail it */
+			md_error(mddev, member);
+			continue;
+		}
+		if (!have) {
+			have = true;
+			continue;
+		}
+		src = page_address(spare);
+		for (i = p ? 0 : LLB_DATA_OFFSET; i < PAGE_SIZE; i++)
+			if (dst[i] != src[i])
+				dst[i] = llb_merge(dst[i], src[i]);
 	}
+	if (spare)
+		__free_page(spare);
+	if (have)
+		return 0;
 	pr_err("md/llbitmap: %s: cannot read bitmap page %lu from any member\n",
 	       mdname(mddev), p);
 	return -EIO;
 }
 
-/* Copy the in-memory fields into the superblock held in page 0. */
 static void llb_refresh_super(struct llb *b)
 {
 	bitmap_super_t *sb = page_address(b->pages[0]->pg);
@@ -1370,6 +1412,7 @@ static bool llb_io_chunks(struct llb *b, sector_t offset, unsigned long sectors,
 			  bool discard, unsigned long *first,
 			  unsigned long *last)
 {
+	unsigned long cap;
 	sector_t stop;
 
 	if (!sectors)
@@ -1389,9 +1432,17 @@ static bool llb_io_chunks(struct llb *b, sector_t offset, unsigned long sectors,
 			return false;
 		*last = stop - 1;
 	}
-	if (*first >= b->chunks)
+	/*
+	 * Bounded by what the pages hold, not by the chunk count: end_* must
+	 * unpin exactly what start_* pinned, and a shrink may come in between
+	 * (a write that failed on a mirror waits, off the barrier's count, for
+	 * md to record the failure). Pages are never freed while the bitmap
+	 * lives, and the state walk clamps to the chunk count itself.
+	 */
+	cap = ((unsigned long)b->nr_pages << PAGE_SHIFT) - LLB_DATA_OFFSET;
+	if (*first >= cap)
 		return false;
-	*last = min(*last, b->chunks - 1);
+	*last = min(*last, cap - 1);
 	return *first <= *last;
 }
 

@@ -74,6 +74,7 @@ MdArray::MdArray(World& world, Kshim& kshim, const ArrayConfig& cfg, DataOracle*
   llsim_init_waitqueue_head(&mddev_.recovery_wait, "mddev->recovery_wait");
   llsim_init_waitqueue_head(&mddev_.sb_wait, "mddev->sb_wait");
   llsim_mutex_init(&mddev_.bitmap_info.mutex, "bitmap_info.mutex");
+  llsim_spin_lock_init(&device_lock_, "conf->device_lock");
   array_bdev_.name = "md0";
   array_bdev_.logical_block_size = cfg_.logical_block_size;
   array_bdev_.llsim_disk = -1;

@@ -239,6 +239,7 @@ class MdArray : public MdHost {
   bool start_sync_queued_ = false;
   WaitList suspend_wait_{"mddev suspended"};
 
+  spinlock_t device_lock_{};  // raid1's conf->device_lock
   bool reconfig_held_ = false;
   WaitList reconfig_wait_{"mddev reconfig_mutex"};
 

@@ -252,12 +252,19 @@ void MdArray::WriteMemberSb(Member& m) {
 
 void MdArray::MdErrorLocked(Member& m) {
   md_rdev& r = m.rdev;
-  if (test_bit(Faulty, &r.flags)) return;
+  // raid1_error decides under conf->device_lock: two CPUs failing members
+  // at once (two completions, say) must not both count the same survivors.
+  spin_lock(&device_lock_);
+  if (test_bit(Faulty, &r.flags)) {
+    spin_unlock(&device_lock_);
+    return;
+  }
   if (test_bit(In_sync, &r.flags)) {
     int working = (int)InSyncDisks().size();
     if (working <= 1) {
       // raid1_error: the last working mirror is never failed.
       set_bit(MD_BROKEN, &mddev_.flags);
+      spin_unlock(&device_lock_);
       NoteMd(absl::StrFormat("raid1: %s failed but is the last working mirror: array broken",
                              m.name));
       return;
@@ -270,6 +277,7 @@ void MdArray::MdErrorLocked(Member& m) {
   // still count this member in sync (a crash then would bring it back).
   set_bit(Blocked, &r.flags);
   set_bit(Faulty, &r.flags);
+  spin_unlock(&device_lock_);
   set_bit(MD_RECOVERY_INTR, &mddev_.recovery);
   set_bit(MD_SB_CHANGE_DEVS, &mddev_.sb_flags);
   set_bit(MD_SB_CHANGE_PENDING, &mddev_.sb_flags);

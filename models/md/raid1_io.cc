@@ -202,7 +202,9 @@ void MdArray::EndMirrorWrite(R1Bio* r1, Member* m, int error) {
   if (m) atomic_dec(&m->rdev.nr_pending);
   if (error) {
     if (m) r1->failed.push_back(m);
-  } else {
+  } else if (m && test_bit(In_sync, &m->rdev.flags) && !test_bit(Faulty, &m->rdev.flags)) {
+    // raid1_end_write_request: only a member in sync makes the write good
+    // (R1BIO_Uptodate); one being recovered holds the data but no promise.
     r1->ok_mirrors++;
   }
   if (--r1->remaining) return;
