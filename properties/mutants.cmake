@@ -6,10 +6,10 @@
 # Entry: NAME:property:profile:seed. The hunt may use LLSIM_MUTANT_CASES
 # generated cases and must shrink the failure to at most 10 operations, and
 # the unmutated core must pass the shrunk trace (ci/mutant_test.sh).
-# NAME:property:trace:FILE instead replays traces/mutants/FILE: for a window
-# the generators reach too rarely to hunt within a test's budget, the mutant
-# must fail it with the property and the unmutated core must pass it
-# (ci/mutant_trace_test.sh).
+# NAME:property:trace:FILE instead replays traces/mutants/FILE with seeds
+# 1..100: for a window the generators reach too rarely to hunt within a
+# test's budget, the mutant must fail it with the property for some seed and
+# the unmutated core must pass it for every seed (ci/mutant_trace_test.sh).
 set(LLSIM_MUTANT_EXPECT
   ABORT_KEEPS_SYNCING:transitions:swarm:1
   BARRIER_AFTER_STATE:no-clean-in-flight:swarm:1
@@ -22,7 +22,7 @@ set(LLSIM_MUTANT_EXPECT
   DISCARD_ROUND_OUT:no-clean-in-flight:swarm:1
   EVENTS_CLEARED_FROZEN:recovery-completeness:recovery:1
   GROW_SKIPS_NEW_PAGES:safety:resize:1
-  RELOAD_KEEPS_DIRTY:resync-completeness:swarm:1
+  RELOAD_KEEPS_DIRTY:resync-completeness:resize:1
   RESIZE_NO_GROW:write-intent:resize:1
   SKIP_SYNC_NEEDSYNC:resync-completeness:swarm:1
   SPACE_IGNORES_HEADER:bitmap-bounds:swarm:1
@@ -34,9 +34,7 @@ set(LLSIM_MUTANT_EXPECT
   XBITS_REVERSED:write-intent:race:1
   SIZE_MISMATCH_REFUSED:assemblable:swarm:1
   SB_SLEEP_IN_JIFFIES:assemblable:swarm:1
-  CLEAN_BEFORE_FLUSH:resync-completeness:trace:clean-before-flush.trace
   TIMER_SHUTDOWN_NOSYNC:safety:trace:timer-shutdown-nosync.trace
-  LOAD_KEEPS_STALE_COPIES:write-intent:trace:load-keeps-stale-copies.trace
   READ_ONE_COPY:resync-completeness:trace:read-one-copy.trace)
 set(LLSIM_MUTANT_CASES 400 CACHE STRING "generated cases a mutant hunt may use")
 

@@ -28,26 +28,34 @@ void StepInvariants::Attach(MdArray* array) {
   snapshot_.clear();
   in_flight_.clear();
   sync_in_flight_.clear();
+  started_writes_.clear();
+  started_syncs_.clear();
   // Observers only look: nothing they call may become a preemption point.
   MdObserver obs;
   obs.data_write_submitted = [this](int disk, uint64_t s, uint32_t n, const std::vector<int>& m) {
     QuietScope quiet(world_.Sched());
     OnDataWrite(disk, s, n, m);
   };
+  // The chunks an IO covers are fixed when it starts: a core may change its
+  // chunk size meanwhile, and the end must take back exactly what the
+  // start counted.
   obs.write_started = [this](uint64_t off, uint32_t len, bool discard) {
     QuietScope quiet(world_.Sched());
     if (discard) return;
-    uint64_t sh = ChunkShift();
-    for (uint64_t c = off >> sh; c <= (off + len - 1) >> sh; c++) in_flight_[c]++;
+    ChunkSpan span = SpanOf(off, len);
+    started_writes_.emplace(std::make_pair(off, len), span);
+    for (uint64_t c = span.first; c <= span.last; c++) in_flight_[c]++;
     OnStep();
   };
   obs.write_ending = [this](uint64_t off, uint32_t len, bool discard) {
     QuietScope quiet(world_.Sched());
     if (discard) return;
     OnStep();
-    uint64_t sh = ChunkShift();
-    for (uint64_t c = off >> sh; c <= (off + len - 1) >> sh; c++)
+    auto it = started_writes_.find(std::make_pair(off, len));
+    if (it == started_writes_.end()) return;
+    for (uint64_t c = it->second.first; c <= it->second.last; c++)
       if (--in_flight_[c] == 0) in_flight_.erase(c);
+    started_writes_.erase(it);
   };
   obs.bitmap_page_seen = [this](int idx, const uint8_t* mem) {
     QuietScope quiet(world_.Sched());
@@ -57,13 +65,15 @@ void StepInvariants::Attach(MdArray* array) {
   };
   obs.sync_io = [this](uint64_t off, uint32_t len, bool begin) {
     QuietScope quiet(world_.Sched());
-    uint64_t sh = ChunkShift();
-    for (uint64_t c = off >> sh; c <= (off + len - 1) >> sh; c++) {
-      if (begin) {
-        sync_in_flight_[c]++;
-      } else if (--sync_in_flight_[c] == 0) {
-        sync_in_flight_.erase(c);
-      }
+    if (begin) {
+      ChunkSpan span = SpanOf(off, len);
+      started_syncs_.emplace(std::make_pair(off, len), span);
+      for (uint64_t c = span.first; c <= span.last; c++) sync_in_flight_[c]++;
+    } else if (auto it = started_syncs_.find(std::make_pair(off, len));
+               it != started_syncs_.end()) {
+      for (uint64_t c = it->second.first; c <= it->second.last; c++)
+        if (--sync_in_flight_[c] == 0) sync_in_flight_.erase(c);
+      started_syncs_.erase(it);
     }
     OnStep();
   };
@@ -94,6 +104,8 @@ void StepInvariants::Detach() {
   sync_in_flight_.clear();
   syncing_since_.clear();
   abort_began_.clear();
+  started_writes_.clear();
+  started_syncs_.clear();
 }
 
 uint64_t StepInvariants::ChunkShift() const {
@@ -122,6 +134,11 @@ uint64_t StepInvariants::ChunkShift() const {
     }
   }
   return (uint64_t)__builtin_ctz(chunksize);
+}
+
+StepInvariants::ChunkSpan StepInvariants::SpanOf(uint64_t off, uint32_t len) const {
+  uint64_t sh = ChunkShift();
+  return {off >> sh, (off + std::max<uint32_t>(len, 1) - 1) >> sh};
 }
 
 uint64_t StepInvariants::Chunks() const {

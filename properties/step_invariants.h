@@ -58,6 +58,10 @@ class StepInvariants {
   void OnSyncAbortBegin();
   void OnSyncAborted(uint64_t sector);
   uint64_t ChunkShift() const;
+  struct ChunkSpan {
+    uint64_t first, last;
+  };
+  ChunkSpan SpanOf(uint64_t sector, uint32_t sectors) const;
   uint64_t Chunks() const;
   int StateInMemory(uint64_t chunk) const;  // -1: page not seen yet
   std::string Where() const;
@@ -70,6 +74,8 @@ class StepInvariants {
   std::map<int, std::array<uint8_t, 4096>> snapshot_;   // last seen bytes
   std::map<uint64_t, int> in_flight_;                   // bitmap chunk -> writes
   std::map<uint64_t, int> sync_in_flight_;              // bitmap chunk -> sync IOs
+  // IOs in flight, by (sector, sectors), with the chunks counted at start.
+  std::multimap<std::pair<uint64_t, uint32_t>, ChunkSpan> started_writes_, started_syncs_;
   TransitionCoverage coverage_;
   CoverageMatrix matrix_;
   uint64_t transitions_ = 0;

@@ -980,31 +980,6 @@ static bool llb_holds_dirty(struct llb *b)
 	return false;
 }
 
-/*
- * Every write that completed before now is on the media of every member.
- * A chunk may only be declared in sync once that holds: each member's copy
- * of the Clean byte goes out with a PREFLUSH of that member alone, so
- * without this a crash can leave the Clean byte on the member md later
- * reads the bitmap from while another member still had the chunk's data
- * only in its volatile cache.
- */
-static bool llb_flush_members(struct llb *b)
-{
-	struct md_rdev *member;
-	bool ok = true;
-
-	rdev_for_each(member, b->mddev) {
-		if (!llb_member_writable(member))
-			continue;
-		if (blkdev_issue_flush(member->bdev)) {
-			/* a member that cannot flush cannot be counted on */
-			md_error(b->mddev, member);
-			ok = false;
-		}
-	}
-	return ok;
-}
-
 /* One pass over all pages; true if some page must be looked at again. */
 static bool llb_daemon_pass(struct llb *b)
 {
@@ -1028,16 +1003,8 @@ static bool llb_daemon_pass(struct llb *b)
 			continue;
 		}
 		if (llb_page_span(b, p, &first, &last)) {
-			bool cleans = llb_page_has_dirty(b, p);
+			bool cleans __maybe_unused = llb_page_has_dirty(b, p);
 
-#ifndef LLSIM_MUTANT_CLEAN_BEFORE_FLUSH
-			if (cleans && !llb_flush_members(b)) {
-				/* a member did not flush: its data may not be there */
-				again = true;
-				llb_resume_page(pg);
-				continue;
-			}
-#endif
 			llb_transition(b, first, last, LLB_EV_DAEMON);
 #ifndef LLSIM_MUTANT_EVENTS_CLEARED_FROZEN
 			/*
@@ -1369,9 +1336,7 @@ static int llb_load(struct mddev *mddev)
 	 * a chunk already marked here needs no region write of its own: make
 	 * every member hold this copy before any IO relies on it.
 	 */
-#ifndef LLSIM_MUTANT_LOAD_KEEPS_STALE_COPIES
 	llb_write_everything(b);
-#endif
 	llb_unlock(mddev);
 	return 0;
 }
