@@ -397,8 +397,12 @@ void ScenarioRun::Settle() {
   MdArray* a = array_.get();
   if (!RunAdmin("sync_action idle", [a] { a->Freeze(false); })) return;
   Nanos until = world_->Clock().Now() + kSettleLimit;
-  if (!RunWorld([&] { return user_io_ == 0 && a->WritesInFlight() == 0 && !a->SyncPending(); },
-                until)) {
+  // A broken array (an injected fault took its last in-sync member) never
+  // syncs again, and no property promises that it would.
+  auto quiet = [&] {
+    return a->Broken() || (user_io_ == 0 && a->WritesInFlight() == 0 && !a->SyncPending());
+  };
+  if (!RunWorld(quiet, until)) {
     if (!Halted())
       Report({kPropLiveness,
               absl::StrFormat("resync/recovery did not finish within %d virtual hours: %s",
@@ -418,8 +422,7 @@ void ScenarioRun::Settle() {
     if (!RunWorld(nullptr, world_->Clock().Now() + idle) && Halted()) return;
     if (!a->Running()) return;
     if (a->ResyncsCompleted() == syncs && !a->SyncPending()) break;
-    if (!RunWorld([&] { return user_io_ == 0 && a->WritesInFlight() == 0 && !a->SyncPending(); },
-                  world_->Clock().Now() + kSettleLimit)) {
+    if (!RunWorld(quiet, world_->Clock().Now() + kSettleLimit)) {
       if (!Halted())
         Report({kPropLiveness, absl::StrCat("a sync pass did not finish: ", a->Describe()),
                 world_->Clock().Now()});

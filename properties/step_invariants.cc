@@ -240,7 +240,7 @@ void StepInvariants::OnBitmapWrite(int disk, uint64_t sector, uint32_t sectors) 
 
 std::string StepInvariants::Where() const {
   Fiber* f = world_.Sched().Current();
-  return f ? "fiber '" + f->name + "'" : std::string("handler context");
+  return f ? "fiber '" + f->name + "'" : std::string("the harness");
 }
 
 void StepInvariants::OnStep() {

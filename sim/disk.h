@@ -62,7 +62,8 @@ class Disk {
   const DiskGeometry& Geometry() const { return geo_; }
   uint32_t BlockSectors() const { return geo_.logical_block_size / kSectorSize; }
 
-  // Asynchronous IO; `done` runs in handler context when it completes.
+  // Asynchronous IO; `done` runs as an interrupt (its own fiber, atomic
+  // context) when it completes.
   void Submit(IoRequest req, IoCallback done);
 
   // What the disk would return now (cache included), and what survives a

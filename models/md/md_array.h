@@ -4,7 +4,7 @@
 //   - assemble/run: superblocks, then pers->run, bitmap create, load;
 //   - writes and discards: start_* when the clone is made, member bios
 //     held until unplug returns, end_* once, with the same range, from the
-//     completion of the last mirror (handler context);
+//     completion of the last mirror (an interrupt);
 //   - the md thread (raid1d + md_check_recovery): pending writes,
 //     superblock updates (update_sb before member superblocks), starting
 //     and reaping resync/recovery;

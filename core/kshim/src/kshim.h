@@ -147,7 +147,7 @@ class Kshim {
   // timer_delete_sync waits for them; kfree of one is reported.
   std::map<const timer_list*, uint64_t>& RunningTimers() { return running_timers_; }
 
-  // kmap_local mappings of each context (fiber id, 0 = handler context),
+  // kmap_local mappings of each context (fiber id, 0 = the harness),
   // as the page addresses mapped, innermost last.
   std::map<uint64_t, std::vector<uintptr_t>>& Mappings() { return mappings_; }
 
