@@ -77,7 +77,7 @@ crash-isolation)
 	;;
 two-mutants)
 	# Two different bugs give two different signatures.
-	expect 1 "$bin/llsim-mutant-daemon-cleans-needsync" $C --cases 8 --jobs 2 --out "$work/a"
+	expect 1 "$bin/llsim-mutant-unplug-first-member" $C --cases 8 --jobs 2 --out "$work/a"
 	expect 1 "$bin/llsim-mutant-space-ignores-header" $C --cases 8 --jobs 2 --out "$work/b"
 	[ -n "$(sigs "$work/a")" ] && [ -n "$(sigs "$work/b")" ] || fail "a mutant found nothing"
 	common=$(comm -12 <(sigs "$work/a" | sed 's/  #.*//' | sort) <(sigs "$work/b" | sed 's/  #.*//' | sort))
