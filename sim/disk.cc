@@ -16,12 +16,7 @@ Disk::Disk(int index, DiskGeometry g, Scheduler& sched, FaultPlan& faults, Rng l
       faults_(faults),
       latency_rng_(latency_rng),
       fault_rng_(fault_rng),
-      irq_name_(absl::StrCat("irq/disk", index)),
-      meta_visible_(g.meta_sectors * kSectorSize),
-      meta_media_(g.meta_sectors * kSectorSize),
-      data_visible_(g.sectors - g.meta_sectors),
-      data_media_(g.sectors - g.meta_sectors),
-      media_order_(g.sectors) {}
+      irq_name_(absl::StrCat("irq/disk", index)) {}
 
 std::string Disk::Validate(const IoRequest& r) const {
   if (r.op == IoOp::kFlush) return r.sectors ? "flush with a payload" : "";
@@ -117,8 +112,7 @@ void Disk::Complete(uint64_t io_id, IoRequest req, uint64_t horizon, int error,
       if (IsMeta(req.sector)) {
         res.bytes = VisibleBytes(req.sector, req.sectors);
       } else {
-        res.stamps.resize(req.sectors);
-        for (uint32_t i = 0; i < req.sectors; i++) res.stamps[i] = VisibleStamp(req.sector + i);
+        res.stamps = VisibleStamps(req.sector, req.sectors);
       }
     } else if (req.op != IoOp::kFlush) {
       auto it = std::find_if(cache_.begin(), cache_.end(),
@@ -139,25 +133,44 @@ void Disk::Complete(uint64_t io_id, IoRequest req, uint64_t horizon, int error,
 
 void Disk::ApplyVisible(const CachedWrite& w) {
   if (IsMeta(w.sector)) {
-    std::copy(w.bytes.begin(), w.bytes.end(), meta_visible_.begin() + w.sector * kSectorSize);
+    meta_visible_.Write(w.sector * kSectorSize, w.bytes.data(), w.bytes.size());
   } else {
-    std::copy(w.stamps.begin(), w.stamps.end(),
-              data_visible_.begin() + (w.sector - geo_.meta_sectors));
+    w.stamps.Visit(0, w.sectors, [&](uint64_t b, uint64_t e, uint64_t stamp) {
+      data_visible_.Assign(w.sector + b, w.sector + e, stamp);
+    });
   }
 }
 
 void Disk::ApplyMedia(const CachedWrite& w, uint64_t order, const std::vector<bool>* blocks) {
-  uint32_t bs = BlockSectors();
-  for (uint32_t s = 0; s < w.sectors; s++) {
-    if (blocks && !(*blocks)[s / bs]) continue;
-    uint64_t sec = w.sector + s;
-    if (media_order_[sec] > order) continue;
-    media_order_[sec] = order;
-    if (IsMeta(sec)) {
-      std::copy_n(w.bytes.begin() + s * kSectorSize, kSectorSize,
-                  meta_media_.begin() + sec * kSectorSize);
+  // The sectors that reach the media: those of kept blocks (all, unless
+  // torn) where the media holds nothing newer.
+  std::vector<std::pair<uint64_t, uint64_t>> kept, apply;
+  if (!blocks) {
+    kept.push_back({w.sector, w.sector + w.sectors});
+  } else {
+    uint32_t bs = BlockSectors();
+    for (uint32_t b = 0; b * bs < w.sectors; b++) {
+      if (!(*blocks)[b]) continue;
+      uint64_t s = w.sector + (uint64_t)b * bs;
+      if (!kept.empty() && kept.back().second == s)
+        kept.back().second = s + bs;
+      else
+        kept.push_back({s, s + bs});
+    }
+  }
+  for (auto [b, e] : kept)
+    media_order_.Visit(b, e, [&](uint64_t pb, uint64_t pe, uint64_t o) {
+      if (o <= order) apply.push_back({pb, pe});
+    });
+  for (auto [b, e] : apply) {
+    media_order_.Assign(b, e, order);
+    if (IsMeta(b)) {
+      meta_media_.Write(b * kSectorSize, w.bytes.data() + (b - w.sector) * kSectorSize,
+                        (e - b) * kSectorSize);
     } else {
-      data_media_[sec - geo_.meta_sectors] = w.stamps[s];
+      w.stamps.Visit(b - w.sector, e - w.sector, [&](uint64_t rb, uint64_t re, uint64_t stamp) {
+        data_media_.Assign(w.sector + rb, w.sector + re, stamp);
+      });
     }
   }
 }
@@ -176,24 +189,31 @@ void Disk::MakeDurableBefore(uint64_t horizon) {
 }
 
 std::vector<uint8_t> Disk::VisibleBytes(uint64_t sector, uint32_t sectors) const {
-  auto b = meta_visible_.begin() + sector * kSectorSize;
-  return std::vector<uint8_t>(b, b + sectors * kSectorSize);
+  std::vector<uint8_t> out(sectors * kSectorSize);
+  meta_visible_.Read(sector * kSectorSize, out.data(), out.size());
+  return out;
 }
 
 std::vector<uint8_t> Disk::MediaBytes(uint64_t sector, uint32_t sectors) const {
-  auto b = meta_media_.begin() + sector * kSectorSize;
-  return std::vector<uint8_t>(b, b + sectors * kSectorSize);
+  std::vector<uint8_t> out(sectors * kSectorSize);
+  meta_media_.Read(sector * kSectorSize, out.data(), out.size());
+  return out;
 }
 
-uint64_t Disk::VisibleStamp(uint64_t sector) const {
-  return data_visible_[sector - geo_.meta_sectors];
-}
+uint64_t Disk::VisibleStamp(uint64_t sector) const { return data_visible_.Get(sector); }
 
-uint64_t Disk::MediaStamp(uint64_t sector) const { return data_media_[sector - geo_.meta_sectors]; }
+uint64_t Disk::MediaStamp(uint64_t sector) const { return data_media_.Get(sector); }
+
+StampRuns Disk::VisibleStamps(uint64_t sector, uint64_t sectors) const {
+  StampRuns out;
+  data_visible_.Visit(sector, sector + sectors,
+                      [&](uint64_t b, uint64_t e, uint64_t stamp) { out.Append(e - b, stamp); });
+  return out;
+}
 
 void Disk::FormatBytes(uint64_t sector, const std::vector<uint8_t>& bytes) {
-  std::copy(bytes.begin(), bytes.end(), meta_media_.begin() + sector * kSectorSize);
-  std::copy(bytes.begin(), bytes.end(), meta_visible_.begin() + sector * kSectorSize);
+  meta_media_.Write(sector * kSectorSize, bytes.data(), bytes.size());
+  meta_visible_.Write(sector * kSectorSize, bytes.data(), bytes.size());
 }
 
 std::vector<PendingWriteInfo> Disk::PendingWrites() const {
