@@ -75,7 +75,7 @@ void Disk::Submit(IoRequest req, IoCallback done) {
         w.bytes = req.bytes;
         w.stamps = req.stamps;
       }
-      cache_.push_back(std::move(w));
+      cache_.emplace(id, std::move(w));
     }
   }
   if (in_order_overlaps_ && (req.op == IoOp::kWrite || req.op == IoOp::kDiscard)) {
@@ -115,14 +115,16 @@ void Disk::Complete(uint64_t io_id, IoRequest req, uint64_t horizon, int error,
         res.stamps = VisibleStamps(req.sector, req.sectors);
       }
     } else if (req.op != IoOp::kFlush) {
-      auto it = std::find_if(cache_.begin(), cache_.end(),
-                             [&](const CachedWrite& w) { return w.io_id == io_id; });
-      it->completed = true;
-      it->completion_index = ++completions_;
-      ApplyVisible(*it);
+      auto it = cache_.find(io_id);
+      CachedWrite& w = it->second;
+      w.completed = true;
+      w.completion_index = ++completions_;
+      ApplyVisible(w);
       if (req.fua) {
-        ApplyMedia(*it, it->completion_index, nullptr);
+        ApplyMedia(w, w.completion_index, nullptr);
         cache_.erase(it);
+      } else {
+        completed_.emplace(w.completion_index, io_id);
       }
     }
   }
@@ -176,16 +178,16 @@ void Disk::ApplyMedia(const CachedWrite& w, uint64_t order, const std::vector<bo
 }
 
 void Disk::MakeDurableBefore(uint64_t horizon) {
-  auto keep = cache_.begin();
-  for (auto it = cache_.begin(); it != cache_.end(); ++it) {
-    if (it->completed && it->completion_index <= horizon) {
-      ApplyMedia(*it, it->completion_index, nullptr);
-    } else {
-      if (keep != it) *keep = std::move(*it);
-      ++keep;
-    }
+  // The completed writes a flush covers are a prefix in completion order.
+  // (Which order they reach the media in does not matter: per sector, the
+  // latest completion wins either way.)
+  auto end = completed_.upper_bound(horizon);
+  for (auto it = completed_.begin(); it != end; ++it) {
+    auto w = cache_.find(it->second);
+    ApplyMedia(w->second, w->second.completion_index, nullptr);
+    cache_.erase(w);
   }
-  cache_.erase(keep, cache_.end());
+  completed_.erase(completed_.begin(), end);
 }
 
 std::vector<uint8_t> Disk::VisibleBytes(uint64_t sector, uint32_t sectors) const {
@@ -218,7 +220,7 @@ void Disk::FormatBytes(uint64_t sector, const std::vector<uint8_t>& bytes) {
 
 std::vector<PendingWriteInfo> Disk::PendingWrites() const {
   std::vector<const CachedWrite*> order;
-  for (auto& w : cache_) order.push_back(&w);
+  for (auto& [id, w] : cache_) order.push_back(&w);
   auto rank = [](const CachedWrite* w) { return w->completed ? 1 : w->preflush ? 0 : 2; };
   std::stable_sort(order.begin(), order.end(), [&](const CachedWrite* a, const CachedWrite* b) {
     if (rank(a) != rank(b)) return rank(a) < rank(b);
@@ -238,8 +240,7 @@ void Disk::Crash(CrashPolicy& policy) {
   // durable. The block layer guarantees that much even at a power loss.
   uint64_t flushed_upto = 0;
   for (const PendingWriteInfo& p : PendingWrites()) {
-    const CachedWrite& w = *std::find_if(cache_.begin(), cache_.end(),
-                                         [&](const CachedWrite& c) { return c.io_id == p.io_id; });
+    const CachedWrite& w = cache_.at(p.io_id);
     CrashDecision d;
     std::string why;
     if (w.completed && w.completion_index <= flushed_upto) {
@@ -261,6 +262,7 @@ void Disk::Crash(CrashPolicy& policy) {
   }
   completions_ = order;
   cache_.clear();
+  completed_.clear();
   meta_visible_ = meta_media_;
   data_visible_ = data_media_;
   inflight_ = 0;

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -132,7 +133,8 @@ class Disk {
   // Per sector: the completion order of the write media holds, so a torn
   // or kept older write never overrides a newer durable one at a crash.
   ExtentMap<uint64_t> media_order_;
-  std::vector<CachedWrite> cache_;  // non-durable writes, submission order
+  std::map<uint64_t, CachedWrite> cache_;  // non-durable writes by io id (submission order)
+  std::map<uint64_t, uint64_t> completed_;  // those in the cache: completion index -> io id
   uint64_t next_io_id_ = 1;
   uint64_t completions_ = 0;
   size_t inflight_ = 0;
