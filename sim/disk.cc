@@ -177,6 +177,17 @@ void Disk::ApplyMedia(const CachedWrite& w, uint64_t order, const std::vector<bo
   }
 }
 
+void Disk::ShowMedia(uint64_t sector, uint32_t sectors) {
+  if (IsMeta(sector)) {
+    std::vector<uint8_t> b = MediaBytes(sector, sectors);
+    meta_visible_.Write(sector * kSectorSize, b.data(), b.size());
+  } else {
+    data_media_.Visit(sector, sector + sectors, [&](uint64_t b, uint64_t e, uint64_t stamp) {
+      data_visible_.Assign(b, e, stamp);
+    });
+  }
+}
+
 void Disk::MakeDurableBefore(uint64_t horizon) {
   // The completed writes a flush covers are a prefix in completion order.
   // (Which order they reach the media in does not matter: per sector, the
@@ -261,10 +272,13 @@ void Disk::Crash(CrashPolicy& policy) {
     }
   }
   completions_ = order;
+  // Reads showed the media except where a write not yet durable had
+  // completed; now they show the media everywhere. Only those writes'
+  // ranges (and those of writes in flight, which the crash may have put
+  // on the media) can differ, so only they are copied.
+  for (const auto& [id, w] : cache_) ShowMedia(w.sector, w.sectors);
   cache_.clear();
   completed_.clear();
-  meta_visible_ = meta_media_;
-  data_visible_ = data_media_;
   inflight_ = 0;
   flights_.clear();
   generation_++;

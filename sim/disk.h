@@ -119,6 +119,8 @@ class Disk {
   void ApplyVisible(const CachedWrite& w);
   void ApplyMedia(const CachedWrite& w, uint64_t order, const std::vector<bool>* blocks);
   void MakeDurableBefore(uint64_t horizon);
+  // What the media holds becomes what reads see, over a range.
+  void ShowMedia(uint64_t sector, uint32_t sectors);
 
   int index_;
   DiskGeometry geo_;
