@@ -15,8 +15,11 @@
 //   crash_cycles_per_s_1tib  the same on 1 TiB members
 //   scenarios_per_s          generated scenarios (the generator's mix)
 //   kernel_time_share        system time / (user + system time) while the
-//                            scenarios run (getrusage); page faults are
-//                            kernel time and land in the system time
+//                            scenarios run, first thing in a fresh process
+//                            (getrusage). Page faults are kernel time and
+//                            land in the system time (checked: a loop that
+//                            only faults pages in shows ~95% system time);
+//                            minor_faults_per_scenario is reported beside it
 //   mutant_detect_median_s   per reference-core mutant, the median over 5
 //                            seeds of the wall time its hunt takes to find
 //                            a first failure (null: not within the cap)
