@@ -37,7 +37,10 @@ llsim_cli_test(impossible-geometry 2 "bad-geometry.trace:2: mirrors=9: raid1 her
 llsim_cli_test(not-a-trace 2 "not an llsim trace" $<TARGET_FILE:llsim> replay ${fixtures}/not-a-trace.trace)
 llsim_cli_test(replay-passes 0 "reproduced" $<TARGET_FILE:llsim> replay ${fixtures}/passing.trace)
 llsim_cli_test(info 0 "sha256: +[0-9a-f]{64}" $<TARGET_FILE:llsim> info)
-llsim_cli_test(bench 0 "scenarios/s" $<TARGET_FILE:llsim> bench --cases 3)
+add_test(NAME cli.bench-json COMMAND ${CMAKE_COMMAND} -DLLSIM=$<TARGET_FILE:llsim>
+  -DOUT=${CMAKE_BINARY_DIR}/bench-test.json -P ${CMAKE_CURRENT_SOURCE_DIR}/bench_json_test.cmake)
+set_tests_properties(cli.bench-json PROPERTIES LABELS unit)
+llsim_cli_test(bench-json-elsewhere 2 "--json applies to bench only" $<TARGET_FILE:llsim> run --json x)
 llsim_cli_test(bad-profile 2 "--profile must be" $<TARGET_FILE:llsim> run --profile nope)
 llsim_cli_test(cut-off-trace 2 "cut-off.trace: the trace does not end with its expect"
   $<TARGET_FILE:llsim> replay ${fixtures}/cut-off.trace)

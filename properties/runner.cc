@@ -276,7 +276,7 @@ void ScenarioRun::IssueIo(const Op& op) {
       case OpKind::kDiscard: array->Discard(sector, (uint32_t)n); break;
       case OpKind::kFlush: array->Flush(); break;
       case OpKind::kRead: {
-        std::vector<uint64_t> stamps;
+        StampRuns stamps;
         array->Read(sector, (uint32_t)n, &stamps);
         break;
       }

@@ -16,12 +16,7 @@ Disk::Disk(int index, DiskGeometry g, Scheduler& sched, FaultPlan& faults, Rng l
       faults_(faults),
       latency_rng_(latency_rng),
       fault_rng_(fault_rng),
-      irq_name_(absl::StrCat("irq/disk", index)),
-      meta_visible_(g.meta_sectors * kSectorSize),
-      meta_media_(g.meta_sectors * kSectorSize),
-      data_visible_(g.sectors - g.meta_sectors),
-      data_media_(g.sectors - g.meta_sectors),
-      media_order_(g.sectors) {}
+      irq_name_(absl::StrCat("irq/disk", index)) {}
 
 std::string Disk::Validate(const IoRequest& r) const {
   if (r.op == IoOp::kFlush) return r.sectors ? "flush with a payload" : "";
@@ -80,7 +75,7 @@ void Disk::Submit(IoRequest req, IoCallback done) {
         w.bytes = req.bytes;
         w.stamps = req.stamps;
       }
-      cache_.push_back(std::move(w));
+      cache_.emplace(id, std::move(w));
     }
   }
   if (in_order_overlaps_ && (req.op == IoOp::kWrite || req.op == IoOp::kDiscard)) {
@@ -117,18 +112,19 @@ void Disk::Complete(uint64_t io_id, IoRequest req, uint64_t horizon, int error,
       if (IsMeta(req.sector)) {
         res.bytes = VisibleBytes(req.sector, req.sectors);
       } else {
-        res.stamps.resize(req.sectors);
-        for (uint32_t i = 0; i < req.sectors; i++) res.stamps[i] = VisibleStamp(req.sector + i);
+        res.stamps = VisibleStamps(req.sector, req.sectors);
       }
     } else if (req.op != IoOp::kFlush) {
-      auto it = std::find_if(cache_.begin(), cache_.end(),
-                             [&](const CachedWrite& w) { return w.io_id == io_id; });
-      it->completed = true;
-      it->completion_index = ++completions_;
-      ApplyVisible(*it);
+      auto it = cache_.find(io_id);
+      CachedWrite& w = it->second;
+      w.completed = true;
+      w.completion_index = ++completions_;
+      ApplyVisible(w);
       if (req.fua) {
-        ApplyMedia(*it, it->completion_index, nullptr);
+        ApplyMedia(w, w.completion_index, nullptr);
         cache_.erase(it);
+      } else {
+        completed_.emplace(w.completion_index, io_id);
       }
     }
   }
@@ -139,66 +135,103 @@ void Disk::Complete(uint64_t io_id, IoRequest req, uint64_t horizon, int error,
 
 void Disk::ApplyVisible(const CachedWrite& w) {
   if (IsMeta(w.sector)) {
-    std::copy(w.bytes.begin(), w.bytes.end(), meta_visible_.begin() + w.sector * kSectorSize);
+    meta_visible_.Write(w.sector * kSectorSize, w.bytes.data(), w.bytes.size());
   } else {
-    std::copy(w.stamps.begin(), w.stamps.end(),
-              data_visible_.begin() + (w.sector - geo_.meta_sectors));
+    w.stamps.Visit(0, w.sectors, [&](uint64_t b, uint64_t e, uint64_t stamp) {
+      data_visible_.Assign(w.sector + b, w.sector + e, stamp);
+    });
   }
 }
 
 void Disk::ApplyMedia(const CachedWrite& w, uint64_t order, const std::vector<bool>* blocks) {
-  uint32_t bs = BlockSectors();
-  for (uint32_t s = 0; s < w.sectors; s++) {
-    if (blocks && !(*blocks)[s / bs]) continue;
-    uint64_t sec = w.sector + s;
-    if (media_order_[sec] > order) continue;
-    media_order_[sec] = order;
-    if (IsMeta(sec)) {
-      std::copy_n(w.bytes.begin() + s * kSectorSize, kSectorSize,
-                  meta_media_.begin() + sec * kSectorSize);
-    } else {
-      data_media_[sec - geo_.meta_sectors] = w.stamps[s];
+  // The sectors that reach the media: those of kept blocks (all, unless
+  // torn) where the media holds nothing newer.
+  std::vector<std::pair<uint64_t, uint64_t>> kept, apply;
+  if (!blocks) {
+    kept.push_back({w.sector, w.sector + w.sectors});
+  } else {
+    uint32_t bs = BlockSectors();
+    for (uint32_t b = 0; b * bs < w.sectors; b++) {
+      if (!(*blocks)[b]) continue;
+      uint64_t s = w.sector + (uint64_t)b * bs;
+      if (!kept.empty() && kept.back().second == s)
+        kept.back().second = s + bs;
+      else
+        kept.push_back({s, s + bs});
     }
+  }
+  for (auto [b, e] : kept)
+    media_order_.Visit(b, e, [&](uint64_t pb, uint64_t pe, uint64_t o) {
+      if (o <= order) apply.push_back({pb, pe});
+    });
+  for (auto [b, e] : apply) {
+    media_order_.Assign(b, e, order);
+    if (IsMeta(b)) {
+      meta_media_.Write(b * kSectorSize, w.bytes.data() + (b - w.sector) * kSectorSize,
+                        (e - b) * kSectorSize);
+    } else {
+      w.stamps.Visit(b - w.sector, e - w.sector, [&](uint64_t rb, uint64_t re, uint64_t stamp) {
+        data_media_.Assign(w.sector + rb, w.sector + re, stamp);
+      });
+    }
+  }
+}
+
+void Disk::ShowMedia(uint64_t sector, uint32_t sectors) {
+  if (IsMeta(sector)) {
+    std::vector<uint8_t> b = MediaBytes(sector, sectors);
+    meta_visible_.Write(sector * kSectorSize, b.data(), b.size());
+  } else {
+    data_media_.Visit(sector, sector + sectors, [&](uint64_t b, uint64_t e, uint64_t stamp) {
+      data_visible_.Assign(b, e, stamp);
+    });
   }
 }
 
 void Disk::MakeDurableBefore(uint64_t horizon) {
-  auto keep = cache_.begin();
-  for (auto it = cache_.begin(); it != cache_.end(); ++it) {
-    if (it->completed && it->completion_index <= horizon) {
-      ApplyMedia(*it, it->completion_index, nullptr);
-    } else {
-      if (keep != it) *keep = std::move(*it);
-      ++keep;
-    }
+  // The completed writes a flush covers are a prefix in completion order.
+  // (Which order they reach the media in does not matter: per sector, the
+  // latest completion wins either way.)
+  auto end = completed_.upper_bound(horizon);
+  for (auto it = completed_.begin(); it != end; ++it) {
+    auto w = cache_.find(it->second);
+    ApplyMedia(w->second, w->second.completion_index, nullptr);
+    cache_.erase(w);
   }
-  cache_.erase(keep, cache_.end());
+  completed_.erase(completed_.begin(), end);
 }
 
 std::vector<uint8_t> Disk::VisibleBytes(uint64_t sector, uint32_t sectors) const {
-  auto b = meta_visible_.begin() + sector * kSectorSize;
-  return std::vector<uint8_t>(b, b + sectors * kSectorSize);
+  std::vector<uint8_t> out(sectors * kSectorSize);
+  meta_visible_.Read(sector * kSectorSize, out.data(), out.size());
+  return out;
 }
 
 std::vector<uint8_t> Disk::MediaBytes(uint64_t sector, uint32_t sectors) const {
-  auto b = meta_media_.begin() + sector * kSectorSize;
-  return std::vector<uint8_t>(b, b + sectors * kSectorSize);
+  std::vector<uint8_t> out(sectors * kSectorSize);
+  meta_media_.Read(sector * kSectorSize, out.data(), out.size());
+  return out;
 }
 
-uint64_t Disk::VisibleStamp(uint64_t sector) const {
-  return data_visible_[sector - geo_.meta_sectors];
-}
+uint64_t Disk::VisibleStamp(uint64_t sector) const { return data_visible_.Get(sector); }
 
-uint64_t Disk::MediaStamp(uint64_t sector) const { return data_media_[sector - geo_.meta_sectors]; }
+uint64_t Disk::MediaStamp(uint64_t sector) const { return data_media_.Get(sector); }
+
+StampRuns Disk::VisibleStamps(uint64_t sector, uint64_t sectors) const {
+  StampRuns out;
+  data_visible_.Visit(sector, sector + sectors,
+                      [&](uint64_t b, uint64_t e, uint64_t stamp) { out.Append(e - b, stamp); });
+  return out;
+}
 
 void Disk::FormatBytes(uint64_t sector, const std::vector<uint8_t>& bytes) {
-  std::copy(bytes.begin(), bytes.end(), meta_media_.begin() + sector * kSectorSize);
-  std::copy(bytes.begin(), bytes.end(), meta_visible_.begin() + sector * kSectorSize);
+  meta_media_.Write(sector * kSectorSize, bytes.data(), bytes.size());
+  meta_visible_.Write(sector * kSectorSize, bytes.data(), bytes.size());
 }
 
 std::vector<PendingWriteInfo> Disk::PendingWrites() const {
   std::vector<const CachedWrite*> order;
-  for (auto& w : cache_) order.push_back(&w);
+  for (auto& [id, w] : cache_) order.push_back(&w);
   auto rank = [](const CachedWrite* w) { return w->completed ? 1 : w->preflush ? 0 : 2; };
   std::stable_sort(order.begin(), order.end(), [&](const CachedWrite* a, const CachedWrite* b) {
     if (rank(a) != rank(b)) return rank(a) < rank(b);
@@ -218,8 +251,7 @@ void Disk::Crash(CrashPolicy& policy) {
   // durable. The block layer guarantees that much even at a power loss.
   uint64_t flushed_upto = 0;
   for (const PendingWriteInfo& p : PendingWrites()) {
-    const CachedWrite& w = *std::find_if(cache_.begin(), cache_.end(),
-                                         [&](const CachedWrite& c) { return c.io_id == p.io_id; });
+    const CachedWrite& w = cache_.at(p.io_id);
     CrashDecision d;
     std::string why;
     if (w.completed && w.completion_index <= flushed_upto) {
@@ -240,9 +272,13 @@ void Disk::Crash(CrashPolicy& policy) {
     }
   }
   completions_ = order;
+  // Reads showed the media except where a write not yet durable had
+  // completed; now they show the media everywhere. Only those writes'
+  // ranges (and those of writes in flight, which the crash may have put
+  // on the media) can differ, so only they are copied.
+  for (const auto& [id, w] : cache_) ShowMedia(w.sector, w.sectors);
   cache_.clear();
-  meta_visible_ = meta_media_;
-  data_visible_ = data_media_;
+  completed_.clear();
   inflight_ = 0;
   flights_.clear();
   generation_++;

@@ -1,7 +1,9 @@
 // A simulated member disk with a volatile write cache. The metadata area
 // (the first meta_sectors: md superblock, bitmap) holds real bytes; the
 // data area holds one stamp per 512-byte sector, naming the write that put
-// it there, which is all the oracle needs and keeps large arrays cheap.
+// it there, which is all the oracle needs. Both are stored sparsely (pages
+// of bytes, extents of stamps), so a disk costs what was written to it,
+// not its size: members of many TiB are as cheap as small ones.
 //
 // Writes complete into the cache after a seeded latency and are visible to
 // reads from then on; FLUSH, PREFLUSH and FUA make them durable with the
@@ -14,13 +16,17 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "sim/byte_pages.h"
 #include "sim/crash_policy.h"
+#include "sim/extent_map.h"
 #include "sim/faults.h"
 #include "sim/rng.h"
 #include "sim/scheduler.h"
+#include "sim/stamp_runs.h"
 
 namespace llsim {
 
@@ -40,15 +46,15 @@ struct IoRequest {
   uint32_t sectors = 0;
   bool preflush = false;
   bool fua = false;
-  std::vector<uint8_t> bytes;    // metadata writes: sectors * 512 bytes
-  std::vector<uint64_t> stamps;  // data writes: one stamp per sector
+  std::vector<uint8_t> bytes;  // metadata writes: sectors * 512 bytes
+  StampRuns stamps;            // data writes: one stamp per sector
   std::string tag;               // who issued it, for the trace
 };
 
 struct IoResult {
   int error = 0;
   std::vector<uint8_t> bytes;
-  std::vector<uint64_t> stamps;
+  StampRuns stamps;
 };
 
 using IoCallback = std::function<void(IoResult)>;
@@ -72,6 +78,8 @@ class Disk {
   std::vector<uint8_t> MediaBytes(uint64_t sector, uint32_t sectors) const;
   uint64_t VisibleStamp(uint64_t sector) const;
   uint64_t MediaStamp(uint64_t sector) const;
+  // The visible stamps of [sector, sector + sectors), as runs.
+  StampRuns VisibleStamps(uint64_t sector, uint64_t sectors) const;
   // Direct writes to media, as a tool like mdadm does before assembly.
   void FormatBytes(uint64_t sector, const std::vector<uint8_t>& bytes);
 
@@ -102,7 +110,7 @@ class Disk {
     bool preflush;
     uint64_t horizon;  // PREFLUSH: the cached writes its flush covers
     std::vector<uint8_t> bytes;
-    std::vector<uint64_t> stamps;
+    StampRuns stamps;
   };
 
   bool IsMeta(uint64_t sector) const { return sector < geo_.meta_sectors; }
@@ -112,6 +120,8 @@ class Disk {
   void ApplyVisible(const CachedWrite& w);
   void ApplyMedia(const CachedWrite& w, uint64_t order, const std::vector<bool>* blocks);
   void MakeDurableBefore(uint64_t horizon);
+  // What the media holds becomes what reads see, over a range.
+  void ShowMedia(uint64_t sector, uint32_t sectors);
 
   int index_;
   DiskGeometry geo_;
@@ -121,12 +131,13 @@ class Disk {
   Rng fault_rng_;
   std::string irq_name_;  // its completions' interrupt fiber
 
-  std::vector<uint8_t> meta_visible_, meta_media_;
-  std::vector<uint64_t> data_visible_, data_media_;
+  BytePages meta_visible_, meta_media_;  // byte offsets from sector 0
+  ExtentMap<uint64_t> data_visible_, data_media_;  // stamps, by absolute sector
   // Per sector: the completion order of the write media holds, so a torn
   // or kept older write never overrides a newer durable one at a crash.
-  std::vector<uint64_t> media_order_;
-  std::vector<CachedWrite> cache_;  // non-durable writes, submission order
+  ExtentMap<uint64_t> media_order_;
+  std::map<uint64_t, CachedWrite> cache_;  // non-durable writes by io id (submission order)
+  std::map<uint64_t, uint64_t> completed_;  // those in the cache: completion index -> io id
   uint64_t next_io_id_ = 1;
   uint64_t completions_ = 0;
   size_t inflight_ = 0;

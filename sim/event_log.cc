@@ -1,6 +1,8 @@
 // The run's event stream; see event_log.h.
 #include "sim/event_log.h"
 
+#include <array>
+
 #include "absl/strings/str_format.h"
 #include "sim/rng.h"
 
@@ -29,12 +31,40 @@ std::string Event::ToString() const {
                          EventKindName(kind), a, b, c, text);
 }
 
-static uint64_t MixWord(uint64_t h, uint64_t w) {
+namespace {
+
+constexpr uint64_t kFnvPrime = 0x100000001b3ull;
+
+// kPrimePower[k] = kFnvPrime^k (mod 2^64).
+constexpr std::array<uint64_t, 9> kPrimePower = [] {
+  std::array<uint64_t, 9> p{};
+  p[0] = 1;
+  for (int k = 1; k < 9; k++) p[k] = p[k - 1] * kFnvPrime;
+  return p;
+}();
+
+}  // namespace
+
+uint64_t MixWordBytewise(uint64_t h, uint64_t w) {
   for (int i = 0; i < 8; i++) {
     h ^= (w >> (8 * i)) & 0xff;
-    h *= 0x100000001b3ull;
+    h *= kFnvPrime;
   }
   return h;
+}
+
+uint64_t MixWord(uint64_t h, uint64_t w) {
+  // FNV-1a over the word's 8 bytes, low byte first, as MixWordBytewise. A
+  // zero byte only multiplies by the prime, so the zero bytes above the
+  // highest non-zero one (most of them: ids, counts and kinds are small)
+  // are one multiplication by a power of it. The hash is the same; a run
+  // hashes every event, so this is a tenth of a run's time.
+  int n = w ? 8 - __builtin_clzll(w) / 8 : 0;
+  for (int i = 0; i < n; i++) {
+    h ^= (w >> (8 * i)) & 0xff;
+    h *= kFnvPrime;
+  }
+  return h * kPrimePower[8 - n];
 }
 
 void EventLog::Record(Event e) {

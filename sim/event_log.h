@@ -31,6 +31,11 @@ enum class EventKind : uint8_t {
 
 const char* EventKindName(EventKind k);
 
+// The event hash's step for one 64-bit field: FNV-1a over its 8 bytes, low
+// byte first. MixWord is the fast form; MixWordBytewise the definition.
+uint64_t MixWord(uint64_t h, uint64_t w);
+uint64_t MixWordBytewise(uint64_t h, uint64_t w);
+
 struct Event {
   Nanos t = 0;
   EventKind kind = EventKind::kNote;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <map>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "sim/scheduler.h"
@@ -80,8 +81,14 @@ class PctStrategy : public Strategy {
     auto it = change_at_.find(step_);
     if (it != change_at_.end() && current >= 0) prio_[c[current]->id] = it->second;
     size_t best = 0;
-    for (size_t i = 1; i < c.size(); i++)
-      if (prio_[c[i]->id] > prio_[c[best]->id]) best = i;
+    uint64_t best_prio = prio_[c[0]->id];
+    for (size_t i = 1; i < c.size(); i++) {
+      uint64_t p = prio_[c[i]->id];
+      if (p > best_prio) {
+        best = i;
+        best_prio = p;
+      }
+    }
     return best;
   }
 
@@ -90,7 +97,9 @@ class PctStrategy : public Strategy {
   unsigned depth_;
   uint64_t step_ = 0;
   std::map<uint64_t, uint64_t> change_at_;  // step -> new low priority
-  std::map<uint64_t, uint64_t> prio_;       // fiber id -> priority
+  // fiber id -> priority: looked up for every candidate at every pick, so
+  // hashed (never iterated, so its order cannot reach the run).
+  absl::flat_hash_map<uint64_t, uint64_t> prio_;
 };
 
 class ReplayStrategy : public Strategy {

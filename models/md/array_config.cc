@@ -18,9 +18,11 @@ absl::Status ArrayConfig::Validate() const {
   if (max_dev_sectors && (max_dev_sectors < dev_sectors || max_dev_sectors % bs))
     return bad(absl::StrFormat("max size %d sectors: must be >= size and block aligned",
                                max_dev_sectors));
-  if (dev_sectors > (1ull << 34))
-    return bad(absl::StrFormat("size %d sectors: the simulator caps arrays at 8 TiB",
-                               dev_sectors));
+  // Disks store what was written, so size costs nothing; the cap keeps
+  // sector arithmetic (and a member's md metadata in front) far from overflow.
+  if (dev_sectors > kMaxMemberSectors || max_dev_sectors > kMaxMemberSectors)
+    return bad(absl::StrFormat("size %d sectors (max %d): the simulator caps members at 16 TiB",
+                               dev_sectors, max_dev_sectors));
   if (bitmap_space < 8 || bitmap_space % 8)
     return bad(absl::StrFormat("bitmap space %d sectors: needs at least 8, a multiple of 8",
                                bitmap_space));

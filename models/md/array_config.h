@@ -11,6 +11,8 @@
 
 namespace llsim {
 
+constexpr uint64_t kMaxMemberSectors = 1ull << 35;  // 16 TiB
+
 struct ArrayConfig {
   int mirrors = 2;                       // raid_disks, 2..4
   uint64_t dev_sectors = 64 * 2048;      // array (and member data) size: 64 MiB

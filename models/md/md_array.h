@@ -96,7 +96,7 @@ class MdArray : public MdHost {
   int Discard(uint64_t sector, uint32_t sectors);
   int Flush();
   // Reads from one in-sync mirror; stamps out.
-  int Read(uint64_t sector, uint32_t sectors, std::vector<uint64_t>* stamps);
+  int Read(uint64_t sector, uint32_t sectors, StampRuns* stamps);
 
   // --- administration (fiber context) -----------------------------------
   absl::Status FailMember(int slot);

@@ -268,7 +268,7 @@ int MdArray::Flush() {
   return 0;
 }
 
-int MdArray::Read(uint64_t sector, uint32_t sectors, std::vector<uint64_t>* stamps) {
+int MdArray::Read(uint64_t sector, uint32_t sectors, StampRuns* stamps) {
   if (!running_ || closing_ || sector + sectors > mddev_.dev_sectors) return -EINVAL;
   OtherIo hold(this);
   for (int attempt = 0; attempt < cfg_.mirrors; attempt++) {

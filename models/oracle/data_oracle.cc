@@ -8,13 +8,14 @@
 
 namespace llsim {
 
-DataOracle::DataOracle(uint64_t sectors) : last_(sectors, 0), floor_(sectors, 0) {}
+DataOracle::DataOracle(uint64_t sectors) : sectors_(sectors) {}
 
 uint64_t DataOracle::IssueWrite(uint64_t sector, uint32_t n) { return next_stamp_++; }
 
 void DataOracle::WriteReachedDisk(uint64_t stamp, uint64_t sector, uint32_t n) {
-  for (uint64_t s = sector; s < sector + n && s < last_.size(); s++)
-    if (last_[s] == kDiscard || last_[s] < stamp) last_[s] = stamp;
+  last_.Update(sector, std::min(sector + n, sectors_), [&](uint64_t v) {
+    return v == kDiscard || v < stamp ? stamp : v;
+  });
 }
 
 void DataOracle::AckWrite(uint64_t stamp, uint64_t sector, uint32_t n, bool fua) {
@@ -26,16 +27,20 @@ void DataOracle::AckWrite(uint64_t stamp, uint64_t sector, uint32_t n, bool fua)
 }
 
 void DataOracle::IssueDiscard(uint64_t sector, uint32_t n) {
-  for (uint64_t s = sector; s < sector + n && s < last_.size(); s++) {
-    last_[s] = kDiscard;
-    floor_[s] = 0;
-  }
+  uint64_t end = std::min(sector + n, sectors_);
+  last_.Assign(sector, end, kDiscard);
+  floor_.Assign(sector, end, 0);
 }
 
 void DataOracle::MakeDurable(const Ack& a) {
-  for (uint64_t s = a.sector; s < a.sector + a.sectors && s < floor_.size(); s++)
-    // A discard issued after this write cleared the sector's history.
-    if (last_[s] != kDiscard && last_[s] >= a.stamp) floor_[s] = std::max(floor_[s], a.stamp);
+  // A discard issued after this write cleared the sector's history.
+  std::vector<std::pair<uint64_t, uint64_t>> covered;
+  last_.Visit(a.sector, std::min(a.sector + a.sectors, sectors_),
+              [&](uint64_t b, uint64_t e, uint64_t v) {
+                if (v != kDiscard && v >= a.stamp) covered.push_back({b, e});
+              });
+  for (auto [b, e] : covered)
+    floor_.Update(b, e, [&](uint64_t f) { return std::max(f, a.stamp); });
 }
 
 void DataOracle::FlushCompleted(uint64_t horizon) {
@@ -49,25 +54,60 @@ void DataOracle::FlushCompleted(uint64_t horizon) {
 
 void DataOracle::Resize(uint64_t sectors) {
   // Shrinking forgets the dropped range; growing adds never-written sectors.
-  last_.resize(sectors, 0);
-  floor_.resize(sectors, 0);
+  if (sectors < sectors_) {
+    last_.EraseFrom(sectors);
+    floor_.EraseFrom(sectors);
+  }
+  sectors_ = sectors;
 }
+
+namespace {
+
+// Calls fn(b, e, stamps) for consecutive pieces of [begin, end) over which
+// every mirror's visible stamp is constant; stamps[m] is mirror m's.
+template <typename F>
+void VisitMirrors(const std::vector<const Disk*>& mirrors, uint64_t data_offset, uint64_t begin,
+                  uint64_t end, F&& fn) {
+  std::vector<StampRuns> runs;
+  for (const Disk* d : mirrors) runs.push_back(d->VisibleStamps(data_offset + begin, end - begin));
+  std::vector<size_t> at(mirrors.size(), 0);
+  std::vector<uint64_t> stamps(mirrors.size());
+  uint64_t pos = 0, len = end - begin;
+  while (pos < len) {
+    uint64_t next = len;
+    for (size_t m = 0; m < mirrors.size(); m++) {
+      const auto& r = runs[m].Runs();
+      while (r[at[m]].end <= pos) at[m]++;
+      stamps[m] = r[at[m]].stamp;
+      next = std::min(next, r[at[m]].end);
+    }
+    if (!fn(begin + pos, begin + next, stamps)) return;
+    pos = next;
+  }
+}
+
+}  // namespace
 
 std::vector<std::string> DataOracle::MirrorMismatches(const std::vector<const Disk*>& mirrors,
                                                       uint64_t data_offset, size_t limit) const {
   std::vector<std::string> out;
   if (mirrors.size() < 2) return out;
-  for (uint64_t s = 0; s < last_.size() && out.size() < limit; s++) {
-    if (!Written(s)) continue;
-    uint64_t want = mirrors[0]->VisibleStamp(data_offset + s);
-    for (size_t m = 1; m < mirrors.size(); m++) {
-      uint64_t got = mirrors[m]->VisibleStamp(data_offset + s);
-      if (got != want) {
-        out.push_back(absl::StrFormat("sector %d: disk %d holds write %d, disk %d holds write %d",
-                                      s, mirrors[0]->Index(), want, mirrors[m]->Index(), got));
-        break;
-      }
-    }
+  for (const auto& [first, ext] : last_) {
+    if (out.size() >= limit) break;
+    if (ext.value == kDiscard) continue;
+    VisitMirrors(mirrors, data_offset, first, ext.end,
+                 [&](uint64_t b, uint64_t e, const std::vector<uint64_t>& got) {
+                   for (size_t m = 1; m < mirrors.size(); m++) {
+                     if (got[m] == got[0]) continue;
+                     // One line per sector, as far as the limit.
+                     for (uint64_t s = b; s < e && out.size() < limit; s++)
+                       out.push_back(absl::StrFormat(
+                           "sector %d: disk %d holds write %d, disk %d holds write %d", s,
+                           mirrors[0]->Index(), got[0], mirrors[m]->Index(), got[m]));
+                     break;
+                   }
+                   return out.size() < limit;
+                 });
   }
   return out;
 }
@@ -75,17 +115,23 @@ std::vector<std::string> DataOracle::MirrorMismatches(const std::vector<const Di
 std::vector<std::string> DataOracle::LostWrites(const std::vector<const Disk*>& mirrors,
                                                 uint64_t data_offset, size_t limit) const {
   std::vector<std::string> out;
-  for (uint64_t s = 0; s < floor_.size() && out.size() < limit; s++) {
-    if (!floor_[s]) continue;
-    for (const Disk* d : mirrors) {
-      uint64_t got = d->VisibleStamp(data_offset + s);
-      if (got == kStampDiscarded || got < floor_[s]) {
-        out.push_back(absl::StrFormat(
-            "sector %d: acknowledged, flushed write %d lost on disk %d (holds %d)", s,
-            floor_[s], d->Index(), got == kStampDiscarded ? 0 : got));
-        break;
-      }
-    }
+  if (mirrors.empty()) return out;
+  for (const auto& [first, ext] : floor_) {
+    if (out.size() >= limit) break;
+    uint64_t floor = ext.value;
+    VisitMirrors(mirrors, data_offset, first, ext.end,
+                 [&](uint64_t b, uint64_t e, const std::vector<uint64_t>& got) {
+                   for (size_t m = 0; m < mirrors.size(); m++) {
+                     if (got[m] != kStampDiscarded && got[m] >= floor) continue;
+                     for (uint64_t s = b; s < e && out.size() < limit; s++)
+                       out.push_back(absl::StrFormat(
+                           "sector %d: acknowledged, flushed write %d lost on disk %d (holds %d)",
+                           s, floor, mirrors[m]->Index(),
+                           got[m] == kStampDiscarded ? 0 : got[m]));
+                     break;
+                   }
+                   return out.size() < limit;
+                 });
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // What every mirror must hold, independent of the core. Tracks per array
 // sector the last user operation issued (a write's stamp, or a discard),
 // and the newest write that is both acknowledged and flushed (the durable
-// floor). Answers: are the in-sync mirrors identical wherever data was
+// floor), as extents: its cost grows with the writes, not the array size. Answers: are the in-sync mirrors identical wherever data was
 // written and not discarded since? Has any acknowledged, flushed write been
 // lost or reverted?
 #pragma once
@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "sim/extent_map.h"
 
 namespace llsim {
 
@@ -35,9 +37,12 @@ class DataOracle {
   void Crash() { unflushed_.clear(); }
   void Resize(uint64_t sectors);
 
-  uint64_t Sectors() const { return last_.size(); }
-  bool Written(uint64_t s) const { return last_[s] != 0 && last_[s] != kDiscard; }
-  uint64_t Floor(uint64_t s) const { return floor_[s]; }
+  uint64_t Sectors() const { return sectors_; }
+  bool Written(uint64_t s) const {
+    uint64_t v = last_.Get(s);
+    return v != 0 && v != kDiscard;
+  }
+  uint64_t Floor(uint64_t s) const { return floor_.Get(s); }
 
   // Mismatches, as "sector S: disk A has X, disk B has Y" lines (at most
   // `limit`), over [0, Sectors()).
@@ -55,8 +60,9 @@ class DataOracle {
   };
   void MakeDurable(const Ack& a);
 
-  std::vector<uint64_t> last_;   // 0 never written, kDiscard, else stamp
-  std::vector<uint64_t> floor_;  // newest acknowledged+flushed stamp
+  uint64_t sectors_;
+  ExtentMap<uint64_t> last_;   // 0 never written, kDiscard, else stamp
+  ExtentMap<uint64_t> floor_;  // newest acknowledged+flushed stamp
   std::vector<Ack> unflushed_;
   uint64_t next_stamp_ = 1;
   uint64_t acks_ = 0;

@@ -1,0 +1,107 @@
+// Sparse pooled pages; see byte_pages.h.
+#include "sim/byte_pages.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+namespace llsim {
+
+namespace {
+
+// Kept for reuse up to this many idle pages (64 MiB); more go back to malloc.
+constexpr size_t kMaxIdlePages = 16384;
+
+std::vector<BytePages::Page*>& FreeList() {
+  static auto* list = new std::vector<BytePages::Page*>();
+  return *list;
+}
+
+}  // namespace
+
+BytePages::Page* PagePool::Acquire() {
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan build: plain allocations, so a use after release is reported.
+  return new BytePages::Page;
+#else
+  auto& list = FreeList();
+  if (list.empty()) return new BytePages::Page;
+  BytePages::Page* p = list.back();
+  list.pop_back();
+  return p;
+#endif
+}
+
+void PagePool::Release(BytePages::Page* p) {
+#if defined(__SANITIZE_ADDRESS__)
+  delete p;
+#else
+  auto& list = FreeList();
+  if (list.size() >= kMaxIdlePages) {
+    delete p;
+    return;
+  }
+  list.push_back(p);
+#endif
+}
+
+size_t PagePool::Idle() { return FreeList().size(); }
+
+BytePages& BytePages::operator=(const BytePages& o) {
+  if (this == &o) return *this;
+  Clear();
+  for (const auto& [idx, page] : o.pages_) {
+    Page* p = PagePool::Acquire();
+    *p = *page;
+    pages_.emplace_hint(pages_.end(), idx, p);
+  }
+  return *this;
+}
+
+BytePages& BytePages::operator=(BytePages&& o) noexcept {
+  if (this == &o) return *this;
+  Clear();
+  pages_ = std::move(o.pages_);
+  o.pages_.clear();
+  return *this;
+}
+
+void BytePages::Clear() {
+  for (auto& [idx, page] : pages_) PagePool::Release(page);
+  pages_.clear();
+}
+
+void BytePages::Write(uint64_t offset, const uint8_t* data, size_t n) {
+  while (n) {
+    uint64_t idx = offset / kPageBytes;
+    size_t in = offset % kPageBytes, len = std::min(n, kPageBytes - in);
+    auto it = pages_.find(idx);
+    if (it == pages_.end()) {
+      Page* p = PagePool::Acquire();
+      // A partial first write: the rest of the page reads as never written.
+      if (len != kPageBytes) p->fill(0);
+      it = pages_.emplace(idx, p).first;
+    }
+    std::memcpy(it->second->data() + in, data, len);
+    offset += len;
+    data += len;
+    n -= len;
+  }
+}
+
+void BytePages::Read(uint64_t offset, uint8_t* out, size_t n) const {
+  while (n) {
+    uint64_t idx = offset / kPageBytes;
+    size_t in = offset % kPageBytes, len = std::min(n, kPageBytes - in);
+    auto it = pages_.find(idx);
+    if (it == pages_.end())
+      std::memset(out, 0, len);
+    else
+      std::memcpy(out, it->second->data() + in, len);
+    offset += len;
+    out += len;
+    n -= len;
+  }
+}
+
+}  // namespace llsim

@@ -1,0 +1,45 @@
+// Sparse bytes in 4 KiB pages: the metadata area of a disk (md superblock,
+// bitmap) as far as it was written. Pages never written read as zeros. The
+// pages come from a process-wide pool, so a worker running case after case
+// reuses the same memory instead of faulting in fresh pages each time.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "absl/container/btree_map.h"
+
+namespace llsim {
+
+class BytePages {
+ public:
+  static constexpr size_t kPageBytes = 4096;
+  using Page = std::array<uint8_t, kPageBytes>;
+
+  BytePages() = default;
+  BytePages(const BytePages& o) { *this = o; }
+  BytePages& operator=(const BytePages& o);
+  BytePages(BytePages&& o) noexcept : pages_(std::move(o.pages_)) { o.pages_.clear(); }
+  BytePages& operator=(BytePages&& o) noexcept;
+  ~BytePages() { Clear(); }
+
+  void Write(uint64_t offset, const uint8_t* data, size_t n);
+  void Read(uint64_t offset, uint8_t* out, size_t n) const;
+  void Clear();
+  size_t PageCount() const { return pages_.size(); }
+
+ private:
+  absl::btree_map<uint64_t, Page*> pages_;  // page index -> bytes
+};
+
+// The pool BytePages draws from (and gives back to). Pages come back
+// uninitialised: the user fills them.
+class PagePool {
+ public:
+  static BytePages::Page* Acquire();
+  static void Release(BytePages::Page* p);
+  static size_t Idle();
+};
+
+}  // namespace llsim
