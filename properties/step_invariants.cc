@@ -160,6 +160,10 @@ void StepInvariants::OnDataWrite(int disk, uint64_t sector, uint32_t sectors,
   // A write issued before a shrink may land beyond the new end: no promise
   // covers sectors outside the array.
   if (sector >= array_->DevSectors()) return;
+  // A broken array (MD_BROKEN) promises nothing: md ignores a failed
+  // metadata write on its last member, bitmap writes included, and lets
+  // writes already past md_submit_bio go on to that member.
+  if (array_->Broken()) return;
   sectors = (uint32_t)std::min<uint64_t>(sectors, array_->DevSectors() - sector);
   uint64_t sh = ChunkShift();
   uint64_t region = array_->Layout().BitmapStart();
