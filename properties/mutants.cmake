@@ -22,9 +22,9 @@ set(LLSIM_MUTANT_EXPECT
   DISCARD_ROUND_OUT:no-clean-in-flight:swarm:1
   EVENTS_CLEARED_FROZEN:recovery-completeness:recovery:1
   GROW_SKIPS_NEW_PAGES:safety:resize:1
-  RELOAD_KEEPS_DIRTY:resync-completeness:resize:1
+  RELOAD_KEEPS_DIRTY:resync-completeness:resize:3
   RESIZE_NO_GROW:write-intent:resize:1
-  SKIP_SYNC_NEEDSYNC:resync-completeness:swarm:1
+  SKIP_SYNC_NEEDSYNC:resync-completeness:swarm:4
   SPACE_IGNORES_HEADER:bitmap-bounds:swarm:1
   TIMER_NOT_REARMED:liveness:swarm:1
   UNPIN_OFF_BY_ONE:safety:swarm:1
