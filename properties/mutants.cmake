@@ -26,6 +26,7 @@ set(LLSIM_MUTANT_EXPECT
   RESIZE_NO_GROW:write-intent:resize:1
   SKIP_SYNC_NEEDSYNC:resync-completeness:swarm:4
   SPACE_IGNORES_HEADER:bitmap-bounds:swarm:1
+  CLOSE_SYNC_STAYS_SYNCING:liveness:swarm:1
   TIMER_NOT_REARMED:liveness:swarm:1
   UNPIN_OFF_BY_ONE:safety:swarm:1
   UNPLUG_FASTPATH_RACE:write-intent:swarm:1

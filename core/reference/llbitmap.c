@@ -1651,7 +1651,9 @@ static void llb_close_sync(struct mddev *mddev)
 	/* let the daemon clean the synced chunks on its next pass */
 	for (p = 0; p < b->nr_pages; p++)
 		WRITE_ONCE(b->pages[p]->expire, now);
+#ifndef LLSIM_MUTANT_CLOSE_SYNC_STAYS_SYNCING
 	llb_transition_all(b, LLB_EV_SYNC_DONE);
+#endif
 }
 
 static void llb_cond_end_sync(struct mddev *mddev, sector_t pos, bool force)
