@@ -22,10 +22,11 @@ set(LLSIM_MUTANT_EXPECT
   DISCARD_ROUND_OUT:no-clean-in-flight:swarm:1
   EVENTS_CLEARED_FROZEN:recovery-completeness:recovery:1
   GROW_SKIPS_NEW_PAGES:safety:resize:1
-  RELOAD_KEEPS_DIRTY:resync-completeness:resize:2
+  RELOAD_KEEPS_DIRTY:resync-completeness:resize:3
   RESIZE_NO_GROW:write-intent:resize:1
-  SKIP_SYNC_NEEDSYNC:resync-completeness:swarm:1
+  SKIP_SYNC_NEEDSYNC:resync-completeness:swarm:4
   SPACE_IGNORES_HEADER:bitmap-bounds:swarm:1
+  CLOSE_SYNC_STAYS_SYNCING:liveness:swarm:1
   TIMER_NOT_REARMED:liveness:swarm:1
   UNPIN_OFF_BY_ONE:safety:swarm:1
   UNPLUG_FASTPATH_RACE:write-intent:swarm:1

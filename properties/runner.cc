@@ -106,6 +106,16 @@ class ScenarioRun {
   bool crashed_in_op_ = false;
   int recovery_ops_ = 0;
   uint64_t io_serial_ = 0;
+  // The last settle left the array whole, synced and clean (no chunk
+  // Dirty, NeedSync or Syncing, no sync needed or running), and nothing
+  // since gives an assembly a reason to resync: no user write or discard,
+  // crash, member failure, IO error rule, re-add, spare, resize or
+  // injected allocation failure. The next assembly must then start no
+  // resync (liveness: a finished sync stays finished).
+  bool settled_clean_ = false;
+  uint64_t alloc_failures_at_settle_ = 0;
+  void Unsettle() { settled_clean_ = false; }
+  void CheckNoResyncAfterCleanStop();
 };
 
 void ScenarioRun::Report(Verdict v) {
@@ -191,7 +201,11 @@ void ScenarioRun::Boot() {
   absl::Status st;
   uint64_t alloc_failures = kshim_->AllocFailuresInjected();
   if (!RunAdmin("mdadm --assemble", [&] { st = array_->Assemble(); })) return;
-  if (st.ok()) return;
+  if (st.ok()) {
+    CheckNoResyncAfterCleanStop();
+    return;
+  }
+  Unsettle();
   Note(absl::StrCat("assemble: ", st.message()));
   // md must come back after whatever the scenario did, unless the scenario
   // itself took away what it needs: every member's disk, or memory.
@@ -207,6 +221,9 @@ void ScenarioRun::Boot() {
 void ScenarioRun::Crash(const std::string& spec) {
   crashes_++;
   resync_pending_ = true;
+  // Whatever was in flight, and Clean states the daemon had not yet
+  // written, may leave chunks for the next assembly to resync.
+  Unsettle();
   auto policy = MakeCrashPolicy(spec.empty() ? "random" : spec,
                                 Rng::Stream(s_.seed, absl::StrCat("crash", crashes_)));
   if (!policy.ok()) {
@@ -255,6 +272,7 @@ void ScenarioRun::IssueIo(const Op& op) {
     return;
   }
   n = std::min<uint64_t>(n, size - sector);
+  if (op.kind == OpKind::kWrite || op.kind == OpKind::kDiscard) Unsettle();
   user_io_++;
   MdArray* array = array_.get();
   Op o = op;
@@ -293,6 +311,21 @@ void ScenarioRun::IssueIo(const Op& op) {
 }
 
 void ScenarioRun::Execute(const Op& op) {
+  switch (op.kind) {
+    case OpKind::kFail:
+    case OpKind::kIoError:
+    case OpKind::kDiskFail:
+    case OpKind::kReAdd:
+    case OpKind::kAddSpare:
+    case OpKind::kResize:
+    case OpKind::kAllocFail:
+      // A failure, a member coming back, new chunks: reasons to resync or
+      // recover that a clean stop does not take away.
+      Unsettle();
+      break;
+    default:
+      break;
+  }
   switch (op.kind) {
     case OpKind::kWrite:
     case OpKind::kDiscard:
@@ -417,11 +450,17 @@ void ScenarioRun::Settle() {
   Nanos idle = (2 * sleep + (s_.array.barrier_idle ? s_.array.barrier_idle : 5) + 5) * kNsPerSec;
   // The daemon's own IO (flushes, bitmap writes) may meet injected stalls.
   if (s_.stall_ppm) idle += 2 * (Nanos)s_.stall_ms * kNsPerMs;
+  // Whether a whole idle period passed with no sync completing or pending;
+  // if every round starts another one, syncs do not stay finished.
+  bool stayed_idle = false;
   for (int round = 0; round < 8; round++) {
     uint64_t syncs = a->ResyncsCompleted();
     if (!RunWorld(nullptr, world_->Clock().Now() + idle) && Halted()) return;
     if (!a->Running()) return;
-    if (a->ResyncsCompleted() == syncs && !a->SyncPending()) break;
+    if (a->ResyncsCompleted() == syncs && !a->SyncPending()) {
+      stayed_idle = true;
+      break;
+    }
     if (!RunWorld(quiet, world_->Clock().Now() + kSettleLimit)) {
       if (!Halted())
         Report({kPropLiveness, absl::StrCat("a sync pass did not finish: ", a->Describe()),
@@ -449,21 +488,77 @@ void ScenarioRun::Settle() {
     Report({kPropDurability, lost[0], world_->Clock().Now()});
     return;
   }
+  bool clean = false;
   if (a->Degraded() == 0 && a->BitmapEnabled()) {
     std::vector<uint64_t> dirty = inv_->DirtyChunks();
+    // On a whole array a sync must finish and stay finished: md needs no
+    // further pass, and the core keeps no chunk waiting for one (a chunk
+    // left NeedSync or Syncing is resynced at every later assembly, and
+    // its Syncing byte means nothing any more).
+    std::vector<uint64_t> unsynced = inv_->UnsyncedChunks();
     if (!dirty.empty())
       Report({kPropLiveness,
               absl::StrFormat("%d chunks (first: %d) still Dirty after the array was idle for "
                               "%d s; the daemon should have cleaned them",
                               dirty.size(), dirty[0], idle / kNsPerSec),
               world_->Clock().Now()});
+    else if (!stayed_idle || a->SyncPending())
+      Report({kPropLiveness,
+              absl::StrFormat("a resync or recovery is still needed or running after 8 idle "
+                              "periods of %d s on a whole array (each one started another): %s",
+                              idle / kNsPerSec, a->Describe()),
+              world_->Clock().Now()});
+    else if (!unsynced.empty())
+      Report({kPropLiveness,
+              absl::StrFormat("%d chunks (first: %d, %s) still need a sync after the array was "
+                              "whole and idle for %d s with no resync or recovery needed or "
+                              "running: a finished sync must leave none NeedSync or Syncing",
+                              unsynced.size(), unsynced[0],
+                              ChunkStateName((uint8_t)inv_->StateOf(unsynced[0])),
+                              idle / kNsPerSec),
+              world_->Clock().Now()});
+    else
+      clean = true;
   }
   if (reports_ == reports_before) {
+    if (clean && kshim_) {
+      settled_clean_ = true;
+      alloc_failures_at_settle_ = kshim_->AllocFailuresInjected();
+    }
     resyncs_verified_ += resync_pending_;
     recoveries_verified_ += recovery_ops_ > 0;
     resync_pending_ = false;
   }
   recovery_ops_ = 0;
+}
+
+void ScenarioRun::CheckNoResyncAfterCleanStop() {
+  if (!settled_clean_) return;
+  // An allocation failure since (at the stop, say) may leave states
+  // unwritten; a member missing for any reason is recovered, not resynced.
+  if (!kshim_ || kshim_->AllocFailuresInjected() != alloc_failures_at_settle_ ||
+      !array_->BitmapEnabled() || array_->Degraded() != 0) {
+    Unsettle();
+    return;
+  }
+  mddev* md = array_->Mddev();
+  std::string why;
+  if (md->resync_offset != MaxSector)
+    why = absl::StrFormat("md's superblock says the array is not clean (resync_offset %d)",
+                          (int64_t)md->resync_offset);
+  else if (test_bit(MD_RECOVERY_SYNC, &md->recovery) || array_->SyncRunning())
+    why = "a resync was asked for";
+  std::vector<uint64_t> unsynced = inv_->UnsyncedChunks();
+  if (!unsynced.empty())
+    absl::StrAppendFormat(&why, "%s%d chunks (first: %d) are %s", why.empty() ? "" : "; ",
+                          unsynced.size(), unsynced[0],
+                          ChunkStateName((uint8_t)inv_->StateOf(unsynced[0])));
+  if (why.empty()) return;  // still clean: the next assembly is held to it too
+  Unsettle();
+  Report({kPropLiveness,
+          absl::StrCat("an assembly after the array was settled whole and clean, with no write, "
+                       "crash or failure since, starts a resync: ", why),
+          world_->Clock().Now()});
 }
 
 void ScenarioRun::Shutdown() {

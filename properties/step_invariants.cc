@@ -325,4 +325,16 @@ std::vector<uint64_t> StepInvariants::DirtyChunks() const {
   return out;
 }
 
+std::vector<uint64_t> StepInvariants::UnsyncedChunks() const {
+  std::vector<uint64_t> out;
+  uint64_t chunks = Chunks();
+  for (uint64_t c = 0; c < chunks; c++) {
+    int st = StateInMemory(c);
+    if (st == (int)ChunkState::kNeedSync || st == (int)ChunkState::kSyncing ||
+        st == (int)ChunkState::kNeedSyncUnwritten || st == (int)ChunkState::kSyncingUnwritten)
+      out.push_back(c);
+  }
+  return out;
+}
+
 }  // namespace llsim

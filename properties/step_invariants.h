@@ -45,6 +45,12 @@ class StepInvariants {
   void OnStep();
   // Chunks Dirty in memory right now (for the daemon liveness check).
   std::vector<uint64_t> DirtyChunks() const;
+  // Chunks NeedSync or Syncing (or their Unwritten variants) in memory
+  // right now: on a whole, idle array whose sync has finished, none may
+  // be left (liveness: a sync must finish and stay finished).
+  std::vector<uint64_t> UnsyncedChunks() const;
+  // A chunk's state byte in the core's memory; -1 if its page is not seen.
+  int StateOf(uint64_t chunk) const { return StateInMemory(chunk); }
   const TransitionCoverage& Coverage() const { return coverage_; }
   uint64_t TransitionsSeen() const { return transitions_; }
   const CoverageMatrix& Matrix() const { return matrix_; }

@@ -157,7 +157,7 @@ struct llb {
 struct llb_outcome {
 	bool degraded;
 	bool resync;		/* ask md for a resync */
-	bool arm;		/* something became Dirty: start the daemon timer */
+	bool arm;		/* Dirty, or NeedSync while degraded: start the timer */
 	u8 last_state;		/* state of the last chunk visited */
 };
 
@@ -567,7 +567,12 @@ static void llb_walk(struct llb *b, unsigned long first, unsigned long last,
 			*slot = next;
 			if (next == LLB_DIRTY || next == LLB_NEED_SYNC)
 				llb_note_dirty(b, i, out);
-			if (next == LLB_DIRTY)
+			/*
+			 * NeedSync made while degraded waits for the array to
+			 * be whole; the daemon then asks for its resync.
+			 */
+			if (next == LLB_DIRTY ||
+			    (next == LLB_NEED_SYNC && out->degraded))
 				out->arm = true;
 		}
 		out->last_state = next;
@@ -980,6 +985,17 @@ static bool llb_holds_dirty(struct llb *b)
 	return false;
 }
 
+/* Does any chunk wait for a resync (NeedSync)? */
+static bool llb_holds_needsync(struct llb *b)
+{
+	unsigned long i;
+
+	for (i = 0; i < b->chunks; i++)
+		if (llb_needs_sync(*llb_slot(b, i)))
+			return true;
+	return false;
+}
+
 /* One pass over all pages; true if some page must be looked at again. */
 static bool llb_daemon_pass(struct llb *b)
 {
@@ -1040,14 +1056,29 @@ static void llb_daemon_fn(struct work_struct *work)
 	if (llb_degraded(b))
 		/*
 		 * Nothing may be cleaned now, but Dirty chunks (say from a
-		 * checkpoint of the recovery that will end this state) must not
-		 * be forgotten: nothing else re-arms the timer when the array
-		 * becomes whole again.
+		 * checkpoint of the recovery that will end this state) and
+		 * NeedSync ones must not be forgotten: nothing else re-arms
+		 * the timer when the array becomes whole again.
 		 */
-		again = llb_holds_dirty(b);
+		again = llb_holds_dirty(b) || llb_holds_needsync(b);
 	else
 #endif
 		again = llb_daemon_pass(b);
+
+	/*
+	 * A chunk written while the array was degraded is NeedSync, and a
+	 * recovery that had already passed it leaves it so: once the array
+	 * is whole, nothing but the daemon asks md for the resync that lets
+	 * it become Clean (else every later assembly resyncs it). Ask again
+	 * each period until none is left: md_reap_sync_thread clears the
+	 * request when it lands while the recovery is being reaped.
+	 */
+	if (!llb_degraded(b) && llb_holds_needsync(b)) {
+		struct llb_outcome out = { .resync = true };
+
+		llb_finish(b, &out);
+		again = true;
+	}
 
 #ifdef LLSIM_MUTANT_TIMER_NOT_REARMED
 	again = false;
@@ -1620,7 +1651,9 @@ static void llb_close_sync(struct mddev *mddev)
 	/* let the daemon clean the synced chunks on its next pass */
 	for (p = 0; p < b->nr_pages; p++)
 		WRITE_ONCE(b->pages[p]->expire, now);
+#ifndef LLSIM_MUTANT_CLOSE_SYNC_STAYS_SYNCING
 	llb_transition_all(b, LLB_EV_SYNC_DONE);
+#endif
 }
 
 static void llb_cond_end_sync(struct mddev *mddev, sector_t pos, bool force)
