@@ -35,7 +35,8 @@ set(LLSIM_MUTANT_EXPECT
   SIZE_MISMATCH_REFUSED:assemblable:swarm:1
   SB_SLEEP_IN_JIFFIES:assemblable:swarm:1
   TIMER_SHUTDOWN_NOSYNC:safety:trace:timer-shutdown-nosync.trace
-  READ_ONE_COPY:resync-completeness:trace:read-one-copy.trace)
+  READ_ONE_COPY:resync-completeness:trace:read-one-copy.trace
+  KMAP_LEAK_ON_MATCH:safety:swarm:1)
 set(LLSIM_MUTANT_CASES 400 CACHE STRING "generated cases a mutant hunt may use")
 
 foreach(m IN LISTS LLSIM_MUTANTS)

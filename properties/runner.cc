@@ -481,6 +481,13 @@ void ScenarioRun::Shutdown() {
     inv_->Detach();
     RunAdmin("rmmod", [] { md_llbitmap_exit(); });
     if (Stopped()) return;
+    std::vector<std::string> held = kshim_->HeldAtTeardown();
+    if (!held.empty())
+      Report({kPropSafety,
+              absl::StrFormat("%d mapping(s) or lock(s) still held at teardown, first: %s",
+                              held.size(), held[0]),
+              world_->Clock().Now()});
+    if (Stopped()) return;
     std::vector<std::string> leaks = kshim_->Leaks();
     if (!leaks.empty())
       Report({kPropSafety,

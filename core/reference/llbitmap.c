@@ -742,10 +742,17 @@ static int llb_read_page(struct llb *b, unsigned long p)
 			have = true;
 			continue;
 		}
-		src = page_address(spare);
-		for (i = p ? 0 : LLB_DATA_OFFSET; i < PAGE_SIZE; i++)
+		src = kmap_local_page(spare);
+		i = p ? 0 : LLB_DATA_OFFSET;
+#ifdef LLSIM_MUTANT_KMAP_LEAK_ON_MATCH
+		/* identical copies: nothing to merge (and the unmap is skipped) */
+		if (!memcmp(dst + i, src + i, PAGE_SIZE - i))
+			continue;
+#endif
+		for (; i < PAGE_SIZE; i++)
 			if (dst[i] != src[i])
 				dst[i] = llb_merge(dst[i], src[i]);
+		kunmap_local(src);
 	}
 	if (spare)
 		__free_page(spare);

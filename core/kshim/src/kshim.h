@@ -147,9 +147,28 @@ class Kshim {
   // timer_delete_sync waits for them; kfree of one is reported.
   std::map<const timer_list*, uint64_t>& RunningTimers() { return running_timers_; }
 
-  // kmap_local mappings of each context (fiber id, 0 = the harness),
-  // as the page addresses mapped, innermost last.
-  std::map<uint64_t, std::vector<uintptr_t>>& Mappings() { return mappings_; }
+  // kmap_local/kmap_atomic mappings of each context (fiber id, 0 = the
+  // harness), innermost last.
+  struct Mapping {
+    uintptr_t addr;    // the page's address
+    const char* site;  // where it was mapped
+    bool atomic;       // kmap_atomic: preemption is off until it is unmapped
+  };
+  std::map<uint64_t, std::vector<Mapping>>& Mappings() { return mappings_; }
+  // kmap() mappings still held, by page: how many, and the first site.
+  struct GlobalMap {
+    int count;
+    uint64_t seq;  // mapping order: reports never depend on addresses
+    const char* site;
+  };
+  std::map<const page*, GlobalMap>& GlobalMaps() { return global_maps_; }
+  uint64_t NextMapSeq() { return ++map_seq_; }
+
+  // Reports what the current context still holds (local mappings) when it
+  // must hold nothing: `where` says why ("fiber 'x' ended", ...).
+  void CheckContextClean(const std::string& where);
+  // What is still mapped at teardown, one line each, in a fixed order.
+  std::vector<std::string> HeldAtTeardown() const;
 
  private:
   // What in [p, p+size) must not be freed, one line each, by offset.
@@ -170,7 +189,9 @@ class Kshim {
   std::map<const timer_list*, ArmedTimer> timers_;  // lookups only
   uint64_t arm_seq_ = 0;
   std::map<const work_struct*, Worker> workers_;    // lookups only
-  std::map<uint64_t, std::vector<uintptr_t>> mappings_;
+  std::map<uint64_t, std::vector<Mapping>> mappings_;
+  std::map<const page*, GlobalMap> global_maps_;  // lookups only
+  uint64_t map_seq_ = 0;
   std::map<uint64_t, int> rcu_depth_;
   int rcu_readers_ = 0;
   std::map<const timer_list*, uint64_t> running_timers_;  // lookups only
@@ -178,6 +199,10 @@ class Kshim {
   WorkqueueState* system_wq_ = nullptr;
   std::function<void()> preempt_observer_;
 };
+
+// A core site (__FILE__:__LINE__) as reports show it: the file's base name
+// and the line, so nothing depends on where the tree was checked out.
+std::string SiteName(const char* site);
 
 // The active runtime for a shim entry point; a shim call with no runtime
 // is a harness bug, reported on stderr before aborting.
