@@ -236,6 +236,11 @@ void Kshim::Reclaim() {
   workers_.clear();
   mappings_.clear();
   global_maps_.clear();
+  held_locks_.clear();
+  lock_after_.clear();
+  lock_class_ids_.clear();
+  lock_class_names_.clear();
+  inversions_reported_.clear();
   rcu_depth_.clear();
   rcu_readers_ = 0;
   running_timers_.clear();
@@ -254,6 +259,14 @@ Kshim::WorkqueueState* Kshim::NewWorkqueue(const std::string& name, unsigned fla
 }
 
 void Kshim::CheckContextClean(const std::string& where) {
+  auto held = held_locks_.find(ContextId());
+  if (held != held_locks_.end()) {
+    Misuse(absl::StrCat(HeldLine(held->second.back()), " still held when ", where,
+                        held->second.size() > 1
+                            ? absl::StrFormat(" (and %d more locks)", held->second.size() - 1)
+                            : ""));
+    held_locks_.erase(held);
+  }
   auto it = mappings_.find(ContextId());
   if (it == mappings_.end()) return;
   const Mapping& m = it->second.back();
@@ -272,6 +285,10 @@ std::vector<std::string> Kshim::HeldAtTeardown() const {
     for (const Mapping& m : stack)
       out.push_back(absl::StrCat(m.atomic ? "kmap_atomic" : "kmap_local_page", " at ",
                                  SiteName(m.site), " still mapped (",
+                                 ctx ? absl::StrCat("fiber ", ctx) : "the harness", ")"));
+  for (auto& [ctx, locks] : held_locks_)
+    for (const HeldLock& h : locks)
+      out.push_back(absl::StrCat(HeldLine(h), " still held (",
                                  ctx ? absl::StrCat("fiber ", ctx) : "the harness", ")"));
   std::vector<const GlobalMap*> global;
   for (auto& [pg, g] : global_maps_) global.push_back(&g);

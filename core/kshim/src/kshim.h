@@ -164,11 +164,28 @@ class Kshim {
   std::map<const page*, GlobalMap>& GlobalMaps() { return global_maps_; }
   uint64_t NextMapSeq() { return ++map_seq_; }
 
-  // Reports what the current context still holds (local mappings) when it
-  // must hold nothing: `where` says why ("fiber 'x' ended", ...).
+  // Reports what the current context still holds (local mappings, locks)
+  // when it must hold nothing: `where` says why ("fiber 'x' ended", ...).
   void CheckContextClean(const std::string& where);
-  // What is still mapped at teardown, one line each, in a fixed order.
+  // What is still mapped or locked at teardown, one line each, in a fixed
+  // order.
   std::vector<std::string> HeldAtTeardown() const;
+
+  // --- lockdep (lockdep.cc) ---------------------------------------------
+  // A lock class: where the lock was initialised, or its name when the
+  // initialiser gave no site. Classes are numbered in the order they are
+  // first taken, and reports name them, never addresses.
+  int LockClass(const char* name, const char* init_site);
+  // Before taking a lock (and before waiting for it): checks the order of
+  // its class against every class the context holds, records the new
+  // dependencies, and reports an inversion (a cycle in the graph).
+  void LockOrderCheck(int cls, const char* how, const char* site);
+  // The current context now holds `lock` (read: shared).
+  void LockHeld(const void* lock, int cls, bool read, const char* how, const char* site);
+  // The current context releases `lock`; false if it did not hold it.
+  bool LockReleased(const void* lock);
+  // lockdep_assert_held and friends (want: LLSIM_LOCKDEP_*).
+  void LockdepAssert(const void* lock, int want, const char* expr, const char* site);
 
  private:
   // What in [p, p+size) must not be freed, one line each, by offset.
@@ -189,6 +206,26 @@ class Kshim {
   std::map<const timer_list*, ArmedTimer> timers_;  // lookups only
   uint64_t arm_seq_ = 0;
   std::map<const work_struct*, Worker> workers_;    // lookups only
+  struct HeldLock {
+    const void* lock;  // compared for equality only
+    int cls;
+    bool read;
+    const char* how;   // "spin_lock", "mutex_lock", ...
+    const char* site;  // where it was taken
+  };
+  struct OrderEdge {   // class B was taken while class A was held
+    const char* held_site;   // where A was taken
+    const char* taken_site;  // where B was taken
+    const char* how;
+    std::string context;
+  };
+  std::string HeldLine(const HeldLock& h) const;
+  std::vector<int> LockPath(int from, int to) const;
+  std::map<std::pair<const char*, const char*>, int> lock_class_ids_;  // lookups only
+  std::vector<std::string> lock_class_names_;
+  std::vector<std::map<int, OrderEdge>> lock_after_;  // by class id: A -> B -> first seen
+  std::set<std::pair<int, int>> inversions_reported_;
+  std::map<uint64_t, std::vector<HeldLock>> held_locks_;  // by context, oldest first
   std::map<uint64_t, std::vector<Mapping>> mappings_;
   std::map<const page*, GlobalMap> global_maps_;  // lookups only
   uint64_t map_seq_ = 0;
