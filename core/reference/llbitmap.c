@@ -885,7 +885,11 @@ static struct llb_page *llb_page_new(void)
 		goto fail;
 	if (percpu_ref_init(&pg->users, llb_users_gone,
 			    PERCPU_REF_ALLOW_REINIT, GFP_NOIO))
+#ifdef LLSIM_MUTANT_PAGE_NEW_LEAKS_ON_ENOMEM
+		goto fail;	/* the label that only frees the struct */
+#else
 		goto fail_page;
+#endif
 	init_waitqueue_head(&pg->waitq);
 	pg->expire = jiffies;
 	return pg;

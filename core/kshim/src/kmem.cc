@@ -9,10 +9,22 @@
 using llsim::K;
 using llsim::Kshim;
 
+namespace llsim {
+
+bool Kshim::AllocContextOk(unsigned gfp, const char* what, const char* site) {
+  if (gfp & (GFP_ATOMIC | GFP_NOWAIT) || !Sched().InFiber()) return true;
+  return MaySleep(absl::StrCat(what, " at ", SiteName(site),
+                               " with a gfp that may sleep (not GFP_ATOMIC or GFP_NOWAIT)")
+                      .c_str());
+}
+
+}  // namespace llsim
+
 extern "C" {
 
 void* llsim_kmalloc(size_t size, gfp_t gfp, const char* site) {
   Kshim& k = K("kmalloc");
+  if (!k.AllocContextOk(gfp, "kmalloc", site)) return nullptr;
   if (!(gfp & __GFP_NOFAIL) && k.InjectAllocFailure(site)) return nullptr;
   return k.Alloc(size, gfp & __GFP_ZERO, site, false);
 }
@@ -29,6 +41,7 @@ void kvfree(const void* p) {
 
 struct page* llsim_alloc_page(gfp_t gfp, const char* site) {
   Kshim& k = K("alloc_page");
+  if (!k.AllocContextOk(gfp, "alloc_page", site)) return nullptr;
   if (!(gfp & __GFP_NOFAIL) && k.InjectAllocFailure(site)) return nullptr;
   return static_cast<struct page*>(k.Alloc(PAGE_SIZE, gfp & __GFP_ZERO, site, true));
 }

@@ -33,7 +33,9 @@ std::string SiteName(const char* site) {
 
 
 Kshim::Kshim(World& world, KshimConfig cfg)
-    : world_(world), cfg_(cfg), alloc_rng_(world.Stream("alloc")) {
+    : world_(world),
+      cfg_(cfg),
+      alloc_rng_(world.Stream(cfg.boot ? absl::StrCat("alloc.boot", cfg.boot) : "alloc")) {
   LiveInstances().push_back(this);
   system_wq_ = NewWorkqueue("events", 0);
   ::system_wq = system_wq_;

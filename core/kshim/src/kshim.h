@@ -39,6 +39,9 @@ struct KshimConfig {
   // Allocation fault injection: each kmalloc/alloc_page fails with this
   // probability (seeded "alloc" stream); every failure is an event.
   uint32_t alloc_fail_per_million = 0;
+  // Which boot of the machine this runtime is: each draws its failures
+  // from its own stream ("alloc", then "alloc.boot1", ...).
+  uint32_t boot = 0;
 };
 
 struct Allocation {
@@ -101,6 +104,9 @@ class Kshim {
   // The allocation holding p (anywhere inside it), or nullptr.
   const Allocation* FindAllocation(const void* p) const;
   bool InjectAllocFailure(const char* site);
+  // An allocation with these flags may sleep: reported (and the fiber
+  // halted) in atomic context. False if it was reported.
+  bool AllocContextOk(unsigned gfp, const char* what, const char* site);
   uint64_t AllocFailuresInjected() const { return alloc_failures_; }
   void OnPreempt();
   // Reports sleeping where it is not allowed; halts a fiber that tried.

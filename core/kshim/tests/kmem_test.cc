@@ -317,6 +317,36 @@ TEST(KmemTest, NoInjectionByDefault) {
   EXPECT_EQ(nulls, 0);
 }
 
+// Under a spinlock only non-sleeping allocations are allowed, and they
+// fail like any other; a sleeping one is reported.
+TEST(KmemTest, AtomicAllocationsUnderALockFailAndSleepingOnesAreReported) {
+  KshimConfig cfg;
+  cfg.alloc_fail_per_million = 1000000;
+  KWorld w(250, "fifo", cfg);
+  DEFINE_SPINLOCK(lock);
+  void* atomic_one = &lock;
+  void* nowait_one = &lock;
+  w.Spawn("t", [&] {
+    spin_lock(&lock);
+    atomic_one = kmalloc(64, GFP_ATOMIC);
+    nowait_one = alloc_page(GFP_NOWAIT);
+    spin_unlock(&lock);
+  });
+  EXPECT_EQ(w.Run(), RunStatus::kIdle) << w.Failures();
+  EXPECT_EQ(atomic_one, nullptr);
+  EXPECT_EQ(nowait_one, nullptr);
+  EXPECT_EQ(w.k->AllocFailuresInjected(), 2u);
+  w.Spawn("sleeper", [&] {
+    spin_lock(&lock);
+    kzalloc(64, GFP_NOIO);
+    spin_unlock(&lock);
+  });
+  EXPECT_EQ(w.Run(), RunStatus::kFailed);
+  EXPECT_TRUE(w.Failed(FailureKind::kAtomicSleep,
+                       "kmalloc at kmem_test.cc:"))
+      << w.Failures();
+}
+
 TEST(KmemTest, ReclaimFreesEverythingAndForgetsWorkqueues) {
   KWorld w;
   workqueue_struct* old_wq = nullptr;

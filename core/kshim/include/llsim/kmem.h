@@ -23,6 +23,13 @@ extern "C" {
 #define GFP_NOIO 0x2u
 #define GFP_NOFS 0x4u
 #define GFP_ATOMIC 0x8u
+#define GFP_NOWAIT 0x10u
+/*
+ * Any allocation may fail (KshimConfig::alloc_fail_per_million), in any
+ * context, unless __GFP_NOFAIL. One that may sleep (anything but
+ * GFP_ATOMIC and GFP_NOWAIT) in atomic context is reported as sleeping
+ * in atomic context.
+ */
 
 void *llsim_kmalloc(size_t size, gfp_t gfp, const char *site);
 void kfree(const void *p);
