@@ -13,6 +13,8 @@ file(WRITE ${fixtures}/cut-off.trace
 file(WRITE ${fixtures}/passing.trace
   "llsim-trace 1\nseed 3\nhz 250\nstrategy random\narray mirrors=2 sectors=16384\n"
   "op +0us write 0 64\nop +0us settle\nexpect-failure none\n")
+file(WRITE ${fixtures}/bad-alloc-fail.trace
+  "llsim-trace 1\nseed 3\nalloc-fail 2%\nop +0us settle\nexpect-failure none\n")
 file(WRITE ${fixtures}/not-llbitmap.c "int main(void) { return 0; }\n")
 file(WRITE ${fixtures}/uncompilable/md-llbitmap.c
   "/* BITMAP_MAJOR_LOCKLESS bitmap_operations */\n#include <linux/kernel.h>\n"
@@ -34,6 +36,8 @@ llsim_cli_test(bad-op 2 "bad-op.trace:3: unknown op 'frobnicate'"
   $<TARGET_FILE:llsim> replay ${fixtures}/bad-op.trace)
 llsim_cli_test(impossible-geometry 2 "bad-geometry.trace:2: mirrors=9: raid1 here takes 2 to 4"
   $<TARGET_FILE:llsim> replay ${fixtures}/bad-geometry.trace)
+llsim_cli_test(bad-alloc-fail 2 "bad-alloc-fail.trace:3: alloc-fail takes one number"
+  $<TARGET_FILE:llsim> replay ${fixtures}/bad-alloc-fail.trace)
 llsim_cli_test(not-a-trace 2 "not an llsim trace" $<TARGET_FILE:llsim> replay ${fixtures}/not-a-trace.trace)
 llsim_cli_test(replay-passes 0 "reproduced" $<TARGET_FILE:llsim> replay ${fixtures}/passing.trace)
 llsim_cli_test(info 0 "sha256: +[0-9a-f]{64}" $<TARGET_FILE:llsim> info)

@@ -36,7 +36,11 @@ set(LLSIM_MUTANT_EXPECT
   SIZE_MISMATCH_REFUSED:assemblable:swarm:1
   SB_SLEEP_IN_JIFFIES:assemblable:swarm:1
   TIMER_SHUTDOWN_NOSYNC:safety:trace:timer-shutdown-nosync.trace
-  READ_ONE_COPY:resync-completeness:trace:read-one-copy.trace)
+  READ_ONE_COPY:resync-completeness:trace:read-one-copy.trace
+  KMAP_LEAK_ON_MATCH:safety:swarm:1
+  CREATE_LOADS_UNLOCKED:safety:swarm:1
+  DAEMON_LOCK_ORDER:safety:swarm:1
+  PAGE_NEW_LEAKS_ON_ENOMEM:safety:swarm:1)
 set(LLSIM_MUTANT_CASES 400 CACHE STRING "generated cases a mutant hunt may use")
 
 foreach(m IN LISTS LLSIM_MUTANTS)

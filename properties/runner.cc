@@ -5,6 +5,9 @@
 #include <memory>
 #include <optional>
 
+#include <cerrno>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/kshim/src/kshim.h"
@@ -116,6 +119,11 @@ class ScenarioRun {
   uint64_t alloc_failures_at_settle_ = 0;
   void Unsettle() { settled_clean_ = false; }
   void CheckNoResyncAfterCleanStop();
+  // Allocation failures per million for every boot from now on (the
+  // scenario's alloc-fail, then whatever an allocfail op set), and how
+  // many runtimes were booted (each draws its failures from its own stream).
+  uint32_t alloc_ppm_ = 0;
+  uint32_t boots_ = 0;
 };
 
 void ScenarioRun::Report(Verdict v) {
@@ -176,13 +184,31 @@ bool ScenarioRun::RunAdmin(const std::string& name, std::function<void()> fn) {
 
 void ScenarioRun::Boot() {
   if (!kshim_) {
-    kshim_ = std::make_unique<Kshim>(*world_);
+    KshimConfig kc;
+    kc.alloc_fail_per_million = alloc_ppm_;
+    kc.boot = boots_++;
+    kshim_ = std::make_unique<Kshim>(*world_, kc);
     kshim_->SetPreemptObserver([this] {
       if (inv_) inv_->OnStep();
     });
     int rc = 0;
     // md_llbitmap_init allocates workqueues; run it as md's module init.
     if (!RunAdmin("modprobe", [&rc] { rc = md_llbitmap_init(); })) return;
+    if (rc == -ENOMEM && kshim_->AllocFailuresInjected() > 0) {
+      // The module did not load for want of memory: nothing of it may stay
+      // allocated; the next assemble loads it again.
+      Note(absl::StrFormat("modprobe: md_llbitmap_init failed: %d (allocation failure injected)",
+                           rc));
+      std::vector<std::string> leaks = kshim_->Leaks();
+      if (!leaks.empty())
+        Report({kPropSafety,
+                absl::StrFormat("%d allocation(s) leaked by a failed md_llbitmap_init, first: %s",
+                                leaks.size(), leaks[0]),
+                world_->Clock().Now()});
+      dmesg_.insert(dmesg_.end(), kshim_->Dmesg().begin(), kshim_->Dmesg().end());
+      kshim_.reset();
+      return;
+    }
     if (rc) {
       Report({kPropSafety, absl::StrFormat("md_llbitmap_init failed: %d", rc),
               world_->Clock().Now()});
@@ -208,8 +234,12 @@ void ScenarioRun::Boot() {
   Unsettle();
   Note(absl::StrCat("assemble: ", st.message()));
   // md must come back after whatever the scenario did, unless the scenario
-  // itself took away what it needs: every member's disk, or memory.
-  bool starved = kshim_->AllocFailuresInjected() != alloc_failures;
+  // itself took away what it needs: every member's disk, or memory (an
+  // allocation failed during this assembly and the bitmap's create or load
+  // failed with -ENOMEM; any other error after an injected failure is the
+  // core's).
+  bool starved = kshim_->AllocFailuresInjected() != alloc_failures &&
+                 absl::StrContains(st.message(), absl::StrCat("(", -ENOMEM, ")"));
   bool no_disks = true;
   for (size_t d = 0; d < world_->DiskCount(); d++)
     if (!world_->Faults().DiskFailed((int)d)) no_disks = false;
@@ -366,7 +396,8 @@ void ScenarioRun::Execute(const Op& op) {
       world_->Faults().FailDisk((int)op.a);
       return;
     case OpKind::kAllocFail:
-      if (kshim_) kshim_->Config().alloc_fail_per_million = (uint32_t)op.a;
+      alloc_ppm_ = (uint32_t)std::min<uint64_t>(op.a, 1000000);
+      if (kshim_) kshim_->Config().alloc_fail_per_million = alloc_ppm_;
       return;
     case OpKind::kSettle:
       Settle();
@@ -576,6 +607,13 @@ void ScenarioRun::Shutdown() {
     inv_->Detach();
     RunAdmin("rmmod", [] { md_llbitmap_exit(); });
     if (Stopped()) return;
+    std::vector<std::string> held = kshim_->HeldAtTeardown();
+    if (!held.empty())
+      Report({kPropSafety,
+              absl::StrFormat("%d mapping(s) or lock(s) still held at teardown, first: %s",
+                              held.size(), held[0]),
+              world_->Clock().Now()});
+    if (Stopped()) return;
     std::vector<std::string> leaks = kshim_->Leaks();
     if (!leaks.empty())
       Report({kPropSafety,
@@ -602,6 +640,7 @@ RunResult ScenarioRun::Run() {
   }
   world_ = std::move(*world);
   io_lock_ = std::make_unique<WaitList>("user IO range lock");
+  alloc_ppm_ = s_.alloc_fail_ppm;
   if (absl::Status st = CreateArrayDisks(*world_, s_.array); !st.ok()) {
     r.failures.push_back({"config", std::string(st.message()), 0});
     return r;

@@ -173,6 +173,7 @@ uint64_t Scheduler::SpawnFiber(std::string name, std::function<void()> body, boo
         if (!f->cancel_requested) {
           try {
             f->body();
+            if (fiber_exit_hook_) fiber_exit_hook_();
             if (f->atomic_depth != (f->irq ? 1 : 0))
               ReportFailure(FailureKind::kShimMisuse,
                             absl::StrCat("fiber '", f->name, "' ended in atomic context (a lock "

@@ -149,6 +149,10 @@ class Scheduler {
   Fiber* Current() const { return current_; }
   bool InFiber() const { return current_ != nullptr; }
   size_t LiveFibers() const { return fibers_.size(); }
+  // Called in a fiber whose body has just returned (not when it is
+  // cancelled or halted), before its atomic depth is checked: the kernel
+  // runtime checks there what the context still holds.
+  void SetFiberExitHook(std::function<void()> fn) { fiber_exit_hook_ = std::move(fn); }
 
   // The current fiber is an interrupt (timer callback, IO completion).
   bool InInterrupt() const { return current_ && current_->irq; }
@@ -267,6 +271,7 @@ class Scheduler {
   uint64_t switches_ = 0;
   bool handoff_ = false;  // runnable_.front() was already picked
   int quiet_ = 0;
+  std::function<void()> fiber_exit_hook_;
 
   std::map<TimerKey, TimerSlot> timers_;
   absl::flat_hash_map<uint64_t, Nanos> timer_deadline_;  // id -> deadline: lookups only

@@ -57,6 +57,10 @@ struct Scenario {
   // stall_ms for stall_ppm IOs in a million (longer than the daemon waits).
   uint32_t latency_min_us = 20, latency_max_us = 400;
   uint32_t stall_ppm = 0, stall_ms = 30000;
+  // Each allocation the core makes (kmalloc family, alloc_page,
+  // percpu_ref_init, alloc_workqueue; __GFP_NOFAIL excepted) fails with
+  // this probability per million, from every boot on (seeded per boot).
+  uint32_t alloc_fail_ppm = 0;
   ArrayConfig array;
   std::vector<Op> ops;
 };

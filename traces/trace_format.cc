@@ -96,6 +96,7 @@ std::string FormatTrace(const TraceFile& t) {
   if (s.latency_min_us != 20 || s.latency_max_us != 400 || s.stall_ppm)
     absl::StrAppend(&out, "latency ", s.latency_min_us, " ", s.latency_max_us, " ", s.stall_ppm,
                     " ", s.stall_ms, "\n");
+  if (s.alloc_fail_ppm) absl::StrAppend(&out, "alloc-fail ", s.alloc_fail_ppm, "\n");
   absl::StrAppend(&out, "array ", FormatArrayConfig(s.array), "\n");
   if (!t.skip.empty()) absl::StrAppend(&out, "skip ", absl::StrJoin(t.skip, ","), "\n");
   for (const Op& op : s.ops) absl::StrAppend(&out, "op ", op.ToString(), "\n");
@@ -146,6 +147,11 @@ absl::StatusOr<TraceFile> ParseTrace(const std::string& text, const std::string&
       t.scenario.latency_max_us = v[1];
       t.scenario.stall_ppm = v[2];
       t.scenario.stall_ms = v[3];
+    } else if (key == "alloc-fail") {
+      uint32_t v;
+      if (w.size() != 2 || !absl::SimpleAtoi(w[1], &v) || v > 1000000)
+        return err("alloc-fail takes one number: allocation failures per million, 0 to 1000000");
+      t.scenario.alloc_fail_ppm = v;
     } else if (key == "disk-order") {
       if (w.size() != 2 || (w[1] != "relaxed" && w[1] != "in-order"))
         return err("disk-order is 'relaxed' or 'in-order'");

@@ -6,6 +6,7 @@
 //   seed 42
 //   hz 250
 //   strategy random
+//   alloc-fail 20000                  (allocation failures per million; absent: 0)
 //   array mirrors=2 sectors=131072 lbs=512 space=256 daemon_sleep=5 ...
 //   skip write-intent                 (properties the run did not check)
 //   op +0us write 128 64

@@ -537,6 +537,8 @@ static void llb_walk(struct llb *b, unsigned long first, unsigned long last,
 {
 	unsigned long i;
 
+	lockdep_assert_held_read(&b->reshape_lock);
+	lockdep_assert_held(&b->state_lock);
 	memset(out, 0, sizeof(*out));
 	out->degraded = llb_degraded(b);
 	out->last_state = LLB_NR_STATES;
@@ -608,8 +610,17 @@ static u8 llb_transition(struct llb *b, unsigned long first,
 {
 	struct llb_outcome out;
 
-	read_lock(&b->reshape_lock);
-	spin_lock(&b->state_lock);
+#ifdef LLSIM_MUTANT_DAEMON_LOCK_ORDER
+	if (ev == LLB_EV_DAEMON) {
+		/* the daemon takes the state lock first */
+		spin_lock(&b->state_lock);
+		read_lock(&b->reshape_lock);
+	} else
+#endif
+	{
+		read_lock(&b->reshape_lock);
+		spin_lock(&b->state_lock);
+	}
 	llb_walk(b, first, last, ev, &out);
 	spin_unlock(&b->state_lock);
 	read_unlock(&b->reshape_lock);
@@ -747,10 +758,17 @@ static int llb_read_page(struct llb *b, unsigned long p)
 			have = true;
 			continue;
 		}
-		src = page_address(spare);
-		for (i = p ? 0 : LLB_DATA_OFFSET; i < PAGE_SIZE; i++)
+		src = kmap_local_page(spare);
+		i = p ? 0 : LLB_DATA_OFFSET;
+#ifdef LLSIM_MUTANT_KMAP_LEAK_ON_MATCH
+		/* identical copies: nothing to merge (and the unmap is skipped) */
+		if (!memcmp(dst + i, src + i, PAGE_SIZE - i))
+			continue;
+#endif
+		for (; i < PAGE_SIZE; i++)
 			if (dst[i] != src[i])
 				dst[i] = llb_merge(dst[i], src[i]);
+		kunmap_local(src);
 	}
 	if (spare)
 		__free_page(spare);
@@ -872,7 +890,11 @@ static struct llb_page *llb_page_new(void)
 		goto fail;
 	if (percpu_ref_init(&pg->users, llb_users_gone,
 			    PERCPU_REF_ALLOW_REINIT, GFP_NOIO))
+#ifdef LLSIM_MUTANT_PAGE_NEW_LEAKS_ON_ENOMEM
+		goto fail;	/* the label that only frees the struct */
+#else
 		goto fail_page;
+#endif
 	init_waitqueue_head(&pg->waitq);
 	pg->expire = jiffies;
 	return pg;
@@ -900,6 +922,8 @@ static int llb_set_pages(struct llb *b, unsigned long want, bool read)
 	unsigned long p;
 	int ret;
 
+	/* the page array changes only under md's bitmap mutex */
+	lockdep_assert_held(&b->mddev->bitmap_info.mutex);
 	if (want > b->nr_alloc) {
 		struct llb_page **arr = kcalloc(want, sizeof(*arr), GFP_NOIO);
 		struct llb_page **old;
@@ -1339,9 +1363,16 @@ static int llb_create(struct mddev *mddev)
 	init_waitqueue_head(&b->behind_wq);
 	b->last_checkpoint = jiffies;
 
+#ifdef LLSIM_MUTANT_CREATE_LOADS_UNLOCKED
+	/* nobody can see the bitmap yet: read it before taking the mutex */
+	mddev->bitmap = b;
+	ret = llb_load_super(b);
+	llb_lock(mddev);
+#else
 	llb_lock(mddev);
 	mddev->bitmap = b;
 	ret = llb_load_super(b);
+#endif
 	if (ret) {
 		mddev->bitmap = NULL;
 		llb_free(b);
@@ -1729,6 +1760,7 @@ static void llb_rechunk(struct llb *b, unsigned long cs, unsigned long chunks)
 {
 	unsigned long old_chunks = b->chunks, j, k;
 
+	lockdep_assert_held_write(&b->reshape_lock);
 	if (cs > b->chunksize) {
 		unsigned long f = cs / b->chunksize;
 

@@ -51,6 +51,28 @@ TEST(TraceFormatTest, ErrorsNameTheLine) {
   EXPECT_EQ(bad("llsim-trace 1\narray mirrors=9\n"),
             "f.trace:2: mirrors=9: raid1 here takes 2 to 4 mirrors");
   EXPECT_EQ(bad(""), "f.trace: empty trace file");
+  EXPECT_EQ(bad("llsim-trace 1\nalloc-fail lots\n"),
+            "f.trace:2: alloc-fail takes one number: allocation failures per million, 0 to 1000000");
+  EXPECT_EQ(bad("llsim-trace 1\nalloc-fail 1000001\n"),
+            "f.trace:2: alloc-fail takes one number: allocation failures per million, 0 to 1000000");
+  EXPECT_EQ(bad("llsim-trace 1\nalloc-fail 1 2\n"),
+            "f.trace:2: alloc-fail takes one number: allocation failures per million, 0 to 1000000");
+}
+
+// Allocation failures: written only when on (old traces, without the line,
+// mean none and format as they did), and read back.
+TEST(TraceFormatTest, AllocFailRoundTripsAndIsAbsentWhenOff) {
+  TraceFile t;
+  EXPECT_EQ(FormatTrace(t).find("alloc-fail"), std::string::npos);
+  t.scenario.alloc_fail_ppm = 20000;
+  std::string text = FormatTrace(t);
+  EXPECT_NE(text.find("\nalloc-fail 20000\n"), std::string::npos) << text;
+  auto back = ParseTrace(text, "x");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->scenario.alloc_fail_ppm, 20000u);
+  auto old = ParseTrace("llsim-trace 1\nseed 3\nop +0us settle\nexpect-failure none\n", "x");
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->scenario.alloc_fail_ppm, 0u);
 }
 
 }  // namespace

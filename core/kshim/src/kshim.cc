@@ -21,6 +21,8 @@ std::vector<Kshim*>& LiveInstances() {
   return live;
 }
 
+}  // namespace
+
 // Sites are __FILE__:__LINE__ of the core; only the file's base name goes
 // into reports, so a trace does not depend on where the tree was checked out.
 std::string SiteName(const char* site) {
@@ -29,19 +31,24 @@ std::string SiteName(const char* site) {
   return slash ? slash + 1 : site;
 }
 
-}  // namespace
 
 Kshim::Kshim(World& world, KshimConfig cfg)
-    : world_(world), cfg_(cfg), alloc_rng_(world.Stream("alloc")) {
+    : world_(world),
+      cfg_(cfg),
+      alloc_rng_(world.Stream(cfg.boot ? absl::StrCat("alloc.boot", cfg.boot) : "alloc")) {
   LiveInstances().push_back(this);
   system_wq_ = NewWorkqueue("events", 0);
   ::system_wq = system_wq_;
+  Sched().SetFiberExitHook([this] {
+    CheckContextClean(absl::StrCat("fiber '", Sched().Current()->name, "' ended"));
+  });
 }
 
 Kshim::~Kshim() {
   // Fibers of this machine may sleep on lists and run work items this
   // runtime owns: stop them while it still exists.
   if (Sched().LiveFibers() > 0) Sched().CancelAll();
+  Sched().SetFiberExitHook(nullptr);
   for (auto& [t, armed] : timers_)
     if (armed.sched_id) Sched().Cancel(armed.sched_id);
   timers_.clear();
@@ -230,6 +237,12 @@ void Kshim::Reclaim() {
   timers_.clear();
   workers_.clear();
   mappings_.clear();
+  global_maps_.clear();
+  held_locks_.clear();
+  lock_after_.clear();
+  lock_class_ids_.clear();
+  lock_class_names_.clear();
+  inversions_reported_.clear();
   rcu_depth_.clear();
   rcu_readers_ = 0;
   running_timers_.clear();
@@ -245,6 +258,48 @@ Kshim::WorkqueueState* Kshim::NewWorkqueue(const std::string& name, unsigned fla
   workqueues_.push_back(std::make_unique<WorkqueueState>(name));
   workqueues_.back()->flags = flags;
   return workqueues_.back().get();
+}
+
+void Kshim::CheckContextClean(const std::string& where) {
+  auto held = held_locks_.find(ContextId());
+  if (held != held_locks_.end()) {
+    Misuse(absl::StrCat(HeldLine(held->second.back()), " still held when ", where,
+                        held->second.size() > 1
+                            ? absl::StrFormat(" (and %d more locks)", held->second.size() - 1)
+                            : ""));
+    held_locks_.erase(held);
+  }
+  auto it = mappings_.find(ContextId());
+  if (it == mappings_.end()) return;
+  const Mapping& m = it->second.back();
+  Misuse(absl::StrCat(m.atomic ? "kmap_atomic" : "kmap_local_page", " at ", SiteName(m.site),
+                      " still mapped when ", where,
+                      it->second.size() > 1
+                          ? absl::StrFormat(" (and %d more local mappings)", it->second.size() - 1)
+                          : ""));
+  // Reported once: the mappings die with the context.
+  mappings_.erase(it);
+}
+
+std::vector<std::string> Kshim::HeldAtTeardown() const {
+  std::vector<std::string> out;
+  for (auto& [ctx, stack] : mappings_)
+    for (const Mapping& m : stack)
+      out.push_back(absl::StrCat(m.atomic ? "kmap_atomic" : "kmap_local_page", " at ",
+                                 SiteName(m.site), " still mapped (",
+                                 ctx ? absl::StrCat("fiber ", ctx) : "the harness", ")"));
+  for (auto& [ctx, locks] : held_locks_)
+    for (const HeldLock& h : locks)
+      out.push_back(absl::StrCat(HeldLine(h), " still held (",
+                                 ctx ? absl::StrCat("fiber ", ctx) : "the harness", ")"));
+  std::vector<const GlobalMap*> global;
+  for (auto& [pg, g] : global_maps_) global.push_back(&g);
+  std::sort(global.begin(), global.end(),
+            [](const GlobalMap* a, const GlobalMap* b) { return a->seq < b->seq; });
+  for (const GlobalMap* g : global)
+    out.push_back(absl::StrCat("kmap at ", SiteName(g->site), " still mapped (", g->count,
+                               g->count > 1 ? " times)" : " time)"));
+  return out;
 }
 
 void Kshim::OnPreempt() {

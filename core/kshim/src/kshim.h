@@ -39,6 +39,9 @@ struct KshimConfig {
   // Allocation fault injection: each kmalloc/alloc_page fails with this
   // probability (seeded "alloc" stream); every failure is an event.
   uint32_t alloc_fail_per_million = 0;
+  // Which boot of the machine this runtime is: each draws its failures
+  // from its own stream ("alloc", then "alloc.boot1", ...).
+  uint32_t boot = 0;
 };
 
 struct Allocation {
@@ -101,6 +104,9 @@ class Kshim {
   // The allocation holding p (anywhere inside it), or nullptr.
   const Allocation* FindAllocation(const void* p) const;
   bool InjectAllocFailure(const char* site);
+  // An allocation with these flags may sleep: reported (and the fiber
+  // halted) in atomic context. False if it was reported.
+  bool AllocContextOk(unsigned gfp, const char* what, const char* site);
   uint64_t AllocFailuresInjected() const { return alloc_failures_; }
   void OnPreempt();
   // Reports sleeping where it is not allowed; halts a fiber that tried.
@@ -147,9 +153,45 @@ class Kshim {
   // timer_delete_sync waits for them; kfree of one is reported.
   std::map<const timer_list*, uint64_t>& RunningTimers() { return running_timers_; }
 
-  // kmap_local mappings of each context (fiber id, 0 = the harness),
-  // as the page addresses mapped, innermost last.
-  std::map<uint64_t, std::vector<uintptr_t>>& Mappings() { return mappings_; }
+  // kmap_local/kmap_atomic mappings of each context (fiber id, 0 = the
+  // harness), innermost last.
+  struct Mapping {
+    uintptr_t addr;    // the page's address
+    const char* site;  // where it was mapped
+    bool atomic;       // kmap_atomic: preemption is off until it is unmapped
+  };
+  std::map<uint64_t, std::vector<Mapping>>& Mappings() { return mappings_; }
+  // kmap() mappings still held, by page: how many, and the first site.
+  struct GlobalMap {
+    int count;
+    uint64_t seq;  // mapping order: reports never depend on addresses
+    const char* site;
+  };
+  std::map<const page*, GlobalMap>& GlobalMaps() { return global_maps_; }
+  uint64_t NextMapSeq() { return ++map_seq_; }
+
+  // Reports what the current context still holds (local mappings, locks)
+  // when it must hold nothing: `where` says why ("fiber 'x' ended", ...).
+  void CheckContextClean(const std::string& where);
+  // What is still mapped or locked at teardown, one line each, in a fixed
+  // order.
+  std::vector<std::string> HeldAtTeardown() const;
+
+  // --- lockdep (lockdep.cc) ---------------------------------------------
+  // A lock class: where the lock was initialised, or its name when the
+  // initialiser gave no site. Classes are numbered in the order they are
+  // first taken, and reports name them, never addresses.
+  int LockClass(const char* name, const char* init_site);
+  // Before taking a lock (and before waiting for it): checks the order of
+  // its class against every class the context holds, records the new
+  // dependencies, and reports an inversion (a cycle in the graph).
+  void LockOrderCheck(int cls, const char* how, const char* site);
+  // The current context now holds `lock` (read: shared).
+  void LockHeld(const void* lock, int cls, bool read, const char* how, const char* site);
+  // The current context releases `lock`; false if it did not hold it.
+  bool LockReleased(const void* lock);
+  // lockdep_assert_held and friends (want: LLSIM_LOCKDEP_*).
+  void LockdepAssert(const void* lock, int want, const char* expr, const char* site);
 
  private:
   // What in [p, p+size) must not be freed, one line each, by offset.
@@ -170,7 +212,29 @@ class Kshim {
   std::map<const timer_list*, ArmedTimer> timers_;  // lookups only
   uint64_t arm_seq_ = 0;
   std::map<const work_struct*, Worker> workers_;    // lookups only
-  std::map<uint64_t, std::vector<uintptr_t>> mappings_;
+  struct HeldLock {
+    const void* lock;  // compared for equality only
+    int cls;
+    bool read;
+    const char* how;   // "spin_lock", "mutex_lock", ...
+    const char* site;  // where it was taken
+  };
+  struct OrderEdge {   // class B was taken while class A was held
+    const char* held_site;   // where A was taken
+    const char* taken_site;  // where B was taken
+    const char* how;
+    std::string context;
+  };
+  std::string HeldLine(const HeldLock& h) const;
+  std::vector<int> LockPath(int from, int to) const;
+  std::map<std::pair<const char*, const char*>, int> lock_class_ids_;  // lookups only
+  std::vector<std::string> lock_class_names_;
+  std::vector<std::map<int, OrderEdge>> lock_after_;  // by class id: A -> B -> first seen
+  std::set<std::pair<int, int>> inversions_reported_;
+  std::map<uint64_t, std::vector<HeldLock>> held_locks_;  // by context, oldest first
+  std::map<uint64_t, std::vector<Mapping>> mappings_;
+  std::map<const page*, GlobalMap> global_maps_;  // lookups only
+  uint64_t map_seq_ = 0;
   std::map<uint64_t, int> rcu_depth_;
   int rcu_readers_ = 0;
   std::map<const timer_list*, uint64_t> running_timers_;  // lookups only
@@ -178,6 +242,10 @@ class Kshim {
   WorkqueueState* system_wq_ = nullptr;
   std::function<void()> preempt_observer_;
 };
+
+// A core site (__FILE__:__LINE__) as reports show it: the file's base name
+// and the line, so nothing depends on where the tree was checked out.
+std::string SiteName(const char* site);
 
 // The active runtime for a shim entry point; a shim call with no runtime
 // is a harness bug, reported on stderr before aborting.

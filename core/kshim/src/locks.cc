@@ -43,13 +43,18 @@ const char* NameOf(const char* n) { return n ? n : "?"; }
 
 extern "C" {
 
-void llsim_spin_lock_init(spinlock_t* l, const char* name) {
+void llsim_spin_lock_init_at(spinlock_t* l, const char* name, const char* site) {
   l->owner = 0;
   l->name = name;
+  l->site = site;
 }
 
-void spin_lock(spinlock_t* l) {
-  Kshim& k = K(__func__);
+void llsim_spin_lock_init(spinlock_t* l, const char* name) {
+  llsim_spin_lock_init_at(l, name, nullptr);
+}
+
+void llsim_spin_lock(spinlock_t* l, const char* site) {
+  Kshim& k = K("spin_lock");
   k.OnPreempt();
   u64 me = Owner(k);
   if (l->owner == me) {
@@ -58,9 +63,12 @@ void spin_lock(spinlock_t* l) {
     k.HaltIfFiber();
     return;
   }
+  int cls = k.LockClass(l->name, l->site);
+  k.LockOrderCheck(cls, "spin_lock", site);
   while (l->owner)
     if (!Spin(k, l, "spinlock", NameOf(l->name), l->owner)) return;
   l->owner = me;
+  k.LockHeld(l, cls, false, "spin_lock", site);
   k.Sched().EnterAtomic();
 }
 
@@ -73,20 +81,24 @@ void spin_unlock(spinlock_t* l) {
     return;
   }
   l->owner = 0;
+  k.LockReleased(l);
   k.Sched().ExitAtomic();
   k.Waits().WakeAll(k.Sched(), l);
   k.OnPreempt();
 }
 
-void llsim_rwlock_init(rwlock_t* l, const char* name) {
+void llsim_rwlock_init_at(rwlock_t* l, const char* name, const char* site) {
   l->writer = 0;
   l->readers = 0;
   l->writers_waiting = 0;
   l->name = name;
+  l->site = site;
 }
 
-void read_lock(rwlock_t* l) {
-  Kshim& k = K(__func__);
+void llsim_rwlock_init(rwlock_t* l, const char* name) { llsim_rwlock_init_at(l, name, nullptr); }
+
+void llsim_read_lock(rwlock_t* l, const char* site) {
+  Kshim& k = K("read_lock");
   k.OnPreempt();
   u64 me = Owner(k);
   if (l->writer == me) {
@@ -95,11 +107,14 @@ void read_lock(rwlock_t* l) {
     k.HaltIfFiber();
     return;
   }
+  int cls = k.LockClass(l->name, l->site);
+  k.LockOrderCheck(cls, "read_lock", site);
   // Interrupt-context readers may pass a waiting writer (the kernel lets
   // them, so a lock taken for reading in both contexts cannot deadlock).
   while (l->writer || (l->writers_waiting && !k.Sched().InInterrupt()))
     if (!Spin(k, l, "read_lock", NameOf(l->name), l->writer)) return;
   l->readers++;
+  k.LockHeld(l, cls, true, "read_lock", site);
   k.Sched().EnterAtomic();
 }
 
@@ -110,14 +125,19 @@ void read_unlock(rwlock_t* l) {
                           ": not read-locked"));
     return;
   }
+  if (!k.LockReleased(l)) {
+    k.Misuse(absl::StrCat("read_unlock(", NameOf(l->name), ") by ", Who(Owner(k)),
+                          ", which does not hold it for reading"));
+    return;
+  }
   l->readers--;
   k.Sched().ExitAtomic();
   if (l->readers == 0) k.Waits().WakeAll(k.Sched(), l);
   k.OnPreempt();
 }
 
-void write_lock(rwlock_t* l) {
-  Kshim& k = K(__func__);
+void llsim_write_lock(rwlock_t* l, const char* site) {
+  Kshim& k = K("write_lock");
   k.OnPreempt();
   u64 me = Owner(k);
   if (l->writer == me) {
@@ -126,6 +146,8 @@ void write_lock(rwlock_t* l) {
     k.HaltIfFiber();
     return;
   }
+  int cls = k.LockClass(l->name, l->site);
+  k.LockOrderCheck(cls, "write_lock", site);
   l->writers_waiting++;
   while (l->writer || l->readers) {
     if (!Spin(k, l, "write_lock", NameOf(l->name), l->writer)) {
@@ -135,6 +157,7 @@ void write_lock(rwlock_t* l) {
   }
   l->writers_waiting--;
   l->writer = me;
+  k.LockHeld(l, cls, false, "write_lock", site);
   k.Sched().EnterAtomic();
 }
 
@@ -148,18 +171,22 @@ void write_unlock(rwlock_t* l) {
     return;
   }
   l->writer = 0;
+  k.LockReleased(l);
   k.Sched().ExitAtomic();
   k.Waits().WakeAll(k.Sched(), l);
   k.OnPreempt();
 }
 
-void llsim_mutex_init(struct mutex* m, const char* name) {
+void llsim_mutex_init_at(struct mutex* m, const char* name, const char* site) {
   m->owner = 0;
   m->name = name;
+  m->site = site;
 }
 
-void mutex_lock(struct mutex* m) {
-  Kshim& k = K(__func__);
+void llsim_mutex_init(struct mutex* m, const char* name) { llsim_mutex_init_at(m, name, nullptr); }
+
+void llsim_mutex_lock(struct mutex* m, const char* site) {
+  Kshim& k = K("mutex_lock");
   if (!k.MaySleep(absl::StrCat("mutex_lock(", NameOf(m->name), ")").c_str())) return;
   k.OnPreempt();
   u64 me = k.ContextId();
@@ -169,20 +196,19 @@ void mutex_lock(struct mutex* m) {
     k.HaltIfFiber();
     return;
   }
+  int cls = k.LockClass(m->name, m->site);
+  k.LockOrderCheck(cls, "mutex_lock", site);
   // Woken waiters race for it like in the kernel: whoever runs first wins.
   while (m->owner)
     k.Waits().Sleep(k.Sched(), m, absl::StrCat("mutex ", NameOf(m->name)),
                     llsim::BlockKind::kUninterruptible);
   m->owner = me;
+  k.LockHeld(m, cls, false, "mutex_lock", site);
 }
 
-int mutex_lock_interruptible(struct mutex* m) {
-  mutex_lock(m);
-  return 0;
-}
-
-int mutex_trylock(struct mutex* m) {
-  Kshim& k = K(__func__);
+// A trylock cannot deadlock: it is held from here on, but orders nothing.
+int llsim_mutex_trylock(struct mutex* m, const char* site) {
+  Kshim& k = K("mutex_trylock");
   k.OnPreempt();
   if (!k.Sched().InFiber() || k.Sched().InInterrupt()) {
     k.Misuse(absl::StrCat("mutex_trylock(", NameOf(m->name), ") from ",
@@ -191,6 +217,7 @@ int mutex_trylock(struct mutex* m) {
   }
   if (m->owner) return 0;
   m->owner = k.ContextId();
+  k.LockHeld(m, k.LockClass(m->name, m->site), false, "mutex_trylock", site);
   return 1;
 }
 
@@ -203,6 +230,7 @@ void mutex_unlock(struct mutex* m) {
     return;
   }
   m->owner = 0;
+  k.LockReleased(m);
   k.Waits().WakeOne(k.Sched(), m);
   k.OnPreempt();
 }

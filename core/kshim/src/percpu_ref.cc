@@ -50,6 +50,7 @@ int percpu_ref_init(struct percpu_ref* ref, percpu_ref_func_t* release, unsigned
                     gfp_t gfp) {
   Kshim& k = K(__func__);
   k.OnPreempt();
+  if (!k.AllocContextOk(gfp, "percpu_ref_init", "percpu_ref_init")) return -ENOMEM;
   // The kernel allocates the per-cpu counters here, which can fail.
   if (k.InjectAllocFailure("percpu_ref_init")) return -ENOMEM;
   bool dead = flags & PERCPU_REF_INIT_DEAD;

@@ -52,6 +52,8 @@ void WorkerLoop(Kshim* k, const work_struct* key) {
     w->llsim_running = false;
     w->llsim_done++;
     Kshim::Worker& after = k->Workers().at(key);
+    // A work function must not return holding a mapping (or a lock).
+    k->CheckContextClean(absl::StrCat("a work function on ", after.running_wq->name, " returned"));
     Retire(*k, after.running_wq, after.running_ticket);
     after.running_wq = nullptr;
     after.running_ticket = 0;

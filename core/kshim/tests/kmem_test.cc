@@ -163,6 +163,102 @@ TEST(KmapTest, MappingsArePerContext) {
       << w.Failures();
 }
 
+TEST(KmapTest, OutOfOrderUnmapIsMisuseNamingBothSites) {
+  KWorld w;
+  w.Spawn("t", [&] {
+    struct page* a = alloc_page(GFP_KERNEL);
+    struct page* b = alloc_page(GFP_KERNEL);
+    char* pa = static_cast<char*>(kmap_local_page(a));
+    char* pb = static_cast<char*>(kmap_local_page(b));
+    kunmap_local(pa);
+    kunmap_local(pb);
+    __free_page(a);
+    __free_page(b);
+  });
+  EXPECT_EQ(w.Run(), RunStatus::kFailed);
+  EXPECT_TRUE(w.Failed(FailureKind::kShimMisuse, "kunmap_local out of order: the mapping made at "
+                                                 "kmem_test.cc:"))
+      << w.Failures();
+  EXPECT_TRUE(w.Failed(FailureKind::kShimMisuse, "is still held")) << w.Failures();
+}
+
+TEST(KmapTest, MappingStillHeldWhenTheFiberEndsIsMisuseNamingTheSite) {
+  KWorld w;
+  struct page* a = nullptr;
+  w.Spawn("leaker", [&] {
+    a = alloc_page(GFP_KERNEL);
+    kmap_local_page(a);
+  });
+  EXPECT_EQ(w.Run(), RunStatus::kFailed);
+  EXPECT_TRUE(w.Failed(FailureKind::kShimMisuse, "kmap_local_page at kmem_test.cc:"))
+      << w.Failures();
+  EXPECT_TRUE(w.Failed(FailureKind::kShimMisuse, "still mapped when fiber 'leaker' ended"))
+      << w.Failures();
+  EXPECT_TRUE(w.k->Mappings().empty());
+}
+
+TEST(KmapTest, WorkFunctionReturningWithAMappingIsMisuse) {
+  KWorld w;
+  static struct page* pg;
+  work_struct work;
+  w.Spawn("t", [&] {
+    pg = alloc_page(GFP_KERNEL);
+    INIT_WORK(&work, [](work_struct*) { kmap_local_page(pg); });
+    queue_work(system_wq, &work);
+    flush_work(&work);
+  });
+  EXPECT_EQ(w.Run(), RunStatus::kFailed);
+  EXPECT_TRUE(w.Failed(FailureKind::kShimMisuse,
+                       "still mapped when a work function on events returned"))
+      << w.Failures();
+}
+
+TEST(KmapTest, SleepingWithKmapLocalIsAllowedButNotWithKmapAtomic) {
+  KWorld w;
+  w.Spawn("local", [&] {
+    struct page* a = alloc_page(GFP_KERNEL);
+    void* p = kmap_local_page(a);
+    msleep(10);  // kmap_local mappings survive a context switch
+    kunmap_local(p);
+    __free_page(a);
+  });
+  EXPECT_EQ(w.Run(), RunStatus::kIdle) << w.Failures();
+  w.Spawn("atomic", [&] {
+    struct page* a = alloc_page(GFP_KERNEL);
+    void* p = kmap_atomic(a);
+    msleep(10);
+    kunmap_atomic(p);
+  });
+  EXPECT_EQ(w.Run(), RunStatus::kFailed);
+  EXPECT_TRUE(w.Failed(FailureKind::kAtomicSleep, "sleeping in fiber 'atomic' in atomic context"))
+      << w.Failures();
+}
+
+TEST(KmapTest, GlobalKmapIsCountedAndReportedAtTeardownBySite) {
+  KWorld w;
+  w.Spawn("t", [&] {
+    struct page* a = alloc_page(GFP_KERNEL);
+    struct page* b = alloc_page(GFP_KERNEL);
+    kmap(a);
+    kmap(a);
+    kunmap(a);
+    kmap(b);
+    kunmap(b);
+  });
+  EXPECT_EQ(w.Run(), RunStatus::kIdle) << w.Failures();
+  std::vector<std::string> held = w.k->HeldAtTeardown();
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_NE(held[0].find("kmap at kmem_test.cc:"), std::string::npos) << held[0];
+  EXPECT_NE(held[0].find("(1 time)"), std::string::npos) << held[0];
+  w.Spawn("t2", [&] {
+    struct page* c = alloc_page(GFP_KERNEL);
+    kunmap(c);
+  });
+  EXPECT_EQ(w.Run(), RunStatus::kFailed);
+  EXPECT_TRUE(w.Failed(FailureKind::kShimMisuse, "kunmap of a page that is not kmapped"))
+      << w.Failures();
+}
+
 // Half of all allocations fail, by a seeded stream: the same seed fails
 // the same ones, every failure is an event naming its site, and
 // __GFP_NOFAIL never fails.
@@ -219,6 +315,36 @@ TEST(KmemTest, NoInjectionByDefault) {
   });
   EXPECT_EQ(w.Run(), RunStatus::kIdle) << w.Failures();
   EXPECT_EQ(nulls, 0);
+}
+
+// Under a spinlock only non-sleeping allocations are allowed, and they
+// fail like any other; a sleeping one is reported.
+TEST(KmemTest, AtomicAllocationsUnderALockFailAndSleepingOnesAreReported) {
+  KshimConfig cfg;
+  cfg.alloc_fail_per_million = 1000000;
+  KWorld w(250, "fifo", cfg);
+  DEFINE_SPINLOCK(lock);
+  void* atomic_one = &lock;
+  void* nowait_one = &lock;
+  w.Spawn("t", [&] {
+    spin_lock(&lock);
+    atomic_one = kmalloc(64, GFP_ATOMIC);
+    nowait_one = alloc_page(GFP_NOWAIT);
+    spin_unlock(&lock);
+  });
+  EXPECT_EQ(w.Run(), RunStatus::kIdle) << w.Failures();
+  EXPECT_EQ(atomic_one, nullptr);
+  EXPECT_EQ(nowait_one, nullptr);
+  EXPECT_EQ(w.k->AllocFailuresInjected(), 2u);
+  w.Spawn("sleeper", [&] {
+    spin_lock(&lock);
+    kzalloc(64, GFP_NOIO);
+    spin_unlock(&lock);
+  });
+  EXPECT_EQ(w.Run(), RunStatus::kFailed);
+  EXPECT_TRUE(w.Failed(FailureKind::kAtomicSleep,
+                       "kmalloc at kmem_test.cc:"))
+      << w.Failures();
 }
 
 TEST(KmemTest, ReclaimFreesEverythingAndForgetsWorkqueues) {

@@ -196,6 +196,10 @@ static inline bool IS_ERR_OR_NULL(const void *ptr) { return !ptr || IS_ERR(ptr);
 static inline void *ERR_CAST(const void *ptr) { return (void *)ptr; }
 #define PTR_ERR_OR_ZERO(p) (IS_ERR(p) ? PTR_ERR(p) : 0)
 
+/* "file:line" of a call, for reports (allocations, mappings, locks). */
+#define LLSIM_SITE_(f, l) f ":" #l
+#define LLSIM_SITE(f, l) LLSIM_SITE_(f, l)
+
 #ifdef __cplusplus
 }
 #endif

@@ -23,12 +23,17 @@ extern "C" {
 #define GFP_NOIO 0x2u
 #define GFP_NOFS 0x4u
 #define GFP_ATOMIC 0x8u
+#define GFP_NOWAIT 0x10u
+/*
+ * Any allocation may fail (KshimConfig::alloc_fail_per_million), in any
+ * context, unless __GFP_NOFAIL. One that may sleep (anything but
+ * GFP_ATOMIC and GFP_NOWAIT) in atomic context is reported as sleeping
+ * in atomic context.
+ */
 
 void *llsim_kmalloc(size_t size, gfp_t gfp, const char *site);
 void kfree(const void *p);
 void kvfree(const void *p);
-#define LLSIM_SITE_(f, l) f ":" #l
-#define LLSIM_SITE(f, l) LLSIM_SITE_(f, l)
 #define kmalloc(size, gfp) llsim_kmalloc(size, gfp, LLSIM_SITE(__FILE__, __LINE__))
 #define kzalloc(size, gfp) llsim_kmalloc(size, (gfp) | __GFP_ZERO, LLSIM_SITE(__FILE__, __LINE__))
 #define kvmalloc kmalloc
@@ -53,12 +58,24 @@ struct page *llsim_alloc_page(gfp_t gfp, const char *site);
 void __free_page(struct page *page);
 #define put_page __free_page
 static inline void *page_address(const struct page *page) { return page->virt; }
-void *kmap_local_page(struct page *page);
-void kunmap_local(const void *addr);
-void *kmap(struct page *page);
+/*
+ * Mappings are checked: local ones (kmap_local_page, kmap_atomic) nest per
+ * context and must be unmapped in reverse order by the context that made
+ * them, before it ends (a work function or timer callback before it
+ * returns); kmap_atomic also disables preemption (no sleeping until
+ * kunmap_atomic); kmap may sleep; nothing may still be mapped at teardown.
+ * Reports name the site that made the mapping.
+ */
+void *llsim_kmap_local_page(struct page *page, const char *site);
+void *llsim_kmap_atomic(struct page *page, const char *site);
+void llsim_kunmap_local(const void *addr, const char *how);
+void *llsim_kmap(struct page *page, const char *site);
 void kunmap(struct page *page);
-#define kmap_atomic kmap_local_page
-#define kunmap_atomic kunmap_local
+#define kmap_local_page(pg) llsim_kmap_local_page(pg, LLSIM_SITE(__FILE__, __LINE__))
+#define kmap_atomic(pg) llsim_kmap_atomic(pg, LLSIM_SITE(__FILE__, __LINE__))
+#define kmap(pg) llsim_kmap(pg, LLSIM_SITE(__FILE__, __LINE__))
+#define kunmap_local(addr) llsim_kunmap_local(addr, "kunmap_local")
+#define kunmap_atomic(addr) llsim_kunmap_local(addr, "kunmap_atomic")
 
 #ifdef __cplusplus
 }

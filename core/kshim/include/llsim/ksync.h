@@ -112,15 +112,27 @@ static inline void atomic64_set(atomic64_t *v, s64 i) { llsim_preempt(); v->coun
 static inline void atomic64_inc(atomic64_t *v) { llsim_preempt(); v->counter++; }
 
 /* ---- spinlocks and rwlocks: atomic context while held ---- */
-typedef struct spinlock { u64 owner; const char *name; } spinlock_t;
+/*
+ * Every lock records, per context, who holds it and where it was taken
+ * (lockdep_assert_held checks that), and its class (where it was
+ * initialised, or its name) feeds a lock-order graph: taking B while
+ * holding A somewhere and A while holding B (or through a chain of other
+ * classes) elsewhere is reported, with the sites of both orders.
+ */
+typedef struct spinlock { u64 owner; const char *name; const char *site; } spinlock_t;
 /* writers_waiting: a queued writer holds new process-context readers back. */
-typedef struct rwlock { u64 writer; int readers; int writers_waiting; const char *name; } rwlock_t;
-#define __SPIN_LOCK_UNLOCKED(n) { 0, #n }
+typedef struct rwlock { u64 writer; int readers; int writers_waiting; const char *name; const char *site; } rwlock_t;
+#define __SPIN_LOCK_UNLOCKED(n) { 0, #n, LLSIM_SITE(__FILE__, __LINE__) }
 #define DEFINE_SPINLOCK(n) spinlock_t n = __SPIN_LOCK_UNLOCKED(n)
+#define __RW_LOCK_UNLOCKED(n) { 0, 0, 0, #n, LLSIM_SITE(__FILE__, __LINE__) }
+#define DEFINE_RWLOCK(n) rwlock_t n = __RW_LOCK_UNLOCKED(n)
+/* The class of a lock initialised here is its name (no site). */
 void llsim_spin_lock_init(spinlock_t *l, const char *name);
-void spin_lock(spinlock_t *l);
+void llsim_spin_lock_init_at(spinlock_t *l, const char *name, const char *site);
+void llsim_spin_lock(spinlock_t *l, const char *site);
 void spin_unlock(spinlock_t *l);
-#define spin_lock_init(l) llsim_spin_lock_init(l, #l)
+#define spin_lock_init(l) llsim_spin_lock_init_at(l, #l, LLSIM_SITE(__FILE__, __LINE__))
+#define spin_lock(l) llsim_spin_lock(l, LLSIM_SITE(__FILE__, __LINE__))
 #define spin_lock_irq spin_lock
 #define spin_unlock_irq spin_unlock
 #define spin_lock_bh spin_lock
@@ -128,11 +140,14 @@ void spin_unlock(spinlock_t *l);
 #define spin_lock_irqsave(l, flags) do { (flags) = 0; spin_lock(l); } while (0)
 #define spin_unlock_irqrestore(l, flags) do { (void)(flags); spin_unlock(l); } while (0)
 void llsim_rwlock_init(rwlock_t *l, const char *name);
-#define rwlock_init(l) llsim_rwlock_init(l, #l)
-void read_lock(rwlock_t *l);
+void llsim_rwlock_init_at(rwlock_t *l, const char *name, const char *site);
+#define rwlock_init(l) llsim_rwlock_init_at(l, #l, LLSIM_SITE(__FILE__, __LINE__))
+void llsim_read_lock(rwlock_t *l, const char *site);
 void read_unlock(rwlock_t *l);
-void write_lock(rwlock_t *l);
+void llsim_write_lock(rwlock_t *l, const char *site);
 void write_unlock(rwlock_t *l);
+#define read_lock(l) llsim_read_lock(l, LLSIM_SITE(__FILE__, __LINE__))
+#define write_lock(l) llsim_write_lock(l, LLSIM_SITE(__FILE__, __LINE__))
 #define read_lock_irq read_lock
 #define read_unlock_irq read_unlock
 #define write_lock_irq write_lock
@@ -149,17 +164,37 @@ void might_sleep(void);
 void cond_resched(void);
 
 /* ---- mutexes: sleeping locks with owner checks ---- */
-struct mutex { u64 owner; const char *name; };
+struct mutex { u64 owner; const char *name; const char *site; };
 void llsim_mutex_init(struct mutex *m, const char *name);
-#define mutex_init(m) llsim_mutex_init(m, #m)
-#define DEFINE_MUTEX(n) struct mutex n = { 0, #n }
-void mutex_lock(struct mutex *m);
-int mutex_lock_interruptible(struct mutex *m);
-int mutex_trylock(struct mutex *m);
+void llsim_mutex_init_at(struct mutex *m, const char *name, const char *site);
+#define mutex_init(m) llsim_mutex_init_at(m, #m, LLSIM_SITE(__FILE__, __LINE__))
+#define DEFINE_MUTEX(n) struct mutex n = { 0, #n, LLSIM_SITE(__FILE__, __LINE__) }
+void llsim_mutex_lock(struct mutex *m, const char *site);
+int llsim_mutex_trylock(struct mutex *m, const char *site);
 void mutex_unlock(struct mutex *m);
 bool mutex_is_locked(struct mutex *m);
+#define mutex_lock(m) llsim_mutex_lock(m, LLSIM_SITE(__FILE__, __LINE__))
+#define mutex_lock_interruptible(m) (llsim_mutex_lock(m, LLSIM_SITE(__FILE__, __LINE__)), 0)
+#define mutex_trylock(m) llsim_mutex_trylock(m, LLSIM_SITE(__FILE__, __LINE__))
 #define mutex_destroy(m) do { } while (0)
-#define lockdep_assert_held(m) do { } while (0)
+
+/*
+ * lockdep: the current context must hold @l (any spinlock, rwlock or
+ * mutex; _write: for writing, _read: for reading), or must not.
+ */
+void llsim_lockdep_assert(const void *l, int want, const char *expr, const char *site);
+#define LLSIM_LOCKDEP_HELD 0
+#define LLSIM_LOCKDEP_HELD_WRITE 1
+#define LLSIM_LOCKDEP_HELD_READ 2
+#define LLSIM_LOCKDEP_NOT_HELD 3
+#define lockdep_assert_held(l) \
+	llsim_lockdep_assert((l), LLSIM_LOCKDEP_HELD, #l, LLSIM_SITE(__FILE__, __LINE__))
+#define lockdep_assert_held_write(l) \
+	llsim_lockdep_assert((l), LLSIM_LOCKDEP_HELD_WRITE, #l, LLSIM_SITE(__FILE__, __LINE__))
+#define lockdep_assert_held_read(l) \
+	llsim_lockdep_assert((l), LLSIM_LOCKDEP_HELD_READ, #l, LLSIM_SITE(__FILE__, __LINE__))
+#define lockdep_assert_not_held(l) \
+	llsim_lockdep_assert((l), LLSIM_LOCKDEP_NOT_HELD, #l, LLSIM_SITE(__FILE__, __LINE__))
 
 /* ---- wait queues ---- */
 typedef struct wait_queue_head { const char *name; } wait_queue_head_t;
