@@ -44,7 +44,8 @@ void StepInvariants::Attach(MdArray* array) {
     if (discard) return;
     ChunkSpan span = SpanOf(off, len);
     started_writes_.emplace(std::make_pair(off, len), span);
-    for (uint64_t c = span.first; c <= span.last; c++) in_flight_[c]++;
+    if (!span.guessed)
+      for (uint64_t c = span.first; c <= span.last; c++) in_flight_[c]++;
     OnStep();
   };
   obs.write_ending = [this](uint64_t off, uint32_t len, bool discard) {
@@ -53,8 +54,9 @@ void StepInvariants::Attach(MdArray* array) {
     OnStep();
     auto it = started_writes_.find(std::make_pair(off, len));
     if (it == started_writes_.end()) return;
-    for (uint64_t c = it->second.first; c <= it->second.last; c++)
-      if (--in_flight_[c] == 0) in_flight_.erase(c);
+    if (!it->second.guessed)
+      for (uint64_t c = it->second.first; c <= it->second.last; c++)
+        if (--in_flight_[c] == 0) in_flight_.erase(c);
     started_writes_.erase(it);
   };
   obs.bitmap_page_seen = [this](int idx, const uint8_t* mem) {
@@ -68,11 +70,13 @@ void StepInvariants::Attach(MdArray* array) {
     if (begin) {
       ChunkSpan span = SpanOf(off, len);
       started_syncs_.emplace(std::make_pair(off, len), span);
-      for (uint64_t c = span.first; c <= span.last; c++) sync_in_flight_[c]++;
+      if (!span.guessed)
+        for (uint64_t c = span.first; c <= span.last; c++) sync_in_flight_[c]++;
     } else if (auto it = started_syncs_.find(std::make_pair(off, len));
                it != started_syncs_.end()) {
-      for (uint64_t c = it->second.first; c <= it->second.last; c++)
-        if (--sync_in_flight_[c] == 0) sync_in_flight_.erase(c);
+      if (!it->second.guessed)
+        for (uint64_t c = it->second.first; c <= it->second.last; c++)
+          if (--sync_in_flight_[c] == 0) sync_in_flight_.erase(c);
       started_syncs_.erase(it);
     }
     OnStep();
@@ -108,7 +112,8 @@ void StepInvariants::Detach() {
   started_syncs_.clear();
 }
 
-uint64_t StepInvariants::ChunkShift() const {
+uint64_t StepInvariants::ChunkShift(bool* guessed) const {
+  if (guessed) *guessed = false;
   uint32_t chunksize = 0;
   auto it = pages_.find(0);
   if (it != pages_.end()) {
@@ -128,6 +133,7 @@ uint64_t StepInvariants::ChunkShift() const {
     // First use, before any superblock update: the size the design picks
     // (chunk bytes after the 1 KiB header must fit the reserved space).
     chunksize = 128;
+    if (guessed) *guessed = true;
     if (array_) {
       uint64_t bytes = ((uint64_t)array_->Config().bitmap_space << 9) - 1024;
       while ((array_->DevSectors() + chunksize - 1) / chunksize > bytes) chunksize <<= 1;
@@ -137,8 +143,9 @@ uint64_t StepInvariants::ChunkShift() const {
 }
 
 StepInvariants::ChunkSpan StepInvariants::SpanOf(uint64_t off, uint32_t len) const {
-  uint64_t sh = ChunkShift();
-  return {off >> sh, (off + std::max<uint32_t>(len, 1) - 1) >> sh};
+  bool guessed;
+  uint64_t sh = ChunkShift(&guessed);
+  return {off >> sh, (off + std::max<uint32_t>(len, 1) - 1) >> sh, guessed};
 }
 
 uint64_t StepInvariants::Chunks() const {
@@ -165,7 +172,9 @@ void StepInvariants::OnDataWrite(int disk, uint64_t sector, uint32_t sectors,
   // writes already past md_submit_bio go on to that member.
   if (array_->Broken()) return;
   sectors = (uint32_t)std::min<uint64_t>(sectors, array_->DevSectors() - sector);
-  uint64_t sh = ChunkShift();
+  bool guessed;
+  uint64_t sh = ChunkShift(&guessed);
+  if (guessed) return;  // which chunk bytes to read is not known yet
   uint64_t region = array_->Layout().BitmapStart();
   // The members the write goes to that the bitmap is still written to: a
   // member that failed meanwhile is never touched again.

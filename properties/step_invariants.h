@@ -63,9 +63,13 @@ class StepInvariants {
   void OnBitmapWrite(int disk, uint64_t sector, uint32_t sectors);
   void OnSyncAbortBegin();
   void OnSyncAborted(uint64_t sector);
-  uint64_t ChunkShift() const;
+  // *guessed: the core has not published its chunk size anywhere yet (an
+  // upstream first use sets it only at its first superblock update), so
+  // the size is the design's rule, which another core need not follow.
+  uint64_t ChunkShift(bool* guessed = nullptr) const;
   struct ChunkSpan {
     uint64_t first, last;
+    bool guessed = false;  // not counted: its chunks may be the wrong ones
   };
   ChunkSpan SpanOf(uint64_t sector, uint32_t sectors) const;
   uint64_t Chunks() const;
