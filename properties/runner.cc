@@ -170,6 +170,11 @@ void ScenarioRun::Boot() {
     kshim_->SetPreemptObserver([this] {
       if (inv_) inv_->OnStep();
     });
+    kshim_->SetContextObserver([this](Kshim::Context c, bool begin) {
+      if (inv_)
+        inv_->OnCoreContext(c == Kshim::Context::kWork ? BitmapOp::kWork : BitmapOp::kTimer,
+                            begin);
+    });
     int rc = 0;
     // md_llbitmap_init allocates workqueues; run it as md's module init.
     if (!RunAdmin("modprobe", [&rc] { rc = md_llbitmap_init(); })) return;
@@ -524,6 +529,13 @@ RunResult ScenarioRun::Run() {
   oracle_ = std::make_unique<DataOracle>(s_.array.dev_sectors);
   inv_ = std::make_unique<StepInvariants>(*world_, [this](Verdict v) { Report(std::move(v)); },
                                           o_.skip);
+  // Whatever a fiber changed is seen before another one runs, so each
+  // change is judged against what that fiber was doing.
+  world_->Sched().SetLeaveObserver([this] {
+    if (!inv_) return;
+    QuietScope quiet(world_->Sched());
+    inv_->OnStep();
+  });
   Boot();
   for (const Op& op : s_.ops) {
     if (Stopped()) break;

@@ -8,8 +8,12 @@
 //     whose bitmap-driven sync IO is in flight has left Syncing for Dirty
 //     or Clean (its sync is not done until that IO is);
 //   transitions: every change of a chunk's in-memory state is one the
-//     documented table allows (with the degraded override), and an abort
-//     (end_sync) leaves no chunk from its sector on Syncing;
+//     documented table allows to the operation that made it: the bitmap
+//     operation md called in the fiber that made the change (start_write
+//     may only apply Startwrite, the daemon's work item only Dirty ->
+//     Clean, ...), judged with the array's degraded state as it was while
+//     that operation ran; and an abort (end_sync) leaves no chunk from its
+//     sector on Syncing;
 //   bitmap-bounds: every bitmap write stays inside the sectors md reserved
 //     for the region (past them lie the data area or, on a 1.0 array, the
 //     md superblock).
@@ -41,8 +45,13 @@ class StepInvariants {
   void Attach(MdArray* array);
   void Detach();
 
-  // Called at every preemption point and after each scheduler step.
+  // Called at every preemption point and as a fiber gives up its CPU.
   void OnStep();
+  // md entered / left a bitmap operation in the current fiber.
+  void OnBitmapCall(BitmapOp op, bool begin);
+  // A work item or timer callback of the core's began / returned in the
+  // current fiber.
+  void OnCoreContext(BitmapOp op, bool begin) { OnBitmapCall(op, begin); }
   // Chunks Dirty in memory right now (for the daemon liveness check).
   std::vector<uint64_t> DirtyChunks() const;
   const TransitionCoverage& Coverage() const { return coverage_; }
@@ -65,6 +74,16 @@ class StepInvariants {
   uint64_t Chunks() const;
   int StateInMemory(uint64_t chunk) const;  // -1: page not seen yet
   std::string Where() const;
+  // What the current fiber is running: the innermost bitmap operation
+  // (or core work item, timer callback), and whether the array was
+  // degraded, or whole, at some moment while it ran on a CPU (the core
+  // can only have read mddev->degraded then).
+  struct Context {
+    BitmapOp op;
+    bool saw_degraded, saw_whole;
+  };
+  Context* CurrentContext();
+  void SampleDegraded();
 
   World& world_;
   std::function<void(Verdict)> report_;
@@ -85,6 +104,7 @@ class StepInvariants {
   uint64_t steps_ = 0;
   std::map<uint64_t, uint64_t> syncing_since_;
   std::map<uint64_t, uint64_t> abort_began_;  // fiber id -> step
+  std::map<uint64_t, std::vector<Context>> contexts_;  // fiber id -> nested operations
   bool failed_ = false;
 };
 

@@ -173,6 +173,7 @@ uint64_t Scheduler::SpawnFiber(std::string name, std::function<void()> body, boo
         if (!f->cancel_requested) {
           try {
             f->body();
+            NoteLeave();
             if (f->atomic_depth != (f->irq ? 1 : 0))
               ReportFailure(FailureKind::kShimMisuse,
                             absl::StrCat("fiber '", f->name, "' ended in atomic context (a lock "
@@ -260,6 +261,7 @@ void Scheduler::Preempt() {
   if (StopReached()) {
     // Back to the run loop, which stops there; this fiber stays first in
     // line should the run go on.
+    NoteLeave();
     f->state = FiberState::kRunnable;
     runnable_.insert(runnable_.begin(), f);
     handoff_ = true;
@@ -269,6 +271,7 @@ void Scheduler::Preempt() {
   if (runnable_.empty()) return;
   Fiber* next = PickNext(f);
   if (next == f) return;
+  NoteLeave();
   // Hand over through the scheduler: `next` first, `f` back in the queue.
   f->state = FiberState::kRunnable;
   runnable_.insert(runnable_.begin(), next);
@@ -308,6 +311,7 @@ WakeReason Scheduler::Block(WaitList& list, BlockKind kind, Nanos deadline) {
     list.waiters_.push_back(f);
     f->waiting_on = &list;
   }
+  NoteLeave();
   f->state = FiberState::kBlocked;
   f->block_kind = kind;
   f->blocked_since = clock_.Now();

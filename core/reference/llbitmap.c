@@ -425,8 +425,13 @@ static u8 llb_decide(struct llb *b, u8 cur, enum llb_event ev, bool degraded)
 	switch (ev) {
 	case LLB_EV_WRITE:
 		if (degraded) {
-			/* a missing mirror must be brought up to date later */
-			if (next == LLB_DIRTY)
+			/*
+			 * A missing mirror must be brought up to date later. Only
+			 * a chunk the write makes Dirty: one already Dirty stays
+			 * so (the table has no Startwrite row for it; recovery
+			 * syncs Dirty chunks while degraded all the same).
+			 */
+			if (next == LLB_DIRTY && cur != LLB_DIRTY)
 				next = LLB_NEED_SYNC;
 		} else if (raid_is_456(b->mddev) && cur == LLB_UNWRITTEN) {
 			next = LLB_NEED_SYNC;

@@ -41,6 +41,36 @@ namespace llsim {
 // spares. Adds the disks to the world.
 absl::Status CreateArrayDisks(World& world, const ArrayConfig& cfg);
 
+// The bitmap operation md is inside when it calls the core (struct
+// bitmap_operations member), or a core context md does not enter (a work
+// item or a timer callback of the core's own).
+enum class BitmapOp : uint8_t {
+  kNone,
+  kCreate,
+  kLoad,
+  kDestroy,
+  kFlush,
+  kResize,
+  kWriteAll,
+  kUpdateSb,
+  kGetStats,
+  kPrepareRange,
+  kStartWrite,
+  kEndWrite,
+  kStartDiscard,
+  kEndDiscard,
+  kUnplug,
+  kSkipSyncBlocks,
+  kStartSync,
+  kEndSync,
+  kCloseSync,
+  kCondEndSync,
+  kSysfs,
+  kWork,   // a work item the core queued (its daemon, its unplug writer)
+  kTimer,  // a timer callback of the core's
+};
+const char* BitmapOpName(BitmapOp op);
+
 // Observers the property layer installs on the model.
 struct MdObserver {
   // A user data write is about to reach member `disk` (write intent);
@@ -69,6 +99,9 @@ struct MdObserver {
   // The core is about to free its pages (destroy, or a failed create):
   // page memory seen so far must not be read any more.
   std::function<void()> bitmap_gone;
+  // md is about to call / has returned from a bitmap operation, in the
+  // calling fiber.
+  std::function<void(BitmapOp op, bool begin)> bitmap_call;
 };
 
 class MdArray : public MdHost {
@@ -150,6 +183,7 @@ class MdArray : public MdHost {
  private:
   struct Member;
   struct R1Bio;
+  class BitmapCall;
   struct SyncIo;
   struct OtherIo;
 
