@@ -40,7 +40,9 @@ set(LLSIM_MUTANT_EXPECT
   SIZE_MISMATCH_REFUSED:assemblable:swarm:1
   SB_SLEEP_IN_JIFFIES:assemblable:swarm:1
   TIMER_SHUTDOWN_NOSYNC:safety:trace:timer-shutdown-nosync.trace
-  READ_ONE_COPY:resync-completeness:trace:read-one-copy.trace)
+  READ_ONE_COPY:resync-completeness:trace:read-one-copy.trace
+  RECOVERY_SKIPS_CLEAN:durability:trace:recovery-skips-clean.trace
+  RECOVERY_SKIPS_CLEAN:resync-completeness:recovery:1)
 set(LLSIM_MUTANT_CASES 400 CACHE STRING "generated cases a mutant hunt may use")
 
 foreach(m IN LISTS LLSIM_MUTANTS)

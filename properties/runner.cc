@@ -441,19 +441,19 @@ void ScenarioRun::Settle() {
   for (int d : a->InSyncDisks()) mirrors.push_back(&world_->GetDisk(d));
   uint64_t off = a->Layout().data_offset;
   std::vector<std::string> bad = oracle_->MirrorMismatches(mirrors, off);
-  if (!bad.empty()) {
+  if (!bad.empty())
     Report({recovery_ops_ ? kPropRecovery : kPropResync,
             absl::StrCat("in-sync mirrors differ after ",
                          recovery_ops_ ? "recovery" : "resync", ": ", bad[0],
                          bad.size() > 1 ? absl::StrFormat(" (and %d more)", bad.size() - 1) : ""),
             world_->Clock().Now()});
-    return;
-  }
+  // Whether or not the mirrors agree (and with a single in-sync member,
+  // where there is nothing to compare): every one of them must hold every
+  // acknowledged, flushed write.
   std::vector<std::string> lost = oracle_->LostWrites(mirrors, off);
-  if (!lost.empty()) {
+  if (!lost.empty())
     Report({kPropDurability, lost[0], world_->Clock().Now()});
-    return;
-  }
+  if (!bad.empty() || !lost.empty()) return;
   if (a->Degraded() == 0 && a->BitmapEnabled()) {
     std::vector<uint64_t> dirty = inv_->DirtyChunks();
     if (!dirty.empty())

@@ -1545,6 +1545,11 @@ static sector_t llb_skip_sync_blocks(struct mddev *mddev, sector_t offset)
 	/* never written: nothing to compare or copy */
 	if (s == LLB_UNWRITTEN || s == LLB_CLEAN_UNW)
 		return llb_rest_of_chunk(b, offset);
+#ifdef LLSIM_MUTANT_RECOVERY_SKIPS_CLEAN
+	/* "Clean is in sync everywhere": not on a disk that was never there */
+	if (s == LLB_CLEAN && !test_bit(MD_RECOVERY_REQUESTED, &mddev->recovery))
+		return llb_rest_of_chunk(b, offset);
+#endif
 	if (llb_degraded(b))
 		return 0;
 	/* a plain resync only has to visit chunks that may differ */
