@@ -96,6 +96,15 @@ void StepInvariants::Attach(MdArray* array) {
     pages_[idx] = mem;
     std::memcpy(snapshot_[idx].data(), mem, 4096);
   };
+  // A page the core read from the media and has not written since: its
+  // memory is watched from the read on, so a page the core never writes
+  // is checked all the same (with what the media held as the start).
+  obs.bitmap_page_read = [this](int idx, const uint8_t* mem) {
+    QuietScope quiet(world_.Sched());
+    if (pages_.count(idx)) return;
+    pages_[idx] = mem;
+    std::memcpy(snapshot_[idx].data(), mem, 4096);
+  };
   obs.sync_io = [this](uint64_t off, uint32_t len, bool begin) {
     QuietScope quiet(world_.Sched());
     if (begin) {

@@ -618,6 +618,12 @@ bool MdArray::SyncPageIo(md_rdev* rdev, sector_t sector, int size, page* pg, blk
   atomic_dec(&rdev->nr_pending);
   if (res.error) return false;
   if (!res.bytes.empty()) std::memcpy(pg->virt, res.bytes.data(), size);
+  // A whole page of the bitmap region read from the media: the core's copy
+  // of it, for the step invariants, from before it changes or writes it.
+  uint64_t bstart = rdev->sb_start + layout_.bitmap_offset;
+  if (metadata_op && r.op == IoOp::kRead && size == PAGE_SIZE && abs >= bstart &&
+      (abs - bstart) % 8 == 0 && abs - bstart < layout_.bitmap_space && obs_.bitmap_page_read)
+    obs_.bitmap_page_read((int)((abs - bstart) / 8), (const uint8_t*)pg->virt);
   return true;
 }
 

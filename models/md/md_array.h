@@ -85,6 +85,11 @@ struct MdObserver {
   // The core wrote a bitmap block to a member: page index and its memory,
   // so the oracle can watch the core's in-memory state bytes.
   std::function<void(int page_index, const uint8_t* page_memory)> bitmap_page_seen;
+  // The core read a whole page of its bitmap region from a member's media
+  // into `page_memory` (sync_page_io): its copy of that page, holding what
+  // the media held, until it writes it. A core may read further copies of
+  // a page into scratch memory: only the first read of an index counts.
+  std::function<void(int page_index, const uint8_t* page_memory)> bitmap_page_read;
   // The core is writing member sectors [sector, sector + sectors) of its
   // bitmap region (md_write_metadata), before the IO is submitted.
   std::function<void(int disk, uint64_t sector, uint32_t sectors)> bitmap_write;
