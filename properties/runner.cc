@@ -170,6 +170,9 @@ void ScenarioRun::Boot() {
     kshim_->SetPreemptObserver([this] {
       if (inv_) inv_->OnStep();
     });
+    kshim_->SetPageFreeObserver([this](const void* mem) {
+      if (inv_) inv_->OnPageFreed(mem);
+    });
     kshim_->SetContextObserver([this](Kshim::Context c, bool begin) {
       if (inv_)
         inv_->OnCoreContext(c == Kshim::Context::kWork ? BitmapOp::kWork : BitmapOp::kTimer,

@@ -59,6 +59,7 @@ void StepInvariants::Attach(MdArray* array) {
   contexts_.clear();
   pages_.clear();
   snapshot_.clear();
+  written_.clear();
   in_flight_.clear();
   sync_in_flight_.clear();
   started_writes_.clear();
@@ -92,6 +93,7 @@ void StepInvariants::Attach(MdArray* array) {
   };
   obs.bitmap_page_seen = [this](int idx, const uint8_t* mem) {
     QuietScope quiet(world_.Sched());
+    written_.insert(idx);
     if (pages_.count(idx) && pages_[idx] == mem) return;
     pages_[idx] = mem;
     std::memcpy(snapshot_[idx].data(), mem, 4096);
@@ -138,6 +140,7 @@ void StepInvariants::Attach(MdArray* array) {
   obs.bitmap_gone = [this] {
     pages_.clear();
     snapshot_.clear();
+    written_.clear();
   };
   array->SetObserver(std::move(obs));
 }
@@ -146,6 +149,7 @@ void StepInvariants::Detach() {
   array_ = nullptr;
   pages_.clear();
   snapshot_.clear();
+  written_.clear();
   in_flight_.clear();
   sync_in_flight_.clear();
   syncing_since_.clear();
@@ -157,8 +161,10 @@ void StepInvariants::Detach() {
 
 uint64_t StepInvariants::ChunkShift() const {
   uint32_t chunksize = 0;
+  // The superblock in memory once the core has written it: before that
+  // (read, not written) it may still hold what mdadm wrote.
   auto it = pages_.find(0);
-  if (it != pages_.end()) {
+  if (it != pages_.end() && written_.count(0)) {
     const bitmap_super_t* sb = reinterpret_cast<const bitmap_super_t*>(it->second);
     chunksize = sb->chunksize;
   }
@@ -181,6 +187,15 @@ uint64_t StepInvariants::ChunkShift() const {
     }
   }
   return (uint64_t)__builtin_ctz(chunksize);
+}
+
+bool StepInvariants::ChunkSizeKnown() const {
+  auto it = pages_.find(0);
+  if (it != pages_.end() && written_.count(0)) {
+    uint32_t cs = reinterpret_cast<const bitmap_super_t*>(it->second)->chunksize;
+    if (cs && !(cs & (cs - 1))) return true;
+  }
+  return array_ && array_->BitmapChunkSectors() != 0;
 }
 
 StepInvariants::ChunkSpan StepInvariants::SpanOf(uint64_t off, uint32_t len) const {
@@ -250,6 +265,7 @@ void StepInvariants::OnSyncAborted(uint64_t sector) {
     began = it->second;
     abort_began_.erase(it);
   }
+  if (!ChunkSizeKnown()) return;
   uint64_t chunks = Chunks();
   for (uint64_t c = sector >> ChunkShift(); c < chunks; c++) {
     int st = StateInMemory(c);
@@ -284,6 +300,18 @@ void StepInvariants::OnBitmapWrite(int disk, uint64_t sector, uint32_t sectors) 
 std::string StepInvariants::Where() const {
   Fiber* f = world_.Sched().Current();
   return f ? "fiber '" + f->name + "'" : std::string("the harness");
+}
+
+void StepInvariants::OnPageFreed(const void* mem) {
+  for (auto it = pages_.begin(); it != pages_.end();) {
+    if (it->second != mem) {
+      ++it;
+      continue;
+    }
+    snapshot_.erase(it->first);
+    written_.erase(it->first);
+    it = pages_.erase(it);
+  }
 }
 
 StepInvariants::Context* StepInvariants::CurrentContext() {
@@ -385,6 +413,10 @@ void StepInvariants::OnStep() {
   if (skip_.count(kPropNoCleanInFlight)) return;
   // A shrink gives up the chunks past its new end, writes in flight there
   // included (their data is outside the array from then on).
+  // Which byte is a chunk's is only known once the core has told md its
+  // chunk size or written its superblock: a page it has only read cannot
+  // be judged chunk by chunk before that.
+  if (!ChunkSizeKnown()) return;
   uint64_t live_end = std::min(array_->DevSectors(), array_->ResizingTo());
   for (auto& [chunk, n] : in_flight_) {
     if ((chunk << ChunkShift()) >= live_end) continue;

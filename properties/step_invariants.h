@@ -47,6 +47,10 @@ class StepInvariants {
 
   // Called at every preemption point and as a fiber gives up its CPU.
   void OnStep();
+  // The core freed a page: if it was one watched, stop reading it (a core
+  // may read a page into memory it frees again, as v6.18 reads its
+  // superblock).
+  void OnPageFreed(const void* mem);
   // md entered / left a bitmap operation in the current fiber.
   void OnBitmapCall(BitmapOp op, bool begin);
   // A work item or timer callback of the core's began / returned in the
@@ -67,6 +71,7 @@ class StepInvariants {
   void OnSyncAbortBegin();
   void OnSyncAborted(uint64_t sector);
   uint64_t ChunkShift() const;
+  bool ChunkSizeKnown() const;
   struct ChunkSpan {
     uint64_t first, last;
   };
@@ -91,6 +96,7 @@ class StepInvariants {
   MdArray* array_ = nullptr;
   std::map<int, const uint8_t*> pages_;                 // page index -> core memory
   std::map<int, std::array<uint8_t, 4096>> snapshot_;   // last seen bytes
+  std::set<int> written_;                               // pages the core wrote
   std::map<uint64_t, int> in_flight_;                   // bitmap chunk -> writes
   std::map<uint64_t, int> sync_in_flight_;              // bitmap chunk -> sync IOs
   // IOs in flight, by (sector, sectors), with the chunks counted at start.

@@ -101,6 +101,11 @@ class Kshim {
   void SetContextObserver(std::function<void(Context, bool begin)> fn) {
     context_observer_ = std::move(fn);
   }
+  // Called as the core frees a page, with its memory (before it goes): a
+  // watcher of page memory stops reading it.
+  void SetPageFreeObserver(std::function<void(const void* virt)> fn) {
+    page_free_observer_ = std::move(fn);
+  }
   void NoteContext(Context c, bool begin) {
     if (!context_observer_) return;
     QuietScope quiet(Sched());
@@ -190,6 +195,7 @@ class Kshim {
   WorkqueueState* system_wq_ = nullptr;
   std::function<void()> preempt_observer_;
   std::function<void(Context, bool)> context_observer_;
+  std::function<void(const void*)> page_free_observer_;
 };
 
 // The active runtime for a shim entry point; a shim call with no runtime
