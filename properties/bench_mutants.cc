@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -42,11 +43,16 @@ std::vector<MutantEntry> ReadMutantEntries(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   std::vector<MutantEntry> out;
-  static const std::regex entry(R"(^\s*([A-Z0-9_]+):([a-z-]+):([a-z]+):([^\s)]+)\)?\s*$)");
+  static const std::regex entry(
+      R"(^\s*([A-Z0-9_]+):([a-z-]+):([a-z]+):([^\s):]+)(:skip=[a-z+-]+)?\)?\s*$)");
   std::string line;
+  std::set<std::string> seen;
   while (std::getline(text, line)) {
     std::smatch m;
-    if (std::regex_match(line, m, entry)) out.push_back({m[1], m[2], m[3], m[4]});
+    // A mutant's first entry: the time to its first failure, whichever
+    // property the further entries show.
+    if (std::regex_match(line, m, entry) && seen.insert(m[1]).second)
+      out.push_back({m[1], m[2], m[3], m[4]});
   }
   return out;
 }

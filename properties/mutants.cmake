@@ -10,12 +10,17 @@
 # 1..100: for a window the generators reach too rarely to hunt within a
 # test's budget, the mutant must fail it with the property for some seed and
 # the unmutated core must pass it for every seed (ci/mutant_trace_test.sh).
+# A mutant may have more than one entry: the first is test mutant.<name>,
+# each further one mutant.<name>.<property>. An optional last field
+# skip=P1+P2 passes --skip P1,P2 to the hunt (to show a property that an
+# earlier entry's property would otherwise report first).
 set(LLSIM_MUTANT_EXPECT
   ABORT_KEEPS_SYNCING:transitions:swarm:1
   BARRIER_AFTER_STATE:no-clean-in-flight:swarm:1
   CHECKPOINT_INCLUDES_CURRENT:no-clean-in-flight:resync:1
   COND_END_NO_DRAIN:no-clean-in-flight:swarm:1
-  DAEMON_CLEANS_DEGRADED:recovery-completeness:recovery:1
+  DAEMON_CLEANS_DEGRADED:transitions:recovery:1
+  DAEMON_CLEANS_DEGRADED:recovery-completeness:recovery:1:skip=transitions
   DAEMON_CLEANS_NEEDSYNC:transitions:swarm:1
   DAEMON_NO_DRAIN:no-clean-in-flight:swarm:1
   DEGRADED_SYNC_SKIPS_DIRTY:recovery-completeness:swarm:1
@@ -40,36 +45,60 @@ set(LLSIM_MUTANT_EXPECT
   KMAP_LEAK_ON_MATCH:safety:swarm:1
   CREATE_LOADS_UNLOCKED:safety:swarm:1
   DAEMON_LOCK_ORDER:safety:swarm:1
-  PAGE_NEW_LEAKS_ON_ENOMEM:safety:swarm:1)
+  PAGE_NEW_LEAKS_ON_ENOMEM:safety:swarm:1
+  RECOVERY_SKIPS_CLEAN:durability:trace:recovery-skips-clean.trace
+  RECOVERY_SKIPS_CLEAN:resync-completeness:recovery:1)
 set(LLSIM_MUTANT_CASES 400 CACHE STRING "generated cases a mutant hunt may use")
 
 foreach(m IN LISTS LLSIM_MUTANTS)
   string(TOLOWER "${m}" lm)
   string(REPLACE "_" "-" dash "${lm}")
-  set(entry "")
+  set(entries "")
   foreach(e IN LISTS LLSIM_MUTANT_EXPECT)
     if(e MATCHES "^${m}:")
-      set(entry "${e}")
+      list(APPEND entries "${e}")
     endif()
   endforeach()
-  if(entry STREQUAL "")
+  if(entries STREQUAL "")
     message(FATAL_ERROR "llsim: mutant ${m} has no entry in properties/mutants.cmake: "
                         "say which property catches it")
   endif()
-  string(REPLACE ":" ";" fields "${entry}")
-  list(GET fields 1 prop)
-  list(GET fields 2 profile)
-  list(GET fields 3 seed)
-  if(profile STREQUAL "trace")
-    add_test(NAME mutant.${dash}
-      COMMAND ${PROJECT_SOURCE_DIR}/ci/mutant_trace_test.sh $<TARGET_FILE:llsim-mutant-${dash}>
-              $<TARGET_FILE:llsim> ${PROJECT_SOURCE_DIR}/traces/mutants/${seed})
-  else()
-    add_test(NAME mutant.${dash}
-      COMMAND ${PROJECT_SOURCE_DIR}/ci/mutant_test.sh $<TARGET_FILE:llsim-mutant-${dash}>
-              $<TARGET_FILE:llsim> ${CMAKE_BINARY_DIR}/mutant-failures/${dash}
-              --cases ${LLSIM_MUTANT_CASES} --seed ${seed} --profile ${profile}
-              --expect_failure ${prop} --max_shrunk 10 --progress=false)
-  endif()
-  set_tests_properties(mutant.${dash} PROPERTIES LABELS "property;mutant")
+  set(first TRUE)
+  foreach(entry IN LISTS entries)
+    string(REPLACE ":" ";" fields "${entry}")
+    list(GET fields 1 prop)
+    list(GET fields 2 profile)
+    list(GET fields 3 seed)
+    set(skip_args "")
+    list(LENGTH fields nfields)
+    if(nfields GREATER 4)
+      list(GET fields 4 extra)
+      if(NOT extra MATCHES "^skip=")
+        message(FATAL_ERROR "llsim: mutant entry ${entry}: unknown field ${extra}")
+      endif()
+      string(REGEX REPLACE "^skip=" "" skip "${extra}")
+      string(REPLACE "+" "," skip "${skip}")
+      set(skip_args --skip ${skip})
+    endif()
+    if(first)
+      set(tname mutant.${dash})
+      set(tdir ${dash})
+    else()
+      set(tname mutant.${dash}.${prop})
+      set(tdir ${dash}.${prop})
+    endif()
+    set(first FALSE)
+    if(profile STREQUAL "trace")
+      add_test(NAME ${tname}
+        COMMAND ${PROJECT_SOURCE_DIR}/ci/mutant_trace_test.sh $<TARGET_FILE:llsim-mutant-${dash}>
+                $<TARGET_FILE:llsim> ${PROJECT_SOURCE_DIR}/traces/mutants/${seed})
+    else()
+      add_test(NAME ${tname}
+        COMMAND ${PROJECT_SOURCE_DIR}/ci/mutant_test.sh $<TARGET_FILE:llsim-mutant-${dash}>
+                $<TARGET_FILE:llsim> ${CMAKE_BINARY_DIR}/mutant-failures/${tdir}
+                --cases ${LLSIM_MUTANT_CASES} --seed ${seed} --profile ${profile}
+                --expect_failure ${prop} --max_shrunk 10 --progress=false ${skip_args})
+    endif()
+    set_tests_properties(${tname} PROPERTIES LABELS "property;mutant")
+  endforeach()
 endforeach()

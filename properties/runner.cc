@@ -191,6 +191,14 @@ void ScenarioRun::Boot() {
     kshim_->SetPreemptObserver([this] {
       if (inv_) inv_->OnStep();
     });
+    kshim_->SetPageFreeObserver([this](const void* mem) {
+      if (inv_) inv_->OnPageFreed(mem);
+    });
+    kshim_->SetContextObserver([this](Kshim::Context c, bool begin) {
+      if (inv_)
+        inv_->OnCoreContext(c == Kshim::Context::kWork ? BitmapOp::kWork : BitmapOp::kTimer,
+                            begin);
+    });
     int rc = 0;
     // md_llbitmap_init allocates workqueues; run it as md's module init.
     if (!RunAdmin("modprobe", [&rc] { rc = md_llbitmap_init(); })) return;
@@ -506,19 +514,19 @@ void ScenarioRun::Settle() {
   for (int d : a->InSyncDisks()) mirrors.push_back(&world_->GetDisk(d));
   uint64_t off = a->Layout().data_offset;
   std::vector<std::string> bad = oracle_->MirrorMismatches(mirrors, off);
-  if (!bad.empty()) {
+  if (!bad.empty())
     Report({recovery_ops_ ? kPropRecovery : kPropResync,
             absl::StrCat("in-sync mirrors differ after ",
                          recovery_ops_ ? "recovery" : "resync", ": ", bad[0],
                          bad.size() > 1 ? absl::StrFormat(" (and %d more)", bad.size() - 1) : ""),
             world_->Clock().Now()});
-    return;
-  }
+  // Whether or not the mirrors agree (and with a single in-sync member,
+  // where there is nothing to compare): every one of them must hold every
+  // acknowledged, flushed write.
   std::vector<std::string> lost = oracle_->LostWrites(mirrors, off);
-  if (!lost.empty()) {
+  if (!lost.empty())
     Report({kPropDurability, lost[0], world_->Clock().Now()});
-    return;
-  }
+  if (!bad.empty() || !lost.empty()) return;
   bool clean = false;
   if (a->Degraded() == 0 && a->BitmapEnabled()) {
     std::vector<uint64_t> dirty = inv_->DirtyChunks();
@@ -658,6 +666,13 @@ RunResult ScenarioRun::Run() {
   oracle_ = std::make_unique<DataOracle>(s_.array.dev_sectors);
   inv_ = std::make_unique<StepInvariants>(*world_, [this](Verdict v) { Report(std::move(v)); },
                                           o_.skip);
+  // Whatever a fiber changed is seen before another one runs, so each
+  // change is judged against what that fiber was doing.
+  world_->Sched().SetLeaveObserver([this] {
+    if (!inv_) return;
+    QuietScope quiet(world_->Sched());
+    inv_->OnStep();
+  });
   Boot();
   for (const Op& op : s_.ops) {
     if (Stopped()) break;

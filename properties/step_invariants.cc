@@ -11,11 +11,43 @@ namespace llsim {
 
 namespace {
 constexpr uint64_t kDataOffset = 1024;  // chunk i's byte in the bitmap region
+
+using A = ChunkAction;
+
+// The actions of the documented table each operation applies (md-contract
+// sections 2-4): the only changes it may make.
+uint32_t ActionsOf(BitmapOp op) {
+  switch (op) {
+    case BitmapOp::kCreate: return kActInit;
+    case BitmapOp::kLoad: return ActionBit(A::kReload) | ActionBit(A::kStale);
+    case BitmapOp::kStartWrite: return ActionBit(A::kStartwrite);
+    case BitmapOp::kStartDiscard: return ActionBit(A::kDiscard);
+    // A recovery's first call also drops the unwritten variants.
+    case BitmapOp::kStartSync: return ActionBit(A::kStartsync) | ActionBit(A::kClearUnwritten);
+    case BitmapOp::kEndSync: return ActionBit(A::kAbortsync);
+    case BitmapOp::kCloseSync:
+    case BitmapOp::kCondEndSync: return ActionBit(A::kEndsync);
+    // flush runs the daemon on every page (a core may do it in its own
+    // work item instead); resize flushes first.
+    case BitmapOp::kFlush: return ActionBit(A::kDaemon);
+    case BitmapOp::kResize: return ActionBit(A::kDaemon) | kActResizeMark;
+    case BitmapOp::kSysfs: return ActionBit(A::kProactiveSync);
+    // The core's own contexts: its daemon (timer, then work item).
+    case BitmapOp::kWork:
+    case BitmapOp::kTimer: return ActionBit(A::kDaemon);
+    default: return 0;  // end_write, unplug, update_sb, ...: no state change
+  }
 }
+}  // namespace
 
 std::string Verdict::ToString() const {
   return absl::StrFormat("%s at %d.%06ds: %s", property, t / kNsPerSec,
                          t % kNsPerSec / 1000, message);
+}
+
+static uint64_t CurrentFiberId(World& w) {
+  Fiber* f = w.Sched().Current();
+  return f ? f->id : 0;
 }
 
 StepInvariants::StepInvariants(World& world, std::function<void(Verdict)> report,
@@ -24,8 +56,10 @@ StepInvariants::StepInvariants(World& world, std::function<void(Verdict)> report
 
 void StepInvariants::Attach(MdArray* array) {
   array_ = array;
+  contexts_.clear();
   pages_.clear();
   snapshot_.clear();
+  written_.clear();
   in_flight_.clear();
   sync_in_flight_.clear();
   started_writes_.clear();
@@ -61,7 +95,17 @@ void StepInvariants::Attach(MdArray* array) {
   };
   obs.bitmap_page_seen = [this](int idx, const uint8_t* mem) {
     QuietScope quiet(world_.Sched());
+    written_.insert(idx);
     if (pages_.count(idx) && pages_[idx] == mem) return;
+    pages_[idx] = mem;
+    std::memcpy(snapshot_[idx].data(), mem, 4096);
+  };
+  // A page the core read from the media and has not written since: its
+  // memory is watched from the read on, so a page the core never writes
+  // is checked all the same (with what the media held as the start).
+  obs.bitmap_page_read = [this](int idx, const uint8_t* mem) {
+    QuietScope quiet(world_.Sched());
+    if (pages_.count(idx)) return;
     pages_[idx] = mem;
     std::memcpy(snapshot_[idx].data(), mem, 4096);
   };
@@ -93,9 +137,14 @@ void StepInvariants::Attach(MdArray* array) {
     QuietScope quiet(world_.Sched());
     OnBitmapWrite(disk, s, n);
   };
+  obs.bitmap_call = [this](BitmapOp op, bool begin) {
+    QuietScope quiet(world_.Sched());
+    OnBitmapCall(op, begin);
+  };
   obs.bitmap_gone = [this] {
     pages_.clear();
     snapshot_.clear();
+    written_.clear();
   };
   array->SetObserver(std::move(obs));
 }
@@ -104,10 +153,12 @@ void StepInvariants::Detach() {
   array_ = nullptr;
   pages_.clear();
   snapshot_.clear();
+  written_.clear();
   in_flight_.clear();
   sync_in_flight_.clear();
   syncing_since_.clear();
   abort_began_.clear();
+  contexts_.clear();
   started_writes_.clear();
   started_syncs_.clear();
 }
@@ -115,8 +166,10 @@ void StepInvariants::Detach() {
 uint64_t StepInvariants::ChunkShift(bool* guessed) const {
   if (guessed) *guessed = false;
   uint32_t chunksize = 0;
+  // The superblock in memory once the core has written it: before that
+  // (read, not written) it may still hold what mdadm wrote.
   auto it = pages_.find(0);
-  if (it != pages_.end()) {
+  if (it != pages_.end() && written_.count(0)) {
     const bitmap_super_t* sb = reinterpret_cast<const bitmap_super_t*>(it->second);
     chunksize = sb->chunksize;
   }
@@ -133,13 +186,22 @@ uint64_t StepInvariants::ChunkShift(bool* guessed) const {
     // First use, before any superblock update: the size the design picks
     // (chunk bytes after the 1 KiB header must fit the reserved space).
     chunksize = 128;
-    if (guessed) *guessed = true;
     if (array_) {
       uint64_t bytes = ((uint64_t)array_->Config().bitmap_space << 9) - 1024;
       while ((array_->DevSectors() + chunksize - 1) / chunksize > bytes) chunksize <<= 1;
     }
   }
+  if (guessed) *guessed = !ChunkSizeKnown();
   return (uint64_t)__builtin_ctz(chunksize);
+}
+
+bool StepInvariants::ChunkSizeKnown() const {
+  auto it = pages_.find(0);
+  if (it != pages_.end() && written_.count(0)) {
+    uint32_t cs = reinterpret_cast<const bitmap_super_t*>(it->second)->chunksize;
+    if (cs && !(cs & (cs - 1))) return true;
+  }
+  return array_ && array_->BitmapChunkSectors() != 0;
 }
 
 StepInvariants::ChunkSpan StepInvariants::SpanOf(uint64_t off, uint32_t len) const {
@@ -200,10 +262,6 @@ void StepInvariants::OnDataWrite(int disk, uint64_t sector, uint32_t sectors,
   }
 }
 
-static uint64_t CurrentFiberId(World& w) {
-  Fiber* f = w.Sched().Current();
-  return f ? f->id : 0;
-}
 
 void StepInvariants::OnSyncAbortBegin() {
   if (failed_ || !array_) return;
@@ -220,6 +278,7 @@ void StepInvariants::OnSyncAborted(uint64_t sector) {
     began = it->second;
     abort_began_.erase(it);
   }
+  if (!ChunkSizeKnown()) return;
   uint64_t chunks = Chunks();
   for (uint64_t c = sector >> ChunkShift(); c < chunks; c++) {
     int st = StateInMemory(c);
@@ -256,10 +315,60 @@ std::string StepInvariants::Where() const {
   return f ? "fiber '" + f->name + "'" : std::string("the harness");
 }
 
+void StepInvariants::OnPageFreed(const void* mem) {
+  for (auto it = pages_.begin(); it != pages_.end();) {
+    if (it->second != mem) {
+      ++it;
+      continue;
+    }
+    snapshot_.erase(it->first);
+    written_.erase(it->first);
+    it = pages_.erase(it);
+  }
+}
+
+StepInvariants::Context* StepInvariants::CurrentContext() {
+  auto it = contexts_.find(CurrentFiberId(world_));
+  return it == contexts_.end() || it->second.empty() ? nullptr : &it->second.back();
+}
+
+void StepInvariants::SampleDegraded() {
+  auto it = contexts_.find(CurrentFiberId(world_));
+  if (it == contexts_.end()) return;
+  // The fiber has run since its last sample with the array as it is now:
+  // nothing else runs while it does.
+  bool d = array_->Degraded() > 0;
+  for (Context& c : it->second) (d ? c.saw_degraded : c.saw_whole) = true;
+}
+
+void StepInvariants::OnBitmapCall(BitmapOp op, bool begin) {
+  uint64_t id = CurrentFiberId(world_);
+  if (!id) return;
+  Fiber* f = world_.Sched().Current();
+  bool cancelled = f && f->cancel_requested;
+  // What the fiber changed before belongs to what it ran then; what it
+  // changed since the call began belongs to the call.
+  if (!cancelled) OnStep();
+  if (begin) {
+    bool d = array_ && array_->Degraded() > 0;
+    contexts_[id].push_back({op, d, !d});
+    return;
+  }
+  auto it = contexts_.find(id);
+  if (it == contexts_.end()) return;
+  if (!it->second.empty()) it->second.pop_back();
+  if (it->second.empty()) contexts_.erase(it);
+}
+
 void StepInvariants::OnStep() {
   if (failed_ || !array_) return;
   steps_++;
+  SampleDegraded();
   bool degraded = array_->Degraded() > 0;
+  const Context* ctx = CurrentContext();
+  BitmapOp op = ctx ? ctx->op : BitmapOp::kNone;
+  bool may_degraded = ctx ? ctx->saw_degraded : degraded;
+  bool may_whole = ctx ? ctx->saw_whole : !degraded;
   uint64_t chunks = Chunks();
   for (auto& [idx, mem] : pages_) {
     auto& snap = snapshot_[idx];
@@ -296,13 +405,19 @@ void StepInvariants::OnStep() {
         syncing_since_[chunk] = steps_;
       coverage_.Record(from, to, degraded, false);
       matrix_.Record(from, to, degraded);
-      if (!TransitionAllowed(from, to, degraded, false) && !skip_.count(kPropTransitions)) {
+      if (!ActionsExplain(ActionsOf(op), from, to, may_degraded, may_whole) &&
+          !skip_.count(kPropTransitions)) {
         failed_ = true;
         report_({kPropTransitions,
-                 absl::StrFormat("chunk %d went %s -> %s (byte %d -> %d), which no action of "
-                                 "the documented table allows%s; seen in %s",
+                 absl::StrFormat("chunk %d went %s -> %s (byte %d -> %d) in %s, run while the "
+                                 "array was %s, which the documented table does not allow "
+                                 "there; seen in %s",
                                  chunk, ChunkStateName(from), ChunkStateName(to), from, to,
-                                 degraded ? " (degraded)" : "", Where()),
+                                 BitmapOpName(op),
+                                 may_degraded && may_whole ? "degraded and whole"
+                                 : may_degraded            ? "degraded"
+                                                           : "whole",
+                                 Where()),
                  world_.Clock().Now()});
         return;
       }
@@ -311,6 +426,10 @@ void StepInvariants::OnStep() {
   if (skip_.count(kPropNoCleanInFlight)) return;
   // A shrink gives up the chunks past its new end, writes in flight there
   // included (their data is outside the array from then on).
+  // Which byte is a chunk's is only known once the core has told md its
+  // chunk size or written its superblock: a page it has only read cannot
+  // be judged chunk by chunk before that.
+  if (!ChunkSizeKnown()) return;
   uint64_t live_end = std::min(array_->DevSectors(), array_->ResizingTo());
   for (auto& [chunk, n] : in_flight_) {
     if ((chunk << ChunkShift()) >= live_end) continue;

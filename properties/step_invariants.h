@@ -8,8 +8,12 @@
 //     whose bitmap-driven sync IO is in flight has left Syncing for Dirty
 //     or Clean (its sync is not done until that IO is);
 //   transitions: every change of a chunk's in-memory state is one the
-//     documented table allows (with the degraded override), and an abort
-//     (end_sync) leaves no chunk from its sector on Syncing;
+//     documented table allows to the operation that made it: the bitmap
+//     operation md called in the fiber that made the change (start_write
+//     may only apply Startwrite, the daemon's work item only Dirty ->
+//     Clean, ...), judged with the array's degraded state as it was while
+//     that operation ran; and an abort (end_sync) leaves no chunk from its
+//     sector on Syncing;
 //   bitmap-bounds: every bitmap write stays inside the sectors md reserved
 //     for the region (past them lie the data area or, on a 1.0 array, the
 //     md superblock).
@@ -41,8 +45,17 @@ class StepInvariants {
   void Attach(MdArray* array);
   void Detach();
 
-  // Called at every preemption point and after each scheduler step.
+  // Called at every preemption point and as a fiber gives up its CPU.
   void OnStep();
+  // The core freed a page: if it was one watched, stop reading it (a core
+  // may read a page into memory it frees again, as v6.18 reads its
+  // superblock).
+  void OnPageFreed(const void* mem);
+  // md entered / left a bitmap operation in the current fiber.
+  void OnBitmapCall(BitmapOp op, bool begin);
+  // A work item or timer callback of the core's began / returned in the
+  // current fiber.
+  void OnCoreContext(BitmapOp op, bool begin) { OnBitmapCall(op, begin); }
   // Chunks Dirty in memory right now (for the daemon liveness check).
   std::vector<uint64_t> DirtyChunks() const;
   // Chunks NeedSync or Syncing (or their Unwritten variants) in memory
@@ -67,6 +80,7 @@ class StepInvariants {
   // upstream first use sets it only at its first superblock update), so
   // the size is the design's rule, which another core need not follow.
   uint64_t ChunkShift(bool* guessed = nullptr) const;
+  bool ChunkSizeKnown() const;
   struct ChunkSpan {
     uint64_t first, last;
     bool guessed = false;  // not counted: its chunks may be the wrong ones
@@ -75,6 +89,16 @@ class StepInvariants {
   uint64_t Chunks() const;
   int StateInMemory(uint64_t chunk) const;  // -1: page not seen yet
   std::string Where() const;
+  // What the current fiber is running: the innermost bitmap operation
+  // (or core work item, timer callback), and whether the array was
+  // degraded, or whole, at some moment while it ran on a CPU (the core
+  // can only have read mddev->degraded then).
+  struct Context {
+    BitmapOp op;
+    bool saw_degraded, saw_whole;
+  };
+  Context* CurrentContext();
+  void SampleDegraded();
 
   World& world_;
   std::function<void(Verdict)> report_;
@@ -82,6 +106,7 @@ class StepInvariants {
   MdArray* array_ = nullptr;
   std::map<int, const uint8_t*> pages_;                 // page index -> core memory
   std::map<int, std::array<uint8_t, 4096>> snapshot_;   // last seen bytes
+  std::set<int> written_;                               // pages the core wrote
   std::map<uint64_t, int> in_flight_;                   // bitmap chunk -> writes
   std::map<uint64_t, int> sync_in_flight_;              // bitmap chunk -> sync IOs
   // IOs in flight, by (sector, sectors), with the chunks counted at start.
@@ -95,6 +120,7 @@ class StepInvariants {
   uint64_t steps_ = 0;
   std::map<uint64_t, uint64_t> syncing_since_;
   std::map<uint64_t, uint64_t> abort_began_;  // fiber id -> step
+  std::map<uint64_t, std::vector<Context>> contexts_;  // fiber id -> nested operations
   bool failed_ = false;
 };
 

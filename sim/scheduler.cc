@@ -174,6 +174,7 @@ uint64_t Scheduler::SpawnFiber(std::string name, std::function<void()> body, boo
           try {
             f->body();
             if (fiber_exit_hook_) fiber_exit_hook_();
+            NoteLeave();
             if (f->atomic_depth != (f->irq ? 1 : 0))
               ReportFailure(FailureKind::kShimMisuse,
                             absl::StrCat("fiber '", f->name, "' ended in atomic context (a lock "
@@ -261,6 +262,7 @@ void Scheduler::Preempt() {
   if (StopReached()) {
     // Back to the run loop, which stops there; this fiber stays first in
     // line should the run go on.
+    NoteLeave();
     f->state = FiberState::kRunnable;
     runnable_.insert(runnable_.begin(), f);
     handoff_ = true;
@@ -270,6 +272,7 @@ void Scheduler::Preempt() {
   if (runnable_.empty()) return;
   Fiber* next = PickNext(f);
   if (next == f) return;
+  NoteLeave();
   // Hand over through the scheduler: `next` first, `f` back in the queue.
   f->state = FiberState::kRunnable;
   runnable_.insert(runnable_.begin(), next);
@@ -309,6 +312,7 @@ WakeReason Scheduler::Block(WaitList& list, BlockKind kind, Nanos deadline) {
     list.waiters_.push_back(f);
     f->waiting_on = &list;
   }
+  NoteLeave();
   f->state = FiberState::kBlocked;
   f->block_kind = kind;
   f->blocked_since = clock_.Now();

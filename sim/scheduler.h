@@ -161,6 +161,11 @@ class Scheduler {
   // strategy may switch to another runnable fiber, in atomic context too.
   // Outside a fiber (the harness itself) it does nothing.
   void Preempt();
+  // Called in the current fiber just before it gives up its CPU: it
+  // blocks, it ends, or a preemption point switches away from it. Whatever
+  // the fiber changed since its last preemption point is its own work
+  // until then (an observer may attribute it). Not called while quiet.
+  void SetLeaveObserver(std::function<void()> fn) { leave_observer_ = std::move(fn); }
 
   // Blocks the current fiber until WakeOne/WakeAll on `list`, or until the
   // absolute virtual `deadline`. Sleeping where it is not allowed is
@@ -276,6 +281,10 @@ class Scheduler {
   std::map<TimerKey, TimerSlot> timers_;
   absl::flat_hash_map<uint64_t, Nanos> timer_deadline_;  // id -> deadline: lookups only
   uint64_t next_timer_id_ = 1;
+  std::function<void()> leave_observer_;
+  void NoteLeave() {
+    if (leave_observer_ && !quiet_) leave_observer_();
+  }
   Nanos run_until_ = 0;  // Run's time limit: time passing in Preempt stops there
   uint64_t stop_event_ = ~0ull;
   Nanos stop_time_ = kNever;

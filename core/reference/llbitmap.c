@@ -425,8 +425,13 @@ static u8 llb_decide(struct llb *b, u8 cur, enum llb_event ev, bool degraded)
 	switch (ev) {
 	case LLB_EV_WRITE:
 		if (degraded) {
-			/* a missing mirror must be brought up to date later */
-			if (next == LLB_DIRTY)
+			/*
+			 * A missing mirror must be brought up to date later. Only
+			 * a chunk the write makes Dirty: one already Dirty stays
+			 * so (the table has no Startwrite row for it; recovery
+			 * syncs Dirty chunks while degraded all the same).
+			 */
+			if (next == LLB_DIRTY && cur != LLB_DIRTY)
 				next = LLB_NEED_SYNC;
 		} else if (raid_is_456(b->mddev) && cur == LLB_UNWRITTEN) {
 			next = LLB_NEED_SYNC;
@@ -1602,6 +1607,11 @@ static sector_t llb_skip_sync_blocks(struct mddev *mddev, sector_t offset)
 	/* never written: nothing to compare or copy */
 	if (s == LLB_UNWRITTEN || s == LLB_CLEAN_UNW)
 		return llb_rest_of_chunk(b, offset);
+#ifdef LLSIM_MUTANT_RECOVERY_SKIPS_CLEAN
+	/* "Clean is in sync everywhere": not on a disk that was never there */
+	if (s == LLB_CLEAN && !test_bit(MD_RECOVERY_REQUESTED, &mddev->recovery))
+		return llb_rest_of_chunk(b, offset);
+#endif
 	if (llb_degraded(b))
 		return 0;
 	/* a plain resync only has to visit chunks that may differ */

@@ -10,6 +10,16 @@
 
 namespace llsim {
 
+const char* BitmapOpName(BitmapOp op) {
+  static const char* names[] = {
+      "outside any bitmap operation", "create", "load", "destroy", "flush", "resize",
+      "write_all", "update_sb", "get_stats", "prepare_range", "start_write", "end_write",
+      "start_discard", "end_discard", "unplug", "skip_sync_blocks", "start_sync", "end_sync",
+      "close_sync", "cond_end_sync", "a sysfs store", "a work item of the core's",
+      "a timer callback of the core's"};
+  return names[(int)op];
+}
+
 namespace {
 
 std::vector<uint8_t> BitmapSuperblockBytes(const ArrayConfig& cfg,
@@ -331,7 +341,7 @@ absl::Status MdArray::Assemble() {
   // md_bitmap_create: after pers->run, before pers is published.
   if (ops_) {
     mddev_.bitmap_ops = ops_;
-    int err = ops_->create(&mddev_);
+    int err = (BitmapCall(this, BitmapOp::kCreate), ops_->create(&mddev_));
     if (err) {
       if (obs_.bitmap_gone) obs_.bitmap_gone();
       mddev_.bitmap_ops = nullptr;
@@ -356,11 +366,11 @@ absl::Status MdArray::Assemble() {
   // and fails RUN_ARRAY, and mdadm then stops the array: it never runs
   // without the bitmap it was created with.
   if (BitmapEnabled()) {
-    int err = ops_->load(&mddev_);
+    int err = (BitmapCall(this, BitmapOp::kLoad), ops_->load(&mddev_));
     if (err) {
       NoteMd(absl::StrFormat("bitmap load failed: %d", err));
       if (obs_.bitmap_gone) obs_.bitmap_gone();
-      ops_->destroy(&mddev_);
+      (BitmapCall(this, BitmapOp::kDestroy), ops_->destroy(&mddev_));
       mddev_.bitmap_ops = nullptr;
       AbandonRun();
       return absl::InternalError(absl::StrFormat("bitmap load failed (%d)", err));
@@ -393,7 +403,7 @@ absl::Status MdArray::Stop() {
   // __md_stop_writes
   Quiesce(true);
   Quiesce(false);
-  if (BitmapEnabled()) ops_->flush(&mddev_);
+  if (BitmapEnabled()) (BitmapCall(this, BitmapOp::kFlush), ops_->flush(&mddev_));
   if (!mddev_.in_sync || mddev_.sb_flags) {
     mddev_.in_sync = 1;
     UpdateSb();
@@ -401,7 +411,7 @@ absl::Status MdArray::Stop() {
   // __md_stop
   if (mddev_.bitmap_ops && ops_) {
     if (obs_.bitmap_gone) obs_.bitmap_gone();
-    ops_->destroy(&mddev_);
+    (BitmapCall(this, BitmapOp::kDestroy), ops_->destroy(&mddev_));
     mddev_.bitmap_ops = nullptr;
   }
   AbandonRun();
@@ -465,7 +475,7 @@ absl::Status MdArray::ReAdd(int disk) {
   // The slot it held comes from its own superblock, as md reads it anew.
   int old_role = sb && sb->role < cfg_.mirrors ? sb->role : -1;
   md_bitmap_stats stats{};
-  bool stats_ok = BitmapEnabled() && ops_->get_stats && ops_->get_stats(mddev_.bitmap, &stats) == 0;
+  bool stats_ok = BitmapEnabled() && ops_->get_stats && (BitmapCall(this, BitmapOp::kGetStats), ops_->get_stats(mddev_.bitmap, &stats)) == 0;
   bool too_old = old_role < 0 || !stats_ok || sb->events < stats.events_cleared;
   m.rdev.raid_disk = -1;
   m.rdev.saved_raid_disk = too_old ? -1 : old_role;
@@ -515,7 +525,7 @@ absl::Status MdArray::Resize(uint64_t new_sectors) {
   NoteMd(absl::StrFormat("resize %d -> %d sectors", mddev_.dev_sectors, new_sectors));
   if (BitmapEnabled()) {
     resizing_to_ = new_sectors;
-    int err = ops_->resize(&mddev_, new_sectors, 0);
+    int err = (BitmapCall(this, BitmapOp::kResize), ops_->resize(&mddev_, new_sectors, 0));
     if (err) {
       resizing_to_ = ~0ull;
       NoteMd(absl::StrFormat("bitmap resize refused: %d", err));
@@ -562,7 +572,7 @@ ssize_t MdArray::SysfsStore(const std::string& name, const std::string& value) {
       // The attribute is the first member of md_sysfs_entry.
       auto* entry = reinterpret_cast<md_sysfs_entry*>(*a);
       if (!entry->store) return -EACCES;
-      ssize_t rc = entry->store(&mddev_, value.c_str(), value.size());
+      ssize_t rc = (BitmapCall(this, BitmapOp::kSysfs), entry->store(&mddev_, value.c_str(), value.size()));
       NoteMd(absl::StrFormat("sysfs %s/%s <- %s: %d", g->name ? g->name : "", name,
                              std::string(value.substr(0, value.find('\n'))), rc));
       return rc;
@@ -608,6 +618,12 @@ bool MdArray::SyncPageIo(md_rdev* rdev, sector_t sector, int size, page* pg, blk
   atomic_dec(&rdev->nr_pending);
   if (res.error) return false;
   if (!res.bytes.empty()) std::memcpy(pg->virt, res.bytes.data(), size);
+  // A whole page of the bitmap region read from the media: the core's copy
+  // of it, for the step invariants, from before it changes or writes it.
+  uint64_t bstart = rdev->sb_start + layout_.bitmap_offset;
+  if (metadata_op && r.op == IoOp::kRead && size == PAGE_SIZE && abs >= bstart &&
+      (abs - bstart) % 8 == 0 && abs - bstart < layout_.bitmap_space && obs_.bitmap_page_read)
+    obs_.bitmap_page_read((int)((abs - bstart) / 8), (const uint8_t*)pg->virt);
   return true;
 }
 

@@ -41,6 +41,36 @@ namespace llsim {
 // spares. Adds the disks to the world.
 absl::Status CreateArrayDisks(World& world, const ArrayConfig& cfg);
 
+// The bitmap operation md is inside when it calls the core (struct
+// bitmap_operations member), or a core context md does not enter (a work
+// item or a timer callback of the core's own).
+enum class BitmapOp : uint8_t {
+  kNone,
+  kCreate,
+  kLoad,
+  kDestroy,
+  kFlush,
+  kResize,
+  kWriteAll,
+  kUpdateSb,
+  kGetStats,
+  kPrepareRange,
+  kStartWrite,
+  kEndWrite,
+  kStartDiscard,
+  kEndDiscard,
+  kUnplug,
+  kSkipSyncBlocks,
+  kStartSync,
+  kEndSync,
+  kCloseSync,
+  kCondEndSync,
+  kSysfs,
+  kWork,   // a work item the core queued (its daemon, its unplug writer)
+  kTimer,  // a timer callback of the core's
+};
+const char* BitmapOpName(BitmapOp op);
+
 // Observers the property layer installs on the model.
 struct MdObserver {
   // A user data write is about to reach member `disk` (write intent);
@@ -55,6 +85,11 @@ struct MdObserver {
   // The core wrote a bitmap block to a member: page index and its memory,
   // so the oracle can watch the core's in-memory state bytes.
   std::function<void(int page_index, const uint8_t* page_memory)> bitmap_page_seen;
+  // The core read a whole page of its bitmap region from a member's media
+  // into `page_memory` (sync_page_io): its copy of that page, holding what
+  // the media held, until it writes it. A core may read further copies of
+  // a page into scratch memory: only the first read of an index counts.
+  std::function<void(int page_index, const uint8_t* page_memory)> bitmap_page_read;
   // The core is writing member sectors [sector, sector + sectors) of its
   // bitmap region (md_write_metadata), before the IO is submitted.
   std::function<void(int disk, uint64_t sector, uint32_t sectors)> bitmap_write;
@@ -69,6 +104,9 @@ struct MdObserver {
   // The core is about to free its pages (destroy, or a failed create):
   // page memory seen so far must not be read any more.
   std::function<void()> bitmap_gone;
+  // md is about to call / has returned from a bitmap operation, in the
+  // calling fiber.
+  std::function<void(BitmapOp op, bool begin)> bitmap_call;
 };
 
 class MdArray : public MdHost {
@@ -150,6 +188,7 @@ class MdArray : public MdHost {
  private:
   struct Member;
   struct R1Bio;
+  class BitmapCall;
   struct SyncIo;
   struct OtherIo;
 

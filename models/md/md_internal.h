@@ -49,6 +49,25 @@ struct MdArray::SyncIo {
   std::vector<Member*> tried;  // sources that failed to read
 };
 
+// md calling one bitmap operation: the observer learns which one the
+// calling fiber is inside (begin and end, also when the fiber is
+// cancelled in the middle).
+class MdArray::BitmapCall {
+ public:
+  BitmapCall(MdArray* a, BitmapOp op) : a_(a), op_(op) {
+    if (a_->obs_.bitmap_call) a_->obs_.bitmap_call(op_, true);
+  }
+  ~BitmapCall() {
+    if (a_->obs_.bitmap_call) a_->obs_.bitmap_call(op_, false);
+  }
+  BitmapCall(const BitmapCall&) = delete;
+  BitmapCall& operator=(const BitmapCall&) = delete;
+
+ private:
+  MdArray* a_;
+  BitmapOp op_;
+};
+
 constexpr uint64_t kMaxSector = ~0ull;
 constexpr uint32_t kSyncIoSectors = 128;  // raid1's 64 KiB resync unit
 

@@ -64,7 +64,7 @@ void MdArray::SyncThreadMain() {
       next_mark = j + std::max<uint64_t>(max / 8, kSyncIoSectors);
     }
     if (BitmapEnabled() && ops_->skip_sync_blocks) {
-      sector_t skip = ops_->skip_sync_blocks(&mddev_, j);
+      sector_t skip = (BitmapCall(this, BitmapOp::kSkipSyncBlocks), ops_->skip_sync_blocks(&mddev_, j));
       if (skip) {
         j += skip;
         curr_resync_ = mddev_.curr_resync = std::min<uint64_t>(j, max);
@@ -113,12 +113,12 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
   sector_t sync_blocks = 1024;
   bool must = true;
   if (BitmapEnabled())
-    must = ops_->start_sync(&mddev_, sector, &sync_blocks, true);
+    must = (BitmapCall(this, BitmapOp::kStartSync), ops_->start_sync(&mddev_, sector, &sync_blocks, true));
   if (!must && !fullsync_ && !test_bit(MD_RECOVERY_REQUESTED, &mddev_.recovery)) {
     *skipped = true;
     return sync_blocks ? sync_blocks : 1;
   }
-  if (BitmapEnabled()) ops_->cond_end_sync(&mddev_, sector, false);
+  if (BitmapEnabled()) (BitmapCall(this, BitmapOp::kCondEndSync), ops_->cond_end_sync(&mddev_, sector, false));
   RaiseBarrier();
   if (test_bit(MD_RECOVERY_INTR, &mddev_.recovery)) {
     LowerBarrier();
@@ -203,7 +203,7 @@ void MdArray::ReadSyncSource(SyncIo* sr) {
             while (s < sr->sector + sr->sectors) {
               sector_t blocks = 0;
               if (obs_.sync_abort_begin) obs_.sync_abort_begin();
-              ops_->end_sync(&mddev_, s, &blocks);
+              (BitmapCall(this, BitmapOp::kEndSync), ops_->end_sync(&mddev_, s, &blocks));
               if (obs_.sync_aborted) obs_.sync_aborted(s);
               s += blocks ? blocks : 1;
             }
@@ -236,13 +236,13 @@ void MdArray::CloseSyncRequest(uint64_t max) {
     if (BitmapEnabled()) {
       sector_t blocks = 0;
       if (obs_.sync_abort_begin) obs_.sync_abort_begin();
-      ops_->end_sync(&mddev_, curr_resync_, &blocks);
+      (BitmapCall(this, BitmapOp::kEndSync), ops_->end_sync(&mddev_, curr_resync_, &blocks));
       if (obs_.sync_aborted) obs_.sync_aborted(curr_resync_);
     }
   } else {
     fullsync_ = false;
   }
-  if (BitmapEnabled()) ops_->close_sync(&mddev_);
+  if (BitmapEnabled()) (BitmapCall(this, BitmapOp::kCloseSync), ops_->close_sync(&mddev_));
 }
 
 void MdArray::ReapSyncThread() {

@@ -180,14 +180,14 @@ void MdArray::ChooseAndStartSync() {
     clear_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
     return;
   }
-  if (spares_added && BitmapEnabled()) ops_->write_all(&mddev_);
+  if (spares_added && BitmapEnabled()) (BitmapCall(this, BitmapOp::kWriteAll), ops_->write_all(&mddev_));
   if (spares_added) set_bit(MD_SB_CHANGE_DEVS, &mddev_.sb_flags);
   StartSync();
 }
 
 bool MdArray::StaleForBitmapRecovery(const Member& m) {
   md_bitmap_stats stats{};
-  if (!BitmapEnabled() || !ops_->get_stats || ops_->get_stats(mddev_.bitmap, &stats) != 0)
+  if (!BitmapEnabled() || !ops_->get_stats || (BitmapCall(this, BitmapOp::kGetStats), ops_->get_stats(mddev_.bitmap, &stats)) != 0)
     return false;
   return m.events_at_add < stats.events_cleared;
 }
@@ -205,7 +205,7 @@ void MdArray::UpdateSb() {
     for (auto& m : members_)
       if (m->in_array && test_bit(Faulty, &m->rdev.flags)) recorded.push_back(m.get());
     mddev_.events++;
-    if (BitmapEnabled()) ops_->update_sb(mddev_.bitmap);
+    if (BitmapEnabled()) (BitmapCall(this, BitmapOp::kUpdateSb), ops_->update_sb(mddev_.bitmap));
     for (;;) {
       for (auto& m : members_)
         if (m->in_array && !test_bit(Faulty, &m->rdev.flags)) WriteMemberSb(*m);

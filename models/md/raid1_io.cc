@@ -117,9 +117,9 @@ int MdArray::WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool disc
     unsigned long len = sectors;
     if (ops_->prepare_range) {
 #if LLSIM_PREPARE_RANGE_DISCARD
-      ops_->prepare_range(&mddev_, &off, &len, discard);
+      (BitmapCall(this, BitmapOp::kPrepareRange), ops_->prepare_range(&mddev_, &off, &len, discard));
 #else
-      ops_->prepare_range(&mddev_, &off, &len);
+      (BitmapCall(this, BitmapOp::kPrepareRange), ops_->prepare_range(&mddev_, &off, &len));
 #endif
     }
     // md never calls start/end with an empty range.
@@ -127,7 +127,8 @@ int MdArray::WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool disc
       r1->bm_offset = off;
       r1->bm_sectors = len;
       r1->bm_started = true;
-      (discard ? ops_->start_discard : ops_->start_write)(&mddev_, off, len);
+      (BitmapCall(this, discard ? BitmapOp::kStartDiscard : BitmapOp::kStartWrite),
+       (discard ? ops_->start_discard : ops_->start_write)(&mddev_, off, len));
       if (obs_.write_started) obs_.write_started(off, (uint32_t)len, discard);
     }
   }
@@ -186,7 +187,7 @@ int MdArray::WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool disc
 void MdArray::FlushBioList(std::vector<std::function<void()>> bios) {
   // raid1_prepare_flush_writes: the bitmap is made durable first. This is
   // the write-intent ordering.
-  if (BitmapEnabled()) ops_->unplug(&mddev_, true);
+  if (BitmapEnabled()) (BitmapCall(this, BitmapOp::kUnplug), ops_->unplug(&mddev_, true));
   for (auto& b : bios) b();
 }
 
@@ -225,7 +226,8 @@ void MdArray::FinishR1Bio(R1Bio* r1) {
   // bitmap is still enabled.
   if (r1->bm_started && BitmapEnabled()) {
     if (obs_.write_ending) obs_.write_ending(r1->bm_offset, (uint32_t)r1->bm_sectors, r1->discard);
-    (r1->discard ? ops_->end_discard : ops_->end_write)(&mddev_, r1->bm_offset, r1->bm_sectors);
+    (BitmapCall(this, r1->discard ? BitmapOp::kEndDiscard : BitmapOp::kEndWrite),
+     (r1->discard ? ops_->end_discard : ops_->end_write)(&mddev_, r1->bm_offset, r1->bm_sectors));
   }
   AllowBarrier();
   if (r1->ok_mirrors > 0 && !r1->discard)

@@ -74,6 +74,9 @@ static std::optional<ChunkState> Table(S s, A a) {
 
 std::optional<ChunkState> NextState(S s, A a, bool degraded, bool raid456) {
   std::optional<S> n = Table(s, a);
+  // A failed mirror may have missed the writes of a Dirty chunk: the
+  // daemon cleans nothing while the array is degraded.
+  if (degraded && a == A::kDaemon) return std::nullopt;
   if (degraded) {
     if (n == S::kDirty && a == A::kStartwrite) return S::kNeedSync;
     if (s == S::kDirty && a == A::kStartsync) return S::kSyncing;
@@ -83,37 +86,29 @@ std::optional<ChunkState> NextState(S s, A a, bool degraded, bool raid456) {
   return n;
 }
 
-bool TransitionAllowed(uint8_t from, uint8_t to, bool degraded, bool raid456) {
+bool ActionsExplain(uint32_t actions, uint8_t from, uint8_t to, bool may_degraded,
+                    bool may_whole) {
   if (from == to) return true;
-  if (to == (uint8_t)S::kUnwritten || to == (uint8_t)S::kClean) {
-    // Create/resize initialise chunks; Discard and the daemon are covered
-    // by the table below.
-    if (to == (uint8_t)S::kUnwritten) return true;
-  }
-  // A corrupt byte is forced to NeedSync.
-  if (from >= kChunkStates) return to == (uint8_t)S::kNeedSync;
+  if (actions & kActInit)
+    return to == (uint8_t)S::kUnwritten || to == (uint8_t)S::kClean ||
+           to == (uint8_t)S::kNeedSync;
+  if ((actions & kActResizeMark) && to == (uint8_t)S::kUnwritten) return true;
+  bool walks = actions & ((1u << kChunkActions) - 1);
+  if (from >= kChunkStates) return walks && to == (uint8_t)S::kNeedSync;
+  bool makes_dirty = false;
   for (int a = 0; a < kChunkActions; a++) {
-    // The degraded flag can change between the read of a state and the
-    // write of the next one, so either reading is accepted.
-    for (bool d : {degraded, !degraded}) {
-      std::optional<S> n = NextState((S)from, (A)a, d, raid456);
+    if (!(actions & ActionBit((A)a))) continue;
+    for (bool d : {true, false}) {
+      if (d ? !may_degraded : !may_whole) continue;
+      std::optional<S> n = NextState((S)from, (A)a, d, false);
       if (n && (uint8_t)*n == to) return true;
     }
+    makes_dirty |= a == (int)A::kStartwrite || a == (int)A::kEndsync ||
+                   a == (int)A::kAbortsync || a == (int)A::kReload || a == (int)A::kStale;
   }
-  // Infecting a block turns its Unwritten/Clean/CleanUnwritten chunks Dirty.
-  return to == (uint8_t)S::kDirty &&
+  return makes_dirty && may_whole && to == (uint8_t)S::kDirty &&
          (from == (uint8_t)S::kUnwritten || from == (uint8_t)S::kClean ||
           from == (uint8_t)S::kCleanUnwritten);
-}
-
-std::string ExplainTransition(uint8_t from, uint8_t to, bool degraded, bool raid456) {
-  std::string out;
-  for (int a = 0; a < kChunkActions; a++) {
-    std::optional<S> n = NextState((S)from, (A)a, degraded, raid456);
-    if (n && (uint8_t)*n == to) absl::StrAppend(&out, out.empty() ? "" : ",",
-                                                ChunkActionName((A)a));
-  }
-  return out;
 }
 
 void TransitionCoverage::Record(uint8_t from, uint8_t to, bool degraded, bool raid456) {

@@ -43,11 +43,23 @@ const char* ChunkActionName(ChunkAction a);
 // The state `a` leaves `s` in, or nullopt when the table says "no change".
 std::optional<ChunkState> NextState(ChunkState s, ChunkAction a, bool degraded, bool raid456);
 
-// True if some action (with the overrides) takes `from` to `to`, or if the
-// change is a (re)initialisation to Unwritten/Clean (create, resize).
-bool TransitionAllowed(uint8_t from, uint8_t to, bool degraded, bool raid456);
-// The actions that could explain from -> to.
-std::string ExplainTransition(uint8_t from, uint8_t to, bool degraded, bool raid456);
+// A set of actions, as one operation of md's applies them: bits of the
+// table's actions, plus two changes that are no row of the table: a fresh
+// bitmap's initialisation at create (chunks Unwritten, Clean with
+// --assume-clean, NeedSync where md overrules the recorded size), and a
+// resize marking the chunks it adds or gives up Unwritten.
+constexpr uint32_t ActionBit(ChunkAction a) { return 1u << (int)a; }
+constexpr uint32_t kActInit = 1u << 30;
+constexpr uint32_t kActResizeMark = 1u << 29;
+
+// Whether one of `actions` takes `from` to `to` (raid1), with the degraded
+// override as the array may have been when the core read it: degraded
+// (may_degraded), whole (may_whole), or either when it changed while the
+// operation ran. Also: a walk forces a corrupt byte to NeedSync, and an
+// action that can make a chunk Dirty or NeedSync "infects" its io block
+// (idle chunks there become Dirty), never while degraded.
+bool ActionsExplain(uint32_t actions, uint8_t from, uint8_t to, bool may_degraded,
+                    bool may_whole);
 
 // Which (state, action) pairs a run has exercised, for the coverage report.
 class TransitionCoverage {

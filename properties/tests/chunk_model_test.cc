@@ -22,13 +22,27 @@ TEST(ChunkModelTest, TableFacts) {
 }
 
 TEST(ChunkModelTest, TransitionChecks) {
-  EXPECT_TRUE(TransitionAllowed(2, 1, false, false));   // Dirty -> Clean (daemon)
-  EXPECT_TRUE(TransitionAllowed(1, 2, false, false));   // Clean -> Dirty (write)
-  EXPECT_FALSE(TransitionAllowed(1, 4, false, false));  // Clean -> Syncing: never
-  EXPECT_FALSE(TransitionAllowed(3, 1, false, false));  // NeedSync -> Clean: never
-  EXPECT_FALSE(TransitionAllowed(4, 1, false, false));  // Syncing -> Clean: never
-  EXPECT_TRUE(TransitionAllowed(9, 3, false, false));   // corrupt -> NeedSync
-  EXPECT_FALSE(TransitionAllowed(9, 1, false, false));
+  const uint32_t daemon = ActionBit(A::kDaemon), write = ActionBit(A::kStartwrite);
+  EXPECT_TRUE(ActionsExplain(daemon, 2, 1, false, true));    // Dirty -> Clean (daemon)
+  EXPECT_FALSE(ActionsExplain(daemon, 2, 1, true, false));   // ... not while degraded
+  EXPECT_TRUE(ActionsExplain(daemon, 2, 1, true, true));     // degraded only for a while
+  EXPECT_FALSE(ActionsExplain(daemon, 3, 1, false, true));   // NeedSync -> Clean: never
+  EXPECT_FALSE(ActionsExplain(daemon, 2, 0, false, true));   // the daemon discards nothing
+  EXPECT_TRUE(ActionsExplain(write, 1, 2, false, true));     // Clean -> Dirty (write)
+  EXPECT_FALSE(ActionsExplain(write, 1, 3, false, true));    // NeedSync only if degraded
+  EXPECT_TRUE(ActionsExplain(write, 1, 3, true, false));
+  EXPECT_FALSE(ActionsExplain(write, 2, 3, true, false));    // Dirty stays Dirty
+  EXPECT_TRUE(ActionsExplain(write, 0, 2, false, true));     // infection ...
+  EXPECT_FALSE(ActionsExplain(write, 0, 2, true, false));    // ... never while degraded
+  EXPECT_FALSE(ActionsExplain(write, 2, 1, false, true));    // a write cleans nothing
+  EXPECT_FALSE(ActionsExplain(write, 1, 4, false, true));    // Clean -> Syncing: never
+  EXPECT_FALSE(ActionsExplain(write, 2, 0, false, true));    // nor Unwritten
+  EXPECT_TRUE(ActionsExplain(ActionBit(A::kDiscard), 2, 0, false, true));
+  EXPECT_TRUE(ActionsExplain(kActResizeMark, 2, 0, false, true));
+  EXPECT_FALSE(ActionsExplain(kActResizeMark, 2, 1, false, true));
+  EXPECT_TRUE(ActionsExplain(write, 9, 3, false, true));     // corrupt -> NeedSync
+  EXPECT_FALSE(ActionsExplain(write, 9, 1, false, true));
+  EXPECT_FALSE(ActionsExplain(0, 1, 2, false, true));        // no action, no change
 }
 
 TEST(ChunkModelTest, CoverageCounts) {

@@ -206,6 +206,10 @@ void Kshim::Free(const void* p, const char* what, bool is_page) {
     }
   }
   void* mem = reinterpret_cast<void*>(it->first);
+  if (a.is_page && page_free_observer_) {
+    QuietScope quiet(Sched());
+    page_free_observer_(static_cast<page*>(mem)->virt);
+  }
   if (a.is_page) free(static_cast<page*>(mem)->virt);
   free(mem);
   allocs_.erase(it);

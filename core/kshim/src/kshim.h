@@ -97,6 +97,23 @@ class Kshim {
   // Called at every preemption point (after the scheduler's choice); the
   // oracle uses it to watch bitmap state bytes change.
   void SetPreemptObserver(std::function<void()> fn) { preempt_observer_ = std::move(fn); }
+  // Called, in its fiber, as a work item's run or a timer callback begins
+  // (begin) and as it returns: the step invariants learn which core code
+  // no md call entered is running.
+  enum class Context { kWork, kTimer };
+  void SetContextObserver(std::function<void(Context, bool begin)> fn) {
+    context_observer_ = std::move(fn);
+  }
+  // Called as the core frees a page, with its memory (before it goes): a
+  // watcher of page memory stops reading it.
+  void SetPageFreeObserver(std::function<void(const void* virt)> fn) {
+    page_free_observer_ = std::move(fn);
+  }
+  void NoteContext(Context c, bool begin) {
+    if (!context_observer_) return;
+    QuietScope quiet(Sched());
+    context_observer_(c, begin);
+  }
 
   // --- used by the shim's C functions ---------------------------------
   void* Alloc(size_t size, bool zero, const char* site, bool is_page);
@@ -241,6 +258,8 @@ class Kshim {
   std::vector<std::unique_ptr<WorkqueueState>> workqueues_;
   WorkqueueState* system_wq_ = nullptr;
   std::function<void()> preempt_observer_;
+  std::function<void(Context, bool)> context_observer_;
+  std::function<void(const void*)> page_free_observer_;
 };
 
 // A core site (__FILE__:__LINE__) as reports show it: the file's base name

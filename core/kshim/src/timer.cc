@@ -30,7 +30,9 @@ void Fire(Kshim* k, timer_list* t, uint64_t arm_seq) {
   k->Timers().erase(it);
   t->llsim_id = 0;
   k->RunningTimers()[t] = k->ContextId();
+  k->NoteContext(Kshim::Context::kTimer, true);
   t->function(t);
+  k->NoteContext(Kshim::Context::kTimer, false);
   // t may be freed by now (a callback may free its own timer): keys only.
   k->RunningTimers().erase(t);
   k->Waits().WakeAll(k->Sched(), t);

@@ -45,7 +45,9 @@ void WorkerLoop(Kshim* k, const work_struct* key) {
     rec.pending_ticket = 0;
     w->llsim_pending = false;
     w->llsim_running = true;
+    k->NoteContext(Kshim::Context::kWork, true);
     w->func(w);
+    k->NoteContext(Kshim::Context::kWork, false);
     // No preemption point from here to the next run or the fiber's exit:
     // whoever waits for this run (on its stack, say) must not see it done
     // and free the item while the worker still writes to it.
