@@ -163,45 +163,53 @@ void StepInvariants::Detach() {
   started_syncs_.clear();
 }
 
-uint64_t StepInvariants::ChunkShift(bool* guessed) const {
-  if (guessed) *guessed = false;
-  uint32_t chunksize = 0;
+// The chunk size a core picks at first use, before it publishes one: the
+// smallest power of two from 128 sectors whose chunk count fits the
+// reserved space, less the 1 KiB header (@header, our design) or not
+// (upstream's rule, FINDINGS.md F1).
+static uint32_t FirstUseChunkSize(uint64_t dev_sectors, uint64_t space_sectors, bool header) {
+  uint64_t bytes = (space_sectors << 9) - (header ? 1024 : 0);
+  uint32_t chunksize = 128;
+  while ((dev_sectors + chunksize - 1) / chunksize > bytes) chunksize <<= 1;
+  return chunksize;
+}
+
+uint32_t StepInvariants::PublishedChunkSize() const {
   // The superblock in memory once the core has written it: before that
   // (read, not written) it may still hold what mdadm wrote.
   auto it = pages_.find(0);
   if (it != pages_.end() && written_.count(0)) {
-    const bitmap_super_t* sb = reinterpret_cast<const bitmap_super_t*>(it->second);
-    chunksize = sb->chunksize;
+    uint32_t cs = reinterpret_cast<const bitmap_super_t*>(it->second)->chunksize;
+    if (cs && !(cs & (cs - 1))) return cs;
   }
-  if (!chunksize && array_) {
-    // Not seen in memory yet: what the core told md when it set up.
-    chunksize = (uint32_t)array_->BitmapChunkSectors();
-  }
-  if (!chunksize && array_ && world_.DiskCount()) {
+  // Else what the core told md when it set up.
+  return array_ ? (uint32_t)array_->BitmapChunkSectors() : 0;
+}
+
+uint64_t StepInvariants::ChunkShift(bool* guessed) const {
+  uint32_t chunksize = PublishedChunkSize();
+  if (guessed) *guessed = false;
+  if (chunksize) return (uint64_t)__builtin_ctz(chunksize);
+  if (array_ && world_.DiskCount()) {
     // Not set up yet: the media copy on the first member.
     std::vector<uint8_t> b = world_.GetDisk(0).MediaBytes(array_->Layout().BitmapStart(), 1);
     std::memcpy(&chunksize, b.data() + 52, 4);
   }
-  if (!chunksize || (chunksize & (chunksize - 1))) {
-    // First use, before any superblock update: the size the design picks
-    // (chunk bytes after the 1 KiB header must fit the reserved space).
-    chunksize = 128;
-    if (array_) {
-      uint64_t bytes = ((uint64_t)array_->Config().bitmap_space << 9) - 1024;
-      while ((array_->DevSectors() + chunksize - 1) / chunksize > bytes) chunksize <<= 1;
-    }
+  uint32_t ours = 128, theirs = 128;
+  if (array_) {
+    ours = FirstUseChunkSize(array_->DevSectors(), array_->Config().bitmap_space, true);
+    theirs = FirstUseChunkSize(array_->DevSectors(), array_->Config().bitmap_space, false);
   }
-  if (guessed) *guessed = !ChunkSizeKnown();
+  if (!chunksize || (chunksize & (chunksize - 1))) chunksize = ours;  // first use
+  // Known only if every rule a core may follow gives this size.
+  if (guessed) *guessed = chunksize != ours || chunksize != theirs;
   return (uint64_t)__builtin_ctz(chunksize);
 }
 
 bool StepInvariants::ChunkSizeKnown() const {
-  auto it = pages_.find(0);
-  if (it != pages_.end() && written_.count(0)) {
-    uint32_t cs = reinterpret_cast<const bitmap_super_t*>(it->second)->chunksize;
-    if (cs && !(cs & (cs - 1))) return true;
-  }
-  return array_ && array_->BitmapChunkSectors() != 0;
+  bool guessed;
+  ChunkShift(&guessed);
+  return !guessed;
 }
 
 StepInvariants::ChunkSpan StepInvariants::SpanOf(uint64_t off, uint32_t len) const {

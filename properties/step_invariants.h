@@ -81,6 +81,8 @@ class StepInvariants {
   // the size is the design's rule, which another core need not follow.
   uint64_t ChunkShift(bool* guessed = nullptr) const;
   bool ChunkSizeKnown() const;
+  // 0 until the core has put its chunk size in its superblock or md.
+  uint32_t PublishedChunkSize() const;
   struct ChunkSpan {
     uint64_t first, last;
     bool guessed = false;  // not counted: its chunks may be the wrong ones
