@@ -1695,6 +1695,15 @@ static void llb_close_sync(struct mddev *mddev)
 #ifndef LLSIM_MUTANT_CLOSE_SYNC_STAYS_SYNCING
 	llb_transition_all(b, LLB_EV_SYNC_DONE);
 #endif
+	/*
+	 * A recovery resumed after a stop starts at the member's
+	 * recovery_offset, so NeedSync chunks below it (a degraded write
+	 * before the stop) stay NeedSync once it ends. Only the daemon asks
+	 * md for their resync when the array is whole, and nothing may have
+	 * armed its timer since the load.
+	 */
+	if (llb_holds_needsync(b))
+		llb_arm_timer(b);
 }
 
 static void llb_cond_end_sync(struct mddev *mddev, sector_t pos, bool force)
