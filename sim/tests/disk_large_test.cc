@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "sim/disk.h"
+#include "sim/tests/disk_fixture.h"
 #include "sim/world.h"
 
 namespace llsim {
@@ -10,42 +11,10 @@ namespace {
 
 constexpr uint64_t k16TiB = 1ull << 35;  // sectors
 
-class LargeDiskTest : public ::testing::Test {
+class LargeDiskTest : public DiskFixture {
  protected:
   void SetUp() override { MakeWorld(512); }
-  void MakeWorld(uint32_t lbs) {
-    WorldConfig cfg;
-    cfg.seed = 42;
-    cfg.strategy = "fifo";
-    world_ = std::move(*World::Create(cfg));
-    disk_ = &world_->AddDisk({lbs, k16TiB, 2048});
-  }
-  IoResult Io(IoRequest r) {
-    IoResult out;
-    bool done = false;
-    world_->Sched().Spawn("io", [&] {
-      WaitList wl("io");
-      disk_->Submit(r, [&](IoResult res) {
-        out = std::move(res);
-        done = true;
-        world_->Sched().WakeAll(wl);
-      });
-      while (!done) world_->Sched().Block(wl, BlockKind::kUninterruptible);
-    });
-    world_->Sched().Run();
-    return out;
-  }
-  IoResult WriteData(uint64_t sector, uint32_t n, uint64_t stamp, bool fua = false,
-                     bool preflush = false) {
-    IoRequest r{IoOp::kWrite, sector, n, preflush, fua};
-    r.stamps.assign(n, stamp);
-    return Io(r);
-  }
-
-  void CrashWith(std::unique_ptr<CrashPolicy> p) { world_->Crash(*p); }
-
-  std::unique_ptr<World> world_;
-  Disk* disk_ = nullptr;
+  void MakeWorld(uint32_t lbs) { DiskFixture::MakeWorld(lbs, k16TiB, 2048); }
 };
 
 TEST_F(LargeDiskTest, TheLastSectorsOf16TiB) {
