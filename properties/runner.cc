@@ -272,7 +272,10 @@ void ScenarioRun::Crash(const std::string& spec) {
   if (kshim_) dmesg_.insert(dmesg_.end(), kshim_->Dmesg().begin(), kshim_->Dmesg().end());
   world_->Crash(**policy);
   oracle_->Crash();
+  // Every array of this boot goes with it, retired ones too: each points at
+  // this boot's kshim (the crash has cancelled the fibers parked on them).
   array_.reset();
+  retired_.clear();
   kshim_.reset();
   io_ranges_.clear();
   user_io_ = 0;
