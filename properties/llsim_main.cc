@@ -341,6 +341,9 @@ int ReplayInThisProcess(const TraceFile& trace, const RunOptions& o, bool show) 
     std::cout << "\n--- state transitions seen (" << r.transitions << ", "
               << r.coverage_cells << " table cells) ---\n"
               << r.coverage;
+    std::cout << "\n--- hooks and md features reached ---\n";
+    for (const auto& [name, n] : r.reach.Rows())
+      if (n) std::cout << name << ": " << n << "\n";
   }
   for (const std::string& n : r.notes) std::cout << "note: " << n << "\n";
   std::string got = r.Failed() ? r.First()->property : "";

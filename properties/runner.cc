@@ -103,6 +103,12 @@ class ScenarioRun {
   std::unique_ptr<WaitList> io_lock_;
   int user_io_ = 0;
   int crashes_ = 0;
+  // Hooks md called and model features reached, over every boot.
+  Reach reach_;
+  void CountAllocFailures() {
+    if (kshim_ && kshim_->AllocFailuresInjected())
+      reach_.Feature("allocation failure", kshim_->AllocFailuresInjected());
+  }
   // A crash waiting for its point (an event count or a virtual time) to
   // come, wherever the world is then; the policy it will use.
   std::optional<std::string> armed_crash_;
@@ -214,6 +220,7 @@ void ScenarioRun::Boot() {
                                 leaks.size(), leaks[0]),
                 world_->Clock().Now()});
       dmesg_.insert(dmesg_.end(), kshim_->Dmesg().begin(), kshim_->Dmesg().end());
+      CountAllocFailures();
       kshim_.reset();
       return;
     }
@@ -231,6 +238,7 @@ void ScenarioRun::Boot() {
   // file, say): it is retired, not freed, until the run ends.
   if (array_) retired_.push_back(std::move(array_));
   array_ = std::make_unique<MdArray>(*world_, *kshim_, s_.array, oracle_.get());
+  array_->SetReach(&reach_);
   inv_->Attach(array_.get());
   absl::Status st;
   uint64_t alloc_failures = kshim_->AllocFailuresInjected();
@@ -258,6 +266,7 @@ void ScenarioRun::Boot() {
 
 void ScenarioRun::Crash(const std::string& spec) {
   crashes_++;
+  reach_.Feature("crash");
   resync_pending_ = true;
   // Whatever was in flight, and Clean states the daemon had not yet
   // written, may leave chunks for the next assembly to resync.
@@ -276,6 +285,7 @@ void ScenarioRun::Crash(const std::string& spec) {
   // this boot's kshim (the crash has cancelled the fibers parked on them).
   array_.reset();
   retired_.clear();
+  CountAllocFailures();
   kshim_.reset();
   io_ranges_.clear();
   user_io_ = 0;
@@ -698,6 +708,8 @@ RunResult ScenarioRun::Run() {
   r.coverage = inv_->Coverage().Render();
   r.coverage_matrix = inv_->Matrix();
   r.crashes = crashes_;
+  CountAllocFailures();
+  r.reach = reach_;
   r.resyncs_verified = resyncs_verified_;
   r.recoveries_verified = recoveries_verified_;
   if (kshim_) dmesg_.insert(dmesg_.end(), kshim_->Dmesg().begin(), kshim_->Dmesg().end());

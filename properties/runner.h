@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "models/md/reach.h"
 #include "properties/coverage_matrix.h"
 #include "properties/verdict.h"
 #include "sim/event_log.h"
@@ -53,6 +54,7 @@ struct RunResult {
   uint64_t resyncs_verified = 0;     // settles after a crash whose checks passed
   uint64_t recoveries_verified = 0;  // settles after a recovery whose checks passed
   CoverageMatrix coverage_matrix;    // state x action hits, as data
+  Reach reach;                       // hooks md called, model features driven
   bool process_died = false;         // run in a child that died (the last failure says how)
 
   bool Failed() const { return !failures.empty(); }

@@ -22,7 +22,11 @@ std::string EncodeResult(const RunResult& r) {
                                     r.crashes, r.resyncs_verified, r.recoveries_verified);
   for (const auto& row : r.coverage_matrix.hits)
     for (uint64_t h : row) absl::StrAppend(&out, " ", h);
-  return out + "\n";
+  out += "\n";
+  // Only what was reached: the parent lists the rest as 0.
+  for (const auto& [name, n] : r.reach.Rows())
+    if (n) absl::StrAppend(&out, "H ", n, " ", name, "\n");
+  return out;
 }
 
 RunOptions StreamingOptions(RunOptions o, int record_fd) {
@@ -56,6 +60,10 @@ RunResult DecodeRun(const std::string& records, const ChildEnd& end, double watc
                     absl::SimpleAtoi(w[3], &r.crashes) &&
                     absl::SimpleAtoi(w[4], &r.resyncs_verified) &&
                     absl::SimpleAtoi(w[5], &r.recoveries_verified);
+    } else if (absl::ConsumePrefix(&line, "H ")) {
+      std::vector<absl::string_view> w = absl::StrSplit(line, absl::MaxSplits(' ', 1));
+      uint64_t n = 0;
+      if (w.size() == 2 && absl::SimpleAtoi(w[0], &n)) r.reach.Set(std::string(w[1]), n);
     } else if (absl::ConsumePrefix(&line, "C ")) {
       std::vector<absl::string_view> w = absl::StrSplit(line, ' ');
       size_t k = 0;

@@ -19,6 +19,7 @@ void CampaignReport::AddCase(uint64_t index, const Scenario& s, const RunResult&
   process_deaths += r.process_died;
   failing_cases += r.Failed();
   coverage.Add(r.coverage_matrix);
+  reach.Add(r.reach);
   if (index % kHashSampleEvery == 0 && !r.process_died)
     hash_samples[index] = absl::StrFormat("%016x", r.hash);
   std::set<std::string> seen;
@@ -107,6 +108,7 @@ absl::Status MergeReports(CampaignReport* into, const CampaignReport& o) {
   into->recoveries_verified += o.recoveries_verified;
   into->process_deaths += o.process_deaths;
   into->coverage.Add(o.coverage);
+  into->reach.Add(o.reach);
   into->hash_samples.insert(o.hash_samples.begin(), o.hash_samples.end());
   for (const auto& [sig, e] : o.signatures) {
     auto it = into->signatures.find(sig);

@@ -59,6 +59,7 @@ struct CampaignReport {
   uint64_t crashes_injected = 0, resyncs_verified = 0, recoveries_verified = 0;
   uint64_t process_deaths = 0;
   CoverageMatrix coverage;
+  Reach reach;  // hooks md called and model features driven, summed
   std::map<uint64_t, std::string> hash_samples;      // case -> event hash (hex)
   std::map<std::string, SignatureEntry> signatures;  // by signature
 

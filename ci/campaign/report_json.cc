@@ -110,7 +110,13 @@ std::string ReportJson(const CampaignReport& r) {
                                                      : "null");
     absl::StrAppend(&o, s ? ",\n      " : "\n      ", "[", absl::StrJoin(cells, ", "), "]");
   }
-  o += "\n    ]\n  },\n  \"hash_samples\": {";
+  o += "\n    ]\n  },\n  \"reach\": {";
+  bool first_row = true;
+  for (const auto& [name, n] : r.reach.Rows()) {
+    absl::StrAppend(&o, first_row ? "\n    " : ",\n    ", JsonQuote(name), ": ", n);
+    first_row = false;
+  }
+  o += "\n  },\n  \"hash_samples\": {";
   first = true;
   for (const auto& [i, h] : r.hash_samples) {
     absl::StrAppend(&o, first ? "" : ", ", "\"", i, "\": ", JsonQuote(h));
@@ -226,6 +232,12 @@ absl::StatusOr<CampaignReport> ParseReportJson(const std::string& text, const st
       s++;
     }
   }
+  // Row names hold no dots, so they are plain keys of the property tree.
+  if (auto reach = t.get_child_optional("reach"))
+    for (const auto& [k, v] : *reach) {
+      uint64_t n = 0;
+      if (absl::SimpleAtoi(v.data(), &n)) r.reach.Set(k, n);
+    }
   if (auto samples = t.get_child_optional("hash_samples")) {
     for (const auto& [k, v] : *samples) {
       uint64_t i;

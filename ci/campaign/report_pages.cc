@@ -96,6 +96,9 @@ std::string ReportMarkdown(const CampaignReport& r) {
                       " |");
     o += "\n";
   }
+  o += "\n## Hooks and md features reached (cases' sum)\n\n| hook or feature | times |\n| --- | --- |\n";
+  for (const auto& [name, n] : r.reach.Rows())
+    absl::StrAppend(&o, "| ", name, " | ", n ? absl::StrCat(n) : "**never**", " |\n");
   return o;
 }
 
@@ -110,7 +113,7 @@ td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top;text-align:left}
 th{background:#f0f0f0} td.num{text-align:right}
 tr.new td:first-child{color:#b00;font-weight:bold}
 code,pre{font:12px/1.3 monospace} pre{background:#f7f7f7;padding:6px;white-space:pre-wrap;margin:0}
-td.cell{text-align:right;min-width:3em} td.na{background:#eee;color:#999;text-align:center}
+td.cell{text-align:right;min-width:3em} td.na{background:#eee;color:#999;text-align:center} td.never{background:#fdd}
 .summary span{display:inline-block;margin-right:1.5em}
 </style></head><body>
 <h1>llsim campaign report</h1>
@@ -166,7 +169,14 @@ td.cell{text-align:right;min-width:3em} td.na{background:#eee;color:#999;text-al
     }
     o += "</tr>\n";
   }
-  o += "</table>\n<p>Pink: a table cell no case reached. Grey: no such cell in the table.</p>\n"
+  o += "</table>\n<p>Pink: a table cell no case reached. Grey: no such cell in the table.</p>\n";
+  o += "<h2 id=\"reach\">Hooks and md features reached</h2>\n<table><tr><th>hook or "
+       "feature</th><th>times</th></tr>\n";
+  for (const auto& [name, n] : r.reach.Rows())
+    absl::StrAppend(&o, "<tr><td>", Html(name), "</td>",
+                    n ? absl::StrCat("<td>", n, "</td>") : std::string("<td class=\"never\">never</td>"),
+                    "</tr>\n");
+  o += "</table>\n<p>A hook or feature never reached is a blind spot: no property sees into it.</p>\n"
        "</body></html>\n";
   return o;
 }

@@ -244,6 +244,7 @@ std::optional<MdSuperblock> MdArray::ReadMemberSb(Member& m) {
 
 absl::Status MdArray::Assemble() {
   if (running_) return absl::FailedPreconditionError("md0 is already running");
+  Reached("assemble");
   LockGuard lock(this);
   // Read every member superblock, as mdadm --assemble does.
   struct Found {
@@ -392,6 +393,7 @@ absl::Status MdArray::Assemble() {
 absl::Status MdArray::Stop() {
   if (!running_) return absl::FailedPreconditionError("md0 is not running");
   NoteMd("stop");
+  Reached("clean stop");
   // The user closes the device first: no new IO, the old drains (it may
   // need the md thread, so the reconfig mutex is not held yet).
   closing_ = true;
@@ -484,6 +486,7 @@ absl::Status MdArray::ReAdd(int disk) {
   m.rdev.recovery_offset = 0;
   m.events_at_add = sb ? sb->events : 0;
   AddRdev(m);
+  Reached(too_old ? "re-add (full recovery)" : "re-add");
   if (too_old)
     NoteMd(absl::StrFormat("mdadm --re-add %s (was slot %d): events %d below events_cleared %d, "
                            "full recovery", m.name, old_role, sb ? (int64_t)sb->events : -1,
@@ -506,6 +509,7 @@ absl::Status MdArray::AddSpare() {
     m->rdev.recovery_offset = 0;
     AddRdev(*m);
     NoteMd(absl::StrFormat("mdadm --add %s (new spare)", m->name));
+    Reached("spare added");
     set_bit(MD_RECOVERY_NEEDED, &mddev_.recovery);
     WakeupThread(mddev_.thread);
     return absl::OkStatus();
@@ -525,6 +529,7 @@ absl::Status MdArray::Resize(uint64_t new_sectors) {
   NoteMd(absl::StrFormat("resize %d -> %d sectors", mddev_.dev_sectors, new_sectors));
   if (BitmapEnabled()) {
     resizing_to_ = new_sectors;
+    Reached("resize");
     int err = (BitmapCall(this, BitmapOp::kResize), ops_->resize(&mddev_, new_sectors, 0));
     if (err) {
       resizing_to_ = ~0ull;
@@ -549,6 +554,7 @@ absl::Status MdArray::Resize(uint64_t new_sectors) {
 
 void MdArray::Freeze(bool frozen) {
   NoteMd(frozen ? "sync_action frozen" : "sync_action idle");
+  if (frozen) Reached("sync frozen");
   LockGuard lock(this);
   if (frozen) {
     set_bit(MD_RECOVERY_FROZEN, &mddev_.recovery);

@@ -30,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "core/kshim/src/kshim.h"
 #include "models/md/array_config.h"
+#include "models/md/reach.h"
 #include "models/md/superblock.h"
 #include "models/oracle/data_oracle.h"
 #include "sim/world.h"
@@ -119,6 +120,9 @@ class MdArray : public MdHost {
   mddev* Mddev() { return &mddev_; }
   const bitmap_operations* Ops() const { return ops_; }
   void SetObserver(MdObserver obs) { obs_ = std::move(obs); }
+  // Where hook calls and features reached are counted (may be null); it
+  // outlives this array, so counts add up over every assembly of a run.
+  void SetReach(Reach* reach) { reach_ = reach; }
 
   // --- lifecycle (fiber context) -----------------------------------------
   // Reads member superblocks, picks the fresh members, runs the array:
@@ -253,6 +257,10 @@ class MdArray : public MdHost {
   // Submits and blocks the calling fiber until the IO completes.
   IoResult SubmitAndWait(Member& m, IoRequest req);
   void NoteMd(std::string text);
+  // Counts a model feature (reach.h's ModelFeatures() name).
+  void Reached(const char* feature) {
+    if (reach_) reach_->Feature(feature);
+  }
   md_rdev* AddRdev(Member& m);
 
   World& world_;
@@ -261,6 +269,7 @@ class MdArray : public MdHost {
   MemberLayout layout_;
   DataOracle* oracle_;
   MdObserver obs_;
+  Reach* reach_ = nullptr;
   const bitmap_operations* ops_ = nullptr;
 
   mddev mddev_{};

@@ -55,6 +55,7 @@ struct MdArray::SyncIo {
 class MdArray::BitmapCall {
  public:
   BitmapCall(MdArray* a, BitmapOp op) : a_(a), op_(op) {
+    if (a_->reach_) a_->reach_->Hook(op_);
     if (a_->obs_.bitmap_call) a_->obs_.bitmap_call(op_, true);
   }
   ~BitmapCall() {

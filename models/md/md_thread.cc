@@ -169,11 +169,13 @@ void MdArray::ChooseAndStartSync() {
         recover = true;
   }
   if (recover) {
+    Reached("recovery");
     clear_bit(MD_RECOVERY_SYNC, &mddev_.recovery);
     clear_bit(MD_RECOVERY_CHECK, &mddev_.recovery);
     clear_bit(MD_RECOVERY_REQUESTED, &mddev_.recovery);
     set_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
   } else if (sync || test_bit(MD_RECOVERY_SYNC, &mddev_.recovery)) {
+    Reached("resync");
     clear_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
     set_bit(MD_RECOVERY_SYNC, &mddev_.recovery);
   } else {
@@ -259,6 +261,7 @@ void MdArray::MdErrorLocked(Member& m) {
     spin_unlock(&device_lock_);
     return;
   }
+  Reached("member failed");
   if (test_bit(In_sync, &r.flags)) {
     int working = (int)InSyncDisks().size();
     if (working <= 1) {

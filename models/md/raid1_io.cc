@@ -106,6 +106,8 @@ int MdArray::WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool disc
   for (auto& m : members_)
     if (m->in_array && m->rdev.raid_disk >= 0 && !test_bit(Faulty, &m->rdev.flags))
       targets.push_back(m.get());
+  if (discard) Reached("discard");
+  if ((int)targets.size() < cfg_.mirrors) Reached("degraded write");
   if (discard)
     oracle_->IssueDiscard(sector, sectors);
   else
@@ -202,6 +204,7 @@ void MdArray::FlushPendingWrites() {
 void MdArray::EndMirrorWrite(R1Bio* r1, Member* m, int error) {
   if (m) atomic_dec(&m->rdev.nr_pending);
   if (error) {
+    Reached("write error");
     if (m) r1->failed.push_back(m);
   } else if (m && test_bit(In_sync, &m->rdev.flags) && !test_bit(Faulty, &m->rdev.flags)) {
     // raid1_end_write_request: only a member in sync makes the write good

@@ -14,6 +14,7 @@
 #include "ci/campaign/report_json.h"
 #include "ci/campaign/signature.h"
 #include "ci/campaign/worker.h"
+#include "models/md/md_array.h"
 #include "traces/trace_format.h"
 
 namespace llsim {
@@ -170,6 +171,8 @@ TEST(WorkerTest, RunsInAWorkerMatchRunsInProcess) {
     EXPECT_EQ(here.events, there.events);
     EXPECT_EQ(here.failures.size(), there.failures.size());
     EXPECT_EQ(here.coverage_matrix.hits, there.coverage_matrix.hits);
+    EXPECT_EQ(here.reach.Rows(), there.reach.Rows());
+    EXPECT_GT(there.reach.hooks[(int)BitmapOp::kCreate], 0u);
   }
 }
 
@@ -194,6 +197,8 @@ CampaignReport SampleReport(uint64_t first_case, int shard) {
   RunResult res;
   res.failures.push_back({kPropWriteIntent, "chunk 1 is Clean \"quoted\"\nsecond line", 0});
   res.events = 10;
+  res.reach.Hook(BitmapOp::kStartWrite);
+  res.reach.Feature("crash", 3);
   r.AddCase(first_case, s, res);
   r.AddCase(first_case + 2, s, res);
   return r;
@@ -209,6 +214,8 @@ TEST(ReportTest, JsonRoundTrips) {
   EXPECT_EQ(e.count, 2u);
   EXPECT_EQ(e.first_case, 3u);
   EXPECT_EQ(e.example, "chunk 1 is Clean \"quoted\"\nsecond line");
+  EXPECT_EQ(back->reach.hooks[(int)BitmapOp::kStartWrite], 2u);
+  EXPECT_EQ(back->reach.features["crash"], 6u);
 }
 
 TEST(ReportTest, ShardsMergeCountsAndKeepTheFirstCase) {

@@ -1,0 +1,75 @@
+// Hook and feature counts; see reach.h.
+#include "models/md/reach.h"
+
+#include "models/md/md_array.h"
+
+namespace llsim {
+
+namespace {
+
+// Short names, as struct bitmap_operations spells them; the contexts that
+// are not hooks (work items, timers) have none and are not listed.
+const char* HookName(int op) {
+  static const char* names[kBitmapOpCount] = {
+      nullptr,        "create",     "load",           "destroy",       "flush",
+      "resize",       "write_all",  "update_sb",      "get_stats",     "prepare_range",
+      "start_write",  "end_write",  "start_discard",  "end_discard",   "unplug",
+      "skip_sync_blocks", "start_sync", "end_sync",   "close_sync",    "cond_end_sync",
+      "sysfs store",  nullptr,      nullptr};
+  return names[op];
+}
+
+}  // namespace
+
+static_assert((int)BitmapOp::kTimer + 1 == kBitmapOpCount, "kBitmapOpCount is stale");
+
+const std::vector<std::string>& ModelFeatures() {
+  static const std::vector<std::string> features = {
+      "assemble",
+      "clean stop",
+      "crash",
+      "member failed",
+      "write error",
+      "re-add",
+      "re-add (full recovery)",
+      "spare added",
+      "resync",
+      "recovery",
+      "resize",
+      "discard",
+      "degraded write",
+      "sync frozen",
+      "allocation failure",
+  };
+  return features;
+}
+
+void Reach::Add(const Reach& other) {
+  for (int i = 0; i < kBitmapOpCount; i++) hooks[i] += other.hooks[i];
+  for (const auto& [k, v] : other.features) features[k] += v;
+}
+
+std::vector<std::pair<std::string, uint64_t>> Reach::Rows() const {
+  std::vector<std::pair<std::string, uint64_t>> rows;
+  for (int i = 0; i < kBitmapOpCount; i++)
+    if (HookName(i)) rows.emplace_back(std::string("hook ") + HookName(i), hooks[i]);
+  std::map<std::string, uint64_t> all = features;
+  for (const std::string& f : ModelFeatures()) all.emplace(f, 0);
+  for (const auto& [k, v] : all) rows.emplace_back("feature " + k, v);
+  return rows;
+}
+
+bool Reach::Set(const std::string& row_name, uint64_t count) {
+  if (row_name.rfind("feature ", 0) == 0) {
+    features[row_name.substr(8)] = count;
+    return true;
+  }
+  for (int i = 0; i < kBitmapOpCount; i++)
+    if (HookName(i) && row_name == std::string("hook ") + HookName(i)) {
+      hooks[i] = count;
+      return true;
+    }
+  return false;
+}
+
+}  // namespace llsim
