@@ -129,7 +129,7 @@ int BadInput(const std::string& msg) {
 
 const std::vector<std::string> kProperties = {
     kPropResync, kPropRecovery, kPropDurability, kPropWriteIntent, kPropNoCleanInFlight,
-    kPropTransitions, kPropLiveness, kPropSafety, kPropBitmapBounds};
+    kPropTransitions, kPropLiveness, kPropSafety, kPropBitmapBounds, kPropAssemblable};
 
 // --skip as a set, added to `out` (which may hold a trace's skip line);
 // false (with a message) if a name is not a property.

@@ -13,40 +13,44 @@
 # A mutant may have more than one entry: the first is test mutant.<name>,
 # each further one mutant.<name>.<property>. An optional last field
 # skip=P1+P2 passes --skip P1,P2 to the hunt (to show a property that an
-# earlier entry's property would otherwise report first).
+# earlier entry's property would otherwise report first). An optional field
+# `sole` also replays the failing trace on the mutant with the property
+# skipped, which must pass: that property alone catches the mutant there.
+# Every property has at least one `sole` entry.
 set(LLSIM_MUTANT_EXPECT
-  ABORT_KEEPS_SYNCING:transitions:swarm:1
+  ABORT_KEEPS_SYNCING:transitions:swarm:1:sole
   BARRIER_AFTER_STATE:no-clean-in-flight:swarm:1
   CHECKPOINT_INCLUDES_CURRENT:no-clean-in-flight:resync:1
   COND_END_NO_DRAIN:no-clean-in-flight:swarm:1
   DAEMON_CLEANS_DEGRADED:transitions:recovery:1
   DAEMON_CLEANS_DEGRADED:recovery-completeness:recovery:1:skip=transitions
   DAEMON_CLEANS_NEEDSYNC:transitions:swarm:1
-  DAEMON_NO_DRAIN:no-clean-in-flight:swarm:1
-  DEGRADED_SYNC_SKIPS_DIRTY:recovery-completeness:swarm:1
+  DAEMON_NO_DRAIN:no-clean-in-flight:swarm:1:sole
+  DEGRADED_SYNC_SKIPS_DIRTY:recovery-completeness:swarm:1:sole
   DISCARD_ROUND_OUT:no-clean-in-flight:swarm:1
   EVENTS_CLEARED_FROZEN:recovery-completeness:recovery:1
   GROW_SKIPS_NEW_PAGES:safety:resize:1
   RELOAD_KEEPS_DIRTY:resync-completeness:resize:3
   RESIZE_NO_GROW:write-intent:resize:1
-  SKIP_SYNC_NEEDSYNC:resync-completeness:swarm:4
-  SPACE_IGNORES_HEADER:bitmap-bounds:swarm:1
-  CLOSE_SYNC_STAYS_SYNCING:liveness:swarm:1
+  SKIP_SYNC_NEEDSYNC:resync-completeness:swarm:4:sole
+  SPACE_IGNORES_HEADER:bitmap-bounds:swarm:1:sole
+  CLOSE_SYNC_STAYS_SYNCING:liveness:swarm:1:sole
+  FLUSH_SKIPS_WRITEBACK:liveness:trace:flush-skips-writeback.trace:sole
   TIMER_NOT_REARMED:liveness:swarm:1
   UNPIN_OFF_BY_ONE:safety:swarm:1
   UNPLUG_FASTPATH_RACE:write-intent:swarm:1
   UNPLUG_FIRST_MEMBER:write-intent:swarm:1
-  UNPLUG_NO_WAIT:write-intent:swarm:1
+  UNPLUG_NO_WAIT:write-intent:swarm:1:sole
   XBITS_REVERSED:write-intent:race:1
   SIZE_MISMATCH_REFUSED:assemblable:swarm:1
-  SB_SLEEP_IN_JIFFIES:assemblable:swarm:1
+  SB_SLEEP_IN_JIFFIES:assemblable:swarm:1:sole
   TIMER_SHUTDOWN_NOSYNC:safety:trace:timer-shutdown-nosync.trace
   READ_ONE_COPY:resync-completeness:trace:read-one-copy.trace
   KMAP_LEAK_ON_MATCH:safety:swarm:1
   CREATE_LOADS_UNLOCKED:safety:swarm:1
   DAEMON_LOCK_ORDER:safety:swarm:1
-  PAGE_NEW_LEAKS_ON_ENOMEM:safety:swarm:1
-  RECOVERY_SKIPS_CLEAN:durability:trace:recovery-skips-clean.trace
+  PAGE_NEW_LEAKS_ON_ENOMEM:safety:swarm:1:sole
+  RECOVERY_SKIPS_CLEAN:durability:trace:recovery-skips-clean.trace:sole
   RECOVERY_SKIPS_CLEAN:resync-completeness:recovery:1)
 set(LLSIM_MUTANT_CASES 400 CACHE STRING "generated cases a mutant hunt may use")
 
@@ -70,15 +74,21 @@ foreach(m IN LISTS LLSIM_MUTANTS)
     list(GET fields 2 profile)
     list(GET fields 3 seed)
     set(skip_args "")
+    set(sole_args "")
     list(LENGTH fields nfields)
     if(nfields GREATER 4)
-      list(GET fields 4 extra)
-      if(NOT extra MATCHES "^skip=")
-        message(FATAL_ERROR "llsim: mutant entry ${entry}: unknown field ${extra}")
-      endif()
-      string(REGEX REPLACE "^skip=" "" skip "${extra}")
-      string(REPLACE "+" "," skip "${skip}")
-      set(skip_args --skip ${skip})
+      list(SUBLIST fields 4 -1 extras)
+      foreach(extra IN LISTS extras)
+        if(extra STREQUAL "sole")
+          set(sole_args --sole ${prop})
+        elseif(extra MATCHES "^skip=")
+          string(REGEX REPLACE "^skip=" "" skip "${extra}")
+          string(REPLACE "+" "," skip "${skip}")
+          set(skip_args --skip ${skip})
+        else()
+          message(FATAL_ERROR "llsim: mutant entry ${entry}: unknown field ${extra}")
+        endif()
+      endforeach()
     endif()
     if(first)
       set(tname mutant.${dash})
@@ -90,11 +100,11 @@ foreach(m IN LISTS LLSIM_MUTANTS)
     set(first FALSE)
     if(profile STREQUAL "trace")
       add_test(NAME ${tname}
-        COMMAND ${PROJECT_SOURCE_DIR}/ci/mutant_trace_test.sh $<TARGET_FILE:llsim-mutant-${dash}>
+        COMMAND ${PROJECT_SOURCE_DIR}/ci/mutant_trace_test.sh ${sole_args} $<TARGET_FILE:llsim-mutant-${dash}>
                 $<TARGET_FILE:llsim> ${PROJECT_SOURCE_DIR}/traces/mutants/${seed})
     else()
       add_test(NAME ${tname}
-        COMMAND ${PROJECT_SOURCE_DIR}/ci/mutant_test.sh $<TARGET_FILE:llsim-mutant-${dash}>
+        COMMAND ${PROJECT_SOURCE_DIR}/ci/mutant_test.sh ${sole_args} $<TARGET_FILE:llsim-mutant-${dash}>
                 $<TARGET_FILE:llsim> ${CMAKE_BINARY_DIR}/mutant-failures/${tdir}
                 --cases ${LLSIM_MUTANT_CASES} --seed ${seed} --profile ${profile}
                 --expect_failure ${prop} --max_shrunk 10 --progress=false ${skip_args})

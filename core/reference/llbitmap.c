@@ -1147,7 +1147,9 @@ static void llb_settle(struct llb *b)
 	 */
 	queue_work(llb_daemon_wq, &b->sweep_work);
 	flush_work(&b->sweep_work);
+#ifndef LLSIM_MUTANT_FLUSH_SKIPS_WRITEBACK
 	llb_write_everything(b);
+#endif
 }
 
 /* ---------------------------------------------------------------------- */
