@@ -117,6 +117,7 @@ commands:
 
 properties: resync-completeness recovery-completeness durability write-intent
             no-clean-in-flight transitions liveness safety bitmap-bounds
+            assemblable
 a process crash (signal, sanitizer report) counts as safety, a case killed by
 the watchdog as liveness.
 exit codes: 0 pass / reproduced, 1 property failed / did not reproduce, 2 bad input
