@@ -344,6 +344,12 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
       }
     }
     if (reboot_in > 0) s.ops.push_back(Op{OpKind::kAssemble});
+    // One case in 7 (by its seed, so no other case changes) ends with an
+    // idle restart: settle, a clean stop and an assembly. liveness then
+    // checks that the assembly starts no resync, which a core that leaves
+    // its cleaning in memory at the stop fails and nothing else sees.
+    if (s.seed % 7 == 3)
+      for (OpKind k : {OpKind::kSettle, OpKind::kStop, OpKind::kAssemble}) s.ops.push_back(Op{k});
     return s;
   });
 }

@@ -35,6 +35,7 @@ set(LLSIM_MUTANT_EXPECT
   SKIP_SYNC_NEEDSYNC:resync-completeness:swarm:4:sole
   SPACE_IGNORES_HEADER:bitmap-bounds:swarm:1:sole
   CLOSE_SYNC_STAYS_SYNCING:liveness:swarm:1:sole
+  FLUSH_SKIPS_WRITEBACK:liveness:swarm:1:sole
   FLUSH_SKIPS_WRITEBACK:liveness:trace:flush-skips-writeback.trace:sole
   TIMER_NOT_REARMED:liveness:swarm:1
   UNPIN_OFF_BY_ONE:safety:swarm:1

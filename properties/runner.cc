@@ -593,6 +593,7 @@ void ScenarioRun::CheckNoResyncAfterCleanStop() {
     Unsettle();
     return;
   }
+  reach_.Feature("assembly after a clean settle");
   mddev* md = array_->Mddev();
   std::string why;
   if (md->resync_offset != MaxSector)

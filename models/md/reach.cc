@@ -26,6 +26,7 @@ static_assert((int)BitmapOp::kTimer + 1 == kBitmapOpCount, "kBitmapOpCount is st
 const std::vector<std::string>& ModelFeatures() {
   static const std::vector<std::string> features = {
       "assemble",
+      "assembly after a clean settle",
       "clean stop",
       "crash",
       "member failed",
