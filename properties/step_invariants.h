@@ -109,6 +109,9 @@ class StepInvariants {
   std::map<int, const uint8_t*> pages_;                 // page index -> core memory
   std::map<int, std::array<uint8_t, 4096>> snapshot_;   // last seen bytes
   std::set<int> written_;                               // pages the core wrote
+  // A write or sync IO began since the last full step check: the next one
+  // must run even if no core code ran meanwhile.
+  bool recheck_ = true;
   std::map<uint64_t, int> in_flight_;                   // bitmap chunk -> writes
   std::map<uint64_t, int> sync_in_flight_;              // bitmap chunk -> sync IOs
   // IOs in flight, by (sector, sectors), with the chunks counted at start.
