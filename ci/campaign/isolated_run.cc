@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "ci/campaign/crash_verdict.h"
+#include "sim/choice_strategy.h"
 
 namespace llsim {
 
@@ -22,7 +23,10 @@ std::string EncodeResult(const RunResult& r) {
                                     r.crashes, r.resyncs_verified, r.recoveries_verified);
   for (const auto& row : r.coverage_matrix.hits)
     for (uint64_t h : row) absl::StrAppend(&out, " ", h);
-  return out + "\n";
+  out += "\n";
+  // Only a recording run has a schedule line ("S" alone: no overrides).
+  if (r.schedule_recorded) absl::StrAppend(&out, "S ", FormatScheduleOverrides(r.schedule), "\n");
+  return out;
 }
 
 RunOptions StreamingOptions(RunOptions o, int record_fd) {
@@ -56,6 +60,11 @@ RunResult DecodeRun(const std::string& records, const ChildEnd& end, double watc
                     absl::SimpleAtoi(w[3], &r.crashes) &&
                     absl::SimpleAtoi(w[4], &r.resyncs_verified) &&
                     absl::SimpleAtoi(w[5], &r.recoveries_verified);
+    } else if (line == "S" || absl::ConsumePrefix(&line, "S ")) {
+      r.schedule_recorded = true;
+      if (line == "S") continue;
+      for (absl::string_view w : absl::StrSplit(line, ' ', absl::SkipEmpty()))
+        if (!ParseScheduleOverride(std::string(w), &r.schedule).ok()) r.schedule_recorded = false;
     } else if (absl::ConsumePrefix(&line, "C ")) {
       std::vector<absl::string_view> w = absl::StrSplit(line, ' ');
       size_t k = 0;
