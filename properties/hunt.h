@@ -51,9 +51,9 @@ Scenario ShrinkScenario(const Scenario& s, const std::string& property, RunResul
                         int* runs, const RunOptions& ro = {}, ShrinkStats* stats = nullptr);
 
 // The same for any notion of "still fails" (a campaign keeps a failure's
-// signature, or a process crash, which needs a child process). `run`, if
-// given, runs a candidate with those options (and so records its
-// scheduling choices, which are then shrunk too).
+// signature, or a process crash, which needs a child process). Without a
+// recorder it leaves scheduling choices to the strategy (plain fifo if
+// that still fails); ShrinkScenarioWith with RecordVia shrinks them too.
 Scenario ShrinkScenarioWhile(const Scenario& s,
                              const std::function<bool(const Scenario&)>& still_fails,
                              int max_runs = 2000);
