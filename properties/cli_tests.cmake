@@ -8,6 +8,8 @@ file(WRITE ${fixtures}/bad-geometry.trace "llsim-trace 1\narray mirrors=9\n")
 file(WRITE ${fixtures}/not-a-trace.trace "hello\n")
 file(WRITE ${fixtures}/bad-skip.trace
   "llsim-trace 1\nseed 1\nskip nope\nop +0us settle\nexpect-failure none\n")
+file(WRITE ${fixtures}/bad-schedule.trace
+  "llsim-trace 1\nseed 3\nstrategy fifo\nschedule 4=1 9\nop +0us settle\nexpect-failure none\n")
 file(WRITE ${fixtures}/cut-off.trace
   "llsim-trace 1\nseed 3\nhz 250\nstrategy random\narray mirrors=2 sectors=16384\n")
 file(WRITE ${fixtures}/passing.trace
@@ -52,6 +54,8 @@ llsim_cli_test(cases-not-a-number 2 "--cases: 'abc' is not a number" $<TARGET_FI
 llsim_cli_test(flag-without-value 2 "--seed needs a value" $<TARGET_FILE:llsim> run --seed)
 llsim_cli_test(bool-not-a-bool 2 "--progress: 'maybe' is not true or false"
   $<TARGET_FILE:llsim> run --progress=maybe)
+llsim_cli_test(bad-schedule 2 "bad-schedule.trace:4: schedule: '9' is not <decision>=<choice>"
+  $<TARGET_FILE:llsim> replay ${fixtures}/bad-schedule.trace)
 llsim_cli_test(bad-trace-skip 2 "skip: 'nope' is not a property"
   $<TARGET_FILE:llsim> replay ${fixtures}/bad-skip.trace)
 

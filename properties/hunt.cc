@@ -70,42 +70,40 @@ HuntResult Hunt(const HuntOptions& opts) {
 }
 
 Scenario ShrinkScenario(const Scenario& s, const std::string& property, RunResult* result,
-                        int* runs, const RunOptions& ro) {
-  return ShrinkScenarioWhile(s, [&](const Scenario& c) {
+                        int* runs, const RunOptions& ro, ShrinkStats* stats) {
+  ShrinkHooks h;
+  h.still_fails = [&](const Scenario& c) {
     (*runs)++;
     RunResult r = RunScenario(c, ro);
     if (!r.Failed() || r.First()->property != property) return false;
     *result = std::move(r);
     return true;
-  });
+  };
+  h.record = RecordVia([&](const Scenario& c, const RunOptions& o) {
+    (*runs)++;
+    return RunScenario(c, o);
+  }, ro);
+  return ShrinkScenarioWith(s, h, stats);
 }
 
 Scenario ShrinkScenarioWhile(const Scenario& s,
-                             const std::function<bool(const Scenario&)>& still_fails) {
-  Scenario best = s;
-  bool progress = true;
-  while (progress) {
-    progress = false;
-    for (size_t i = 0; i < best.ops.size(); i++) {
-      Scenario c = best;
-      c.ops.erase(c.ops.begin() + i);
-      if (still_fails(c)) {
-        best = std::move(c);
-        progress = true;
-        i--;
-      }
-    }
-    for (size_t i = 0; i < best.ops.size(); i++) {
-      if (best.ops[i].delay == 0) continue;
-      Scenario c = best;
-      c.ops[i].delay = 0;
-      if (still_fails(c)) {
-        best = std::move(c);
-        progress = true;
-      }
-    }
-  }
-  return best;
+                             const std::function<bool(const Scenario&)>& still_fails,
+                             int max_runs) {
+  ShrinkHooks h;
+  h.still_fails = still_fails;
+  h.max_runs = max_runs;
+  return ShrinkScenarioWith(s, h);
+}
+
+std::function<std::optional<std::map<uint64_t, uint32_t>>(const Scenario&)> RecordVia(
+    std::function<RunResult(const Scenario&, const RunOptions&)> run, RunOptions o) {
+  o.record_schedule = true;
+  return [run = std::move(run), o](const Scenario& c)
+             -> std::optional<std::map<uint64_t, uint32_t>> {
+    RunResult r = run(c, o);
+    if (!r.schedule_recorded) return std::nullopt;
+    return r.schedule;
+  };
 }
 
 }  // namespace llsim

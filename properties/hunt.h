@@ -1,8 +1,8 @@
 // Searching for a failing scenario and shrinking it. Generated search runs
 // RapidCheck (seeded, bounded, shrinking by dropping operations) and keeps
 // the property fixed while it shrinks, so the small case fails the same
-// way the big one did. ShrinkTrace does the same for a trace file without
-// RapidCheck: greedy removal of operations while the failure stays.
+// way the big one did. shrink.h does the same for a trace file without
+// RapidCheck, and shrinks more than operations.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +11,7 @@
 
 #include "properties/generators.h"
 #include "properties/runner.h"
+#include "properties/shrink.h"
 #include "traces/scenario.h"
 
 namespace llsim {
@@ -44,14 +45,22 @@ struct HuntResult {
 
 HuntResult Hunt(const HuntOptions& opts);
 
-// Drops operations (and then simplifies delays) while the scenario still
-// fails with `property`. Returns the smaller scenario and its result.
+// shrink.h's shrink while the scenario still fails with `property`, each
+// candidate run in this process. Returns the smaller scenario and its result.
 Scenario ShrinkScenario(const Scenario& s, const std::string& property, RunResult* result,
-                        int* runs, const RunOptions& ro = {});
+                        int* runs, const RunOptions& ro = {}, ShrinkStats* stats = nullptr);
 
-// The same greedy removal for any notion of "still fails" (a campaign keeps
-// a failure's signature, or a process crash, which needs a child process).
+// The same for any notion of "still fails" (a campaign keeps a failure's
+// signature, or a process crash, which needs a child process). Without a
+// recorder it leaves scheduling choices to the strategy (plain fifo if
+// that still fails); ShrinkScenarioWith with RecordVia shrinks them too.
 Scenario ShrinkScenarioWhile(const Scenario& s,
-                             const std::function<bool(const Scenario&)>& still_fails);
+                             const std::function<bool(const Scenario&)>& still_fails,
+                             int max_runs = 2000);
+
+// Hooks whose record step runs a scenario with record_schedule through
+// `run` (in this process or a worker).
+std::function<std::optional<std::map<uint64_t, uint32_t>>(const Scenario&)> RecordVia(
+    std::function<RunResult(const Scenario&, const RunOptions&)> run, RunOptions o);
 
 }  // namespace llsim

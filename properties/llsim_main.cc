@@ -31,6 +31,7 @@
 #include "ci/campaign/worker.h"
 #include "properties/bench.h"
 #include "properties/hunt.h"
+#include "sim/choice_strategy.h"
 #include "properties/runner.h"
 #include "traces/trace_format.h"
 
@@ -154,6 +155,15 @@ void PrintFailure(const RunResult& r, const Scenario& s) {
   for (const Op& op : s.ops) std::cout << "    " << op.ToString() << "\n";
 }
 
+// What shrinking did to the scheduling choices, for the summary line.
+// `before`: the choices of the run shrinking started from (-1: unknown).
+std::string ChoicesNote(int64_t before, const Scenario& small) {
+  int64_t after = ScheduleChoices(small);
+  if (after < 0) return "; scheduling choices left to the " + small.strategy + " strategy";
+  if (before < 0) return absl::StrFormat("; %d scheduling choice(s) left", after);
+  return absl::StrFormat("; scheduling choices %d -> %d", before, after);
+}
+
 // `name` fixes the file across shrink steps; empty: named after this run.
 std::string WriteFailureTrace(const Scenario& s, const RunResult& r, std::string name = "",
                               const std::set<std::string>& skip = {}) {
@@ -263,18 +273,22 @@ int CmdRun() {
   RunResult final_result = res.result;
   std::string property = res.result.First()->property;
   std::string death = res.result.process_died ? Signature(*res.result.First()) : "";
-  Scenario small = ShrinkScenarioWhile(res.shrunk, [&](const Scenario& c) {
-    runs++;
+  ShrinkHooks sh;
+  sh.still_fails = [&](const Scenario& c) {
     RunResult r = h.run_case(c, h.run);
     if (!r.Failed() || r.First()->property != property) return false;
     if (!death.empty() && Signature(*r.First()) != death) return false;
     final_result = std::move(r);
     return true;
-  });
+  };
+  sh.record = RecordVia(h.run_case, h.run);
+  ShrinkStats stats;
+  Scenario small = ShrinkScenarioWith(res.shrunk, sh, &stats);
+  runs = stats.runs;
   std::cout << absl::StrFormat("found after %d cases; shrunk from %d to %d operations in %d runs "
-                               "(%.1fs)\n",
+                               "(%.1fs)%s\n",
                                res.cases_run, res.original.ops.size(), small.ops.size(),
-                               res.shrink_runs + runs, secs);
+                               res.shrink_runs + runs, secs, ChoicesNote(stats.choices_before, small));
   PrintFailure(final_result, small);
   // The trace must replay bit for bit: run the shrunk case once more.
   RunResult again = h.run_case(small, h.run);
@@ -327,6 +341,20 @@ int ReplayInThisProcess(const TraceFile& trace, const RunOptions& o, bool show) 
       return 1;
     }
   }
+  if (show) {
+    // Which scheduling choices the trace makes: a shrunk trace keeps only
+    // those its failure needs; each applied one is a "schedule override"
+    // note in the timeline below.
+    const Scenario& sc = t->scenario;
+    if (!sc.schedule.empty())
+      std::cout << "schedule: " << sc.schedule.size() << " explicit choice(s) over "
+                << sc.strategy << ": " << FormatScheduleOverrides(sc.schedule) << "\n";
+    else if (sc.strategy == "fifo")
+      std::cout << "schedule: plain fifo, no scheduling choices\n";
+    else
+      std::cout << "schedule: every choice from the " << sc.strategy << " strategy (seed "
+                << sc.seed << ")\n";
+  }
   if (o.keep_events) {
     for (const Event& e : r.event_list) {
       if (!absl::GetFlag(FLAGS_verbose) &&
@@ -371,7 +399,9 @@ int CmdShrink(const std::string& path) {
   if (!SkipSet(&o.skip, path + ": skip")) return 2;
   double watchdog = absl::GetFlag(FLAGS_watchdog);
   IsolatedRunner runner(watchdog);
-  RunResult r = runner.Run(t->scenario, o);
+  RunOptions record = o;
+  record.record_schedule = true;  // the choices the whole trace makes
+  RunResult r = runner.Run(t->scenario, record);
   if (!r.Failed()) {
     std::cout << "the trace passes on this core: nothing to shrink\n";
     return 1;
@@ -380,16 +410,23 @@ int CmdShrink(const std::string& path) {
   int runs = 0;
   RunResult small_r = r;
   std::string death = r.process_died ? Signature(*r.First()) : "";
-  Scenario small = ShrinkScenarioWhile(t->scenario, [&](const Scenario& c) {
-    runs++;
+  ShrinkHooks sh;
+  sh.still_fails = [&](const Scenario& c) {
     RunResult cr = runner.Run(c, o);
     if (!cr.Failed() || cr.First()->property != r.First()->property) return false;
     if (!death.empty() && Signature(*cr.First()) != death) return false;
     small_r = std::move(cr);
     return true;
-  });
-  std::cout << absl::StrFormat("shrunk from %d to %d operations in %d runs\n",
-                               t->scenario.ops.size(), small.ops.size(), runs);
+  };
+  sh.record = RecordVia([&](const Scenario& c, const RunOptions& ro) { return runner.Run(c, ro); },
+                        o);
+  ShrinkStats stats;
+  Scenario small = ShrinkScenarioWith(t->scenario, sh, &stats);
+  runs = stats.runs;
+  std::cout << absl::StrFormat("shrunk from %d to %d operations in %d runs%s\n",
+                               t->scenario.ops.size(), small.ops.size(), runs,
+                               ChoicesNote(r.schedule_recorded ? (int64_t)r.schedule.size() : -1,
+                                           small));
   PrintFailure(small_r, small);
   CoreInfo core = LinkedCore();
   TraceFile out{small, core.name, core.sha256, small_r.First()->property,

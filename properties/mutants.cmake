@@ -113,3 +113,13 @@ foreach(m IN LISTS LLSIM_MUTANTS)
     set_tests_properties(${tname} PROPERTIES LABELS "property;mutant")
   endforeach()
 endforeach()
+
+# Shrinking removes scheduling choices (ci/shrink_choices_test.sh): a
+# whole random-strategy case of a mutant that needs an interleaving.
+if(TARGET llsim-mutant-xbits-reversed)
+  add_test(NAME shrink.choices
+    COMMAND ${PROJECT_SOURCE_DIR}/ci/shrink_choices_test.sh
+            $<TARGET_FILE:llsim-mutant-xbits-reversed> $<TARGET_FILE:llsim>
+            ${CMAKE_BINARY_DIR}/shrink-choices)
+  set_tests_properties(shrink.choices PROPERTIES LABELS "property;mutant")
+endif()

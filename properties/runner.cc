@@ -651,6 +651,8 @@ RunResult ScenarioRun::Run() {
   wc.seed = s_.seed;
   wc.hz = s_.hz;
   wc.strategy = s_.strategy;
+  wc.schedule = s_.schedule;
+  wc.record_schedule = o_.record_schedule;
   wc.keep_events = o_.keep_events ? (1u << 22) : 0;
   // Injected stalls are what the system must survive, not hangs: a chain
   // of dependent IO may meet several of them in a row.
@@ -713,6 +715,10 @@ RunResult ScenarioRun::Run() {
   r.reach = reach_;
   r.resyncs_verified = resyncs_verified_;
   r.recoveries_verified = recoveries_verified_;
+  if (const auto* rec = world_->Sched().GetStrategy().Recorded()) {
+    r.schedule = *rec;
+    r.schedule_recorded = true;
+  }
   if (kshim_) dmesg_.insert(dmesg_.end(), kshim_->Dmesg().begin(), kshim_->Dmesg().end());
   r.dmesg = dmesg_;
   if (o_.keep_events) r.event_list = world_->Log().Events();

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -36,6 +37,9 @@ struct RunOptions {
   // Called as each failure is recorded, so a case that later kills its
   // process has still reported what it found before.
   std::function<void(const Verdict&)> on_failure;
+  // Record the run's scheduling decisions (RunResult::schedule), so a
+  // shrinker can turn a random run's interleaving into explicit overrides.
+  bool record_schedule = false;
 };
 
 struct RunResult {
@@ -56,6 +60,10 @@ struct RunResult {
   CoverageMatrix coverage_matrix;    // state x action hits, as data
   Reach reach;                       // hooks md called, model features driven
   bool process_died = false;         // run in a child that died (the last failure says how)
+  // record_schedule: the decisions that differ from fifo's, by number;
+  // fifo plus these is the same interleaving (sim/choice_strategy.h).
+  std::map<uint64_t, uint32_t> schedule;
+  bool schedule_recorded = false;
 
   bool Failed() const { return !failures.empty(); }
   const Verdict* First() const { return failures.empty() ? nullptr : &failures[0]; }

@@ -239,6 +239,12 @@ Fiber* Scheduler::PickNext(Fiber* preempted) {
     if (opts_.record_choices)
       log_.Record({clock_.Now(), EventKind::kSchedChoice, pick_buf_[idx]->id, pick_buf_.size(),
                    idx});
+    // An explicit override (a shrunk trace's schedule line) shows in the
+    // timeline; plain strategies never make one, so old hashes stand.
+    if (int64_t k = strategy_->LastOverride(); k >= 0)
+      log_.Record({clock_.Now(), EventKind::kNote, 0, 0, 0,
+                   absl::StrFormat("schedule override #%d: %s runs (pick %d of %d)", k,
+                                   pick_buf_[idx]->name, idx, pick_buf_.size())});
   }
   Fiber* chosen = pick_buf_[idx];
   if (chosen != preempted) runnable_.erase(runnable_.begin() + idx);
@@ -253,7 +259,14 @@ void Scheduler::Preempt() {
     // Time may pass inside running code: the next interrupt lands here.
     Nanos next = timers_.begin()->first.first;
     Nanos limit = std::min(run_until_, stop_time_);
-    if (next <= limit && strategy_->LetTimePass(next - clock_.Now())) {
+    bool pass = next <= limit && strategy_->LetTimePass(next - clock_.Now());
+    if (next <= limit) {
+      if (int64_t k = strategy_->LastOverride(); k >= 0)
+        log_.Record({clock_.Now(), EventKind::kNote, 0, 0, 0,
+                     absl::StrFormat("schedule override #%d: %s inside %s", k,
+                                     pass ? "time passes" : "no time passes", f->name)});
+    }
+    if (pass) {
       log_.Record({clock_.Now(), EventKind::kSchedChoice, f->id, 0, next - clock_.Now()});
       clock_.AdvanceTo(next);
       DeliverDue();

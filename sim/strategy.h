@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,12 @@ class Strategy {
   // True once a replay strategy ran out of recorded picks or met a pick that
   // does not fit: the run is no longer the recorded one.
   virtual bool Diverged() const { return false; }
+  // Recording strategies (choice_strategy.h): the decisions so far that
+  // differ from the fifo default, by decision number; else null.
+  virtual const std::map<uint64_t, uint32_t>* Recorded() const { return nullptr; }
+  // The number of the decision just made if an explicit override made it,
+  // else -1 (the scheduler notes applied overrides in the event log).
+  virtual int64_t LastOverride() const { return -1; }
 };
 
 // Run-to-block: a preempted fiber keeps running; otherwise oldest first.

@@ -2,6 +2,7 @@
 #include "sim/world.h"
 
 #include "absl/strings/str_cat.h"
+#include "sim/choice_strategy.h"
 
 namespace llsim {
 
@@ -11,6 +12,9 @@ absl::StatusOr<std::unique_ptr<World>> World::Create(const WorldConfig& cfg) {
         absl::StrCat("HZ ", cfg.hz, " is not supported (use 100, 250, 300 or 1000)"));
   auto strategy = MakeStrategy(cfg.strategy, Rng::Stream(cfg.seed, "scheduler"));
   if (!strategy.ok()) return strategy.status();
+  // Unwrapped unless asked: a run without overrides is the strategy alone.
+  if (!cfg.schedule.empty() || cfg.record_schedule)
+    *strategy = MakeChoiceStrategy(std::move(*strategy), cfg.schedule, cfg.record_schedule);
   return std::unique_ptr<World>(new World(cfg, std::move(*strategy)));
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +25,10 @@ struct WorldConfig {
   uint64_t seed = 1;
   unsigned hz = 250;
   std::string strategy = "random";
+  // Explicit scheduling decisions over the strategy's (choice_strategy.h),
+  // and whether to record the run's decisions; either wraps the strategy.
+  std::map<uint64_t, uint32_t> schedule;
+  bool record_schedule = false;
   Nanos hung_task_limit = 120 * kNsPerSec;
   size_t keep_events = 1 << 20;  // events kept for diffs; the hash covers all
 };

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,10 @@ struct Scenario {
   uint32_t alloc_fail_ppm = 0;
   ArrayConfig array;
   std::vector<Op> ops;
+  // Sparse scheduling overrides over the strategy (sim/choice_strategy.h):
+  // decision number -> choice. A shrunk trace runs fifo plus the few
+  // decisions its failure needs; empty: the strategy alone.
+  std::map<uint64_t, uint32_t> schedule;
 };
 
 const char* OpKindName(OpKind k);

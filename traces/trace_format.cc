@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
+#include "sim/choice_strategy.h"
 
 namespace llsim {
 
@@ -92,6 +93,12 @@ std::string FormatTrace(const TraceFile& t) {
   std::string out = "llsim-trace 1\n";
   if (!t.core_name.empty()) absl::StrAppend(&out, "core ", t.core_name, " ", t.core_sha256, "\n");
   absl::StrAppend(&out, "seed ", s.seed, "\n", "hz ", s.hz, "\n", "strategy ", s.strategy, "\n");
+  // Scheduling overrides, a dozen to a line so a long list stays readable.
+  for (auto it = s.schedule.begin(); it != s.schedule.end();) {
+    ScheduleOverrides line;
+    for (int n = 0; n < 12 && it != s.schedule.end(); n++, ++it) line.insert(*it);
+    absl::StrAppend(&out, "schedule ", FormatScheduleOverrides(line), "\n");
+  }
   if (s.disk_order != "relaxed") absl::StrAppend(&out, "disk-order ", s.disk_order, "\n");
   if (s.latency_min_us != 20 || s.latency_max_us != 400 || s.stall_ppm)
     absl::StrAppend(&out, "latency ", s.latency_min_us, " ", s.latency_max_us, " ", s.stall_ppm,
@@ -137,6 +144,13 @@ absl::StatusOr<TraceFile> ParseTrace(const std::string& text, const std::string&
     } else if (key == "strategy") {
       if (w.size() != 2) return err("strategy takes one name");
       t.scenario.strategy = w[1];
+    } else if (key == "schedule") {
+      // schedule <decision>=<choice> ...: explicit scheduling decisions
+      // (sim/choice_strategy.h); several lines add up.
+      if (w.size() < 2) return err("schedule takes <decision>=<choice> words, e.g. 'schedule 3=1 17=0'");
+      for (size_t k = 1; k < w.size(); k++)
+        if (absl::Status st = ParseScheduleOverride(w[k], &t.scenario.schedule); !st.ok())
+          return err(absl::StrCat("schedule: ", st.message()));
     } else if (key == "latency") {
       uint32_t v[4];
       if (w.size() != 5 || !absl::SimpleAtoi(w[1], &v[0]) || !absl::SimpleAtoi(w[2], &v[1]) ||

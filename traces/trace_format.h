@@ -6,6 +6,7 @@
 //   seed 42
 //   hz 250
 //   strategy random
+//   schedule 12=1 40=0                (explicit scheduling decisions; absent: none)
 //   alloc-fail 20000                  (allocation failures per million; absent: 0)
 //   array mirrors=2 sectors=131072 lbs=512 space=256 daemon_sleep=5 ...
 //   skip write-intent                 (properties the run did not check)

@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "ci/campaign/crash_verdict.h"
+#include "sim/choice_strategy.h"
 
 namespace llsim {
 
@@ -26,6 +27,8 @@ std::string EncodeResult(const RunResult& r) {
   // Only what was reached: the parent lists the rest as 0.
   for (const auto& [name, n] : r.reach.Rows())
     if (n) absl::StrAppend(&out, "H ", n, " ", name, "\n");
+  // Only a recording run has a schedule line ("S" alone: no overrides).
+  if (r.schedule_recorded) absl::StrAppend(&out, "S ", FormatScheduleOverrides(r.schedule), "\n");
   return out;
 }
 
@@ -64,6 +67,11 @@ RunResult DecodeRun(const std::string& records, const ChildEnd& end, double watc
       std::vector<absl::string_view> w = absl::StrSplit(line, absl::MaxSplits(' ', 1));
       uint64_t n = 0;
       if (w.size() == 2 && absl::SimpleAtoi(w[0], &n)) r.reach.Set(std::string(w[1]), n);
+    } else if (line == "S" || absl::ConsumePrefix(&line, "S ")) {
+      r.schedule_recorded = true;
+      if (line == "S") continue;
+      for (absl::string_view w : absl::StrSplit(line, ' ', absl::SkipEmpty()))
+        if (!ParseScheduleOverride(std::string(w), &r.schedule).ok()) r.schedule_recorded = false;
     } else if (absl::ConsumePrefix(&line, "C ")) {
       std::vector<absl::string_view> w = absl::StrSplit(line, ' ');
       size_t k = 0;

@@ -1,6 +1,8 @@
 // Signature-preserving shrink; see shrink_signature.h.
 #include "ci/campaign/shrink_signature.h"
 
+#include <algorithm>
+
 #include "ci/campaign/signature.h"
 #include "ci/campaign/worker.h"
 #include "properties/hunt.h"
@@ -27,13 +29,21 @@ ShrinkOutcome ShrinkSignature(const Scenario& first_case, const SignatureEntry& 
     return out;
   }
   out.reproduced = true;
-  out.scenario = ShrinkScenarioWhile(first_case, [&](const Scenario& c) {
+  ShrinkHooks h;
+  h.still_fails = [&](const Scenario& c) {
     if (out.runs >= max_runs) return false;
     RunResult r;
     if (!fails_with_signature(c, &r)) return false;
     out.result = std::move(r);
     return true;
-  });
+  };
+  // The recording run counts against the same budget.
+  h.record = RecordVia([&](const Scenario& c, const RunOptions& ro) {
+    out.runs++;
+    return runner.Run(c, ro);
+  }, o);
+  h.max_runs = std::max(0, max_runs - out.runs);
+  out.scenario = ShrinkScenarioWith(first_case, h);
   if (out.runs >= max_runs) out.note = "shrink stopped at its run limit";
   return out;
 }

@@ -44,6 +44,7 @@ int WorkerLoop(int cmd_fd, int record_fd) {
     if (o.keep_going) o.failure_key = [](const Verdict& v) { return Signature(v); };
     if (w.size() > 2 && w[2] != "-")
       for (absl::string_view p : absl::StrSplit(w[2], ',')) o.skip.insert(std::string(p));
+    o.record_schedule = w.size() > 3 && w[3] == "1";
     // A sanitizer report on stderr belongs to this job alone.
     if (ftruncate(2, 0) == 0) lseek(2, 0, SEEK_SET);
     absl::StatusOr<TraceFile> t = ParseTrace(text, "job");
@@ -94,7 +95,8 @@ ScenarioWorker::~ScenarioWorker() {
 bool ScenarioWorker::Submit(const Scenario& s, const RunOptions& o) {
   if (dead_ || busy_) return false;
   std::string skip = o.skip.empty() ? "-" : absl::StrJoin(o.skip, ",");
-  std::string job = absl::StrCat("J ", o.keep_going ? 1 : 0, " ", skip, "\n",
+  std::string job = absl::StrCat("J ", o.keep_going ? 1 : 0, " ", skip, " ",
+                                 o.record_schedule ? 1 : 0, "\n",
                                  FormatTrace(TraceFile{s}), kEnd, "\n");
   busy_ = true;
   job_start_ = std::chrono::steady_clock::now();

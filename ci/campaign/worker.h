@@ -26,8 +26,8 @@ class ScenarioWorker {
   static std::unique_ptr<ScenarioWorker> Start();
   ~ScenarioWorker();
 
-  // Sends one job; the options that cross are skip and keep_going (a
-  // keep-going run dedupes its failures by signature).
+  // Sends one job; the options that cross are skip, keep_going (a
+  // keep-going run dedupes its failures by signature) and record_schedule.
   bool Submit(const Scenario& s, const RunOptions& o);
   int Fd() const { return child_->Fd(); }
   // Reads what the worker wrote; true once the job's result is complete or

@@ -29,6 +29,35 @@ TEST(TraceFormatTest, RoundTrip) {
   EXPECT_EQ(back->scenario.ops[1].text, "random:50:20");
 }
 
+TEST(TraceFormatTest, ScheduleRoundTrip) {
+  TraceFile t;
+  t.scenario.strategy = "fifo";
+  for (uint64_t k = 0; k < 30; k++) t.scenario.schedule[k * 7] = (uint32_t)(k % 3);
+  t.expect_failure = "write-intent";
+  std::string text = FormatTrace(t);
+  EXPECT_NE(text.find("\nschedule 0=0 7=1 14=2 "), std::string::npos) << text;
+  auto back = ParseTrace(text, "x");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->scenario.schedule, t.scenario.schedule);
+  EXPECT_EQ(FormatTrace(*back), text);
+  // No overrides, no line: older traces format as they did.
+  EXPECT_EQ(FormatTrace(TraceFile{}).find("schedule"), std::string::npos);
+}
+
+TEST(TraceFormatTest, MalformedScheduleNamesTheLine) {
+  auto bad = [](const std::string& text) {
+    auto t = ParseTrace(text, "f.trace");
+    EXPECT_FALSE(t.ok());
+    return std::string(t.status().message());
+  };
+  EXPECT_EQ(bad("llsim-trace 1\nseed 1\nschedule 3=x\n"),
+            "f.trace:3: schedule: '3=x' is not <decision>=<choice> (two non-negative numbers)");
+  EXPECT_EQ(bad("llsim-trace 1\nschedule 3=1\nschedule 3=0\n"),
+            "f.trace:3: schedule: decision 3 is overridden twice");
+  EXPECT_EQ(bad("llsim-trace 1\nschedule\n"),
+            "f.trace:2: schedule takes <decision>=<choice> words, e.g. 'schedule 3=1 17=0'");
+}
+
 TEST(TraceFormatTest, PassingTraceSaysSo) {
   TraceFile t;
   std::string text = FormatTrace(t);
