@@ -33,3 +33,13 @@ if(LLSIM_COVERAGE)
                    ${CMAKE_BINARY_DIR}/coverage-tests/e2e)
   set_tests_properties(coverage.campaign PROPERTIES LABELS coverage TIMEOUT 300)
 endif()
+# From a build without instrumentation, a coverage build of the same core
+# made on the spot (label coverage; skipped unless LLSIM_COVERAGE_TEST=1:
+# it compiles the whole harness again).
+if(NOT LLSIM_COVERAGE AND NOT LLSIM_SANITIZE)
+  add_test(NAME coverage.subbuild
+           COMMAND ${CMAKE_CURRENT_LIST_DIR}/coverage_subbuild.sh ${PROJECT_SOURCE_DIR}
+                   ${CMAKE_BINARY_DIR} "${LLBITMAP_SOURCE}")
+  set_tests_properties(coverage.subbuild PROPERTIES LABELS coverage TIMEOUT 1800
+                       SKIP_RETURN_CODE 77 RUN_SERIAL ON)
+endif()
