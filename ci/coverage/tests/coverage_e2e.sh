@@ -6,6 +6,7 @@
 set -eu
 llsim=$1; out=$2
 rm -rf "$out"
+mkdir -p "$(dirname "$out")"
 "$llsim" coverage --cases 50 --jobs 2 --progress=false --out "$out" > "$out.stdout" 2>&1 || {
 	cat "$out.stdout"; echo "llsim coverage failed"; exit 1; }
 cat "$out.stdout"
