@@ -77,6 +77,7 @@ td{padding:0 6px;vertical-align:top;font:12px/1.35 monospace;white-space:pre}
 td.n,td.c{text-align:right;color:#777} td.b{color:#555}
 tr.miss td{background:#fdd} tr.miss td.c{color:#b00;font-weight:bold}
 td.b.part{background:#fec} tr.fn td{border-top:1px solid #ccc}
+th{text-align:left;padding:0 6px} details{margin:.5em 0}
 .summary span{display:inline-block;margin-right:1.5em}
 </style></head><body>
 <h1>llsim coverage of the core</h1>
@@ -99,6 +100,17 @@ td.b.part{background:#fec} tr.fn td{border-top:1px solid #ccc}
       never.push_back(absl::StrCat("<a href=\"#L", r.start_line, "\">", Html(r.name), "</a>"));
   absl::StrAppend(&o, "<p id=\"never-entered\">Never entered: ",
                   never.empty() ? "none" : absl::StrJoin(never, ", "), "</p>\n");
+  // Functions that ran but left lines or branches behind, where to look first.
+  o += "<details><summary>Functions with lines or branches not reached</summary><table>\n"
+       "<tr><th>function</th><th>calls</th><th>lines</th><th>branches</th></tr>\n";
+  for (const FunctionReach& r : s.per_function) {
+    if (r.lines.hit == r.lines.total && r.branches.hit == r.branches.total) continue;
+    absl::StrAppend(&o, "<tr><td><a href=\"#L", r.start_line, "\">", Html(r.name),
+                    "</a></td><td class=\"n\">", r.calls, "</td><td class=\"n\">",
+                    r.lines.hit, "/", r.lines.total, "</td><td class=\"n\">", r.branches.hit,
+                    "/", r.branches.total, "</td></tr>\n");
+  }
+  o += "</table></details>\n";
   o += "<p>Red: code never run. Branches: taken/total, amber when one was never taken "
        "(hover for the counts).</p>\n<table>\n";
   auto lines = ByLine(f);

@@ -2,7 +2,8 @@
 // campaign reached: core.annotated.txt (gcov's layout: count, line number,
 // source; "#####" for code never run; a line per branch under the line it
 // leaves) and core.html (the same as one self-contained page, lines never
-// run and branches never taken marked, never-entered functions listed).
+// run and branches never taken marked, never-entered functions listed,
+// and a table of the functions that ran but left lines or branches behind).
 #pragma once
 
 #include <string>

@@ -116,6 +116,9 @@ TEST(CoverageAnnotate, MarksEveryLine) {
   EXPECT_NE(html.find("Never entered: <a href=\"#L9\">never_called</a>"), std::string::npos);
   EXPECT_NE(html.find("<a href=\"campaign/report.html\">"), std::string::npos);
   EXPECT_NE(html.find("&gt; 0"), std::string::npos);  // source is escaped
+  // pick ran but left a cleanup arc; twice left nothing.
+  EXPECT_NE(html.find("<a href=\"#L15\">pick</a></td><td class=\"n\">3</td>"), std::string::npos);
+  EXPECT_EQ(html.find("<a href=\"#L7\">twice</a>"), std::string::npos);
 }
 
 }  // namespace
