@@ -1,6 +1,7 @@
 // llsim: the command line. Runs generated scenarios against the core this
 // binary was built with, runs campaigns (ci/campaign), replays and shrinks
 // trace files, shows a trace as a timeline, reports what core is linked,
+// measures which lines of the core a campaign reaches (ci/coverage),
 // and benchmarks the simulator. Scenarios run in child processes, so a
 // core that crashes is reported, never fatal to llsim.
 // Exit codes: 0 no property failed / the trace reproduced / no new
@@ -29,6 +30,7 @@
 #include "ci/campaign/isolated_run.h"
 #include "ci/campaign/signature.h"
 #include "ci/campaign/worker.h"
+#include "ci/coverage/coverage_command.h"
 #include "properties/bench.h"
 #include "properties/hunt.h"
 #include "sim/choice_strategy.h"
@@ -53,7 +55,7 @@ ABSL_FLAG(std::string, skip, "", "comma-separated properties not to check (look 
 ABSL_FLAG(bool, verbose, false, "replay/show: print every event");
 ABSL_FLAG(int, repeat, 1, "replay: run N times in this process; the hashes must agree");
 ABSL_FLAG(double, seconds, 0, "campaign: stop starting cases after this many seconds");
-ABSL_FLAG(int, jobs, 0, "campaign: cases run at once, each in its own process (0: one per core)");
+ABSL_FLAG(int, jobs, 0, "campaign, coverage: cases run at once, each in its own process (0: one per core)");
 ABSL_FLAG(std::string, shard, "", "campaign: I/N runs the cases i with i % N == I");
 ABSL_FLAG(std::string, known, "",
           "campaign: report.json or signature list whose failures are known, not new");
@@ -103,6 +105,15 @@ commands:
   campaign recheck DIR
                       re-run a report's sampled cases (1 in 100); their event
                       hashes must match (exit 1 if one differs)
+  coverage            which lines, branches and functions of the core a campaign
+                      reaches (a build configured with -DLLSIM_COVERAGE=ON only):
+                      runs a campaign (profile all) into DIR/campaign, then writes
+                      DIR/coverage.json, summary.txt (also printed), and the core
+                      annotated with its counts, core.annotated.txt and core.html
+                        --cases N (100)  --out DIR (coverage/ in the build tree)
+                        --seed S (1)  --jobs J (one per core)  --watchdog S (60)
+                      exit: 0 written, 1 the counters could not be read, 2 bad
+                      input or a build without coverage instrumentation
   replay FILE         run a trace again (in a child process: a crash is reported,
                       as safety); checks its expected failure and hash
   shrink FILE         make a failing trace smaller, keeping its failure;
@@ -534,11 +545,19 @@ int CheckFlags(const std::vector<std::string>& raw, std::set<std::string>* given
 // something by it.
 int CheckFlagsApply(const std::string& cmd, const std::set<std::string>& given) {
   static const std::set<std::string> kCampaignOnly = {"seconds", "jobs", "shard", "known"};
+  static const std::set<std::string> kCoverageFlags = {"cases", "seed", "jobs",     "out",
+                                                       "watchdog", "progress"};
   static const std::set<std::string> kNotInCampaign = {"skip", "expect_failure", "max_shrunk",
                                                        "repeat", "verbose"};
   for (const std::string& f : given) {
     if (cmd != "bench" && f == "json")
       return BadInput("--json applies to bench only (see llsim --help)");
+    if (cmd == "coverage") {
+      if (!kCoverageFlags.count(f))
+        return BadInput(absl::StrCat("--", f, " does not apply to coverage (it takes --cases, "
+                                     "--out, --seed, --jobs, --watchdog)"));
+      continue;
+    }
     if (cmd != "campaign" && kCampaignOnly.count(f))
       return BadInput(absl::StrCat("--", f, " applies to campaign only (see llsim --help)"));
     if (cmd == "campaign" && kNotInCampaign.count(f))
@@ -591,6 +610,17 @@ int main(int argc, char** argv) {
     f.watchdog = absl::GetFlag(FLAGS_watchdog);
     f.progress = absl::GetFlag(FLAGS_progress);
     return CampaignCommand(std::vector<std::string>(args.begin() + 2, args.end()), f);
+  }
+  if (cmd == "coverage") {
+    CoverageFlags f;
+    f.given = given;
+    f.cases = absl::GetFlag(FLAGS_cases);
+    f.seed = absl::GetFlag(FLAGS_seed);
+    f.jobs = absl::GetFlag(FLAGS_jobs);
+    f.out = given.count("out") ? absl::GetFlag(FLAGS_out) : "";
+    f.watchdog = absl::GetFlag(FLAGS_watchdog);
+    f.progress = absl::GetFlag(FLAGS_progress);
+    return CoverageCommand(std::vector<std::string>(args.begin() + 2, args.end()), f);
   }
   if (cmd == "run" && args.size() == 2) return CmdRun();
   if (cmd == "info" && args.size() == 2) return CmdInfo();

@@ -18,6 +18,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/str_split.h"
+#include "ci/coverage/gcov_flush.h"
 
 // With UBSan, a report names the stack it happened on, so a crash
 // signature can name the core function (the report is read from stderr).
@@ -148,6 +149,7 @@ std::unique_ptr<Child> Child::Start(const std::function<int(int)>& body, const C
     close(pipefd[0]);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(125);
+    CoverageChildStarted();
     if (opts.ignore_interrupts) {
       signal(SIGINT, SIG_IGN);
       signal(SIGTERM, SIG_DFL);
@@ -161,6 +163,7 @@ std::unique_ptr<Child> Child::Start(const std::function<int(int)>& body, const C
     std::cout.flush();
     std::cerr.flush();
     fflush(nullptr);
+    CoverageFlush();  // _exit skips libgcov's atexit writer
     WriteRecord(pipefd[1], "E " + std::to_string(code) + "\n");
     _exit(code);
   }

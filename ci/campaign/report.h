@@ -62,6 +62,9 @@ struct CampaignReport {
   Reach reach;  // hooks md called and model features driven, summed
   std::map<uint64_t, std::string> hash_samples;      // case -> event hash (hex)
   std::map<std::string, SignatureEntry> signatures;  // by signature
+  // Set by `llsim coverage` (ci/coverage), which runs the campaign: its
+  // annotated core, relative to the report. Not part of report.json.
+  std::string line_coverage_page;
 
   void AddCase(uint64_t index, const Scenario& s, const RunResult& r);
   // Marks the entries whose signature is in `known`.

@@ -62,7 +62,10 @@ std::string ReportMarkdown(const CampaignReport& r) {
                                       r.jobs, r.elapsed_seconds, r.case_seconds,
                                       r.interrupted ? ", INTERRUPTED (partial results)" : "",
                                       r.shrinking));
-  absl::StrAppend(&o, "- ", r.signatures.size(), " signatures, ", r.NewSignatures(), " new\n\n");
+  absl::StrAppend(&o, "- ", r.signatures.size(), " signatures, ", r.NewSignatures(), " new\n");
+  if (!r.line_coverage_page.empty())
+    absl::StrAppend(&o, "- lines of the core these cases reached: ", r.line_coverage_page, "\n");
+  o += "\n";
   if (!r.signatures.empty()) {
     o += "| new | property | count | first case | shrunk | trace | signature |\n";
     o += "| --- | --- | --- | --- | --- | --- | --- |\n";
@@ -128,6 +131,9 @@ td.cell{text-align:right;min-width:3em} td.na{background:#eee;color:#999;text-al
                   " s</span><span>shrinking: ", Html(r.shrinking), "</span></p>\n");
   if (r.interrupted) o += "<p><b>Interrupted: partial results.</b></p>\n";
   absl::StrAppend(&o, "<p id=\"totals\">", Html(Totals(r)), "</p>\n");
+  if (!r.line_coverage_page.empty())
+    absl::StrAppend(&o, "<p id=\"line-coverage\"><a href=\"", Html(r.line_coverage_page),
+                    "\">Lines, branches and functions of the core these cases reached</a></p>\n");
   absl::StrAppend(&o, "<h2 id=\"failures\">", r.signatures.size(), " signatures, ",
                   r.NewSignatures(), " new</h2>\n");
   if (!r.signatures.empty()) {

@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "ci/campaign/isolated_run.h"
 #include "ci/campaign/signature.h"
+#include "ci/coverage/gcov_flush.h"
 #include "traces/trace_format.h"
 
 namespace llsim {
@@ -55,6 +56,8 @@ int WorkerLoop(int cmd_fd, int record_fd) {
       RunResult r = RunScenario(t->scenario, StreamingOptions(o, record_fd));
       WriteRecord(record_fd, EncodeResult(r));
     }
+    // Before the job is done: the parent may kill an idle worker at any time.
+    CoverageFlush();
     WriteRecord(record_fd, "D\n");
   }
   free(buf);
