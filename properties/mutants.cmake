@@ -19,13 +19,13 @@
 # Every property has at least one `sole` entry.
 set(LLSIM_MUTANT_EXPECT
   ABORT_KEEPS_SYNCING:transitions:swarm:1:sole
-  BARRIER_AFTER_STATE:no-clean-in-flight:swarm:1
-  CHECKPOINT_INCLUDES_CURRENT:no-clean-in-flight:resync:1
+  BARRIER_AFTER_STATE:no-clean-in-flight:swarm:1:sole
+  CHECKPOINT_INCLUDES_CURRENT:no-clean-in-flight:resync:1:sole
   COND_END_NO_DRAIN:no-clean-in-flight:swarm:1
   DAEMON_CLEANS_DEGRADED:transitions:recovery:1
   DAEMON_CLEANS_DEGRADED:recovery-completeness:recovery:1:skip=transitions
   DAEMON_CLEANS_NEEDSYNC:transitions:swarm:1
-  DAEMON_NO_DRAIN:no-clean-in-flight:swarm:1:sole
+  DAEMON_NO_DRAIN:no-clean-in-flight:swarm:1
   DEGRADED_SYNC_SKIPS_DIRTY:recovery-completeness:swarm:1:sole
   DISCARD_ROUND_OUT:no-clean-in-flight:swarm:1
   EVENTS_CLEARED_FROZEN:recovery-completeness:recovery:1
