@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/kshim/include/md-bitmap.h"
 
@@ -307,13 +308,26 @@ void StepInvariants::OnSyncAborted(uint64_t sector) {
 void StepInvariants::OnBitmapWrite(int disk, uint64_t sector, uint32_t sectors) {
   if (failed_ || !array_ || skip_.count(kPropBitmapBounds)) return;
   const MemberLayout& l = array_->Layout();
-  uint64_t end = l.BitmapStart() + l.bitmap_space;
+  uint64_t end = l.BitmapEnd();
   if (sector >= l.BitmapStart() && sector + sectors <= end) return;
   failed_ = true;
+  // What lies outside the region depends on the metadata version: the md
+  // superblock (right after a 1.0 bitmap, right before a 1.1/1.2 one), the
+  // data area, or unused room. Overwriting the superblock is named as such:
+  // the member then no longer assembles.
+  uint64_t sb_end = l.sb_start + kMdSbBytes / 512;
+  bool onto_sb = sector < sb_end && l.sb_start < sector + sectors;
+  // (1.2 keeps the message it always had: known-failure lists match it.)
+  std::string meta = l.metadata_minor == 2
+                         ? std::string()
+                         : absl::StrCat(", metadata ", MetadataName(l.metadata_minor));
   report_({kPropBitmapBounds,
            absl::StrFormat("bitmap write to sectors %d+%d of disk %d runs past the %d sectors md "
-                           "reserved for the bitmap (%d..%d); seen in %s",
-                           sector, sectors, disk, l.bitmap_space, l.BitmapStart(), end - 1,
+                           "reserved for the bitmap (%d..%d%s)%s; seen in %s",
+                           sector, sectors, disk, l.bitmap_space, l.BitmapStart(), end - 1, meta,
+                           onto_sb ? absl::StrFormat(" onto the md superblock (%d..%d)",
+                                                     l.sb_start, sb_end - 1)
+                                   : std::string(),
                            Where()),
            world_.Clock().Now()});
 }
