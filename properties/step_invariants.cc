@@ -246,13 +246,13 @@ void StepInvariants::OnDataWrite(int disk, uint64_t sector, uint32_t sectors,
   bool guessed;
   uint64_t sh = ChunkShift(&guessed);
   if (guessed) return;  // which chunk bytes to read is not known yet
-  uint64_t region = array_->Layout().BitmapStart();
   // The members the write goes to that the bitmap is still written to: a
   // member that failed meanwhile is never touched again.
   std::vector<int> live = array_->BitmapMembers();
   for (int member : members) {
     if (std::find(live.begin(), live.end(), member) == live.end()) continue;
     const Disk& d = world_.GetDisk(member);
+    uint64_t region = array_->LayoutOf(member).BitmapStart();
     for (uint64_t c = sector >> sh; c <= (sector + sectors - 1) >> sh; c++) {
       uint64_t pos = kDataOffset + c;
       std::vector<uint8_t> b = d.MediaBytes(region + pos / 512, 1);
@@ -307,7 +307,7 @@ void StepInvariants::OnSyncAborted(uint64_t sector) {
 
 void StepInvariants::OnBitmapWrite(int disk, uint64_t sector, uint32_t sectors) {
   if (failed_ || !array_ || skip_.count(kPropBitmapBounds)) return;
-  const MemberLayout& l = array_->Layout();
+  const MemberLayout& l = array_->LayoutOf(disk);  // each member's own
   uint64_t end = l.BitmapEnd();
   if (sector >= l.BitmapStart() && sector + sectors <= end) return;
   failed_ = true;

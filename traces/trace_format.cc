@@ -68,7 +68,8 @@ std::string FormatArrayConfig(const ArrayConfig& a) {
          // Only when not the default, so older traces read back unchanged.
          (a.metadata_minor == 2 ? std::string()
                                 : absl::StrCat(" metadata=", MetadataName(a.metadata_minor))) +
-         (a.events_rollback ? " events_rollback=1" : "");
+         (a.events_rollback ? " events_rollback=1" : "") +
+         (a.spare_extra_sectors ? absl::StrCat(" spare_extra=", a.spare_extra_sectors) : "");
 }
 
 absl::Status ParseArrayConfig(const std::string& text, ArrayConfig* a) {
@@ -94,6 +95,7 @@ absl::Status ParseArrayConfig(const std::string& text, ArrayConfig* a) {
     else if (p.first == "assume_clean") a->assume_clean = v != 0;
     else if (p.first == "spares") a->spares = (int)v;
     else if (p.first == "events_rollback") a->events_rollback = v != 0;
+    else if (p.first == "spare_extra") a->spare_extra_sectors = v;
     else return absl::InvalidArgumentError(absl::StrCat("unknown array key '", p.first, "'"));
   }
   return a->Validate();

@@ -30,6 +30,9 @@ absl::Status ArrayConfig::Validate() const {
     return bad(absl::StrFormat("daemon_sleep %d s: use 1..3600", daemon_sleep));
   if (barrier_idle > 3600) return bad("barrier_idle above 3600 s");
   if (spares < 0 || spares > 4) return bad("spares: use 0..4");
+  if (spare_extra_sectors % 8 || spare_extra_sectors > (1ull << 30))
+    return bad(absl::StrFormat("spare_extra %d sectors: a multiple of 8, at most 2^30",
+                               spare_extra_sectors));
   if (metadata_minor < 0 || metadata_minor > 2)
     return bad(absl::StrFormat("metadata 1.%d: use 1.0, 1.1 or 1.2", metadata_minor));
   return absl::OkStatus();
@@ -40,11 +43,13 @@ const char* MetadataName(int minor) {
   return minor >= 0 && minor <= 2 ? names[minor] : "1.?";
 }
 
-MemberLayout MemberLayout::For(const ArrayConfig& cfg) {
+MemberLayout MemberLayout::For(const ArrayConfig& cfg, int disk) {
   MemberLayout l;
   l.metadata_minor = cfg.metadata_minor;
   l.bitmap_space = cfg.bitmap_space;
   uint64_t max = cfg.max_dev_sectors ? cfg.max_dev_sectors : 2 * cfg.dev_sectors;
+  // A bigger spare: mdadm gives it all of its room (data_size).
+  if (disk >= cfg.mirrors) max += cfg.spare_extra_sectors;
   if (cfg.metadata_minor == 0) {
     // 1.0: data from sector 0, the bitmap right below the superblock (a
     // negative offset), the superblock 8 to 12 KiB before the end of the

@@ -32,6 +32,11 @@ struct ArrayConfig {
   // array (can_decrease_events) and leaves spares alone then, as md does.
   // Off (events only ever go up) in traces recorded before it was modelled.
   bool events_rollback = false;
+  // Spares are bigger than the mirrors by this many sectors (a multiple of
+  // 8). On 1.0 that moves a spare's superblock, and so its bitmap, to
+  // other sectors than the mirrors' (md addresses the bitmap from each
+  // member's own sb_start); on 1.1/1.2 it only leaves room unused.
+  uint64_t spare_extra_sectors = 0;
 
   absl::Status Validate() const;
 };
@@ -45,6 +50,11 @@ struct MemberLayout {
   // array (can_decrease_events) and leaves spares alone then, as md does.
   // Off (events only ever go up) in traces recorded before it was modelled.
   bool events_rollback = false;
+  // Spares are bigger than the mirrors by this many sectors (a multiple of
+  // 8). On 1.0 that moves a spare's superblock, and so its bitmap, to
+  // other sectors than the mirrors' (md addresses the bitmap from each
+  // member's own sb_start); on 1.1/1.2 it only leaves room unused.
+  uint64_t spare_extra_sectors = 0;
   uint64_t sb_start = 8;
   int64_t bitmap_offset = 8;   // md's bitmap_info.offset: signed, from sb_start
   uint64_t bitmap_space = 0;   // sectors of the region
@@ -56,7 +66,9 @@ struct MemberLayout {
   uint64_t meta_head = 0;
   uint64_t meta_tail = ~0ull;
 
-  static MemberLayout For(const ArrayConfig& cfg);
+  // Member `disk` of the array: the mirrors are disks 0..mirrors-1, the
+  // spares (spare_extra_sectors bigger) come after them.
+  static MemberLayout For(const ArrayConfig& cfg, int disk = 0);
   uint64_t BitmapStart() const { return sb_start + (uint64_t)bitmap_offset; }
   uint64_t BitmapEnd() const { return BitmapStart() + bitmap_space; }
   // What md itself tells the bitmap the region's size is (bitmap_info.space

@@ -49,7 +49,8 @@ absl::Status CreateArrayDisks(World& world, const ArrayConfig& cfg) {
   Rng rng = world.Stream("md.uuid");
   for (auto& b : uuid) b = (uint8_t)rng.Next();
   for (int i = 0; i < cfg.mirrors + cfg.spares; i++) {
-    Disk& d = world.AddDisk({cfg.logical_block_size, l.capacity, l.meta_head, l.meta_tail});
+    MemberLayout dl = MemberLayout::For(cfg, i);  // a spare may be bigger
+    Disk& d = world.AddDisk({cfg.logical_block_size, dl.capacity, dl.meta_head, dl.meta_tail});
     if (i >= cfg.mirrors) continue;  // blank spares
     MdSuperblock sb;
     sb.uuid = uuid;
@@ -122,10 +123,13 @@ MdArray::MdArray(World& world, Kshim& kshim, const ArrayConfig& cfg, DataOracle*
     m->name = absl::StrCat("sd", std::string(1, (char)('a' + i)));
     m->bdev.name = m->name.c_str();
     m->bdev.logical_block_size = cfg_.logical_block_size;
-    m->bdev.nr_sectors = layout_.capacity;
+    // Each member's own geometry: a bigger spare's 1.0 superblock (and so
+    // its bitmap) sits elsewhere than the mirrors'.
+    m->layout = MemberLayout::For(cfg_, (int)i);
+    m->bdev.nr_sectors = m->layout.capacity;
     m->bdev.llsim_disk = (int)i;
     m->rdev.bdev = &m->bdev;
-    m->rdev.sb_start = layout_.sb_start;
+    m->rdev.sb_start = m->layout.sb_start;
     m->rdev.data_offset = layout_.data_offset;
     m->rdev.new_data_offset = layout_.data_offset;
     m->rdev.raid_disk = -1;
@@ -181,6 +185,11 @@ md_rdev* MdArray::AddRdev(Member& m) {
 
 void MdArray::Submit(Member& m, IoRequest req, IoCallback done) {
   m.d->Submit(std::move(req), std::move(done));
+}
+
+const MemberLayout& MdArray::LayoutOf(int disk) const {
+  if (disk < 0 || disk >= (int)members_.size()) return layout_;
+  return members_[disk]->layout;
 }
 
 bool MdArray::BitmapEnabled() const {
@@ -243,7 +252,7 @@ IoResult MdArray::SubmitAndWait(Member& m, IoRequest req) {
 }
 
 std::optional<MdSuperblock> MdArray::ReadMemberSb(Member& m) {
-  IoRequest r{IoOp::kRead, layout_.sb_start, kMdSbBytes / 512};
+  IoRequest r{IoOp::kRead, m.layout.sb_start, kMdSbBytes / 512};
   r.tag = "mdadm: read superblock";
   IoResult res = SubmitAndWait(m, std::move(r));
   if (res.error) return std::nullopt;
@@ -526,6 +535,7 @@ absl::Status MdArray::AddSpare() {
   for (auto& m : members_) {
     if (!m->blank || m->in_array) continue;
     m->blank = false;
+    if (m->layout.sb_start != layout_.sb_start) Reached("spare with its own bitmap address");
     m->rdev.raid_disk = -1;
     m->rdev.saved_raid_disk = -1;
     m->rdev.flags = 0;

@@ -116,7 +116,9 @@ class MdArray : public MdHost {
   ~MdArray() override;
 
   const ArrayConfig& Config() const { return cfg_; }
+  // The mirrors' layout; LayoutOf a disk may differ (a bigger spare).
   const MemberLayout& Layout() const { return layout_; }
+  const MemberLayout& LayoutOf(int disk) const;
   mddev* Mddev() { return &mddev_; }
   const bitmap_operations* Ops() const { return ops_; }
   void SetObserver(MdObserver obs) { obs_ = std::move(obs); }

@@ -46,6 +46,7 @@ const std::vector<std::string>& ModelFeatures() {
       "re-add events above events_cleared",
       "re-add events equal to events_cleared",
       "re-add events below events_cleared",
+      "spare with its own bitmap address",
   };
   return features;
 }

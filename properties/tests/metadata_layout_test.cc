@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
+#include <map>
 
 #include "core/kshim/src/kshim.h"
 #include "models/md/md_array.h"
@@ -52,6 +53,7 @@ class MetadataLayoutTest : public ::testing::TestWithParam<int> {
     cfg_.bitmap_space = 16;
     cfg_.daemon_sleep = 1;
     cfg_.metadata_minor = GetParam();
+    cfg_.spare_extra_sectors = SpareExtra();
     ASSERT_TRUE(CreateArrayDisks(*world_, cfg_).ok());
     kshim_ = std::make_unique<Kshim>(*world_);
     Fiber("modprobe", [&] { ASSERT_EQ(md_llbitmap_init(), 0); });
@@ -59,6 +61,7 @@ class MetadataLayoutTest : public ::testing::TestWithParam<int> {
     array_ = std::make_unique<MdArray>(*world_, *kshim_, cfg_, oracle_.get());
     want_ = ExpectedFor(GetParam(), world_->GetDisk(0).Geometry().sectors, cfg_.bitmap_space);
   }
+  virtual uint64_t SpareExtra() const { return 0; }
   void TearDown() override {
     world_->Sched().CancelAll();
     array_.reset();
@@ -204,6 +207,69 @@ INSTANTIATE_TEST_SUITE_P(Versions, MetadataLayoutTest, ::testing::Values(0, 1, 2
                            return std::string("v1_") + std::to_string(info.param);
                          });
 
+// A spare bigger than the mirrors on 1.0: md finds its superblock at its
+// own end and addresses its bitmap from there (each member's sb_start plus
+// the one offset), so after it joins, its bitmap lives at other sectors
+// than the mirrors', and every bitmap write to it lands in its own region.
+class BiggerSpareTest : public MetadataLayoutTest {
+ protected:
+  uint64_t SpareExtra() const override { return 2048; }
+};
+
+TEST_P(BiggerSpareTest, SparesBitmapFollowsItsOwnSuperblock) {
+  const int spare = cfg_.mirrors;
+  Expected spare_want =
+      ExpectedFor(GetParam(), world_->GetDisk(spare).Geometry().sectors, cfg_.bitmap_space);
+  EXPECT_EQ(world_->GetDisk(spare).Geometry().sectors,
+            world_->GetDisk(0).Geometry().sectors + 2048);
+  if (GetParam() == 0)
+    EXPECT_EQ(spare_want.sb, want_.sb + 2048);
+  else
+    EXPECT_EQ(spare_want.bitmap, want_.bitmap);  // nothing moves on 1.1/1.2
+
+  std::map<int, std::vector<std::pair<uint64_t, uint32_t>>> writes;
+  MdObserver obs;
+  obs.bitmap_write = [&](int disk, uint64_t sector, uint32_t sectors) {
+    writes[disk].push_back({sector, sectors});
+  };
+  array_->SetObserver(obs);
+  Reach reach;
+  array_->SetReach(&reach);
+  Fiber("mdadm --assemble", [&] { ASSERT_TRUE(array_->Assemble().ok()); });
+  world_->Sched().Run([&] { return !array_->SyncPending(); },
+                      world_->Clock().Now() + 60 * kNsPerSec);
+  Fiber("writer", [&] { ASSERT_EQ(array_->Write(0, 64, false), 0); });
+  Fiber("mdadm --fail", [&] { ASSERT_TRUE(array_->FailMember(1).ok()); });
+  Fiber("mdadm --add", [&] { ASSERT_TRUE(array_->AddSpare().ok()); });
+  world_->Sched().Run([&] { return array_->Degraded() == 0 && !array_->SyncPending(); },
+                      world_->Clock().Now() + 600 * kNsPerSec);
+  ASSERT_EQ(array_->Degraded(), 0);
+  Fiber("mdadm --stop", [&] { ASSERT_TRUE(array_->Stop().ok()); });
+  ASSERT_FALSE(world_->Sched().Failed()) << world_->Sched().Failures()[0].ToString();
+
+  // The spare's md superblock and bitmap, at its own sectors.
+  const Disk& d = world_->GetDisk(spare);
+  auto sb = MdSuperblock::Decode(d.MediaBytes(spare_want.sb, kMdSbBytes / 512));
+  ASSERT_TRUE(sb.has_value()) << "no md superblock at " << spare_want.sb << " on the spare";
+  EXPECT_EQ(sb->role, 1);
+  auto b = d.MediaBytes(spare_want.bitmap, 1);
+  EXPECT_EQ(reinterpret_cast<const bitmap_super_t*>(b.data())->magic, (uint32_t)BITMAP_MAGIC);
+  uint64_t pos = 1024;  // chunk 0
+  EXPECT_EQ(d.MediaBytes(spare_want.bitmap + pos / 512, 1)[pos % 512],
+            (uint8_t)ChunkState::kClean);
+  ASSERT_FALSE(writes[spare].empty());
+  for (auto [sector, sectors] : writes[spare])
+    EXPECT_TRUE(sector >= spare_want.bitmap &&
+                sector + sectors <= spare_want.bitmap + cfg_.bitmap_space)
+        << "bitmap write to the spare at " << sector << "+" << sectors;
+  EXPECT_EQ(reach.features["spare with its own bitmap address"], GetParam() == 0 ? 1u : 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Versions, BiggerSpareTest, ::testing::Values(0, 2),
+                         [](const auto& info) {
+                           return std::string("v1_") + std::to_string(info.param);
+                         });
+
 uint64_t FeatureOf(const RunResult& r, const std::string& name) {
   auto it = r.reach.features.find(name);
   return it == r.reach.features.end() ? 0 : it->second;
@@ -233,6 +299,23 @@ TEST(MetadataLayoutRunTest, WholeRunsPassOnEveryLayout) {
     EXPECT_GT(FeatureOf(r, "resize"), 0u) << meta;
     EXPECT_GT(FeatureOf(r, "re-add"), 0u) << meta;
   }
+}
+
+// The same through the runner (every property, crashes, bounds per member).
+TEST(MetadataLayoutRunTest, BiggerSparesPass) {
+  auto t = ParseTrace(
+      "llsim-trace 1\nseed 23\n"
+      "array mirrors=2 sectors=16384 space=16 daemon_sleep=1 metadata=1.0 spare_extra=2048\n"
+      "op +0us write 0 64\nop +0us settle\nop +0us fail 1\nop +0us write 128 64\n"
+      "op +0us addspare\nop +0us settle\nop +0us write 4096 64\nop +0us crash random\n"
+      "op +0us assemble\nop +0us settle\n",
+      "spare");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_NE(FormatTrace(*t).find("spare_extra=2048"), std::string::npos);
+  RunResult r = RunScenario(t->scenario);
+  ASSERT_FALSE(r.Failed()) << r.First()->ToString();
+  EXPECT_EQ(FeatureOf(r, "spare with its own bitmap address"), 1u);
+  EXPECT_EQ(FeatureOf(r, "assemble"), 2u);
 }
 
 TEST(MetadataLayoutRunTest, DefaultIsUnwritten) {
