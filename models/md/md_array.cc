@@ -3,6 +3,7 @@
 #include "models/md/md_array.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -363,6 +364,24 @@ absl::Status MdArray::Assemble() {
   if (working == 1) mddev_.resync_offset = kMaxSector;
   NoteMd(absl::StrFormat("raid1: %d of %d mirrors working, resync_offset %d", working,
                          cfg_.mirrors, (int64_t)mddev_.resync_offset));
+
+  // Reach only (no IO, nothing decided): the bitmap superblock the core is
+  // about to load says older events than md's, so a core that checks (as
+  // llbitmap_read_sb does) treats every written chunk as stale. md's
+  // superblocks go out after the bitmap's, so a crash between the two, or
+  // an event rollback the bitmap never saw, leaves it behind.
+  if (ops_)
+    for (auto& m : members_) {
+      if (!m->in_array || !test_bit(In_sync, &m->rdev.flags)) continue;
+      std::vector<uint8_t> b =
+          m->d->VisibleBytes(m->layout.BitmapStart(), m->d->BlockSectors());
+      bitmap_super_t bsb;
+      std::memcpy(&bsb, b.data(), sizeof(bsb));
+      if (bsb.magic == BITMAP_MAGIC && !(bsb.state & (1u << BITMAP_FIRST_USE)) &&
+          bsb.events < mddev_.events)
+        Reached("bitmap events behind md at load");
+      break;  // the member the core reads its superblock from first
+    }
 
   // md_bitmap_create: after pers->run, before pers is published.
   if (ops_) {

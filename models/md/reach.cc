@@ -47,6 +47,7 @@ const std::vector<std::string>& ModelFeatures() {
       "re-add events equal to events_cleared",
       "re-add events below events_cleared",
       "spare with its own bitmap address",
+      "bitmap events behind md at load",
   };
   return features;
 }
