@@ -215,6 +215,33 @@ uint32_t AllocFailPpm(uint64_t seed) {
   return kRates[(h >> 8) % 3];
 }
 
+// The md metadata version of a case, from a hash of its seed like the
+// allocation-failure rate, so that no other choice of any case moves: one
+// case in eight is 1.0 (bitmap before a superblock at the end of the
+// member), one in eight 1.1, the rest 1.2 as mdadm creates llbitmap arrays.
+int MetadataMinor(uint64_t seed) {
+  uint64_t h = seed * 0xd6e8feb86659fd93ull + 0x2545f4914f6cdd1dull;
+  h = (h ^ (h >> 32)) * 0xd6e8feb86659fd93ull;
+  h ^= h >> 29;
+  switch (h % 8) {
+    case 0: return 0;
+    case 1: return 1;
+    default: return 2;
+  }
+}
+
+// On half the 1.0 cases, the spares are bigger than the mirrors (by a
+// hash of the seed, as above), so their superblock and bitmap sit at other
+// sectors: the one member geometry difference md tolerates that moves the
+// bitmap (on 1.1/1.2 the bitmap hangs off a fixed superblock).
+uint64_t SpareExtraSectors(uint64_t seed, int metadata_minor) {
+  if (metadata_minor != 0) return 0;
+  uint64_t h = (seed ^ 0x5bd1e9955bd1e995ull) * 0x9e3779b97f4a7c15ull;
+  h ^= h >> 31;
+  static constexpr uint64_t kExtra[] = {0, 0, 0, 8, 2048, 65536};
+  return kExtra[(h >> 7) % 6];
+}
+
 }  // namespace
 
 static rc::Gen<Scenario> GenRaceScenario(const GenOptions& opts) {
@@ -235,6 +262,9 @@ static rc::Gen<Scenario> GenRaceScenario(const GenOptions& opts) {
     a.dev_sectors = 393216;  // 3072 chunks of 128 sectors: one page, six io blocks
     a.max_dev_sectors = a.dev_sectors;
     a.bitmap_space = 16;
+    a.metadata_minor = MetadataMinor(s.seed);
+    a.events_rollback = true;  // md's events, as md_update_sb keeps them
+    a.spare_extra_sectors = SpareExtraSectors(s.seed, a.metadata_minor);
     a.daemon_sleep = *rc::gen::element(1u, 5u);
     a.assume_clean = *rc::gen::arbitrary<bool>();
     a.spares = 1;
@@ -309,6 +339,9 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
       a.bitmap_space = s.seed / 80 % 2 ? 16 : 8;
       a.max_dev_sectors = member - 2048;  // the md metadata takes the first MiB
     }
+    a.metadata_minor = MetadataMinor(s.seed);
+    a.events_rollback = true;  // md's events, as md_update_sb keeps them
+    a.spare_extra_sectors = SpareExtraSectors(s.seed, a.metadata_minor);
     a.daemon_sleep = *rc::gen::elementOf(std::vector<uint32_t>{5, 1, 2, 30});
     a.assume_clean = *rc::gen::weightedElement<bool>({{4, false}, {1, true}});
     a.spares = 1;

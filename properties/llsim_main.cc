@@ -492,7 +492,10 @@ int CmdInfo() {
   std::cout << "core:    " << c.name << " (" << c.kind << ")\n"
             << "source:  " << c.source << "\n"
             << "sha256:  " << c.sha256 << "\n"
-            << "probed:  " << (c.defines.empty() ? "(defaults)" : c.defines) << "\n";
+            << "probed:  " << (c.defines.empty() ? "(defaults)" : c.defines) << "\n"
+            // The md layouts the model runs the core on (a trace's array
+            // line names its own; generated cases: 1 in 8 each 1.0 and 1.1).
+            << "md:      raid1, metadata 1.0 1.1 1.2 (default 1.2)\n";
   return 0;
 }
 

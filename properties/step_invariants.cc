@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/kshim/include/md-bitmap.h"
 
@@ -248,13 +249,13 @@ void StepInvariants::OnDataWrite(int disk, uint64_t sector, uint32_t sectors,
   bool guessed;
   uint64_t sh = ChunkShift(&guessed);
   if (guessed) return;  // which chunk bytes to read is not known yet
-  uint64_t region = array_->Layout().BitmapStart();
   // The members the write goes to that the bitmap is still written to: a
   // member that failed meanwhile is never touched again.
   std::vector<int> live = array_->BitmapMembers();
   for (int member : members) {
     if (std::find(live.begin(), live.end(), member) == live.end()) continue;
     const Disk& d = world_.GetDisk(member);
+    uint64_t region = array_->LayoutOf(member).BitmapStart();
     for (uint64_t c = sector >> sh; c <= (sector + sectors - 1) >> sh; c++) {
       uint64_t pos = kDataOffset + c;
       std::vector<uint8_t> b = d.MediaBytes(region + pos / 512, 1);
@@ -309,14 +310,27 @@ void StepInvariants::OnSyncAborted(uint64_t sector) {
 
 void StepInvariants::OnBitmapWrite(int disk, uint64_t sector, uint32_t sectors) {
   if (failed_ || !array_ || skip_.count(kPropBitmapBounds)) return;
-  const MemberLayout& l = array_->Layout();
-  uint64_t end = l.BitmapStart() + l.bitmap_space;
+  const MemberLayout& l = array_->LayoutOf(disk);  // each member's own
+  uint64_t end = l.BitmapEnd();
   if (sector >= l.BitmapStart() && sector + sectors <= end) return;
   failed_ = true;
+  // What lies outside the region depends on the metadata version: the md
+  // superblock (right after a 1.0 bitmap, right before a 1.1/1.2 one), the
+  // data area, or unused room. Overwriting the superblock is named as such:
+  // the member then no longer assembles.
+  uint64_t sb_end = l.sb_start + kMdSbBytes / 512;
+  bool onto_sb = sector < sb_end && l.sb_start < sector + sectors;
+  // (1.2 keeps the message it always had: known-failure lists match it.)
+  std::string meta = l.metadata_minor == 2
+                         ? std::string()
+                         : absl::StrCat(", metadata ", MetadataName(l.metadata_minor));
   report_({kPropBitmapBounds,
            absl::StrFormat("bitmap write to sectors %d+%d of disk %d runs past the %d sectors md "
-                           "reserved for the bitmap (%d..%d); seen in %s",
-                           sector, sectors, disk, l.bitmap_space, l.BitmapStart(), end - 1,
+                           "reserved for the bitmap (%d..%d%s)%s; seen in %s",
+                           sector, sectors, disk, l.bitmap_space, l.BitmapStart(), end - 1, meta,
+                           onto_sb ? absl::StrFormat(" onto the md superblock (%d..%d)",
+                                                     l.sb_start, sb_end - 1)
+                                   : std::string(),
                            Where()),
            world_.Clock().Now()});
 }

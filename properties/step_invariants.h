@@ -15,8 +15,10 @@
 //     that operation ran; and an abort (end_sync) leaves no chunk from its
 //     sector on Syncing;
 //   bitmap-bounds: every bitmap write stays inside the sectors md reserved
-//     for the region (past them lie the data area or, on a 1.0 array, the
-//     md superblock).
+//     for the region on that member (its own layout: a bigger 1.0 spare's
+//     region sits elsewhere); outside lie the data area, unused room or the
+//     md superblock (after a 1.0 region, before a 1.1/1.2 one), which the
+//     message names.
 // The core's memory is watched through the pages it writes (md passes the
 // page to md_write_metadata), so this works for any core, ours or upstream.
 #pragma once

@@ -1,6 +1,6 @@
-// A simulated member disk with a volatile write cache. The metadata area
-// (the first meta_sectors: md superblock, bitmap) holds real bytes; the
-// data area holds one stamp per 512-byte sector, naming the write that put
+// A simulated member disk with a volatile write cache. The metadata areas
+// (the first meta_sectors, and everything from meta_tail on: md superblock,
+// bitmap) hold real bytes; the data area holds one stamp per 512-byte sector, naming the write that put
 // it there, which is all the oracle needs. Both are stored sparsely (pages
 // of bytes, extents of stamps), so a disk costs what was written to it,
 // not its size: members of many TiB are as cheap as small ones.
@@ -38,6 +38,9 @@ struct DiskGeometry {
   uint32_t logical_block_size = 512;  // 512 or 4096: the atomic unit
   uint64_t sectors = 0;               // capacity, in 512-byte sectors
   uint64_t meta_sectors = 0;          // [0, meta_sectors) holds bytes
+  // [meta_tail, sectors) holds bytes too: md 1.0 keeps its superblock and
+  // bitmap at the end of the member.
+  uint64_t meta_tail = ~0ull;
 };
 
 struct IoRequest {
@@ -113,7 +116,9 @@ class Disk {
     StampRuns stamps;
   };
 
-  bool IsMeta(uint64_t sector) const { return sector < geo_.meta_sectors; }
+  bool IsMeta(uint64_t sector) const {
+    return sector < geo_.meta_sectors || sector >= geo_.meta_tail;
+  }
   std::string Validate(const IoRequest& r) const;
   void Complete(uint64_t io_id, IoRequest req, uint64_t flush_horizon, int error,
                 IoCallback done);

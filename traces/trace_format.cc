@@ -65,12 +65,24 @@ std::string FormatArrayConfig(const ArrayConfig& a) {
       "mirrors=%d sectors=%d max_sectors=%d lbs=%d space=%d daemon_sleep=%d barrier_idle=%d "
       "assume_clean=%d spares=%d",
       a.mirrors, a.dev_sectors, a.max_dev_sectors, a.logical_block_size, a.bitmap_space,
-      a.daemon_sleep, a.barrier_idle, a.assume_clean ? 1 : 0, a.spares);
+      a.daemon_sleep, a.barrier_idle, a.assume_clean ? 1 : 0, a.spares) +
+         // Only when not the default, so older traces read back unchanged.
+         (a.metadata_minor == 2 ? std::string()
+                                : absl::StrCat(" metadata=", MetadataName(a.metadata_minor))) +
+         (a.events_rollback ? " events_rollback=1" : "") +
+         (a.spare_extra_sectors ? absl::StrCat(" spare_extra=", a.spare_extra_sectors) : "");
 }
 
 absl::Status ParseArrayConfig(const std::string& text, ArrayConfig* a) {
   for (absl::string_view kv : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
     std::pair<std::string, std::string> p = absl::StrSplit(kv, absl::MaxSplits('=', 1));
+    if (p.first == "metadata") {
+      if (p.second == "1.0") a->metadata_minor = 0;
+      else if (p.second == "1.1") a->metadata_minor = 1;
+      else if (p.second == "1.2") a->metadata_minor = 2;
+      else return absl::InvalidArgumentError(absl::StrCat("'", kv, "': metadata is 1.0, 1.1 or 1.2"));
+      continue;
+    }
     uint64_t v;
     if (!absl::SimpleAtoi(p.second, &v))
       return absl::InvalidArgumentError(absl::StrCat("'", kv, "' is not key=number"));
@@ -83,6 +95,8 @@ absl::Status ParseArrayConfig(const std::string& text, ArrayConfig* a) {
     else if (p.first == "barrier_idle") a->barrier_idle = (uint32_t)v;
     else if (p.first == "assume_clean") a->assume_clean = v != 0;
     else if (p.first == "spares") a->spares = (int)v;
+    else if (p.first == "events_rollback") a->events_rollback = v != 0;
+    else if (p.first == "spare_extra") a->spare_extra_sectors = v;
     else return absl::InvalidArgumentError(absl::StrCat("unknown array key '", p.first, "'"));
   }
   return a->Validate();

@@ -30,16 +30,52 @@ absl::Status ArrayConfig::Validate() const {
     return bad(absl::StrFormat("daemon_sleep %d s: use 1..3600", daemon_sleep));
   if (barrier_idle > 3600) return bad("barrier_idle above 3600 s");
   if (spares < 0 || spares > 4) return bad("spares: use 0..4");
+  if (spare_extra_sectors % 8 || spare_extra_sectors > (1ull << 30))
+    return bad(absl::StrFormat("spare_extra %d sectors: a multiple of 8, at most 2^30",
+                               spare_extra_sectors));
+  if (metadata_minor < 0 || metadata_minor > 2)
+    return bad(absl::StrFormat("metadata 1.%d: use 1.0, 1.1 or 1.2", metadata_minor));
   return absl::OkStatus();
 }
 
-MemberLayout MemberLayout::For(const ArrayConfig& cfg) {
+const char* MetadataName(int minor) {
+  static const char* names[] = {"1.0", "1.1", "1.2"};
+  return minor >= 0 && minor <= 2 ? names[minor] : "1.?";
+}
+
+MemberLayout MemberLayout::For(const ArrayConfig& cfg, int disk) {
   MemberLayout l;
+  l.metadata_minor = cfg.metadata_minor;
   l.bitmap_space = cfg.bitmap_space;
+  uint64_t max = cfg.max_dev_sectors ? cfg.max_dev_sectors : 2 * cfg.dev_sectors;
+  // A bigger spare: mdadm gives it all of its room (data_size).
+  if (disk >= cfg.mirrors) max += cfg.spare_extra_sectors;
+  if (cfg.metadata_minor == 0) {
+    // 1.0: data from sector 0, the bitmap right below the superblock (a
+    // negative offset), the superblock 8 to 12 KiB before the end of the
+    // member, on a 4 KiB boundary (super_1_load). mdadm also leaves an
+    // 8-sector bad-block log between bitmap and superblock, inside what
+    // md counts as the bitmap's space; the model has no bad-block log, so
+    // the region here is all of that space. The member is sized so that
+    // the data area ends where the bitmap begins (data_size).
+    uint64_t bitmap_start = (max + 7) / 8 * 8;
+    l.data_offset = 0;
+    l.sb_start = bitmap_start + l.bitmap_space;
+    l.bitmap_offset = -(int64_t)l.bitmap_space;
+    l.capacity = l.sb_start + 16;  // super_1_load: (size - 16) & ~7 is sb_start
+    l.data_sectors = bitmap_start;
+    l.meta_head = 0;
+    l.meta_tail = bitmap_start;
+    return l;
+  }
+  // 1.1: superblock at sector 0; 1.2: 4 KiB in. The bitmap 4 KiB after it.
+  l.sb_start = cfg.metadata_minor == 1 ? 0 : 8;
+  l.bitmap_offset = 8;
   uint64_t end = l.sb_start + l.bitmap_offset + l.bitmap_space;
   l.data_offset = (end + 2047) / 2048 * 2048;  // 1 MiB aligned, as mdadm does
-  uint64_t max = cfg.max_dev_sectors ? cfg.max_dev_sectors : 2 * cfg.dev_sectors;
   l.capacity = l.data_offset + max;
+  l.data_sectors = max;
+  l.meta_head = l.data_offset;
   return l;
 }
 

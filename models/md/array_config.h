@@ -1,7 +1,8 @@
 // The shape of a simulated raid1 array and where things live on each
-// member: our own md superblock at sb_start, the bitmap region right after
-// it, then the data area. Validate() turns an impossible geometry into one
-// clear message.
+// member, for each md 1.x metadata version: where our own md superblock
+// sits (sb_start), where the bitmap region sits relative to it (md's signed
+// bitmap offset) and where the data area is. Validate() turns an
+// impossible geometry into one clear message.
 #pragma once
 
 #include <cstdint>
@@ -23,20 +24,63 @@ struct ArrayConfig {
   uint32_t barrier_idle = 0;             // seconds, 0 keeps the core's default
   bool assume_clean = false;             // mdadm --assume-clean: BITMAP_CLEAN
   int spares = 1;                        // blank disks available for add-spare
+  // md superblock version 1.<metadata_minor>: 0 (superblock near the end of
+  // the member, bitmap just before it, data from sector 0), 1 (superblock
+  // at sector 0, bitmap after it), 2 (superblock 4 KiB in, bitmap after).
+  int metadata_minor = 2;
+  // md_update_sb rolls the events back on a clean<->dirty toggle of a whole
+  // array (can_decrease_events) and leaves spares alone then, as md does.
+  // Off (events only ever go up) in traces recorded before it was modelled.
+  bool events_rollback = false;
+  // Spares are bigger than the mirrors by this many sectors (a multiple of
+  // 8). On 1.0 that moves a spare's superblock, and so its bitmap, to
+  // other sectors than the mirrors' (md addresses the bitmap from each
+  // member's own sb_start); on 1.1/1.2 it only leaves room unused.
+  uint64_t spare_extra_sectors = 0;
 
   absl::Status Validate() const;
 };
 
-// Member disk layout, in 512-byte sectors.
+// Member disk layout, in 512-byte sectors, as mdadm lays out a member of
+// that metadata version (super1.c write_init_super1) and md finds it
+// (super_1_load): see MemberLayout::For.
 struct MemberLayout {
+  int metadata_minor = 2;
+  // md_update_sb rolls the events back on a clean<->dirty toggle of a whole
+  // array (can_decrease_events) and leaves spares alone then, as md does.
+  // Off (events only ever go up) in traces recorded before it was modelled.
+  bool events_rollback = false;
+  // Spares are bigger than the mirrors by this many sectors (a multiple of
+  // 8). On 1.0 that moves a spare's superblock, and so its bitmap, to
+  // other sectors than the mirrors' (md addresses the bitmap from each
+  // member's own sb_start); on 1.1/1.2 it only leaves room unused.
+  uint64_t spare_extra_sectors = 0;
   uint64_t sb_start = 8;
-  uint64_t bitmap_offset = 8;  // relative to sb_start
-  uint64_t bitmap_space = 0;
-  uint64_t data_offset = 0;    // start of the data area (= metadata area size)
+  int64_t bitmap_offset = 8;   // md's bitmap_info.offset: signed, from sb_start
+  uint64_t bitmap_space = 0;   // sectors of the region
+  uint64_t data_offset = 0;    // start of the data area
+  uint64_t data_sectors = 0;   // room for data (rdev->sectors, sb data_size)
   uint64_t capacity = 0;
+  // Sectors that hold bytes rather than data stamps on the simulated disk:
+  // [0, meta_head) and [meta_tail, capacity).
+  uint64_t meta_head = 0;
+  uint64_t meta_tail = ~0ull;
 
-  static MemberLayout For(const ArrayConfig& cfg);
-  uint64_t BitmapStart() const { return sb_start + bitmap_offset; }
+  // Member `disk` of the array: the mirrors are disks 0..mirrors-1, the
+  // spares (spare_extra_sectors bigger) come after them.
+  static MemberLayout For(const ArrayConfig& cfg, int disk = 0);
+  uint64_t BitmapStart() const { return sb_start + (uint64_t)bitmap_offset; }
+  uint64_t BitmapEnd() const { return BitmapStart() + bitmap_space; }
+  // What md itself tells the bitmap the region's size is (bitmap_info.space
+  // set by super_1_validate): 0 for 1.1/1.2, where llbitmap then takes the
+  // bitmap superblock's sectors_reserved; for 1.0 with the bitmap before
+  // the superblock, everything from the bitmap up to the superblock.
+  uint64_t MdBitmapSpace() const {
+    return metadata_minor == 0 && bitmap_offset < 0 ? (uint64_t)-bitmap_offset : 0;
+  }
 };
+
+// "1.0", "1.1", "1.2".
+const char* MetadataName(int minor);
 
 }  // namespace llsim

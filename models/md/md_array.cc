@@ -3,6 +3,7 @@
 #include "models/md/md_array.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -49,7 +50,8 @@ absl::Status CreateArrayDisks(World& world, const ArrayConfig& cfg) {
   Rng rng = world.Stream("md.uuid");
   for (auto& b : uuid) b = (uint8_t)rng.Next();
   for (int i = 0; i < cfg.mirrors + cfg.spares; i++) {
-    Disk& d = world.AddDisk({cfg.logical_block_size, l.capacity, l.data_offset});
+    MemberLayout dl = MemberLayout::For(cfg, i);  // a spare may be bigger
+    Disk& d = world.AddDisk({cfg.logical_block_size, dl.capacity, dl.meta_head, dl.meta_tail});
     if (i >= cfg.mirrors) continue;  // blank spares
     MdSuperblock sb;
     sb.uuid = uuid;
@@ -66,10 +68,18 @@ absl::Status CreateArrayDisks(World& world, const ArrayConfig& cfg) {
     d.FormatBytes(l.sb_start, sb.Encode());
     d.FormatBytes(l.BitmapStart(), BitmapSuperblockBytes(cfg, uuid));
   }
+  // (The 1.2 note stays as it always was: traces recorded before other
+  // metadata versions existed keep their event hash.)
+  std::string meta = cfg.metadata_minor == 2
+                         ? std::string()
+                         : absl::StrFormat(", metadata %s (superblock at %d, bitmap at %+d, "
+                                           "data at %d)",
+                                           MetadataName(cfg.metadata_minor), l.sb_start,
+                                           l.bitmap_offset, l.data_offset);
   world.Note(absl::StrFormat("md: created raid1 of %d mirrors, %d sectors, lbs %d, "
-                             "bitmap space %d sectors, %d spares",
+                             "bitmap space %d sectors, %d spares%s",
                              cfg.mirrors, cfg.dev_sectors, cfg.logical_block_size,
-                             cfg.bitmap_space, cfg.spares));
+                             cfg.bitmap_space, cfg.spares, meta));
   return absl::OkStatus();
 }
 
@@ -114,10 +124,13 @@ MdArray::MdArray(World& world, Kshim& kshim, const ArrayConfig& cfg, DataOracle*
     m->name = absl::StrCat("sd", std::string(1, (char)('a' + i)));
     m->bdev.name = m->name.c_str();
     m->bdev.logical_block_size = cfg_.logical_block_size;
-    m->bdev.nr_sectors = layout_.capacity;
+    // Each member's own geometry: a bigger spare's 1.0 superblock (and so
+    // its bitmap) sits elsewhere than the mirrors'.
+    m->layout = MemberLayout::For(cfg_, (int)i);
+    m->bdev.nr_sectors = m->layout.capacity;
     m->bdev.llsim_disk = (int)i;
     m->rdev.bdev = &m->bdev;
-    m->rdev.sb_start = layout_.sb_start;
+    m->rdev.sb_start = m->layout.sb_start;
     m->rdev.data_offset = layout_.data_offset;
     m->rdev.new_data_offset = layout_.data_offset;
     m->rdev.raid_disk = -1;
@@ -173,6 +186,11 @@ md_rdev* MdArray::AddRdev(Member& m) {
 
 void MdArray::Submit(Member& m, IoRequest req, IoCallback done) {
   m.d->Submit(std::move(req), std::move(done));
+}
+
+const MemberLayout& MdArray::LayoutOf(int disk) const {
+  if (disk < 0 || disk >= (int)members_.size()) return layout_;
+  return members_[disk]->layout;
 }
 
 bool MdArray::BitmapEnabled() const {
@@ -235,7 +253,7 @@ IoResult MdArray::SubmitAndWait(Member& m, IoRequest req) {
 }
 
 std::optional<MdSuperblock> MdArray::ReadMemberSb(Member& m) {
-  IoRequest r{IoOp::kRead, layout_.sb_start, kMdSbBytes / 512};
+  IoRequest r{IoOp::kRead, m.layout.sb_start, kMdSbBytes / 512};
   r.tag = "mdadm: read superblock";
   IoResult res = SubmitAndWait(m, std::move(r));
   if (res.error) return std::nullopt;
@@ -245,6 +263,8 @@ std::optional<MdSuperblock> MdArray::ReadMemberSb(Member& m) {
 absl::Status MdArray::Assemble() {
   if (running_) return absl::FailedPreconditionError("md0 is already running");
   Reached("assemble");
+  if (layout_.metadata_minor != 2)
+    Reached(layout_.metadata_minor == 0 ? "metadata 1.0" : "metadata 1.1");
   LockGuard lock(this);
   // Read every member superblock, as mdadm --assemble does.
   struct Found {
@@ -267,12 +287,17 @@ absl::Status MdArray::Assemble() {
   mddev_.resync_offset = top.clean ? top.resync_offset : 0;
   mddev_.recovery_cp = mddev_.resync_offset;
   mddev_.in_sync = top.clean;
+  // super_1_validate: the bitmap offset is signed, relative to sb_start;
+  // the space md itself grants is 0 for 1.1/1.2 (the core then takes the
+  // bitmap superblock's sectors_reserved) and, for 1.0 with the bitmap
+  // before the superblock, all of the room up to it.
   mddev_.bitmap_info.offset = (long long)layout_.bitmap_offset;
-  mddev_.bitmap_info.space = 0;  // v1.2: the bitmap superblock says
+  mddev_.bitmap_info.space = layout_.MdBitmapSpace();
   mddev_.bitmap_info.default_offset = 2;
   mddev_.bitmap_info.default_space = 6;
   mddev_.bitmap_info.daemon_sleep = cfg_.daemon_sleep;
   mddev_.degraded = 0;
+  mddev_.can_decrease_events = 0;  // md_clean: a new run starts going forward
   mddev_.recovery = 0;
   mddev_.sb_flags = 0;
   mddev_.flags = 0;
@@ -310,6 +335,7 @@ absl::Status MdArray::Assemble() {
       continue;
     }
     Member& m = *f.m;
+    m.sb_events = f.sb.events;
     m.rdev.raid_disk = role;
     m.rdev.saved_raid_disk = role;
     m.rdev.flags = 0;
@@ -338,6 +364,24 @@ absl::Status MdArray::Assemble() {
   if (working == 1) mddev_.resync_offset = kMaxSector;
   NoteMd(absl::StrFormat("raid1: %d of %d mirrors working, resync_offset %d", working,
                          cfg_.mirrors, (int64_t)mddev_.resync_offset));
+
+  // Reach only (no IO, nothing decided): the bitmap superblock the core is
+  // about to load says older events than md's, so a core that checks (as
+  // llbitmap_read_sb does) treats every written chunk as stale. md's
+  // superblocks go out after the bitmap's, so a crash between the two, or
+  // an event rollback the bitmap never saw, leaves it behind.
+  if (ops_)
+    for (auto& m : members_) {
+      if (!m->in_array || !test_bit(In_sync, &m->rdev.flags)) continue;
+      std::vector<uint8_t> b =
+          m->d->VisibleBytes(m->layout.BitmapStart(), m->d->BlockSectors());
+      bitmap_super_t bsb;
+      std::memcpy(&bsb, b.data(), sizeof(bsb));
+      if (bsb.magic == BITMAP_MAGIC && !(bsb.state & (1u << BITMAP_FIRST_USE)) &&
+          bsb.events < mddev_.events)
+        Reached("bitmap events behind md at load");
+      break;  // the member the core reads its superblock from first
+    }
 
   // md_bitmap_create: after pers->run, before pers is published.
   if (ops_) {
@@ -408,7 +452,7 @@ absl::Status MdArray::Stop() {
   if (BitmapEnabled()) (BitmapCall(this, BitmapOp::kFlush), ops_->flush(&mddev_));
   if (!mddev_.in_sync || mddev_.sb_flags) {
     mddev_.in_sync = 1;
-    UpdateSb();
+    UpdateSb(/*force=*/true);  // __md_stop_writes: md_update_sb(mddev, 1)
   }
   // __md_stop
   if (mddev_.bitmap_ops && ops_) {
@@ -485,8 +529,15 @@ absl::Status MdArray::ReAdd(int disk) {
   if (!too_old) set_bit(Bitmap_sync, &m.rdev.flags);
   m.rdev.recovery_offset = 0;
   m.events_at_add = sb ? sb->events : 0;
+  m.sb_events = sb ? sb->events : 0;
   AddRdev(m);
   Reached(too_old ? "re-add (full recovery)" : "re-add");
+  // Which side of events_cleared the member came back on (the order the
+  // comparison above turns on).
+  if (sb && stats_ok)
+    Reached(sb->events > stats.events_cleared    ? "re-add events above events_cleared"
+            : sb->events == stats.events_cleared ? "re-add events equal to events_cleared"
+                                                 : "re-add events below events_cleared");
   if (too_old)
     NoteMd(absl::StrFormat("mdadm --re-add %s (was slot %d): events %d below events_cleared %d, "
                            "full recovery", m.name, old_role, sb ? (int64_t)sb->events : -1,
@@ -503,10 +554,12 @@ absl::Status MdArray::AddSpare() {
   for (auto& m : members_) {
     if (!m->blank || m->in_array) continue;
     m->blank = false;
+    if (m->layout.sb_start != layout_.sb_start) Reached("spare with its own bitmap address");
     m->rdev.raid_disk = -1;
     m->rdev.saved_raid_disk = -1;
     m->rdev.flags = 0;
     m->rdev.recovery_offset = 0;
+    m->sb_events = 0;
     AddRdev(*m);
     NoteMd(absl::StrFormat("mdadm --add %s (new spare)", m->name));
     Reached("spare added");
@@ -523,7 +576,12 @@ absl::Status MdArray::Resize(uint64_t new_sectors) {
   if (test_bit(MD_RECOVERY_RUNNING, &mddev_.recovery) || sync_thread_running_)
     return absl::FailedPreconditionError("resize refused while resync/recovery runs (EBUSY)");
   uint64_t bs = cfg_.logical_block_size / 512;
-  if (new_sectors == 0 || new_sectors % bs || new_sectors > layout_.capacity - layout_.data_offset)
+  // update_size: the new size must fit every member's data area
+  // (rdev->sectors). Nothing on a member moves: on 1.0 the superblock
+  // moves only when the member device itself grows (super_1_rdev_size_change),
+  // which md refuses while a bitmap sits before it, and the simulated
+  // members never change size.
+  if (new_sectors == 0 || new_sectors % bs || new_sectors > layout_.data_sectors)
     return absl::InvalidArgumentError(absl::StrFormat("size %d sectors does not fit the members",
                                                       new_sectors));
   NoteMd(absl::StrFormat("resize %d -> %d sectors", mddev_.dev_sectors, new_sectors));
@@ -547,7 +605,7 @@ absl::Status MdArray::Resize(uint64_t new_sectors) {
   mddev_.resync_max_sectors = new_sectors;
   resizing_to_ = ~0ull;
   oracle_->Resize(new_sectors);
-  UpdateSb();
+  UpdateSb(/*force=*/true);  // size_store: md_update_sb(mddev, 1)
   WakeupThread(mddev_.thread);
   return absl::OkStatus();
 }
@@ -626,7 +684,7 @@ bool MdArray::SyncPageIo(md_rdev* rdev, sector_t sector, int size, page* pg, blk
   if (!res.bytes.empty()) std::memcpy(pg->virt, res.bytes.data(), size);
   // A whole page of the bitmap region read from the media: the core's copy
   // of it, for the step invariants, from before it changes or writes it.
-  uint64_t bstart = rdev->sb_start + layout_.bitmap_offset;
+  uint64_t bstart = rdev->sb_start + (uint64_t)layout_.bitmap_offset;
   if (metadata_op && r.op == IoOp::kRead && size == PAGE_SIZE && abs >= bstart &&
       (abs - bstart) % 8 == 0 && abs - bstart < layout_.bitmap_space && obs_.bitmap_page_read)
     obs_.bitmap_page_read((int)((abs - bstart) / 8), (const uint8_t*)pg->virt);
@@ -635,6 +693,9 @@ bool MdArray::SyncPageIo(md_rdev* rdev, sector_t sector, int size, page* pg, blk
 
 void MdArray::WriteMetadata(mddev*, md_rdev* rdev, sector_t sector, int size, page* pg,
                             unsigned int offset) {
+  // The core's md_write_metadata: every write it makes is a bitmap write,
+  // wherever it lands, so each one is shown to the bounds check (md's own
+  // superblock writes go through SubmitMetadataWrite directly).
   Member* m = MemberByRdev(rdev);
   if (!pg || !m || test_bit(Faulty, &rdev->flags)) return;
   if (size <= 0 || offset + size > PAGE_SIZE) {
@@ -642,17 +703,23 @@ void MdArray::WriteMetadata(mddev*, md_rdev* rdev, sector_t sector, int size, pa
                                   offset));
     return;
   }
-  uint64_t bstart = rdev->sb_start + layout_.bitmap_offset;
-  if (sector >= bstart && obs_.bitmap_write) obs_.bitmap_write(m->disk, sector, size / 512);
-  if (sector >= bstart && obs_.bitmap_page_seen) {
+  uint64_t bstart = rdev->sb_start + (uint64_t)layout_.bitmap_offset;
+  if (obs_.bitmap_write) obs_.bitmap_write(m->disk, sector, size / 512);
+  if (sector >= bstart && sector - bstart < layout_.bitmap_space && obs_.bitmap_page_seen) {
     int page_index = (int)((sector - bstart) / 8);
     obs_.bitmap_page_seen(page_index, (const uint8_t*)pg->virt);
   }
+  SubmitMetadataWrite(*m, sector, size, pg, offset);
+}
+
+void MdArray::SubmitMetadataWrite(Member& mem, uint64_t sector, int size, page* pg,
+                                  unsigned int offset) {
+  Member* m = &mem;
   IoRequest r{IoOp::kWrite, sector, (uint32_t)(size / 512), true, true};
   r.bytes.assign((uint8_t*)pg->virt + offset, (uint8_t*)pg->virt + offset + size);
   r.tag = "md_write_metadata";
   pending_meta_writes_++;
-  atomic_inc(&rdev->nr_pending);
+  atomic_inc(&m->rdev.nr_pending);
   Submit(*m, std::move(r), [this, m](IoResult res) {
     // super_written: a failed write that left the member working asks for
     // a rewrite only when it was a FAILFAST bio, and the rewrite goes out

@@ -116,7 +116,9 @@ class MdArray : public MdHost {
   ~MdArray() override;
 
   const ArrayConfig& Config() const { return cfg_; }
+  // The mirrors' layout; LayoutOf a disk may differ (a bigger spare).
   const MemberLayout& Layout() const { return layout_; }
+  const MemberLayout& LayoutOf(int disk) const;
   mddev* Mddev() { return &mddev_; }
   const bitmap_operations* Ops() const { return ops_; }
   void SetObserver(MdObserver obs) { obs_ = std::move(obs); }
@@ -201,8 +203,12 @@ class MdArray : public MdHost {
   void CheckRecovery();
   void StartSyncWork();
   void ChooseAndStartSync();
-  void UpdateSb();
+  // md_update_sb(mddev, force_change).
+  void UpdateSb(bool force = false);
   void WriteMemberSb(Member& m);
+  // md_write_metadata's IO (PREFLUSH|FUA, counted for md_super_wait), for
+  // the core's bitmap writes and md's own superblock writes alike.
+  void SubmitMetadataWrite(Member& m, uint64_t sector, int size, page* pg, unsigned int offset);
   void ReadSyncSource(SyncIo* sr);
   // mdadm reading a member's md superblock; nullopt if unreadable or none.
   std::optional<MdSuperblock> ReadMemberSb(Member& m);

@@ -16,6 +16,8 @@ struct MdArray::Member {
   bool in_array = false;  // on mddev->disks
   bool blank = false;     // a spare that never held array data
   uint64_t events_at_add = 0;  // its superblock's events when (re-)added
+  MemberLayout layout;         // where md finds things on this member
+  uint64_t sb_events = 0;      // events of the superblock last written to it (rdev->sb_events)
 };
 
 // One user write or discard: raid1's r1bio plus md's io clone.

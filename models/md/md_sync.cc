@@ -267,7 +267,7 @@ void MdArray::ReapSyncThread() {
   if (!mddev_.degraded)
     for (auto& m : members_)
       if (m->in_array && m->rdev.raid_disk < 0) m->rdev.saved_raid_disk = -1;
-  UpdateSb();
+  UpdateSb(/*force=*/true);  // md_reap_sync_thread: md_update_sb(mddev, 1)
   for (int b : {MD_RECOVERY_RUNNING, MD_RECOVERY_DONE, MD_RECOVERY_SYNC, MD_RECOVERY_RECOVER,
                 MD_RECOVERY_RESHAPE, MD_RECOVERY_REQUESTED, MD_RECOVERY_CHECK,
                 MD_RECOVERY_LAZY_RECOVER, MD_RECOVERY_INTR})

@@ -194,23 +194,56 @@ bool MdArray::StaleForBitmapRecovery(const Member& m) {
   return m.events_at_add < stats.events_cleared;
 }
 
-void MdArray::UpdateSb() {
+void MdArray::UpdateSb(bool force) {
   // md_update_sb: the bitmap superblock goes first, then every member's.
   // The change flags are taken before the write; a member that fails or a
   // clean/dirty change made while it is in flight asks for another round
   // (md's "goto repeat"), or that change would never reach the disks.
   constexpr unsigned long kChanges = (1ul << MD_SB_CHANGE_DEVS) | (1ul << MD_SB_CHANGE_CLEAN);
   for (;;) {
+    // A round that only records a clean<->dirty toggle ("nospares") may
+    // leave spares alone and, going back to clean, roll the events back to
+    // the clean state's count; a device change, a forced update or a
+    // degraded array always goes forward (a member that left must never
+    // look current again). Without cfg_.events_rollback (traces recorded
+    // before it was modelled) events only ever go up, as they did then.
+    if (test_bit(MD_SB_CHANGE_DEVS, &mddev_.sb_flags)) force = true;
+    bool nospares = test_bit(MD_SB_CHANGE_CLEAN, &mddev_.sb_flags) && !force &&
+                    !mddev_.degraded && cfg_.events_rollback;
     mddev_.sb_flags &= ~kChanges;
     // Members failed before this write are recorded by it (FaultRecorded).
     std::vector<Member*> recorded;
     for (auto& m : members_)
       if (m->in_array && test_bit(Faulty, &m->rdev.flags)) recorded.push_back(m.get());
-    mddev_.events++;
+    if (nospares && mddev_.in_sync && mddev_.resync_offset == kMaxSector &&
+        mddev_.can_decrease_events && mddev_.events != 1) {
+      mddev_.events--;
+      mddev_.can_decrease_events = 0;
+      Reached("events decremented");
+    } else {
+      mddev_.events++;
+      mddev_.can_decrease_events = nospares;
+    }
     if (BitmapEnabled()) (BitmapCall(this, BitmapOp::kUpdateSb), ops_->update_sb(mddev_.bitmap));
+    // sync_sbs: a superblock that already says these events is left as it
+    // is, and so, on a toggle, is a spare's one toggle behind. (md decides
+    // this before the bitmap's update; nothing it reads can change in
+    // between, under the reconfig mutex.)
+    std::vector<Member*> to_write;
+    for (auto& m : members_) {
+      if (!m->in_array || test_bit(Faulty, &m->rdev.flags)) continue;
+      if (cfg_.events_rollback &&
+          (m->sb_events == mddev_.events ||
+           (nospares && m->rdev.raid_disk < 0 && m->sb_events + 1 == mddev_.events)))
+        continue;
+      to_write.push_back(m.get());
+    }
     for (;;) {
-      for (auto& m : members_)
-        if (m->in_array && !test_bit(Faulty, &m->rdev.flags)) WriteMemberSb(*m);
+      for (Member* m : to_write)
+        if (!test_bit(Faulty, &m->rdev.flags)) {
+          WriteMemberSb(*m);
+          m->sb_events = mddev_.events;
+        }
       if (SuperWait(&mddev_) != -EAGAIN) break;
     }
     NoteMd(absl::StrFormat("superblocks written: events %d, %s", mddev_.events,
@@ -249,7 +282,8 @@ void MdArray::WriteMemberSb(Member& m) {
   std::vector<uint8_t> bytes = sb.Encode();
   page pg{bytes.data(), 0};
   // Through the same path as bitmap metadata: PREFLUSH|FUA, counted.
-  WriteMetadata(&mddev_, &m.rdev, m.rdev.sb_start, kMdSbBytes, &pg, 0);
+  if (test_bit(Faulty, &m.rdev.flags)) return;
+  SubmitMetadataWrite(m, m.rdev.sb_start, kMdSbBytes, &pg, 0);
 }
 
 void MdArray::MdErrorLocked(Member& m) {

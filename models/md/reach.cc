@@ -41,6 +41,14 @@ const std::vector<std::string>& ModelFeatures() {
       "degraded write",
       "sync frozen",
       "allocation failure",
+      "metadata 1.0",
+      "metadata 1.1",
+      "events decremented",
+      "re-add events above events_cleared",
+      "re-add events equal to events_cleared",
+      "re-add events below events_cleared",
+      "spare with its own bitmap address",
+      "bitmap events behind md at load",
   };
   return features;
 }
