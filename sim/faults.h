@@ -24,6 +24,9 @@ struct FaultRule {
   uint32_t per_million = 1000000;
   int error = -5;  // -EIO
   bool once = false;
+  // A latent sector error: a write that lands on part of the range
+  // rewrites those sectors (the drive remaps them), and they read again.
+  bool heal_on_write = false;
 };
 
 struct LatencyModel {
@@ -52,6 +55,10 @@ class FaultPlan {
   Nanos PickLatency(Rng& rng, bool* stalled);
 
  private:
+  // A successful write over [first, last] on `disk` heals that much of
+  // every latent error rule it overlaps.
+  void Heal(int disk, uint64_t first, uint64_t last);
+
   std::vector<FaultRule> rules_;
   std::set<int> failed_;
   LatencyModel latency_;

@@ -32,7 +32,8 @@ constexpr KindInfo kKinds[] = {
     {OpKind::kStop, "stop", 0},         {OpKind::kAssemble, "assemble", 0},
     {OpKind::kCrash, "crash", 0},       {OpKind::kFreeze, "freeze", 0},
     {OpKind::kUnfreeze, "unfreeze", 0}, {OpKind::kSettle, "settle", 0},
-    {OpKind::kAllocFail, "allocfail", 1},
+    {OpKind::kAllocFail, "allocfail", 1}, {OpKind::kReadError, "readerror", 3},
+    {OpKind::kMetaError, "metaerror", 2},
 };
 
 const KindInfo& Info(OpKind k) {
@@ -64,7 +65,9 @@ std::string FormatArrayConfig(const ArrayConfig& a) {
       "mirrors=%d sectors=%d max_sectors=%d lbs=%d space=%d daemon_sleep=%d barrier_idle=%d "
       "assume_clean=%d spares=%d",
       a.mirrors, a.dev_sectors, a.max_dev_sectors, a.logical_block_size, a.bitmap_space,
-      a.daemon_sleep, a.barrier_idle, a.assume_clean ? 1 : 0, a.spares);
+      a.daemon_sleep, a.barrier_idle, a.assume_clean ? 1 : 0, a.spares) +
+         // Written only when on, so older traces read back the same.
+         (a.failfast ? " failfast=1" : "");
 }
 
 absl::Status ParseArrayConfig(const std::string& text, ArrayConfig* a) {
@@ -82,6 +85,7 @@ absl::Status ParseArrayConfig(const std::string& text, ArrayConfig* a) {
     else if (p.first == "barrier_idle") a->barrier_idle = (uint32_t)v;
     else if (p.first == "assume_clean") a->assume_clean = v != 0;
     else if (p.first == "spares") a->spares = (int)v;
+    else if (p.first == "failfast") a->failfast = v != 0;
     else return absl::InvalidArgumentError(absl::StrCat("unknown array key '", p.first, "'"));
   }
   return a->Validate();

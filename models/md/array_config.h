@@ -23,6 +23,7 @@ struct ArrayConfig {
   uint32_t barrier_idle = 0;             // seconds, 0 keeps the core's default
   bool assume_clean = false;             // mdadm --assume-clean: BITMAP_CLEAN
   int spares = 1;                        // blank disks available for add-spare
+  bool failfast = false;                 // mdadm --failfast: every member FailFast
 
   absl::Status Validate() const;
 };

@@ -224,17 +224,27 @@ class MdArray : public MdHost {
 
   // raid1
   void WaitBlockedRdev();
-  void WaitBarrier();
-  void AllowBarrier();
-  void RaiseBarrier();
-  void LowerBarrier();
+  // raid1's barrier is per bucket: a normal IO waits only for a sync in
+  // its own bucket (barrier_bucket.h), a freeze waits for all of them.
+  void WaitBarrier(uint64_t sector);
+  void AllowBarrier(uint64_t sector);
+  void RaiseBarrier(uint64_t sector);
+  void LowerBarrier(uint64_t sector);
   void FreezeArray();
   void UnfreezeArray();
   int WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool discard);
+  // One piece of a write that stays inside one barrier unit: barrier,
+  // r1bio, bitmap start and the member bios; returns without waiting.
+  // sectors_total: the user's whole write, which the first piece issues.
+  R1Bio* WritePiece(uint64_t sector, uint32_t sectors, uint32_t sectors_total, bool fua,
+                    bool discard, uint64_t* stamp, std::unique_ptr<R1Bio>* owner);
   void FlushBioList(std::vector<std::function<void()>> bios);
   void FlushPendingWrites();
   void EndMirrorWrite(R1Bio* r1, Member* m, int error);
   void FinishR1Bio(R1Bio* r1);
+  // raid1's handle_read_error -> fix_read_error for a read of
+  // [sector, sector + sectors) that failed on `bad`.
+  void FixReadError(Member& bad, uint64_t sector, uint32_t sectors);
   uint64_t SyncRequest(uint64_t sector, uint64_t max_sector, bool* skipped);
   void CloseSyncRequest(uint64_t max_sector);
   void EndSyncRequest(SyncIo* sr);
@@ -317,12 +327,16 @@ class MdArray : public MdHost {
   uint64_t curr_resync_ = 0;
   uint64_t sync_failed_from_ = ~0ull;  // lowest range this pass could not copy
 
-  // raid1 barrier
+  // raid1 barrier: totals over every bucket (freeze_array counts those)
+  // and the per-bucket counts (conf->nr_pending[idx], nr_waiting[idx],
+  // nr_queued[idx], barrier[idx]), bucket = BarrierBucket(sector).
   int nr_pending_ = 0;
   int nr_sync_pending_ = 0;
   int nr_queued_ = 0;  // writes on raid1d's retry and end lists
-  int barrier_ = 0;
-  bool array_frozen_ = false;
+  std::vector<int> bucket_pending_, bucket_waiting_, bucket_queued_, bucket_barrier_;
+  // freeze_array's flag, as a count here: a read-error fix (raid1d) and a
+  // quiesce may freeze at once in the model; the last unfreeze thaws.
+  int array_frozen_ = 0;
   WaitList barrier_wait_{"raid1 barrier"};
 
   // raid1d work

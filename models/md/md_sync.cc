@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "models/md/barrier_bucket.h"
 #include "models/md/md_array.h"
 #include "models/md/md_internal.h"
 
@@ -119,9 +120,9 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
     return sync_blocks ? sync_blocks : 1;
   }
   if (BitmapEnabled()) (BitmapCall(this, BitmapOp::kCondEndSync), ops_->cond_end_sync(&mddev_, sector, false));
-  RaiseBarrier();
+  RaiseBarrier(sector);
   if (test_bit(MD_RECOVERY_INTR, &mddev_.recovery)) {
-    LowerBarrier();
+    LowerBarrier(sector);
     return 0;
   }
   // raid1_sync_request: read from an in-sync member; write to every member
@@ -136,9 +137,10 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
     else if (!in_sync || !recover)
       targets.push_back(m.get());
   }
-  uint64_t n = std::min<uint64_t>({sync_blocks, kSyncIoSectors, max - sector});
+  // raid1_sync_request keeps a sync IO inside one barrier unit too.
+  uint64_t n = SectorsToUnitEnd(sector, std::min<uint64_t>({sync_blocks, kSyncIoSectors, max - sector}));
   if (!source || targets.empty()) {
-    LowerBarrier();
+    LowerBarrier(sector);
     *skipped = true;
     return n;
   }
@@ -153,9 +155,14 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
   return n;
 }
 
-// Reads the range from sr->source; on an error fails that member and, as
-// fix_sync_read_error does, tries the next in-sync member. Only when none
-// can be read does the pass stop with the range unwritten.
+// Reads the range from sr->source; on an error, as fix_sync_read_error
+// does, reads it from the next in-sync member and writes the good copy
+// back to the one that failed (a latent sector error is rewritten, the
+// member stays). Only when no member can read it does the pass stop with
+// the range unwritten, and then the members that failed to read it are
+// failed (md records bad blocks, or disables recovery until the members
+// change: without a bad-block log the model fails them, so a pass does
+// not restart into the same error forever).
 void MdArray::ReadSyncSource(SyncIo* sr) {
   bool recover = test_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
   IoRequest rd{IoOp::kRead, layout_.data_offset + sr->sector, sr->sectors};
@@ -164,8 +171,8 @@ void MdArray::ReadSyncSource(SyncIo* sr) {
   Submit(*sr->source, rd, [this, sr, recover](IoResult res) {
     atomic_dec(&sr->source->rdev.nr_pending);
     if (res.error) {
-      sr->tried.push_back(sr->source);
-      MdErrorLocked(*sr->source);
+      Member* bad = sr->source;
+      sr->tried.push_back(bad);
       sr->source = nullptr;
       for (auto& m : members_)
         if (m->in_array && m->rdev.raid_disk >= 0 && test_bit(In_sync, &m->rdev.flags) &&
@@ -176,9 +183,13 @@ void MdArray::ReadSyncSource(SyncIo* sr) {
         }
       if (sr->source) {
         std::erase(sr->targets, sr->source);
+        if (!test_bit(Faulty, &bad->rdev.flags) &&
+            std::find(sr->targets.begin(), sr->targets.end(), bad) == sr->targets.end())
+          sr->targets.push_back(bad);
         ReadSyncSource(sr);
         return;
       }
+      for (Member* m : sr->tried) MdErrorLocked(*m);
       sr->failed = true;
       EndSyncRequest(sr);
       return;
@@ -222,7 +233,7 @@ void MdArray::EndSyncRequest(SyncIo* sr) {
   if (sr->failed) sync_failed_from_ = std::min(sync_failed_from_, sr->sector);
   if (sr->bitmap_driven && obs_.sync_io) obs_.sync_io(sr->sector, sr->sectors, false);
   atomic_sub((int)sr->sectors, &mddev_.recovery_active);
-  LowerBarrier();
+  LowerBarrier(sr->sector);
   if (sr->failed) set_bit(MD_RECOVERY_INTR, &mddev_.recovery);
   sync_ios_.erase(sr->id);
   world_.Sched().WakeAll(recovery_wait_);

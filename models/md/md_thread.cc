@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "models/md/barrier_bucket.h"
 #include "models/md/md_array.h"
 #include "models/md/md_internal.h"
 
@@ -30,6 +31,7 @@ void MdArray::MdThreadMain() {
         R1Bio* r1 = end_io_list_.front();
         end_io_list_.pop_front();
         nr_queued_--;
+        bucket_queued_[BarrierBucket(r1->sector)]--;
         FinishR1Bio(r1);
       }
     }

@@ -40,6 +40,12 @@ const std::vector<std::string>& ModelFeatures() {
       "degraded write",
       "sync frozen",
       "allocation failure",
+      "sync beside user writes",
+      "read error",
+      "read error fixed",
+      "metadata write error",
+      "bitmap read error",
+      "superblock rewrite",
   };
   return features;
 }
