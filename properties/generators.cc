@@ -169,7 +169,9 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, Leaning l
         op.kind = OpKind::kReadError;
         op.a = Uniform(0, a.mirrors);
         op.b = sector();
-        op.c = length();
+        // Latent sector errors are a few blocks, not megabytes: md fixes a
+        // read error a page at a time, three IOs a page.
+        op.c = std::min<uint64_t>(length(), 64);
         break;
       default: op.kind = OpKind::kAllocFail; op.a = *rc::gen::elementOf(std::vector<uint64_t>{0, 2000, 20000}); break;
     }
@@ -231,6 +233,9 @@ bool ReadErrors(uint64_t seed) { return FeatureHash(seed) % 4 == 1; }
 // Metadata IO errors: one case in five; half of those on FailFast members.
 bool MetaErrors(uint64_t seed) { return FeatureHash(seed) / 4 % 5 == 2; }
 bool FailFast(uint64_t seed) { return MetaErrors(seed) && FeatureHash(seed) / 32 % 2; }
+// A bad-block log on the members: half the cases (it matters only where
+// write or read errors are generated).
+bool BadBlocks(uint64_t seed) { return FeatureHash(seed) / 64 % 2; }
 
 uint32_t AllocFailPpm(uint64_t seed) {
   uint64_t h = seed + 0x9e3779b97f4a7c15ull;  // splitmix64
@@ -354,6 +359,7 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
     f.readerror = ReadErrors(s.seed);
     f.metaerror = MetaErrors(s.seed);
     a.failfast = FailFast(s.seed);
+    a.badblocks = BadBlocks(s.seed);
     std::vector<Op> ops = *rc::gen::resize(
         opts.max_ops,
         rc::gen::container<std::vector<Op>>(
@@ -361,8 +367,21 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
     // A crash is followed by the reboot an operator would do; an armed one
     // a few operations later, so it can land inside them.
     int reboot_in = -1;
+    int repair_in = -1;
+    uint64_t repair_disk = 0;
     for (Op& op : ops) {
       s.ops.push_back(op);
+      // With a bad-block log, the member that took write errors stays in
+      // the array; a few operations on the operator fixes the disk (a readd
+      // clears its fault rules, and md refuses the re-add of an active
+      // member), so later writes clear its bad blocks.
+      if (a.badblocks && op.kind == OpKind::kIoError && repair_in < 0) {
+        repair_in = 3;
+        repair_disk = op.a;
+      } else if (repair_in > 0 && --repair_in == 0) {
+        s.ops.push_back(Op{.kind = OpKind::kReAdd, .a = repair_disk});
+        repair_in = -1;
+      }
       // A read of a latent error's range right away, so raid1's read-error
       // path runs (when it picks the bad member) rather than waiting for a
       // read to land there by chance.

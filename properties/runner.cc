@@ -556,9 +556,14 @@ void ScenarioRun::Settle() {
   // promise about its mirrors; whatever broke it was an injected fault.
   if (a->Broken()) return;
   std::vector<const Disk*> mirrors;
-  for (int d : a->InSyncDisks()) mirrors.push_back(&world_->GetDisk(d));
+  // A member's bad blocks hold no data md will ever read: not compared.
+  DataOracle::BadRanges bad_blocks;
+  for (int d : a->InSyncDisks()) {
+    mirrors.push_back(&world_->GetDisk(d));
+    bad_blocks.push_back(a->BadBlocks(d));
+  }
   uint64_t off = a->Layout().data_offset;
-  std::vector<std::string> bad = oracle_->MirrorMismatches(mirrors, off);
+  std::vector<std::string> bad = oracle_->MirrorMismatches(mirrors, off, 8, &bad_blocks);
   if (!bad.empty())
     Report({recovery_ops_ ? kPropRecovery : kPropResync,
             absl::StrCat("in-sync mirrors differ after ",
@@ -568,7 +573,7 @@ void ScenarioRun::Settle() {
   // Whether or not the mirrors agree (and with a single in-sync member,
   // where there is nothing to compare): every one of them must hold every
   // acknowledged, flushed write.
-  std::vector<std::string> lost = oracle_->LostWrites(mirrors, off);
+  std::vector<std::string> lost = oracle_->LostWrites(mirrors, off, 8, &bad_blocks);
   if (!lost.empty())
     Report({kPropDurability, lost[0], world_->Clock().Now()});
   if (!bad.empty() || !lost.empty()) return;

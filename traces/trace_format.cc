@@ -67,7 +67,7 @@ std::string FormatArrayConfig(const ArrayConfig& a) {
       a.mirrors, a.dev_sectors, a.max_dev_sectors, a.logical_block_size, a.bitmap_space,
       a.daemon_sleep, a.barrier_idle, a.assume_clean ? 1 : 0, a.spares) +
          // Written only when on, so older traces read back the same.
-         (a.failfast ? " failfast=1" : "");
+         (a.failfast ? " failfast=1" : "") + (a.badblocks ? " badblocks=1" : "");
 }
 
 absl::Status ParseArrayConfig(const std::string& text, ArrayConfig* a) {
@@ -86,6 +86,7 @@ absl::Status ParseArrayConfig(const std::string& text, ArrayConfig* a) {
     else if (p.first == "assume_clean") a->assume_clean = v != 0;
     else if (p.first == "spares") a->spares = (int)v;
     else if (p.first == "failfast") a->failfast = v != 0;
+    else if (p.first == "badblocks") a->badblocks = v != 0;
     else return absl::InvalidArgumentError(absl::StrCat("unknown array key '", p.first, "'"));
   }
   return a->Validate();

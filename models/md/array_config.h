@@ -24,6 +24,8 @@ struct ArrayConfig {
   bool assume_clean = false;             // mdadm --assume-clean: BITMAP_CLEAN
   int spares = 1;                        // blank disks available for add-spare
   bool failfast = false;                 // mdadm --failfast: every member FailFast
+  bool badblocks = false;                // members keep a bad-block log (md's default
+                                         // is on; off keeps the traces before it)
 
   absl::Status Validate() const;
 };

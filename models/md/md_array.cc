@@ -318,6 +318,9 @@ absl::Status MdArray::Assemble() {
     m.rdev.flags = 0;
     // mdadm --failfast: the member's superblock carries the flag.
     if (cfg_.failfast) set_bit(FailFast, &m.rdev.flags);
+    // Its own superblock carries its bad-block log.
+    m.bad.clear();
+    for (const auto& [s, len] : f.sb.bad_blocks) m.bad[s] = s + len;
     m.rdev.recovery_offset = f.sb.recovery_offset;
     if (f.sb.recovery_offset == kMaxSector) {
       set_bit(In_sync, &m.rdev.flags);
@@ -490,6 +493,9 @@ absl::Status MdArray::ReAdd(int disk) {
   if (!too_old) set_bit(Bitmap_sync, &m.rdev.flags);
   m.rdev.recovery_offset = 0;
   m.events_at_add = sb ? sb->events : 0;
+  m.bad.clear();
+  if (sb)
+    for (const auto& [s, len] : sb->bad_blocks) m.bad[s] = s + len;
   AddRdev(m);
   Reached(too_old ? "re-add (full recovery)" : "re-add");
   if (too_old)
@@ -512,6 +518,7 @@ absl::Status MdArray::AddSpare() {
     m->rdev.saved_raid_disk = -1;
     m->rdev.flags = 0;
     m->rdev.recovery_offset = 0;
+    m->bad.clear();
     AddRdev(*m);
     NoteMd(absl::StrFormat("mdadm --add %s (new spare)", m->name));
     Reached("spare added");

@@ -174,6 +174,9 @@ class MdArray : public MdHost {
   std::vector<int> InSyncDisks() const;    // simulated disk indices
   int DiskInSlot(int slot) const;          // the working member there, or -1
   std::vector<int> BitmapMembers() const;  // raid_disk >= 0 && !Faulty
+  // A member's bad blocks (data-area sectors, [first, end)), for checks:
+  // md never reads there, so they hold no data anyone relies on.
+  std::vector<std::pair<uint64_t, uint64_t>> BadBlocks(int disk) const;
   size_t WritesInFlight() const { return writes_in_flight_; }
   uint64_t ResyncsCompleted() const { return syncs_completed_; }
   std::string Describe() const;
@@ -242,6 +245,15 @@ class MdArray : public MdHost {
   void FlushPendingWrites();
   void EndMirrorWrite(R1Bio* r1, Member* m, int error);
   void FinishR1Bio(R1Bio* r1);
+  // The bad-block log (md's rdev_set_badblocks, rdev_clear_badblocks,
+  // is_badblock). Setting fails when the array keeps no log or it is
+  // full; the caller then fails the member (md_error).
+  bool SetBadBlocks(Member& m, uint64_t sector, uint64_t sectors);
+  void ClearBadBlocks(Member& m, uint64_t sector, uint64_t sectors);
+  static bool IsBadBlock(const Member& m, uint64_t sector, uint64_t sectors);
+  // raid1's narrow_write_error: rewrites a failed write block by block on
+  // `m`, recording the blocks that fail again; false if one cannot be.
+  bool NarrowWriteError(R1Bio* r1, Member& m);
   // raid1's handle_read_error -> fix_read_error for a read of
   // [sector, sector + sectors) that failed on `bad`.
   void FixReadError(Member& bad, uint64_t sector, uint32_t sectors);

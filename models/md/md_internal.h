@@ -1,6 +1,7 @@
 // Private pieces shared by the md model's source files.
 #pragma once
 
+#include <map>
 #include <memory>
 
 #include "models/md/md_array.h"
@@ -16,6 +17,8 @@ struct MdArray::Member {
   bool in_array = false;  // on mddev->disks
   bool blank = false;     // a spare that never held array data
   uint64_t events_at_add = 0;  // its superblock's events when (re-)added
+  // rdev->badblocks: first sector -> end, data-area relative, merged.
+  std::map<uint64_t, uint64_t> bad;
 };
 
 // One user write or discard: raid1's r1bio plus md's io clone.

@@ -127,18 +127,35 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
   }
   // raid1_sync_request: read from an in-sync member; write to every member
   // being recovered, and for a resync to the other in-sync ones as well.
+  // raid1_sync_request keeps a sync IO inside one barrier unit too.
+  uint64_t n = SectorsToUnitEnd(sector, std::min<uint64_t>({sync_blocks, kSyncIoSectors, max - sector}));
+  // A member with a bad block in the range is no source (md reads the good
+  // part elsewhere; the model wants one member that holds it all).
   Member* source = nullptr;
   std::vector<Member*> targets;
+  bool bad_sources = false;
   for (auto& m : members_) {
     if (!m->in_array || m->rdev.raid_disk < 0 || test_bit(Faulty, &m->rdev.flags)) continue;
     bool in_sync = test_bit(In_sync, &m->rdev.flags);
-    if (in_sync && !source)
+    bool readable = in_sync && !IsBadBlock(*m, sector, n);
+    bad_sources |= in_sync && !readable;
+    if (readable && !source)
       source = m.get();
     else if (!in_sync || !recover)
       targets.push_back(m.get());
   }
-  // raid1_sync_request keeps a sync IO inside one barrier unit too.
-  uint64_t n = SectorsToUnitEnd(sector, std::min<uint64_t>({sync_blocks, kSyncIoSectors, max - sector}));
+  if (!source && bad_sources && !targets.empty()) {
+    // Every copy is bad here: the targets get the bad blocks too (the
+    // min_bad path of raid1_sync_request); if one cannot take them, the
+    // pass is abandoned.
+    bool ok = true;
+    for (Member* t : targets) ok = SetBadBlocks(*t, sector, n) && ok;
+    LowerBarrier(sector);
+    if (!ok) return 0;
+    Reached("bad block recorded");
+    *skipped = true;
+    return n;
+  }
   if (!source || targets.empty()) {
     LowerBarrier(sector);
     *skipped = true;
@@ -176,7 +193,7 @@ void MdArray::ReadSyncSource(SyncIo* sr) {
       sr->source = nullptr;
       for (auto& m : members_)
         if (m->in_array && m->rdev.raid_disk >= 0 && test_bit(In_sync, &m->rdev.flags) &&
-            !test_bit(Faulty, &m->rdev.flags) &&
+            !test_bit(Faulty, &m->rdev.flags) && !IsBadBlock(*m, sr->sector, sr->sectors) &&
             std::find(sr->tried.begin(), sr->tried.end(), m.get()) == sr->tried.end()) {
           sr->source = m.get();
           break;
@@ -206,6 +223,8 @@ void MdArray::ReadSyncSource(SyncIo* sr) {
       atomic_inc(&t->rdev.nr_pending);
       Submit(*t, std::move(wr), [this, sr, t](IoResult w) {
         atomic_dec(&t->rdev.nr_pending);
+        // A good sync write makes bad blocks there good (handle_sync_write_finished).
+        if (!w.error) ClearBadBlocks(*t, sr->sector, sr->sectors);
         if (w.error) {
           // end_sync_write -> abort_sync_write: give the range back.
           MdErrorLocked(*t);

@@ -270,6 +270,9 @@ void MdArray::EndMirrorWrite(R1Bio* r1, Member* m, int error) {
     // (R1BIO_Uptodate); one being recovered holds the data but no promise.
     r1->ok_mirrors++;
   }
+  // A good write over bad blocks makes them good (R1BIO_MadeGood; md
+  // clears them from raid1d, the model at once).
+  if (!error && m && !r1->discard) ClearBadBlocks(*m, r1->sector, r1->sectors);
   if (--r1->remaining) return;
   if (!r1->failed.empty()) {
     // raid1d handles write errors (no bad-block log here: md_error).
@@ -339,8 +342,11 @@ int MdArray::Read(uint64_t sector, uint32_t sectors, StampRuns* stamps) {
   // Bounded: each failed round either fixes the range on a member (the
   // error healed) or fails one.
   for (int round = 0; round < 2 * cfg_.mirrors + 2; round++) {
-    // read_balance: any in-sync member.
+    // read_balance: any in-sync member without a bad block in the range
+    // (md would read the good part from one and the rest from another; the
+    // model wants one member that holds it all).
     std::vector<int> in_sync = InSyncDisks();
+    std::erase_if(in_sync, [&](int d) { return IsBadBlock(*members_[d], sector, sectors); });
     if (in_sync.empty()) return -EIO;
     Member& m = *members_[in_sync[read_rng_.Below(in_sync.size())]];
     IoRequest r{IoOp::kRead, layout_.data_offset + sector, sectors};
@@ -399,8 +405,9 @@ void MdArray::FixReadError(Member& bad, uint64_t sector, uint32_t sectors) {
     IoResult good;
     do {
       Member* m = by_slot(d);
-      if (m && (test_bit(In_sync, &m->rdev.flags) ||
-                (!test_bit(Faulty, &m->rdev.flags) && m->rdev.recovery_offset >= sect + s))) {
+      if (m && !IsBadBlock(*m, sect, s) &&
+          (test_bit(In_sync, &m->rdev.flags) ||
+           (!test_bit(Faulty, &m->rdev.flags) && m->rdev.recovery_offset >= sect + s))) {
         IoRequest r{IoOp::kRead, layout_.data_offset + sect, s};
         r.tag = "fix_read_error read";
         atomic_inc(&m->rdev.nr_pending);
@@ -413,9 +420,9 @@ void MdArray::FixReadError(Member& bad, uint64_t sector, uint32_t sectors) {
     } while (d != read_slot);
     if (!success) {
       // Nowhere to read it from: rdev_set_badblocks on the failing member;
-      // without a bad-block log, md_error.
+      // when it cannot, md_error.
       NoteMd(absl::StrFormat("raid1: %s: unrecoverable read error at %d", bad.name, (int64_t)sect));
-      MdErrorLocked(bad);
+      if (!SetBadBlocks(bad, sect, s)) MdErrorLocked(bad); else Reached("bad block recorded");
       return;
     }
     // Write the good copy back to every member tried before it, then read
@@ -432,10 +439,13 @@ void MdArray::FixReadError(Member& bad, uint64_t sector, uint32_t sectors) {
       atomic_inc(&m->rdev.nr_pending);
       IoResult wr = SubmitAndWait(*m, std::move(w));
       atomic_dec(&m->rdev.nr_pending);
-      if (wr.error)
-        MdErrorLocked(*m);
-      else
+      // r1_sync_page_io: a failure records bad blocks, or fails the member.
+      if (wr.error) {
+        if (!SetBadBlocks(*m, sect, s)) MdErrorLocked(*m); else Reached("bad block recorded");
+      } else {
+        ClearBadBlocks(*m, sect, s);
         rewritten.push_back(m);
+      }
     }
     d = start;
     while (d != read_slot) {
@@ -448,7 +458,7 @@ void MdArray::FixReadError(Member& bad, uint64_t sector, uint32_t sectors) {
       IoResult rr = SubmitAndWait(*m, std::move(r));
       atomic_dec(&m->rdev.nr_pending);
       if (rr.error) {
-        MdErrorLocked(*m);
+        if (!SetBadBlocks(*m, sect, s)) MdErrorLocked(*m); else Reached("bad block recorded");
       } else if (std::find(rewritten.begin(), rewritten.end(), m) != rewritten.end()) {
         fixed = true;
         NoteMd(absl::StrFormat("raid1: read error corrected (%d sectors at %d on %s)", s,

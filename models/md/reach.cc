@@ -46,6 +46,8 @@ const std::vector<std::string>& ModelFeatures() {
       "metadata write error",
       "bitmap read error",
       "superblock rewrite",
+      "bad block recorded",
+      "bad block cleared",
   };
   return features;
 }
