@@ -132,7 +132,7 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, Leaning l
       case 19:
         op.kind = OpKind::kMetaError;
         op.a = Uniform(0, a.mirrors);
-        op.b = Uniform(0, 2);
+        op.b = Uniform(0, 3);
         break;
       case 8: op.kind = OpKind::kReAdd; op.a = Uniform(0, a.mirrors); break;
       case 9: op.kind = OpKind::kAddSpare; break;

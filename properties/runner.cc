@@ -421,11 +421,12 @@ void ScenarioRun::Execute(const Op& op) {
       return;
     case OpKind::kMetaError: {
       MemberLayout l = MemberLayout::For(s_.array);
-      if (op.b == 0) {
+      if (op.b == 0 || op.b == 2) {
         // A member whose metadata area takes no writes: the next md
-        // superblock or bitmap write fails and md fails the member.
+        // superblock or bitmap write fails and md fails the member; torn
+        // (2), each such write lands half its sectors first.
         world_->Faults().AddRule({.disk = (int)op.a, .reads = false, .first_sector = l.sb_start,
-                                  .last_sector = l.data_offset - 1});
+                                  .last_sector = l.data_offset - 1, .torn = op.b == 2});
       } else {
         // One failed read of the member's bitmap region: the core fails the
         // member and reads another. Only one: an array whose every member's

@@ -16,7 +16,7 @@ const char* IoOpName(IoOp op) {
 }
 
 int FaultPlan::Decide(int disk, IoOp op, uint64_t sector, uint32_t sectors, Rng& rng,
-                      std::string* why) {
+                      std::string* why, bool* torn) {
   if (failed_.count(disk)) {
     *why = "disk failed";
     return -5;
@@ -33,6 +33,10 @@ int FaultPlan::Decide(int disk, IoOp op, uint64_t sector, uint32_t sectors, Rng&
     *why = absl::StrFormat("rule %d (%s %d..%d)", i, IoOpName(op), r.first_sector,
                            r.last_sector);
     int err = r.error;
+    if (torn && r.torn && op == IoOp::kWrite) {
+      *torn = true;
+      *why += " torn";
+    }
     if (r.once) rules_.erase(rules_.begin() + i);
     return err;
   }

@@ -27,6 +27,9 @@ struct FaultRule {
   // A latent sector error: a write that lands on part of the range
   // rewrites those sectors (the drive remaps them), and they read again.
   bool heal_on_write = false;
+  // A torn write: it fails, but the first half of its sectors (at least
+  // one) reached the cache. Only byte (metadata) writes tear.
+  bool torn = false;
 };
 
 struct LatencyModel {
@@ -51,7 +54,8 @@ class FaultPlan {
   LatencyModel& Latency() { return latency_; }
 
   // The error an IO gets (0 for none); `why` says which rule fired.
-  int Decide(int disk, IoOp op, uint64_t sector, uint32_t sectors, Rng& rng, std::string* why);
+  int Decide(int disk, IoOp op, uint64_t sector, uint32_t sectors, Rng& rng, std::string* why,
+             bool* torn = nullptr);
   Nanos PickLatency(Rng& rng, bool* stalled);
 
  private:

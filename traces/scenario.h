@@ -38,7 +38,7 @@ enum class OpKind : uint8_t {
                // there, until a write lands on them
   kMetaError,  // a=disk b=what: 0 its metadata writes fail (md superblock and bitmap,
                // md_write_metadata), 1 its next read of the bitmap region fails
-               // (sync_page_io at load)
+               // (sync_page_io at load), 2 its metadata writes fail torn (half lands)
 };
 
 struct Op {

@@ -47,6 +47,16 @@ TEST(MetadataErrorTest, FailedMetadataWriteFailsTheMember) {
   EXPECT_GT(RowOf(r.reach, "hook update_sb"), 0u);
 }
 
+TEST(MetadataErrorTest, TornMetadataWriteFailsTheMember) {
+  RunResult r = RunOps("mirrors=3 sectors=16384 space=256",
+                       "op +0us metaerror 2 2\nop +0us write 4096 64\nop +0us wait\n"
+                       "op +0us write 8192 64\nop +0us crash random\nop +0us assemble\n");
+  ASSERT_FALSE(r.Failed()) << r.First()->ToString();
+  EXPECT_GT(RowOf(r.reach, "feature metadata write error"), 0u);
+  EXPECT_EQ(RowOf(r.reach, "feature member failed"), 1u);
+  EXPECT_EQ(RowOf(r.reach, "feature crash"), 1u);
+}
+
 TEST(MetadataErrorTest, BitmapReadErrorAtLoadReadsAnotherMember) {
   RunResult r = RunOps("mirrors=3 sectors=16384 space=256",
                     "op +0us stop\nop +0us metaerror 0 1\nop +0us assemble\n"
