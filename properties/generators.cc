@@ -19,6 +19,8 @@ T Uniform(T lo, T hi) {
 
 struct Features {
   bool crash, fail, readd, spare, resize, discard, stopstart, freeze, ioerror, flush, slow;
+  bool readerror = false;
+  bool metaerror = false;
 };
 
 // How long member IO takes, per case: fast, slow enough that a resync
@@ -105,6 +107,8 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, Leaning l
         {f.freeze ? 2 : 0, 14},         // unfreeze
         {lean.recovery ? 8 : 3, 15},    // settle
         {alloc ? 1 : 0, 16},            // allocfail
+        {f.readerror ? 3 : 0, 18},      // readerror (+ a read of it)
+        {f.metaerror ? 2 : 0, 19},      // metaerror
     });
     switch (kind) {
       case 0:
@@ -124,6 +128,11 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, Leaning l
         op.a = Uniform(0, a.mirrors);
         op.b = sector();
         op.c = length();
+        break;
+      case 19:
+        op.kind = OpKind::kMetaError;
+        op.a = Uniform(0, a.mirrors);
+        op.b = Uniform(0, 3);
         break;
       case 8: op.kind = OpKind::kReAdd; op.a = Uniform(0, a.mirrors); break;
       case 9: op.kind = OpKind::kAddSpare; break;
@@ -156,6 +165,14 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, Leaning l
       case 14: op.kind = OpKind::kUnfreeze; break;
       case 15: op.kind = OpKind::kSettle; break;
       case 17: op.kind = OpKind::kDiskFail; op.a = Uniform(0, a.mirrors); break;
+      case 18:
+        op.kind = OpKind::kReadError;
+        op.a = Uniform(0, a.mirrors);
+        op.b = sector();
+        // Latent sector errors are a few blocks, not megabytes: md fixes a
+        // read error a page at a time, three IOs a page.
+        op.c = std::min<uint64_t>(length(), 64);
+        break;
       default: op.kind = OpKind::kAllocFail; op.a = *rc::gen::elementOf(std::vector<uint64_t>{0, 2000, 20000}); break;
     }
     // Mostly back to back (so operations overlap), sometimes long gaps
@@ -205,6 +222,21 @@ rc::Gen<Op> GenRaceOp(const ArrayConfig& a) {
 // allocations at 0.2%, 2% or 10% (per boot; a boot makes a few dozen). The
 // rate is a function of the case's seed, drawn from no generator stream,
 // so every other choice of every case stays what it was without it.
+// Latent read errors, like allocation failures, are switched on by a hash
+// of the case's seed (one case in four), so the cases without them are
+// exactly what they were before the feature existed.
+uint64_t FeatureHash(uint64_t seed) {
+  uint64_t h = (seed ^ 0x5bd1e995u) * 0x9e3779b97f4a7c15ull;
+  return h ^ (h >> 29);
+}
+bool ReadErrors(uint64_t seed) { return FeatureHash(seed) % 4 == 1; }
+// Metadata IO errors: one case in five; half of those on FailFast members.
+bool MetaErrors(uint64_t seed) { return FeatureHash(seed) / 4 % 5 == 2; }
+bool FailFast(uint64_t seed) { return MetaErrors(seed) && FeatureHash(seed) / 32 % 2; }
+// A bad-block log on the members: half the cases (it matters only where
+// write or read errors are generated).
+bool BadBlocks(uint64_t seed) { return FeatureHash(seed) / 64 % 2; }
+
 uint32_t AllocFailPpm(uint64_t seed) {
   uint64_t h = seed + 0x9e3779b97f4a7c15ull;  // splitmix64
   h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -357,6 +389,10 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
     f.ioerror = f.fail && *rc::gen::weightedElement<bool>({{3, false}, {1, true}});
     f.flush = *rc::gen::arbitrary<bool>();
     f.slow = *rc::gen::arbitrary<bool>();
+    f.readerror = ReadErrors(s.seed);
+    f.metaerror = MetaErrors(s.seed);
+    a.failfast = FailFast(s.seed);
+    a.badblocks = BadBlocks(s.seed);
     std::vector<Op> ops = *rc::gen::resize(
         opts.max_ops,
         rc::gen::container<std::vector<Op>>(
@@ -364,8 +400,26 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
     // A crash is followed by the reboot an operator would do; an armed one
     // a few operations later, so it can land inside them.
     int reboot_in = -1;
+    int repair_in = -1;
+    uint64_t repair_disk = 0;
     for (Op& op : ops) {
       s.ops.push_back(op);
+      // With a bad-block log, the member that took write errors stays in
+      // the array; a few operations on the operator fixes the disk (a readd
+      // clears its fault rules, and md refuses the re-add of an active
+      // member), so later writes clear its bad blocks.
+      if (a.badblocks && op.kind == OpKind::kIoError && repair_in < 0) {
+        repair_in = 3;
+        repair_disk = op.a;
+      } else if (repair_in > 0 && --repair_in == 0) {
+        s.ops.push_back(Op{.kind = OpKind::kReAdd, .a = repair_disk});
+        repair_in = -1;
+      }
+      // A read of a latent error's range right away, so raid1's read-error
+      // path runs (when it picks the bad member) rather than waiting for a
+      // read to land there by chance.
+      if (op.kind == OpKind::kReadError)
+        s.ops.push_back(Op{.kind = OpKind::kRead, .a = op.b, .b = op.c});
       if (reboot_in > 0 && --reboot_in == 0) s.ops.push_back(Op{OpKind::kAssemble});
       if (op.kind == OpKind::kCrash) {
         if (reboot_in > 0) s.ops.push_back(Op{OpKind::kAssemble});

@@ -38,10 +38,10 @@ set(LLSIM_MUTANT_EXPECT
   FLUSH_SKIPS_WRITEBACK:liveness:swarm:1:sole
   FLUSH_SKIPS_WRITEBACK:liveness:trace:flush-skips-writeback.trace:sole
   TIMER_NOT_REARMED:liveness:swarm:1
-  UNPIN_OFF_BY_ONE:safety:swarm:1
-  UNPLUG_FASTPATH_RACE:write-intent:swarm:1
+  UNPIN_OFF_BY_ONE:safety:swarm:1:skip=liveness
+  UNPLUG_FASTPATH_RACE:write-intent:swarm:2
   UNPLUG_FIRST_MEMBER:write-intent:swarm:1
-  UNPLUG_NO_WAIT:write-intent:swarm:1:sole
+  UNPLUG_NO_WAIT:write-intent:swarm:2:sole
   XBITS_REVERSED:write-intent:race:1
   SIZE_MISMATCH_REFUSED:assemblable:swarm:1
   SB_SLEEP_IN_JIFFIES:assemblable:swarm:1:sole

@@ -93,6 +93,7 @@ class ScenarioRun {
   bool halted_ = false;                 // keep_going: the case cannot go on
   uint64_t reports_ = 0;                // violations seen, repeats included
   bool resync_pending_ = false;         // a crash since the last verified settle
+  bool bitmap_read_fault_ = false;      // a metaerror op made a bitmap read fail
   uint64_t resyncs_verified_ = 0, recoveries_verified_ = 0;
   std::vector<std::string> notes_;
   std::vector<std::string> dmesg_;
@@ -259,7 +260,10 @@ void ScenarioRun::Boot() {
   bool no_disks = true;
   for (size_t d = 0; d < world_->DiskCount(); d++)
     if (!world_->Faults().DiskFailed((int)d)) no_disks = false;
-  if (!starved && !no_disks)
+  // A bitmap read error injected on what turned out to be the only member
+  // to load from: md_error, then nothing left to read the bitmap from.
+  bool unreadable = bitmap_read_fault_ && absl::StrContains(st.message(), "(-5)");
+  if (!starved && !no_disks && !unreadable)
     Report({kPropAssemblable, absl::StrCat("the array does not assemble: ", st.message()),
             world_->Clock().Now()});
 }
@@ -365,6 +369,8 @@ void ScenarioRun::Execute(const Op& op) {
   switch (op.kind) {
     case OpKind::kFail:
     case OpKind::kIoError:
+    case OpKind::kReadError:
+    case OpKind::kMetaError:
     case OpKind::kDiskFail:
     case OpKind::kReAdd:
     case OpKind::kAddSpare:
@@ -405,6 +411,33 @@ void ScenarioRun::Execute(const Op& op) {
                                 .last_sector = (array_ ? array_->Layout().data_offset : 0) +
                                                op.b + std::max<uint64_t>(op.c, 1) - 1});
       return;
+    case OpKind::kReadError:
+      // Latent sector errors: reads fail there until a write lands.
+      world_->Faults().AddRule({.disk = (int)op.a, .writes = false,
+                                .first_sector = array_ ? array_->Layout().data_offset + op.b : op.b,
+                                .last_sector = (array_ ? array_->Layout().data_offset : 0) +
+                                               op.b + std::max<uint64_t>(op.c, 1) - 1,
+                                .heal_on_write = true});
+      return;
+    case OpKind::kMetaError: {
+      MemberLayout l = MemberLayout::For(s_.array);
+      if (op.b == 0 || op.b == 2) {
+        // A member whose metadata area takes no writes: the next md
+        // superblock or bitmap write fails and md fails the member; torn
+        // (2), each such write lands half its sectors first.
+        world_->Faults().AddRule({.disk = (int)op.a, .reads = false, .first_sector = l.sb_start,
+                                  .last_sector = l.data_offset - 1, .torn = op.b == 2});
+      } else {
+        // One failed read of the member's bitmap region: the core fails the
+        // member and reads another. Only one: an array whose every member's
+        // bitmap is unreadable cannot load it (assemblable excuses that).
+        bitmap_read_fault_ = true;
+        world_->Faults().AddRule({.disk = (int)op.a, .writes = false,
+                                  .first_sector = l.BitmapStart(),
+                                  .last_sector = l.data_offset - 1, .once = true});
+      }
+      return;
+    }
     case OpKind::kDiskFail:
       // raid1 survives losing any member but the last one holding current
       // data; losing that one loses acknowledged writes by design, which no
@@ -524,9 +557,14 @@ void ScenarioRun::Settle() {
   // promise about its mirrors; whatever broke it was an injected fault.
   if (a->Broken()) return;
   std::vector<const Disk*> mirrors;
-  for (int d : a->InSyncDisks()) mirrors.push_back(&world_->GetDisk(d));
+  // A member's bad blocks hold no data md will ever read: not compared.
+  DataOracle::BadRanges bad_blocks;
+  for (int d : a->InSyncDisks()) {
+    mirrors.push_back(&world_->GetDisk(d));
+    bad_blocks.push_back(a->BadBlocks(d));
+  }
   uint64_t off = a->Layout().data_offset;
-  std::vector<std::string> bad = oracle_->MirrorMismatches(mirrors, off);
+  std::vector<std::string> bad = oracle_->MirrorMismatches(mirrors, off, 8, &bad_blocks);
   if (!bad.empty())
     Report({recovery_ops_ ? kPropRecovery : kPropResync,
             absl::StrCat("in-sync mirrors differ after ",
@@ -536,7 +574,7 @@ void ScenarioRun::Settle() {
   // Whether or not the mirrors agree (and with a single in-sync member,
   // where there is nothing to compare): every one of them must hold every
   // acknowledged, flushed write.
-  std::vector<std::string> lost = oracle_->LostWrites(mirrors, off);
+  std::vector<std::string> lost = oracle_->LostWrites(mirrors, off, 8, &bad_blocks);
   if (!lost.empty())
     Report({kPropDurability, lost[0], world_->Clock().Now()});
   if (!bad.empty() || !lost.empty()) return;

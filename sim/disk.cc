@@ -49,12 +49,13 @@ void Disk::Submit(IoRequest req, IoCallback done) {
                                     req.fua ? "+fua" : "", " #", id, " ", req.tag)});
   std::string bad = Validate(req);
   int error = 0;
+  bool torn = false;
   if (!bad.empty()) {
     sched_.ReportFailure(FailureKind::kShimMisuse, absl::StrCat("disk ", index_, ": ", bad));
     error = -5;
   } else {
     std::string why;
-    error = faults_.Decide(index_, req.op, req.sector, req.sectors, fault_rng_, &why);
+    error = faults_.Decide(index_, req.op, req.sector, req.sectors, fault_rng_, &why, &torn);
     if (error)
       sched_.Log().Record({sched_.Clock().Now(), EventKind::kFault, (uint64_t)index_,
                            req.sector, id, absl::StrCat(IoOpName(req.op), " error: ", why)});
@@ -75,6 +76,12 @@ void Disk::Submit(IoRequest req, IoCallback done) {
         w.bytes = req.bytes;
         w.stamps = req.stamps;
       }
+      cache_.emplace(id, std::move(w));
+    } else if (torn && !req.bytes.empty()) {
+      // A torn write: its first half landed, the rest did not.
+      uint32_t k = std::max<uint32_t>(1, req.sectors / 2);
+      CachedWrite w{id, req.sector, k, false, 0, req.preflush, horizon, {}, {}};
+      w.bytes.assign(req.bytes.begin(), req.bytes.begin() + (size_t)k * 512);
       cache_.emplace(id, std::move(w));
     }
   }

@@ -16,7 +16,7 @@ const char* IoOpName(IoOp op) {
 }
 
 int FaultPlan::Decide(int disk, IoOp op, uint64_t sector, uint32_t sectors, Rng& rng,
-                      std::string* why) {
+                      std::string* why, bool* torn) {
   if (failed_.count(disk)) {
     *why = "disk failed";
     return -5;
@@ -33,10 +33,39 @@ int FaultPlan::Decide(int disk, IoOp op, uint64_t sector, uint32_t sectors, Rng&
     *why = absl::StrFormat("rule %d (%s %d..%d)", i, IoOpName(op), r.first_sector,
                            r.last_sector);
     int err = r.error;
+    if (torn && r.torn && op == IoOp::kWrite) {
+      *torn = true;
+      *why += " torn";
+    }
     if (r.once) rules_.erase(rules_.begin() + i);
     return err;
   }
+  if (op == IoOp::kWrite && sectors) Heal(disk, sector, sector + sectors - 1);
   return 0;
+}
+
+void FaultPlan::Heal(int disk, uint64_t first, uint64_t last) {
+  std::vector<FaultRule> out;
+  bool changed = false;
+  for (const FaultRule& r : rules_) {
+    if (!r.heal_on_write || r.disk != disk || last < r.first_sector || first > r.last_sector) {
+      out.push_back(r);
+      continue;
+    }
+    changed = true;
+    // What the write did not cover stays bad: a head and a tail, in order.
+    if (r.first_sector < first) {
+      FaultRule head = r;
+      head.last_sector = first - 1;
+      out.push_back(head);
+    }
+    if (r.last_sector > last) {
+      FaultRule tail = r;
+      tail.first_sector = last + 1;
+      out.push_back(tail);
+    }
+  }
+  if (changed) rules_ = std::move(out);
 }
 
 Nanos FaultPlan::PickLatency(Rng& rng, bool* stalled) {

@@ -24,6 +24,12 @@ struct FaultRule {
   uint32_t per_million = 1000000;
   int error = -5;  // -EIO
   bool once = false;
+  // A latent sector error: a write that lands on part of the range
+  // rewrites those sectors (the drive remaps them), and they read again.
+  bool heal_on_write = false;
+  // A torn write: it fails, but the first half of its sectors (at least
+  // one) reached the cache. Only byte (metadata) writes tear.
+  bool torn = false;
 };
 
 struct LatencyModel {
@@ -48,10 +54,15 @@ class FaultPlan {
   LatencyModel& Latency() { return latency_; }
 
   // The error an IO gets (0 for none); `why` says which rule fired.
-  int Decide(int disk, IoOp op, uint64_t sector, uint32_t sectors, Rng& rng, std::string* why);
+  int Decide(int disk, IoOp op, uint64_t sector, uint32_t sectors, Rng& rng, std::string* why,
+             bool* torn = nullptr);
   Nanos PickLatency(Rng& rng, bool* stalled);
 
  private:
+  // A successful write over [first, last] on `disk` heals that much of
+  // every latent error rule it overlaps.
+  void Heal(int disk, uint64_t first, uint64_t last);
+
   std::vector<FaultRule> rules_;
   std::set<int> failed_;
   LatencyModel latency_;

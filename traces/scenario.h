@@ -35,6 +35,11 @@ enum class OpKind : uint8_t {
   kUnfreeze,   // sync_action idle
   kSettle,     // run until idle, then the end-to-end checks
   kAllocFail,  // a=per-million allocation failure rate from now on
+  kReadError,  // a=disk b=first sector (array-relative), c=sectors: latent read errors
+               // there, until a write lands on them
+  kMetaError,  // a=disk b=what: 0 its metadata writes fail (md superblock and bitmap,
+               // md_write_metadata), 1 its next read of the bitmap region fails
+               // (sync_page_io at load), 2 its metadata writes fail torn (half lands)
 };
 
 struct Op {

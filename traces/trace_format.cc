@@ -33,7 +33,8 @@ constexpr KindInfo kKinds[] = {
     {OpKind::kStop, "stop", 0},         {OpKind::kAssemble, "assemble", 0},
     {OpKind::kCrash, "crash", 0},       {OpKind::kFreeze, "freeze", 0},
     {OpKind::kUnfreeze, "unfreeze", 0}, {OpKind::kSettle, "settle", 0},
-    {OpKind::kAllocFail, "allocfail", 1},
+    {OpKind::kAllocFail, "allocfail", 1}, {OpKind::kReadError, "readerror", 3},
+    {OpKind::kMetaError, "metaerror", 2},
 };
 
 const KindInfo& Info(OpKind k) {
@@ -70,7 +71,8 @@ std::string FormatArrayConfig(const ArrayConfig& a) {
          (a.metadata_minor == 2 ? std::string()
                                 : absl::StrCat(" metadata=", MetadataName(a.metadata_minor))) +
          (a.events_rollback ? " events_rollback=1" : "") +
-         (a.spare_extra_sectors ? absl::StrCat(" spare_extra=", a.spare_extra_sectors) : "");
+         (a.spare_extra_sectors ? absl::StrCat(" spare_extra=", a.spare_extra_sectors) : "") +
+         (a.failfast ? " failfast=1" : "") + (a.badblocks ? " badblocks=1" : "");
 }
 
 absl::Status ParseArrayConfig(const std::string& text, ArrayConfig* a) {
@@ -97,6 +99,8 @@ absl::Status ParseArrayConfig(const std::string& text, ArrayConfig* a) {
     else if (p.first == "spares") a->spares = (int)v;
     else if (p.first == "events_rollback") a->events_rollback = v != 0;
     else if (p.first == "spare_extra") a->spare_extra_sectors = v;
+    else if (p.first == "failfast") a->failfast = v != 0;
+    else if (p.first == "badblocks") a->badblocks = v != 0;
     else return absl::InvalidArgumentError(absl::StrCat("unknown array key '", p.first, "'"));
   }
   return a->Validate();

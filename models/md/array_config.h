@@ -37,6 +37,9 @@ struct ArrayConfig {
   // other sectors than the mirrors' (md addresses the bitmap from each
   // member's own sb_start); on 1.1/1.2 it only leaves room unused.
   uint64_t spare_extra_sectors = 0;
+  bool failfast = false;                 // mdadm --failfast: every member FailFast
+  bool badblocks = false;                // members keep a bad-block log (md's default
+                                         // is on; off keeps the traces before it)
 
   absl::Status Validate() const;
 };

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "models/md/barrier_bucket.h"
 #include "models/md/md_internal.h"
 
 namespace llsim {
@@ -90,6 +91,8 @@ MdArray::MdArray(World& world, Kshim& kshim, const ArrayConfig& cfg, DataOracle*
       read_rng_(world.Stream("md.read")) {
   kshim_.SetMdHost(this);
   ops_ = kshim_.BitmapOps();
+  for (auto* v : {&bucket_pending_, &bucket_waiting_, &bucket_queued_, &bucket_barrier_})
+    v->assign(kBarrierBuckets, 0);
   INIT_LIST_HEAD(&mddev_.disks);
   llsim_init_waitqueue_head(&mddev_.recovery_wait, "mddev->recovery_wait");
   llsim_init_waitqueue_head(&mddev_.sb_wait, "mddev->sb_wait");
@@ -339,6 +342,11 @@ absl::Status MdArray::Assemble() {
     m.rdev.raid_disk = role;
     m.rdev.saved_raid_disk = role;
     m.rdev.flags = 0;
+    // mdadm --failfast: the member's superblock carries the flag.
+    if (cfg_.failfast) set_bit(FailFast, &m.rdev.flags);
+    // Its own superblock carries its bad-block log.
+    m.bad.clear();
+    for (const auto& [s, len] : f.sb.bad_blocks) m.bad[s] = s + len;
     m.rdev.recovery_offset = f.sb.recovery_offset;
     if (f.sb.recovery_offset == kMaxSector) {
       set_bit(In_sync, &m.rdev.flags);
@@ -530,6 +538,9 @@ absl::Status MdArray::ReAdd(int disk) {
   m.rdev.recovery_offset = 0;
   m.events_at_add = sb ? sb->events : 0;
   m.sb_events = sb ? sb->events : 0;
+  m.bad.clear();
+  if (sb)
+    for (const auto& [s, len] : sb->bad_blocks) m.bad[s] = s + len;
   AddRdev(m);
   Reached(too_old ? "re-add (full recovery)" : "re-add");
   // Which side of events_cleared the member came back on (the order the
@@ -560,6 +571,7 @@ absl::Status MdArray::AddSpare() {
     m->rdev.flags = 0;
     m->rdev.recovery_offset = 0;
     m->sb_events = 0;
+    m->bad.clear();
     AddRdev(*m);
     NoteMd(absl::StrFormat("mdadm --add %s (new spare)", m->name));
     Reached("spare added");
@@ -680,6 +692,9 @@ bool MdArray::SyncPageIo(md_rdev* rdev, sector_t sector, int size, page* pg, blk
   atomic_inc(&rdev->nr_pending);
   IoResult res = SubmitAndWait(*m, std::move(r));
   atomic_dec(&rdev->nr_pending);
+  uint64_t bitmap_from = rdev->sb_start + layout_.bitmap_offset;
+  if (res.error && metadata_op && r.op == IoOp::kRead && abs >= bitmap_from)
+    Reached("bitmap read error");
   if (res.error) return false;
   if (!res.bytes.empty()) std::memcpy(pg->virt, res.bytes.data(), size);
   // A whole page of the bitmap region read from the media: the core's copy
@@ -720,16 +735,23 @@ void MdArray::SubmitMetadataWrite(Member& mem, uint64_t sector, int size, page* 
   r.tag = "md_write_metadata";
   pending_meta_writes_++;
   atomic_inc(&m->rdev.nr_pending);
-  Submit(*m, std::move(r), [this, m](IoResult res) {
-    // super_written: a failed write that left the member working asks for
-    // a rewrite only when it was a FAILFAST bio, and the rewrite goes out
-    // without FAILFAST (LastDev), so a dead last member cannot make
-    // md_update_sb retry forever.
+  // md_super_write: a FailFast member's metadata goes out with FAILFAST,
+  // unless it is the last device, whose rewrite must not give up early.
+  bool failfast = test_bit(FailFast, &m->rdev.flags) && !test_bit(LastDev, &m->rdev.flags);
+  if (failfast) r.tag = "md_write_metadata failfast";
+  Submit(*m, std::move(r), [this, m, failfast](IoResult res) {
+    // super_written: md_error on the member; a FAILFAST write that still
+    // left the member working (raid1 never fails its last one) asks
+    // md_super_wait's caller for a rewrite, which goes out without
+    // FAILFAST (LastDev), so a dead last member cannot make md_update_sb
+    // retry forever.
     if (res.error) {
+      Reached("metadata write error");
       MdErrorLocked(*m);
-      if (!test_bit(Faulty, &m->rdev.flags) && test_bit(FailFast, &m->rdev.flags) &&
-          !test_and_set_bit(LastDev, &m->rdev.flags))
+      if (!test_bit(Faulty, &m->rdev.flags) && failfast) {
+        set_bit(LastDev, &m->rdev.flags);
         meta_need_rewrite_ = true;
+      }
     } else {
       clear_bit(LastDev, &m->rdev.flags);
     }
@@ -755,6 +777,7 @@ int MdArray::SuperWait(mddev*) {
   BlockOn(meta_wait_, [&] { return pending_meta_writes_ == 0; });
   if (meta_need_rewrite_) {
     meta_need_rewrite_ = false;
+    Reached("superblock rewrite");
     return -EAGAIN;
   }
   return 0;

@@ -176,6 +176,9 @@ class MdArray : public MdHost {
   std::vector<int> InSyncDisks() const;    // simulated disk indices
   int DiskInSlot(int slot) const;          // the working member there, or -1
   std::vector<int> BitmapMembers() const;  // raid_disk >= 0 && !Faulty
+  // A member's bad blocks (data-area sectors, [first, end)), for checks:
+  // md never reads there, so they hold no data anyone relies on.
+  std::vector<std::pair<uint64_t, uint64_t>> BadBlocks(int disk) const;
   size_t WritesInFlight() const { return writes_in_flight_; }
   uint64_t ResyncsCompleted() const { return syncs_completed_; }
   std::string Describe() const;
@@ -230,17 +233,36 @@ class MdArray : public MdHost {
 
   // raid1
   void WaitBlockedRdev();
-  void WaitBarrier();
-  void AllowBarrier();
-  void RaiseBarrier();
-  void LowerBarrier();
+  // raid1's barrier is per bucket: a normal IO waits only for a sync in
+  // its own bucket (barrier_bucket.h), a freeze waits for all of them.
+  void WaitBarrier(uint64_t sector);
+  void AllowBarrier(uint64_t sector);
+  void RaiseBarrier(uint64_t sector);
+  void LowerBarrier(uint64_t sector);
   void FreezeArray();
   void UnfreezeArray();
   int WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool discard);
+  // One piece of a write that stays inside one barrier unit: barrier,
+  // r1bio, bitmap start and the member bios; returns without waiting.
+  // sectors_total: the user's whole write, which the first piece issues.
+  R1Bio* WritePiece(uint64_t sector, uint32_t sectors, uint32_t sectors_total, bool fua,
+                    bool discard, uint64_t* stamp, std::unique_ptr<R1Bio>* owner);
   void FlushBioList(std::vector<std::function<void()>> bios);
   void FlushPendingWrites();
   void EndMirrorWrite(R1Bio* r1, Member* m, int error);
   void FinishR1Bio(R1Bio* r1);
+  // The bad-block log (md's rdev_set_badblocks, rdev_clear_badblocks,
+  // is_badblock). Setting fails when the array keeps no log or it is
+  // full; the caller then fails the member (md_error).
+  bool SetBadBlocks(Member& m, uint64_t sector, uint64_t sectors);
+  void ClearBadBlocks(Member& m, uint64_t sector, uint64_t sectors);
+  static bool IsBadBlock(const Member& m, uint64_t sector, uint64_t sectors);
+  // raid1's narrow_write_error: rewrites a failed write block by block on
+  // `m`, recording the blocks that fail again; false if one cannot be.
+  bool NarrowWriteError(R1Bio* r1, Member& m);
+  // raid1's handle_read_error -> fix_read_error for a read of
+  // [sector, sector + sectors) that failed on `bad`.
+  void FixReadError(Member& bad, uint64_t sector, uint32_t sectors);
   uint64_t SyncRequest(uint64_t sector, uint64_t max_sector, bool* skipped);
   void CloseSyncRequest(uint64_t max_sector);
   void EndSyncRequest(SyncIo* sr);
@@ -323,12 +345,16 @@ class MdArray : public MdHost {
   uint64_t curr_resync_ = 0;
   uint64_t sync_failed_from_ = ~0ull;  // lowest range this pass could not copy
 
-  // raid1 barrier
+  // raid1 barrier: totals over every bucket (freeze_array counts those)
+  // and the per-bucket counts (conf->nr_pending[idx], nr_waiting[idx],
+  // nr_queued[idx], barrier[idx]), bucket = BarrierBucket(sector).
   int nr_pending_ = 0;
   int nr_sync_pending_ = 0;
   int nr_queued_ = 0;  // writes on raid1d's retry and end lists
-  int barrier_ = 0;
-  bool array_frozen_ = false;
+  std::vector<int> bucket_pending_, bucket_waiting_, bucket_queued_, bucket_barrier_;
+  // freeze_array's flag, as a count here: a read-error fix (raid1d) and a
+  // quiesce may freeze at once in the model; the last unfreeze thaws.
+  int array_frozen_ = 0;
   WaitList barrier_wait_{"raid1 barrier"};
 
   // raid1d work

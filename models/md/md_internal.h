@@ -1,6 +1,7 @@
 // Private pieces shared by the md model's source files.
 #pragma once
 
+#include <map>
 #include <memory>
 
 #include "models/md/md_array.h"
@@ -18,6 +19,8 @@ struct MdArray::Member {
   uint64_t events_at_add = 0;  // its superblock's events when (re-)added
   MemberLayout layout;         // where md finds things on this member
   uint64_t sb_events = 0;      // events of the superblock last written to it (rdev->sb_events)
+  // rdev->badblocks: first sector -> end, data-area relative, merged.
+  std::map<uint64_t, uint64_t> bad;
 };
 
 // One user write or discard: raid1's r1bio plus md's io clone.

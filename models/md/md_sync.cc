@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "models/md/barrier_bucket.h"
 #include "models/md/md_array.h"
 #include "models/md/md_internal.h"
 
@@ -119,26 +120,44 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
     return sync_blocks ? sync_blocks : 1;
   }
   if (BitmapEnabled()) (BitmapCall(this, BitmapOp::kCondEndSync), ops_->cond_end_sync(&mddev_, sector, false));
-  RaiseBarrier();
+  RaiseBarrier(sector);
   if (test_bit(MD_RECOVERY_INTR, &mddev_.recovery)) {
-    LowerBarrier();
+    LowerBarrier(sector);
     return 0;
   }
   // raid1_sync_request: read from an in-sync member; write to every member
   // being recovered, and for a resync to the other in-sync ones as well.
+  // raid1_sync_request keeps a sync IO inside one barrier unit too.
+  uint64_t n = SectorsToUnitEnd(sector, std::min<uint64_t>({sync_blocks, kSyncIoSectors, max - sector}));
+  // A member with a bad block in the range is no source (md reads the good
+  // part elsewhere; the model wants one member that holds it all).
   Member* source = nullptr;
   std::vector<Member*> targets;
+  bool bad_sources = false;
   for (auto& m : members_) {
     if (!m->in_array || m->rdev.raid_disk < 0 || test_bit(Faulty, &m->rdev.flags)) continue;
     bool in_sync = test_bit(In_sync, &m->rdev.flags);
-    if (in_sync && !source)
+    bool readable = in_sync && !IsBadBlock(*m, sector, n);
+    bad_sources |= in_sync && !readable;
+    if (readable && !source)
       source = m.get();
     else if (!in_sync || !recover)
       targets.push_back(m.get());
   }
-  uint64_t n = std::min<uint64_t>({sync_blocks, kSyncIoSectors, max - sector});
+  if (!source && bad_sources && !targets.empty()) {
+    // Every copy is bad here: the targets get the bad blocks too (the
+    // min_bad path of raid1_sync_request); if one cannot take them, the
+    // pass is abandoned.
+    bool ok = true;
+    for (Member* t : targets) ok = SetBadBlocks(*t, sector, n) && ok;
+    LowerBarrier(sector);
+    if (!ok) return 0;
+    Reached("bad block recorded");
+    *skipped = true;
+    return n;
+  }
   if (!source || targets.empty()) {
-    LowerBarrier();
+    LowerBarrier(sector);
     *skipped = true;
     return n;
   }
@@ -153,9 +172,14 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
   return n;
 }
 
-// Reads the range from sr->source; on an error fails that member and, as
-// fix_sync_read_error does, tries the next in-sync member. Only when none
-// can be read does the pass stop with the range unwritten.
+// Reads the range from sr->source; on an error, as fix_sync_read_error
+// does, reads it from the next in-sync member and writes the good copy
+// back to the one that failed (a latent sector error is rewritten, the
+// member stays). Only when no member can read it does the pass stop with
+// the range unwritten, and then the members that failed to read it are
+// failed (md records bad blocks, or disables recovery until the members
+// change: without a bad-block log the model fails them, so a pass does
+// not restart into the same error forever).
 void MdArray::ReadSyncSource(SyncIo* sr) {
   bool recover = test_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
   IoRequest rd{IoOp::kRead, layout_.data_offset + sr->sector, sr->sectors};
@@ -164,21 +188,25 @@ void MdArray::ReadSyncSource(SyncIo* sr) {
   Submit(*sr->source, rd, [this, sr, recover](IoResult res) {
     atomic_dec(&sr->source->rdev.nr_pending);
     if (res.error) {
-      sr->tried.push_back(sr->source);
-      MdErrorLocked(*sr->source);
+      Member* bad = sr->source;
+      sr->tried.push_back(bad);
       sr->source = nullptr;
       for (auto& m : members_)
         if (m->in_array && m->rdev.raid_disk >= 0 && test_bit(In_sync, &m->rdev.flags) &&
-            !test_bit(Faulty, &m->rdev.flags) &&
+            !test_bit(Faulty, &m->rdev.flags) && !IsBadBlock(*m, sr->sector, sr->sectors) &&
             std::find(sr->tried.begin(), sr->tried.end(), m.get()) == sr->tried.end()) {
           sr->source = m.get();
           break;
         }
       if (sr->source) {
         std::erase(sr->targets, sr->source);
+        if (!test_bit(Faulty, &bad->rdev.flags) &&
+            std::find(sr->targets.begin(), sr->targets.end(), bad) == sr->targets.end())
+          sr->targets.push_back(bad);
         ReadSyncSource(sr);
         return;
       }
+      for (Member* m : sr->tried) MdErrorLocked(*m);
       sr->failed = true;
       EndSyncRequest(sr);
       return;
@@ -195,6 +223,8 @@ void MdArray::ReadSyncSource(SyncIo* sr) {
       atomic_inc(&t->rdev.nr_pending);
       Submit(*t, std::move(wr), [this, sr, t](IoResult w) {
         atomic_dec(&t->rdev.nr_pending);
+        // A good sync write makes bad blocks there good (handle_sync_write_finished).
+        if (!w.error) ClearBadBlocks(*t, sr->sector, sr->sectors);
         if (w.error) {
           // end_sync_write -> abort_sync_write: give the range back.
           MdErrorLocked(*t);
@@ -222,7 +252,7 @@ void MdArray::EndSyncRequest(SyncIo* sr) {
   if (sr->failed) sync_failed_from_ = std::min(sync_failed_from_, sr->sector);
   if (sr->bitmap_driven && obs_.sync_io) obs_.sync_io(sr->sector, sr->sectors, false);
   atomic_sub((int)sr->sectors, &mddev_.recovery_active);
-  LowerBarrier();
+  LowerBarrier(sr->sector);
   if (sr->failed) set_bit(MD_RECOVERY_INTR, &mddev_.recovery);
   sync_ios_.erase(sr->id);
   world_.Sched().WakeAll(recovery_wait_);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "models/md/barrier_bucket.h"
 #include "models/md/md_array.h"
 #include "models/md/md_internal.h"
 
@@ -15,13 +16,16 @@ void MdArray::MdThreadMain() {
     thread_wakeup_ = false;
     if (thread_stop_) break;
     FlushPendingWrites();
-    // raid1d: writes that failed on some mirror fail that member, and end
-    // only once a superblock records the failure (bio_end_io_list), so no
-    // acknowledged write can lean on a member md still counts as in sync.
+    // raid1d (handle_write_finished): a write that failed on some mirror
+    // records bad blocks there (narrow_write_error) or, when it cannot,
+    // fails that member; it ends only once a superblock records either
+    // (bio_end_io_list), so no acknowledged write can lean on a member md
+    // still counts as holding it.
     while (!retry_list_.empty()) {
       R1Bio* r1 = retry_list_.front();
       retry_list_.pop_front();
-      for (Member* m : r1->failed) MdErrorLocked(*m);
+      for (Member* m : r1->failed)
+        if (!NarrowWriteError(r1, *m)) MdErrorLocked(*m);
       end_io_list_.push_back(r1);
     }
     CheckRecovery();
@@ -30,6 +34,7 @@ void MdArray::MdThreadMain() {
         R1Bio* r1 = end_io_list_.front();
         end_io_list_.pop_front();
         nr_queued_--;
+        bucket_queued_[BarrierBucket(r1->sector)]--;
         FinishR1Bio(r1);
       }
     }
@@ -270,6 +275,7 @@ void MdArray::WriteMemberSb(Member& m) {
   sb.recovery_offset = test_bit(In_sync, &m.rdev.flags) ? kMaxSector : m.rdev.recovery_offset;
   sb.recovery_bitmap = !test_bit(In_sync, &m.rdev.flags) && m.rdev.raid_disk >= 0 &&
                        m.rdev.saved_raid_disk == m.rdev.raid_disk && !fullsync_;
+  for (const auto& [s, e] : m.bad) sb.bad_blocks.emplace_back(s, e - s);
   sb.roles.fill(kRoleSpare);
   for (auto& o : members_) {
     if (!o->in_array && !o->blank) sb.roles[o->disk] = kRoleFaulty;

@@ -5,15 +5,33 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "models/md/barrier_bucket.h"
 #include "models/md/md_array.h"
 #include "models/md/md_internal.h"
 
 namespace llsim {
 
 // ---- the resync barrier ------------------------------------------------
+// Per bucket, as raid1 keeps it since barrier buckets: a normal IO counts
+// itself pending in its bucket and waits only while a sync holds that
+// bucket's barrier (or the array is frozen); a sync waits for the normal
+// IO of its own bucket only, so resync and recovery in one 64 MiB unit go
+// on beside user writes in the others.
 
-void MdArray::WaitBarrier() {
-  BlockOn(barrier_wait_, [&] { return barrier_ == 0 && !array_frozen_; });
+void MdArray::WaitBarrier(uint64_t sector) {
+  int idx = BarrierBucket(sector);
+  // _wait_barrier's fast path: nothing raised here, not frozen.
+  if (!(bucket_barrier_[idx] == 0 && !array_frozen_)) {
+    // Waiting IO has priority: raise_barrier lets nr_waiting drain before
+    // it raises the barrier again.
+    bucket_waiting_[idx]++;
+    BlockOn(barrier_wait_, [&] { return bucket_barrier_[idx] == 0 && !array_frozen_; });
+    bucket_waiting_[idx]--;
+    // Deliberately a wake md does not do: a raise waiting for nr_waiting
+    // to drain would otherwise only wake at the next allow_barrier.
+    world_.Sched().WakeAll(barrier_wait_);
+  }
+  bucket_pending_[idx]++;
   nr_pending_++;
 }
 
@@ -29,27 +47,40 @@ void MdArray::WaitBlockedRdev() {
   });
 }
 
-void MdArray::AllowBarrier() {
+void MdArray::AllowBarrier(uint64_t sector) {
+  bucket_pending_[BarrierBucket(sector)]--;
   nr_pending_--;
   world_.Sched().WakeAll(barrier_wait_);
 }
 
-void MdArray::RaiseBarrier() {
-  barrier_++;
+void MdArray::RaiseBarrier(uint64_t sector) {
+  int idx = BarrierBucket(sector);
+  // raise_barrier: first let the normal IO already waiting here go, then
+  // block new IO of this bucket and wait for what is pending in it.
+  // (raid1_sync_request also naps a jiffy when IO waits; not modelled:
+  // the wait below gives the same priority.)
   BlockOn(barrier_wait_, [&] {
-    return (nr_pending_ == 0 && !array_frozen_) || test_bit(MD_RECOVERY_INTR, &mddev_.recovery);
+    return bucket_waiting_[idx] == 0 || test_bit(MD_RECOVERY_INTR, &mddev_.recovery);
+  });
+  bucket_barrier_[idx]++;
+  BlockOn(barrier_wait_, [&] {
+    return (bucket_pending_[idx] == 0 && !array_frozen_) ||
+           test_bit(MD_RECOVERY_INTR, &mddev_.recovery);
   });
   nr_sync_pending_++;
+  // A user write in flight in another bucket while this sync IO goes out.
+  if (nr_pending_ > bucket_pending_[idx] && !test_bit(MD_RECOVERY_INTR, &mddev_.recovery))
+    Reached("sync beside user writes");
 }
 
-void MdArray::LowerBarrier() {
-  barrier_--;
+void MdArray::LowerBarrier(uint64_t sector) {
+  bucket_barrier_[BarrierBucket(sector)]--;
   nr_sync_pending_--;
   world_.Sched().WakeAll(barrier_wait_);
 }
 
 void MdArray::FreezeArray() {
-  array_frozen_ = true;
+  array_frozen_++;
   // raid1's freeze_array flushes queued writes itself while it waits.
   for (;;) {
     FlushPendingWrites();
@@ -64,7 +95,7 @@ void MdArray::FreezeArray() {
 }
 
 void MdArray::UnfreezeArray() {
-  array_frozen_ = false;
+  array_frozen_--;
   world_.Sched().WakeAll(barrier_wait_);
 }
 
@@ -94,9 +125,35 @@ int MdArray::WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool disc
     BlockOn(suspend_wait_, [&] { return !suspended_ || !running_; });
     writes_in_flight_++;
   }
+  // raid1_make_request: no request crosses a barrier unit's end; the bio
+  // is split there and the rest goes round again as its own request
+  // (md_write_start, barrier, bitmap start and end of its own), in flight
+  // beside the first. The user's write ends when every piece has.
+  std::vector<std::unique_ptr<R1Bio>> pieces;
+  uint64_t stamp = 0;
+  for (uint64_t s = sector, left = sectors; left;) {
+    uint64_t n = SectorsToUnitEnd(s, left);
+    if (n < left) writes_in_flight_++;  // one more piece to wait for
+    pieces.emplace_back();
+    WritePiece(s, (uint32_t)n, sectors, fua, discard, &stamp, &pieces.back());
+    s += n;
+    left -= n;
+  }
+  bool ok = true;
+  for (auto& p : pieces) {
+    R1Bio* raw = p.get();
+    BlockOn(raw->wait, [&] { return raw->done; });
+    ok = ok && raw->ok_mirrors > 0;
+  }
+  return ok ? 0 : -EIO;
+}
+
+MdArray::R1Bio* MdArray::WritePiece(uint64_t sector, uint32_t sectors, uint32_t sectors_total,
+                                    bool fua, bool discard, uint64_t* stamp,
+                                    std::unique_ptr<R1Bio>* owner) {
   MdWriteStart();
   WaitBlockedRdev();
-  WaitBarrier();
+  WaitBarrier(sector);
   auto r1 = std::make_unique<R1Bio>();
   r1->sector = sector;
   r1->sectors = sectors;
@@ -108,10 +165,12 @@ int MdArray::WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool disc
       targets.push_back(m.get());
   if (discard) Reached("discard");
   if ((int)targets.size() < cfg_.mirrors) Reached("degraded write");
+  // The first piece issues the user's write (one stamp for all of it).
   if (discard)
     oracle_->IssueDiscard(sector, sectors);
-  else
-    r1->stamp = oracle_->IssueWrite(sector, sectors);
+  else if (*stamp == 0)
+    *stamp = oracle_->IssueWrite(sector, sectors_total);
+  r1->stamp = *stamp;
   // md_account_bio -> md_clone_bio -> md_bitmap_start: before any member
   // bio exists. The prepared range is kept for the matching end.
   if (BitmapEnabled()) {
@@ -182,8 +241,8 @@ int MdArray::WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool disc
       WakeupThread(mddev_.thread);
     }
   }
-  BlockOn(raw->wait, [&] { return raw->done; });
-  return raw->ok_mirrors > 0 ? 0 : -EIO;
+  *owner = std::move(r1);
+  return raw;
 }
 
 void MdArray::FlushBioList(std::vector<std::function<void()>> bios) {
@@ -211,10 +270,14 @@ void MdArray::EndMirrorWrite(R1Bio* r1, Member* m, int error) {
     // (R1BIO_Uptodate); one being recovered holds the data but no promise.
     r1->ok_mirrors++;
   }
+  // A good write over bad blocks makes them good (R1BIO_MadeGood; md
+  // clears them from raid1d, the model at once).
+  if (!error && m && !r1->discard) ClearBadBlocks(*m, r1->sector, r1->sectors);
   if (--r1->remaining) return;
   if (!r1->failed.empty()) {
     // raid1d handles write errors (no bad-block log here: md_error).
     nr_queued_++;
+    bucket_queued_[BarrierBucket(r1->sector)]++;
     retry_list_.push_back(r1);
     world_.Sched().WakeAll(barrier_wait_);  // a freezer counts it as quiet now
     WakeupThread(mddev_.thread);
@@ -232,7 +295,7 @@ void MdArray::FinishR1Bio(R1Bio* r1) {
     (BitmapCall(this, r1->discard ? BitmapOp::kEndDiscard : BitmapOp::kEndWrite),
      (r1->discard ? ops_->end_discard : ops_->end_write)(&mddev_, r1->bm_offset, r1->bm_sectors));
   }
-  AllowBarrier();
+  AllowBarrier(r1->sector);
   if (r1->ok_mirrors > 0 && !r1->discard)
     oracle_->AckWrite(r1->stamp, r1->sector, r1->sectors, r1->fua);
   r1->done = true;
@@ -276,20 +339,135 @@ int MdArray::Flush() {
 int MdArray::Read(uint64_t sector, uint32_t sectors, StampRuns* stamps) {
   if (!running_ || closing_ || sector + sectors > mddev_.dev_sectors) return -EINVAL;
   OtherIo hold(this);
-  for (int attempt = 0; attempt < cfg_.mirrors; attempt++) {
+  // Bounded: each failed round either fixes the range on a member (the
+  // error healed) or fails one.
+  for (int round = 0; round < 2 * cfg_.mirrors + 2; round++) {
+    // read_balance: any in-sync member without a bad block in the range
+    // (md would read the good part from one and the rest from another; the
+    // model wants one member that holds it all).
     std::vector<int> in_sync = InSyncDisks();
+    std::erase_if(in_sync, [&](int d) { return IsBadBlock(*members_[d], sector, sectors); });
     if (in_sync.empty()) return -EIO;
     Member& m = *members_[in_sync[read_rng_.Below(in_sync.size())]];
     IoRequest r{IoOp::kRead, layout_.data_offset + sector, sectors};
     r.tag = "raid1 read";
+    atomic_inc(&m.rdev.nr_pending);
     IoResult res = SubmitAndWait(m, std::move(r));
+    atomic_dec(&m.rdev.nr_pending);
     if (!res.error) {
       *stamps = std::move(res.stamps);
       return 0;
     }
-    MdErrorLocked(m);
+    Reached("read error");
+    // raid1_end_read_request: with one working mirror left, and this one
+    // it, the error goes up as it is; md fails nothing.
+    if (test_bit(In_sync, &m.rdev.flags) && !test_bit(Faulty, &m.rdev.flags) &&
+        InSyncDisks().size() <= 1)
+      return -EIO;
+    // raid1d's handle_read_error: with the array frozen, fix_read_error
+    // rewrites the range from a good copy, then the read goes round again.
+    // (md runs this on raid1d; here the reading fiber runs it, frozen the
+    // same way, so nothing else writes meanwhile.)
+    if (!test_bit(Faulty, &m.rdev.flags)) {
+      FreezeArray();
+      FixReadError(m, sector, sectors);
+      UnfreezeArray();
+    }
   }
   return -EIO;
+}
+
+void MdArray::FixReadError(Member& bad, uint64_t sector, uint32_t sectors) {
+  // The members by slot (conf->mirrors), from the failing one round.
+  auto by_slot = [&](int slot) -> Member* {
+    for (auto& m : members_)
+      if (m->in_array && m->rdev.raid_disk == slot) return m.get();
+    return nullptr;
+  };
+  int read_slot = bad.rdev.raid_disk;
+  if (read_slot < 0) return;
+  int n = cfg_.mirrors;
+  bool fixed = false;  // counted once per fix, not per page
+  struct Count {
+    MdArray* a;
+    bool* fixed;
+    ~Count() {
+      if (*fixed) a->Reached("read error fixed");
+    }
+  } count{this, &fixed};
+  // A page at a time, as conf->tmppage holds.
+  for (uint64_t sect = sector, left = sectors; left;) {
+    uint32_t s = (uint32_t)std::min<uint64_t>(left, 8);
+    // Find a member that reads it, starting with the failing one (the
+    // error may have been passing).
+    int d = read_slot;
+    bool success = false;
+    IoResult good;
+    do {
+      Member* m = by_slot(d);
+      if (m && !IsBadBlock(*m, sect, s) &&
+          (test_bit(In_sync, &m->rdev.flags) ||
+           (!test_bit(Faulty, &m->rdev.flags) && m->rdev.recovery_offset >= sect + s))) {
+        IoRequest r{IoOp::kRead, layout_.data_offset + sect, s};
+        r.tag = "fix_read_error read";
+        atomic_inc(&m->rdev.nr_pending);
+        good = SubmitAndWait(*m, std::move(r));
+        atomic_dec(&m->rdev.nr_pending);
+        if (!good.error) success = true;
+      }
+      if (success) break;
+      d = (d + 1) % n;
+    } while (d != read_slot);
+    if (!success) {
+      // Nowhere to read it from: rdev_set_badblocks on the failing member;
+      // when it cannot, md_error.
+      NoteMd(absl::StrFormat("raid1: %s: unrecoverable read error at %d", bad.name, (int64_t)sect));
+      if (!SetBadBlocks(bad, sect, s)) MdErrorLocked(bad); else Reached("bad block recorded");
+      return;
+    }
+    // Write the good copy back to every member tried before it, then read
+    // each back (r1_sync_page_io: a failure there fails that member).
+    int start = d;
+    std::vector<Member*> rewritten;
+    while (d != read_slot) {
+      d = (d + n - 1) % n;
+      Member* m = by_slot(d);
+      if (!m || test_bit(Faulty, &m->rdev.flags)) continue;
+      IoRequest w{IoOp::kWrite, layout_.data_offset + sect, s};
+      w.stamps = good.stamps;
+      w.tag = "fix_read_error write";
+      atomic_inc(&m->rdev.nr_pending);
+      IoResult wr = SubmitAndWait(*m, std::move(w));
+      atomic_dec(&m->rdev.nr_pending);
+      // r1_sync_page_io: a failure records bad blocks, or fails the member.
+      if (wr.error) {
+        if (!SetBadBlocks(*m, sect, s)) MdErrorLocked(*m); else Reached("bad block recorded");
+      } else {
+        ClearBadBlocks(*m, sect, s);
+        rewritten.push_back(m);
+      }
+    }
+    d = start;
+    while (d != read_slot) {
+      d = (d + n - 1) % n;
+      Member* m = by_slot(d);
+      if (!m || test_bit(Faulty, &m->rdev.flags)) continue;
+      IoRequest r{IoOp::kRead, layout_.data_offset + sect, s};
+      r.tag = "fix_read_error re-read";
+      atomic_inc(&m->rdev.nr_pending);
+      IoResult rr = SubmitAndWait(*m, std::move(r));
+      atomic_dec(&m->rdev.nr_pending);
+      if (rr.error) {
+        if (!SetBadBlocks(*m, sect, s)) MdErrorLocked(*m); else Reached("bad block recorded");
+      } else if (std::find(rewritten.begin(), rewritten.end(), m) != rewritten.end()) {
+        fixed = true;
+        NoteMd(absl::StrFormat("raid1: read error corrected (%d sectors at %d on %s)", s,
+                               (int64_t)sect, m->name));
+      }
+    }
+    sect += s;
+    left -= s;
+  }
 }
 
 }  // namespace llsim

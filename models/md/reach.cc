@@ -49,6 +49,14 @@ const std::vector<std::string>& ModelFeatures() {
       "re-add events below events_cleared",
       "spare with its own bitmap address",
       "bitmap events behind md at load",
+      "sync beside user writes",
+      "read error",
+      "read error fixed",
+      "metadata write error",
+      "bitmap read error",
+      "superblock rewrite",
+      "bad block recorded",
+      "bad block cleared",
   };
   return features;
 }

@@ -1,6 +1,7 @@
 // llsim's md member superblock encoding; see superblock.h.
 #include "models/md/superblock.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace llsim {
@@ -17,7 +18,8 @@ uint64_t Get(const std::vector<uint8_t>& b, size_t off, int bytes) {
 
 // Field offsets: magic 0, uuid 8, events 24, dev_sectors 32, resync 40,
 // recovery 48, raid_disks 56, desc_nr 60, role 64, clean 66, recovery_bitmap 67,
-// roles 72.
+// roles 72, bad-block count 128, bad blocks 136 (16 bytes each). A log with no
+// entry encodes as every superblock did before it existed.
 }  // namespace
 
 std::vector<uint8_t> MdSuperblock::Encode() const {
@@ -34,6 +36,12 @@ std::vector<uint8_t> MdSuperblock::Encode() const {
   Put(b, 66, clean, 1);
   Put(b, 67, recovery_bitmap, 1);
   for (int i = 0; i < kMaxMembers; i++) Put(b, 72 + 2 * i, roles[i], 2);
+  size_t n = std::min<size_t>(bad_blocks.size(), kMaxBadBlocks);
+  Put(b, 128, n, 4);
+  for (size_t i = 0; i < n; i++) {
+    Put(b, 136 + 16 * i, bad_blocks[i].first, 8);
+    Put(b, 144 + 16 * i, bad_blocks[i].second, 8);
+  }
   return b;
 }
 
@@ -51,6 +59,10 @@ std::optional<MdSuperblock> MdSuperblock::Decode(const std::vector<uint8_t>& b) 
   sb.clean = Get(b, 66, 1) != 0;
   sb.recovery_bitmap = Get(b, 67, 1) != 0;
   for (int i = 0; i < kMaxMembers; i++) sb.roles[i] = (uint16_t)Get(b, 72 + 2 * i, 2);
+  uint64_t n = b.size() >= kMdSbBytes ? Get(b, 128, 4) : 0;
+  if (n > kMaxBadBlocks) return std::nullopt;
+  for (uint64_t i = 0; i < n; i++)
+    sb.bad_blocks.emplace_back(Get(b, 136 + 16 * i, 8), Get(b, 144 + 16 * i, 8));
   if (sb.raid_disks == 0 || sb.raid_disks > kMaxMembers || sb.desc_nr >= kMaxMembers)
     return std::nullopt;
   return sb;

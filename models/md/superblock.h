@@ -16,6 +16,10 @@ constexpr uint32_t kMdSbBytes = 4096;
 constexpr int kMaxMembers = 8;
 constexpr uint16_t kRoleSpare = 0xffff;
 constexpr uint16_t kRoleFaulty = 0xfffe;
+// The bad-block log each member's superblock carries (md's rdev
+// badblocks, acknowledged once written): ranges of its data area, in
+// sectors, that hold no valid data. Fewer than md's 512, to fit the block.
+constexpr int kMaxBadBlocks = 64;
 
 struct MdSuperblock {
   std::array<uint8_t, 16> uuid{};
@@ -31,6 +35,8 @@ struct MdSuperblock {
   // only what the bitmap names (a re-add); else it needs everything.
   bool recovery_bitmap = false;
   std::array<uint16_t, kMaxMembers> roles{};  // role of member desc_nr i
+  // This member's bad blocks: (first sector, sectors), data-area relative.
+  std::vector<std::pair<uint64_t, uint64_t>> bad_blocks;
 
   std::vector<uint8_t> Encode() const;
   static std::optional<MdSuperblock> Decode(const std::vector<uint8_t>& bytes);

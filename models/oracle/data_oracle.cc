@@ -86,10 +86,19 @@ void VisitMirrors(const std::vector<const Disk*>& mirrors, uint64_t data_offset,
   }
 }
 
+// Whether mirror m's bad ranges meet [b, e).
+bool BadIn(const DataOracle::BadRanges* bad, size_t m, uint64_t b, uint64_t e) {
+  if (!bad || m >= bad->size()) return false;
+  for (const auto& [s, t] : (*bad)[m])
+    if (s < e && t > b) return true;
+  return false;
+}
+
 }  // namespace
 
 std::vector<std::string> DataOracle::MirrorMismatches(const std::vector<const Disk*>& mirrors,
-                                                      uint64_t data_offset, size_t limit) const {
+                                                      uint64_t data_offset, size_t limit,
+                                                      const BadRanges* bad) const {
   std::vector<std::string> out;
   if (mirrors.size() < 2) return out;
   for (const auto& [first, ext] : last_) {
@@ -97,6 +106,26 @@ std::vector<std::string> DataOracle::MirrorMismatches(const std::vector<const Di
     if (ext.value == kDiscard) continue;
     VisitMirrors(mirrors, data_offset, first, ext.end,
                  [&](uint64_t b, uint64_t e, const std::vector<uint64_t>& got) {
+                   bool any_bad = false;
+                   for (size_t m = 0; m < mirrors.size(); m++) any_bad |= BadIn(bad, m, b, e);
+                   if (any_bad) {
+                     // Sector by sector, among the mirrors not bad there.
+                     for (uint64_t s = b; s < e && out.size() < limit; s++) {
+                       int ref = -1;
+                       for (size_t m = 0; m < mirrors.size(); m++) {
+                         if (BadIn(bad, m, s, s + 1)) continue;
+                         if (ref < 0) {
+                           ref = (int)m;
+                         } else if (got[m] != got[ref]) {
+                           out.push_back(absl::StrFormat(
+                               "sector %d: disk %d holds write %d, disk %d holds write %d", s,
+                               mirrors[ref]->Index(), got[ref], mirrors[m]->Index(), got[m]));
+                           break;
+                         }
+                       }
+                     }
+                     return out.size() < limit;
+                   }
                    for (size_t m = 1; m < mirrors.size(); m++) {
                      if (got[m] == got[0]) continue;
                      // One line per sector, as far as the limit.
@@ -113,7 +142,8 @@ std::vector<std::string> DataOracle::MirrorMismatches(const std::vector<const Di
 }
 
 std::vector<std::string> DataOracle::LostWrites(const std::vector<const Disk*>& mirrors,
-                                                uint64_t data_offset, size_t limit) const {
+                                                uint64_t data_offset, size_t limit,
+                                                const BadRanges* bad) const {
   std::vector<std::string> out;
   if (mirrors.empty()) return out;
   for (const auto& [first, ext] : floor_) {
@@ -123,12 +153,17 @@ std::vector<std::string> DataOracle::LostWrites(const std::vector<const Disk*>& 
                  [&](uint64_t b, uint64_t e, const std::vector<uint64_t>& got) {
                    for (size_t m = 0; m < mirrors.size(); m++) {
                      if (got[m] != kStampDiscarded && got[m] >= floor) continue;
-                     for (uint64_t s = b; s < e && out.size() < limit; s++)
+                     bool some_bad = BadIn(bad, m, b, e);
+                     bool reported = false;
+                     for (uint64_t s = b; s < e && out.size() < limit; s++) {
+                       if (some_bad && BadIn(bad, m, s, s + 1)) continue;
+                       reported = true;
                        out.push_back(absl::StrFormat(
                            "sector %d: acknowledged, flushed write %d lost on disk %d (holds %d)",
                            s, floor, mirrors[m]->Index(),
                            got[m] == kStampDiscarded ? 0 : got[m]));
-                     break;
+                     }
+                     if (reported) break;
                    }
                    return out.size() < limit;
                  });

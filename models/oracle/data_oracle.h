@@ -44,13 +44,20 @@ class DataOracle {
   }
   uint64_t Floor(uint64_t s) const { return floor_.Get(s); }
 
+  // Per mirror, ranges [first, end) of its data area that md's bad-block
+  // log says hold no valid data: md never reads them, so they are no part
+  // of what a mirror must hold (nullptr or empty: none).
+  using BadRanges = std::vector<std::vector<std::pair<uint64_t, uint64_t>>>;
+
   // Mismatches, as "sector S: disk A has X, disk B has Y" lines (at most
   // `limit`), over [0, Sectors()).
   std::vector<std::string> MirrorMismatches(const std::vector<const Disk*>& mirrors,
-                                            uint64_t data_offset, size_t limit = 8) const;
+                                            uint64_t data_offset, size_t limit = 8,
+                                            const BadRanges* bad = nullptr) const;
   // Acknowledged, flushed writes that a mirror no longer holds.
   std::vector<std::string> LostWrites(const std::vector<const Disk*>& mirrors,
-                                      uint64_t data_offset, size_t limit = 8) const;
+                                      uint64_t data_offset, size_t limit = 8,
+                                      const BadRanges* bad = nullptr) const;
 
  private:
   static constexpr uint64_t kDiscard = ~0ull;

@@ -1,0 +1,89 @@
+// Errors on md's metadata IO: a failed superblock or bitmap write fails
+// the member (super_written -> md_error), a failed bitmap read at load
+// fails the member and the core reads another, and on FailFast members a
+// failed FAILFAST write on the last working member is rewritten without
+// FAILFAST (MD_SB_NEED_REWRITE, md_update_sb's rewrite loop).
+#include <gtest/gtest.h>
+
+#include "models/md/reach.h"
+#include "properties/runner.h"
+#include "traces/trace_format.h"
+
+namespace llsim {
+namespace {
+
+uint64_t RowOf(const Reach& r, const std::string& name) {
+  for (const auto& [n, v] : r.Rows())
+    if (n == name) return v;
+  ADD_FAILURE() << "no row " << name;
+  return 0;
+}
+
+RunResult RunOps(const std::string& array, const std::string& ops) {
+  auto t = ParseTrace("llsim-trace 1\nseed 4\nhz 250\nstrategy random\narray " + array +
+                          "\nop +0us write 0 64\nop +0us wait\n" + ops + "op +0us settle\n",
+                      "metaerror");
+  EXPECT_TRUE(t.ok()) << t.status();
+  return RunScenario(t->scenario);
+}
+
+TEST(MetadataErrorTest, FormatKeepsOldArrayLines) {
+  ArrayConfig a;
+  EXPECT_EQ(FormatArrayConfig(a).find("failfast"), std::string::npos);
+  a.failfast = true;
+  ArrayConfig b;
+  ASSERT_TRUE(ParseArrayConfig(FormatArrayConfig(a), &b).ok());
+  EXPECT_TRUE(b.failfast);
+}
+
+TEST(MetadataErrorTest, FailedMetadataWriteFailsTheMember) {
+  RunResult r = RunOps("mirrors=2 sectors=16384 space=256",
+                    "op +0us metaerror 1 0\nop +0us write 4096 64\nop +0us wait\n"
+                    "op +0us advance 7000\n");
+  ASSERT_FALSE(r.Failed()) << r.First()->ToString();
+  EXPECT_GT(RowOf(r.reach, "feature metadata write error"), 0u);
+  EXPECT_EQ(RowOf(r.reach, "feature member failed"), 1u);
+  EXPECT_EQ(RowOf(r.reach, "feature superblock rewrite"), 0u);
+  EXPECT_GT(RowOf(r.reach, "hook update_sb"), 0u);
+}
+
+TEST(MetadataErrorTest, TornMetadataWriteFailsTheMember) {
+  RunResult r = RunOps("mirrors=3 sectors=16384 space=256",
+                       "op +0us metaerror 2 2\nop +0us write 4096 64\nop +0us wait\n"
+                       "op +0us write 8192 64\nop +0us crash random\nop +0us assemble\n");
+  ASSERT_FALSE(r.Failed()) << r.First()->ToString();
+  EXPECT_GT(RowOf(r.reach, "feature metadata write error"), 0u);
+  EXPECT_EQ(RowOf(r.reach, "feature member failed"), 1u);
+  EXPECT_EQ(RowOf(r.reach, "feature crash"), 1u);
+}
+
+TEST(MetadataErrorTest, BitmapReadErrorAtLoadReadsAnotherMember) {
+  RunResult r = RunOps("mirrors=3 sectors=16384 space=256",
+                    "op +0us stop\nop +0us metaerror 0 1\nop +0us assemble\n"
+                    "op +0us write 64 8\nop +0us wait\n");
+  ASSERT_FALSE(r.Failed()) << r.First()->ToString();
+  EXPECT_EQ(RowOf(r.reach, "feature bitmap read error"), 1u);
+  EXPECT_EQ(RowOf(r.reach, "feature member failed"), 1u);
+  EXPECT_EQ(RowOf(r.reach, "hook load"), 2u);
+}
+
+TEST(MetadataErrorTest, FailFastLastMemberIsRewritten) {
+  RunResult r = RunOps("mirrors=2 sectors=16384 space=256 failfast=1",
+                    "op +0us fail 1\nop +0us advance 100\nop +0us metaerror 0 0\n"
+                    "op +0us write 4096 64\nop +0us wait\nop +0us advance 7000\n");
+  ASSERT_FALSE(r.Failed()) << r.First()->ToString();
+  EXPECT_GT(RowOf(r.reach, "feature metadata write error"), 0u);
+  EXPECT_GT(RowOf(r.reach, "feature superblock rewrite"), 0u);
+}
+
+TEST(MetadataErrorTest, WithoutFailFastNoRewrite) {
+  RunResult r = RunOps("mirrors=2 sectors=16384 space=256",
+                    "op +0us fail 1\nop +0us advance 100\nop +0us metaerror 0 0\n"
+                    "op +0us write 4096 64\nop +0us wait\nop +0us advance 7000\n");
+  ASSERT_FALSE(r.Failed()) << r.First()->ToString();
+  EXPECT_GT(RowOf(r.reach, "feature metadata write error"), 0u);
+  EXPECT_EQ(RowOf(r.reach, "feature superblock rewrite"), 0u);
+}
+
+}  // namespace
+}  // namespace llsim
