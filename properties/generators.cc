@@ -19,6 +19,7 @@ T Uniform(T lo, T hi) {
 
 struct Features {
   bool crash, fail, readd, spare, resize, discard, stopstart, freeze, ioerror, flush, slow;
+  bool sysfs = false, check = false;
 };
 
 // How long member IO takes, per case: fast, slow enough that a resync
@@ -41,6 +42,38 @@ void PickLatency(Scenario& s) {
       s.stall_ppm = *rc::gen::elementOf(std::vector<uint32_t>{5000, 20000});
       s.stall_ms = *rc::gen::elementOf(std::vector<uint32_t>{8000, 40000});
       break;
+  }
+}
+
+// A sysfs write an administrator (or a script) makes while the array runs:
+// the bitmap's tunables, mostly valid values and some a store must refuse,
+// and md's bitmap_set_bits over chunks the array has (`chunk`: the
+// smallest chunk size a core may pick, so a range may run past the end).
+std::string SysfsWrite(const ArrayConfig& a, uint64_t chunk) {
+  uint64_t chunks = std::max<uint64_t>((a.dev_sectors + chunk - 1) / chunk, 1);
+  switch (*rc::gen::weightedElement<int>({{3, 0}, {2, 1}, {3, 2}})) {
+    case 0:
+      return "daemon_sleep " + *rc::gen::weightedElement<std::string>(
+                                   {{3, "1"}, {3, "2"}, {3, "5"}, {1, "30"}, {1, "abc"},
+                                    {1, "-1"}, {1, "18446744073709551616"}});
+    case 1:
+      return "barrier_idle " + *rc::gen::weightedElement<std::string>(
+                                   {{2, "0"}, {3, "1"}, {3, "5"}, {1, "10"}, {1, "x"},
+                                    {1, "18446744073709551616"}});
+    default: {
+      uint64_t c = Uniform<uint64_t>(0, chunks);
+      uint64_t d = std::min<uint64_t>(c + Uniform<uint64_t>(0, 16), chunks - 1);
+      uint64_t e = Uniform<uint64_t>(0, chunks);
+      switch (*rc::gen::weightedElement<int>({{4, 0}, {4, 1}, {2, 2}, {1, 3}})) {
+        case 0: return "bitmap_set_bits " + std::to_string(c);
+        case 1: return "bitmap_set_bits " + std::to_string(c) + "-" + std::to_string(d);
+        case 2:
+          return "bitmap_set_bits " + std::to_string(c) + "-" + std::to_string(d) + "," +
+                 std::to_string(e);
+        default:  // md's parser stops at what it cannot read
+          return "bitmap_set_bits " + std::to_string(c) + *rc::gen::element<std::string>("x", "-");
+      }
+    }
   }
 }
 
@@ -105,6 +138,9 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, Leaning l
         {f.freeze ? 2 : 0, 14},         // unfreeze
         {lean.recovery ? 8 : 3, 15},    // settle
         {alloc ? 1 : 0, 16},            // allocfail
+        {f.sysfs ? 4 : 0, 18},          // sysfs write
+        {f.check ? 2 : 0, 19},          // check
+        {f.check ? 2 : 0, 20},          // repair
     });
     switch (kind) {
       case 0:
@@ -156,6 +192,9 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, Leaning l
       case 14: op.kind = OpKind::kUnfreeze; break;
       case 15: op.kind = OpKind::kSettle; break;
       case 17: op.kind = OpKind::kDiskFail; op.a = Uniform(0, a.mirrors); break;
+      case 18: op.kind = OpKind::kSysfs; op.text = SysfsWrite(a, chunk); break;
+      case 19: op.kind = OpKind::kCheck; break;
+      case 20: op.kind = OpKind::kRepair; break;
       default: op.kind = OpKind::kAllocFail; op.a = *rc::gen::elementOf(std::vector<uint64_t>{0, 2000, 20000}); break;
     }
     // Mostly back to back (so operations overlap), sometimes long gaps
@@ -324,6 +363,8 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
     f.ioerror = f.fail && *rc::gen::weightedElement<bool>({{3, false}, {1, true}});
     f.flush = *rc::gen::arbitrary<bool>();
     f.slow = *rc::gen::arbitrary<bool>();
+    f.sysfs = *rc::gen::weightedElement<bool>({{3, false}, {1, true}});
+    f.check = *rc::gen::weightedElement<bool>({{resync ? 1 : 3, false}, {1, true}});
     std::vector<Op> ops = *rc::gen::resize(
         opts.max_ops,
         rc::gen::container<std::vector<Op>>(

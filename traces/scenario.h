@@ -34,6 +34,10 @@ enum class OpKind : uint8_t {
   kUnfreeze,   // sync_action idle
   kSettle,     // run until idle, then the end-to-end checks
   kAllocFail,  // a=per-million allocation failure rate from now on
+  kSysfs,      // text="<attribute> <value>": echo value > md/<attribute> (or
+               // md/llbitmap/<attribute>); a ',' in value is written as a space
+  kCheck,      // echo check > md/sync_action
+  kRepair,     // echo repair > md/sync_action
 };
 
 struct Op {

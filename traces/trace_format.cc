@@ -32,7 +32,8 @@ constexpr KindInfo kKinds[] = {
     {OpKind::kStop, "stop", 0},         {OpKind::kAssemble, "assemble", 0},
     {OpKind::kCrash, "crash", 0},       {OpKind::kFreeze, "freeze", 0},
     {OpKind::kUnfreeze, "unfreeze", 0}, {OpKind::kSettle, "settle", 0},
-    {OpKind::kAllocFail, "allocfail", 1},
+    {OpKind::kAllocFail, "allocfail", 1}, {OpKind::kSysfs, "sysfs", 0},
+    {OpKind::kCheck, "check", 0},       {OpKind::kRepair, "repair", 0},
 };
 
 const KindInfo& Info(OpKind k) {
@@ -51,6 +52,7 @@ std::string Op::ToString() const {
   uint64_t args[] = {a, b, c};
   for (int k = 0; k < i.nargs; k++) absl::StrAppend(&s, " ", args[k]);
   if (kind == OpKind::kWrite && fua) s += " fua";
+  if (kind == OpKind::kSysfs) absl::StrAppend(&s, " ", text);
   if (kind == OpKind::kCrash) {
     absl::StrAppend(&s, " ", text.empty() ? "random" : text);
     if (a) absl::StrAppend(&s, " in=", a, "ev");
@@ -207,6 +209,10 @@ absl::StatusOr<TraceFile> ParseTrace(const std::string& text, const std::string&
             return err(absl::StrCat("'", arg, "': crash points read in=<N>ev or in=<T>us, N, T > 0"));
           (ev ? op.a : op.b) = v;
         }
+      } else if (op.kind == OpKind::kSysfs) {
+        // sysfs <attribute> <value>: one token each (no spaces, no '#').
+        if (w.size() != want + 2) return err("sysfs takes an attribute name and one value");
+        op.text = absl::StrCat(w[want], " ", w[want + 1]);
       } else if (w.size() != want) {
         return err(absl::StrCat("too many arguments for ", w[2]));
       }

@@ -15,7 +15,9 @@ const char* BitmapOpName(BitmapOp op) {
       "outside any bitmap operation", "create", "load", "destroy", "flush", "resize",
       "write_all", "update_sb", "get_stats", "prepare_range", "start_write", "end_write",
       "start_discard", "end_discard", "unplug", "skip_sync_blocks", "start_sync", "end_sync",
-      "close_sync", "cond_end_sync", "a sysfs store", "a work item of the core's",
+      "close_sync", "cond_end_sync", "a sysfs store", "dirty_bits", "daemon_work",
+      "blocks_synced", "start_behind_write", "end_behind_write", "wait_behind_writes",
+      "a work item of the core's",
       "a timer callback of the core's"};
   return names[(int)op];
 }
@@ -356,6 +358,7 @@ absl::Status MdArray::Assemble() {
     }
   }
   longest_daemon_sleep_ = mddev_.bitmap_info.daemon_sleep;
+  longest_barrier_idle_ = cfg_.barrier_idle;
   mddev_.pers = &pers_;
   set_bit(MD_RECOVERY_NEEDED, &mddev_.recovery);
   if (mddev_.degraded) set_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
@@ -578,7 +581,15 @@ ssize_t MdArray::SysfsStore(const std::string& name, const std::string& value) {
       // The attribute is the first member of md_sysfs_entry.
       auto* entry = reinterpret_cast<md_sysfs_entry*>(*a);
       if (!entry->store) return -EACCES;
+      unsigned long sleep_before = mddev_.bitmap_info.daemon_sleep;
       ssize_t rc = (BitmapCall(this, BitmapOp::kSysfs), entry->store(&mddev_, value.c_str(), value.size()));
+      // A timer armed with the old period keeps its deadline: the checks
+      // that wait for the daemon allow for the longest period seen.
+      longest_daemon_sleep_ =
+          std::max({longest_daemon_sleep_, sleep_before, mddev_.bitmap_info.daemon_sleep});
+      if (name == "barrier_idle" && rc > 0)
+        longest_barrier_idle_ =
+            std::max(longest_barrier_idle_, std::strtoul(value.c_str(), nullptr, 10));
       NoteMd(absl::StrFormat("sysfs %s/%s <- %s: %d", g->name ? g->name : "", name,
                              std::string(value.substr(0, value.find('\n'))), rc));
       return rc;

@@ -15,7 +15,8 @@ const char* HookName(int op) {
       "resize",       "write_all",  "update_sb",      "get_stats",     "prepare_range",
       "start_write",  "end_write",  "start_discard",  "end_discard",   "unplug",
       "skip_sync_blocks", "start_sync", "end_sync",   "close_sync",    "cond_end_sync",
-      "sysfs store",  nullptr,      nullptr};
+      "sysfs store",  "dirty_bits", "daemon_work",    "blocks_synced", "start_behind_write",
+      "end_behind_write", "wait_behind_writes", nullptr,  nullptr};
   return names[op];
 }
 
@@ -40,6 +41,10 @@ const std::vector<std::string>& ModelFeatures() {
       "degraded write",
       "sync frozen",
       "allocation failure",
+      "dirty bits",
+      "sysfs change",
+      "check",
+      "repair",
   };
   return features;
 }
