@@ -351,6 +351,13 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
     a.daemon_sleep = *rc::gen::elementOf(std::vector<uint32_t>{5, 1, 2, 30});
     a.assume_clean = *rc::gen::weightedElement<bool>({{4, false}, {1, true}});
     a.spares = 1;
+    // mdadm --write-mostly on one member (over a slower link), with or
+    // without --write-behind.
+    if (*rc::gen::weightedElement<bool>({{3, false}, {1, true}})) {
+      a.write_mostly = 1u << Uniform(0, a.mirrors);
+      a.write_behind = *rc::gen::element<uint32_t>(0, 256);
+      a.slow_write_mostly = *rc::gen::element<uint32_t>(1, 3, 8);
+    }
     Features f;
     f.crash = resync || *rc::gen::arbitrary<bool>();
     f.fail = lean.recovery || *rc::gen::arbitrary<bool>();

@@ -46,6 +46,8 @@ const KindInfo& Info(OpKind k) {
 
 const char* OpKindName(OpKind k) { return Info(k).name; }
 
+static std::string FormatArrayConfigBase(const ArrayConfig& a);
+
 std::string Op::ToString() const {
   const KindInfo& i = Info(kind);
   std::string s = absl::StrCat("+", delay / 1000, "us ", i.name);
@@ -62,6 +64,16 @@ std::string Op::ToString() const {
 }
 
 std::string FormatArrayConfig(const ArrayConfig& a) {
+  // Keys added later are written only when they differ from their default,
+  // so older traces keep their exact text.
+  std::string extra;
+  if (a.write_mostly) absl::StrAppend(&extra, " write_mostly=", a.write_mostly);
+  if (a.write_behind) absl::StrAppend(&extra, " write_behind=", a.write_behind);
+  if (a.slow_write_mostly != 1) absl::StrAppend(&extra, " slow_write_mostly=", a.slow_write_mostly);
+  return extra.empty() ? FormatArrayConfigBase(a) : FormatArrayConfigBase(a) + extra;
+}
+
+static std::string FormatArrayConfigBase(const ArrayConfig& a) {
   return absl::StrFormat(
       "mirrors=%d sectors=%d max_sectors=%d lbs=%d space=%d daemon_sleep=%d barrier_idle=%d "
       "assume_clean=%d spares=%d",
@@ -84,6 +96,9 @@ absl::Status ParseArrayConfig(const std::string& text, ArrayConfig* a) {
     else if (p.first == "barrier_idle") a->barrier_idle = (uint32_t)v;
     else if (p.first == "assume_clean") a->assume_clean = v != 0;
     else if (p.first == "spares") a->spares = (int)v;
+    else if (p.first == "write_mostly") a->write_mostly = (uint32_t)v;
+    else if (p.first == "write_behind") a->write_behind = (uint32_t)v;
+    else if (p.first == "slow_write_mostly") a->slow_write_mostly = (uint32_t)v;
     else return absl::InvalidArgumentError(absl::StrCat("unknown array key '", p.first, "'"));
   }
   return a->Validate();

@@ -30,6 +30,11 @@ absl::Status ArrayConfig::Validate() const {
     return bad(absl::StrFormat("daemon_sleep %d s: use 1..3600", daemon_sleep));
   if (barrier_idle > 3600) return bad("barrier_idle above 3600 s");
   if (spares < 0 || spares > 4) return bad("spares: use 0..4");
+  if (write_mostly >> (mirrors + spares))
+    return bad(absl::StrFormat("write_mostly=%d flags a disk the array does not have",
+                               write_mostly));
+  if (write_behind > 16383) return bad("write_behind above 16383 (mdadm's limit)");
+  if (slow_write_mostly < 1 || slow_write_mostly > 1000) return bad("slow_write_mostly: use 1..1000");
   return absl::OkStatus();
 }
 

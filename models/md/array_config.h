@@ -23,6 +23,13 @@ struct ArrayConfig {
   uint32_t barrier_idle = 0;             // seconds, 0 keeps the core's default
   bool assume_clean = false;             // mdadm --assume-clean: BITMAP_CLEAN
   int spares = 1;                        // blank disks available for add-spare
+  // mdadm --write-mostly: bit i flags simulated disk i (members first, then
+  // spares) WriteMostly; mdadm --write-behind=N: recorded in the bitmap
+  // superblock (a core that reads it sets bitmap_info.max_write_behind);
+  // the write-mostly disks' IO takes slow_write_mostly times as long.
+  uint32_t write_mostly = 0;
+  uint32_t write_behind = 0;
+  uint32_t slow_write_mostly = 1;
 
   absl::Status Validate() const;
 };

@@ -34,6 +34,7 @@ std::vector<uint8_t> BitmapSuperblockBytes(const ArrayConfig& cfg,
   if (cfg.assume_clean) sb.state |= 1u << BITMAP_CLEAN;
   sb.daemon_sleep = cfg.daemon_sleep;
   sb.sectors_reserved = cfg.bitmap_space;
+  sb.write_behind = cfg.write_behind;  // mdadm --write-behind
   sb.sync_size = cfg.dev_sectors;
   std::vector<uint8_t> bytes(4096, 0);
   std::memcpy(bytes.data(), &sb, sizeof(sb));
@@ -52,6 +53,7 @@ absl::Status CreateArrayDisks(World& world, const ArrayConfig& cfg) {
   for (auto& b : uuid) b = (uint8_t)rng.Next();
   for (int i = 0; i < cfg.mirrors + cfg.spares; i++) {
     Disk& d = world.AddDisk({cfg.logical_block_size, l.capacity, l.data_offset});
+    if (cfg.write_mostly >> i & 1) d.SetLatencyMultiplier(cfg.slow_write_mostly);
     if (i >= cfg.mirrors) continue;  // blank spares
     MdSuperblock sb;
     sb.uuid = uuid;
@@ -166,6 +168,9 @@ MdArray::Member* MdArray::MemberByRdev(md_rdev* rdev) {
 }
 
 md_rdev* MdArray::AddRdev(Member& m) {
+  // mdadm --write-mostly is a property of the device (its superblock's
+  // devflags): it holds wherever the device joins.
+  if (cfg_.write_mostly >> m.disk & 1) set_bit(WriteMostly, &m.rdev.flags);
   if (!m.in_array) {
     list_add_tail(&m.rdev.same_set, &mddev_.disks);
     m.in_array = true;

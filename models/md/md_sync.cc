@@ -146,6 +146,15 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
     else if (!in_sync || !recover)
       targets.push_back(m.get());
   }
+  // raid1_sync_request reads from a write-mostly member only when no other
+  // in-sync member is left.
+  if (source && test_bit(WriteMostly, &source->rdev.flags))
+    for (Member* t : targets)
+      if (test_bit(In_sync, &t->rdev.flags) && !test_bit(WriteMostly, &t->rdev.flags)) {
+        std::replace(targets.begin(), targets.end(), t, source);
+        source = t;
+        break;
+      }
   uint64_t n = std::min<uint64_t>({sync_blocks, kSyncIoSectors, max - sector});
   if (!source || targets.empty()) {
     LowerBarrier();

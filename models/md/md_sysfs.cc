@@ -57,6 +57,24 @@ int MdArray::RequestSync(bool repair) {
       test_bit(MD_RECOVERY_RUNNING, &mddev_.recovery))
     return -EBUSY;
   NoteMd(repair ? "sync_action repair" : "sync_action check");
+  // Deliberately not md: with a resync pending (md's resync_offset, or the
+  // bitmap's own request after load: SYNC without REQUESTED), md keeps the
+  // check/repair flags and md_choose_sync_action runs the resync with them;
+  // a check then only compares, yet start_sync/close_sync consume the
+  // bitmap's NeedSync chunks (Syncing, then Dirty, then Clean) and mainline
+  // even records the array in sync, so the mirrors stay different with
+  // nothing left to resync them (FINDINGS.md F13). The model lets the
+  // pending resync run as a plain resync, so no core is blamed for md.
+  if (mddev_.resync_offset < kMaxSector ||
+      (test_bit(MD_RECOVERY_SYNC, &mddev_.recovery) &&
+       !test_bit(MD_RECOVERY_REQUESTED, &mddev_.recovery))) {
+    NoteMd("a resync is pending: it runs first, as a plain resync (md would run it as the "
+           "requested check/repair)");
+    clear_bit(MD_RECOVERY_FROZEN, &mddev_.recovery);
+    set_bit(MD_RECOVERY_NEEDED, &mddev_.recovery);
+    WakeupThread(mddev_.thread);
+    return 0;
+  }
   if (!repair) set_bit(MD_RECOVERY_CHECK, &mddev_.recovery);
   set_bit(MD_RECOVERY_REQUESTED, &mddev_.recovery);
   set_bit(MD_RECOVERY_SYNC, &mddev_.recovery);

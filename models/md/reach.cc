@@ -45,6 +45,9 @@ const std::vector<std::string>& ModelFeatures() {
       "sysfs change",
       "check",
       "repair",
+      "write-mostly write",
+      "write-mostly read",
+      "behind write",
   };
   return features;
 }
