@@ -23,22 +23,22 @@ set(LLSIM_MUTANT_EXPECT
   DAEMON_CLEANS_DEGRADED:recovery-completeness:recovery:1:skip=transitions
   DAEMON_CLEANS_NEEDSYNC:transitions:swarm:1
   DAEMON_NO_DRAIN:no-clean-in-flight:swarm:1
-  DEGRADED_SYNC_SKIPS_DIRTY:recovery-completeness:swarm:1
+  DEGRADED_SYNC_SKIPS_DIRTY:recovery-completeness:swarm:2
   DISCARD_ROUND_OUT:no-clean-in-flight:swarm:1
-  EVENTS_CLEARED_FROZEN:recovery-completeness:recovery:1
+  EVENTS_CLEARED_FROZEN:recovery-completeness:recovery:3
   GROW_SKIPS_NEW_PAGES:safety:resize:1
-  RELOAD_KEEPS_DIRTY:resync-completeness:resize:3
+  RELOAD_KEEPS_DIRTY:resync-completeness:resize:6
   RESIZE_NO_GROW:write-intent:resize:1
-  SKIP_SYNC_NEEDSYNC:resync-completeness:swarm:4
+  SKIP_SYNC_NEEDSYNC:resync-completeness:swarm:2
   SPACE_IGNORES_HEADER:bitmap-bounds:swarm:1
   CLOSE_SYNC_STAYS_SYNCING:liveness:swarm:1
   TIMER_NOT_REARMED:liveness:swarm:1
-  UNPIN_OFF_BY_ONE:safety:swarm:1
+  UNPIN_OFF_BY_ONE:safety:swarm:3
   UNPLUG_FASTPATH_RACE:write-intent:swarm:1
   UNPLUG_FIRST_MEMBER:write-intent:swarm:1
   UNPLUG_NO_WAIT:write-intent:swarm:1
   XBITS_REVERSED:write-intent:race:1
-  SIZE_MISMATCH_REFUSED:assemblable:swarm:1
+  SIZE_MISMATCH_REFUSED:assemblable:resize:1
   SB_SLEEP_IN_JIFFIES:assemblable:swarm:1
   TIMER_SHUTDOWN_NOSYNC:safety:trace:timer-shutdown-nosync.trace
   READ_ONE_COPY:resync-completeness:trace:read-one-copy.trace
@@ -47,7 +47,7 @@ set(LLSIM_MUTANT_EXPECT
   DAEMON_LOCK_ORDER:safety:swarm:1
   PAGE_NEW_LEAKS_ON_ENOMEM:safety:swarm:1
   RECOVERY_SKIPS_CLEAN:durability:trace:recovery-skips-clean.trace
-  RECOVERY_SKIPS_CLEAN:resync-completeness:recovery:1)
+  RECOVERY_SKIPS_CLEAN:resync-completeness:recovery:13)
 set(LLSIM_MUTANT_CASES 400 CACHE STRING "generated cases a mutant hunt may use")
 
 foreach(m IN LISTS LLSIM_MUTANTS)
