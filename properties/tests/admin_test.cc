@@ -35,6 +35,21 @@ bool HasMdNote(const RunResult& r, const std::string& text) {
   return false;
 }
 
+TEST(AdminTest, NewOpsRoundTripThroughTheTraceFormat) {
+  auto t = ParseTrace(
+      "llsim-trace 1\narray mirrors=2 sectors=16384\nop +5us sysfs bitmap_set_bits 1-2,7\n"
+      "op +0us check\nop +0us repair\nexpect-failure none\n",
+      "roundtrip");
+  ASSERT_TRUE(t.ok()) << t.status();
+  ASSERT_EQ(t->scenario.ops.size(), 3u);
+  EXPECT_EQ(t->scenario.ops[0].ToString(), "+5us sysfs bitmap_set_bits 1-2,7");
+  EXPECT_EQ(t->scenario.ops[1].ToString(), "+0us check");
+  auto back = ParseTrace(FormatTrace(*t), "again");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(FormatTrace(*back), FormatTrace(*t));
+  EXPECT_FALSE(ParseTrace("llsim-trace 1\nop +0us sysfs daemon_sleep\n", "short").ok());
+}
+
 TEST(AdminTest, BitmapSetBitsCallsDirtyBitsThenUnplug) {
   RunResult r = RunOps(
       "op +0us write 0 64\nop +0us wait\nop +0us advance 20000\n"
