@@ -16,7 +16,7 @@
 # earlier entry's property would otherwise report first).
 set(LLSIM_MUTANT_EXPECT
   ABORT_KEEPS_SYNCING:transitions:swarm:1
-  BARRIER_AFTER_STATE:no-clean-in-flight:swarm:1
+  BARRIER_AFTER_STATE:no-clean-in-flight:swarm:3
   CHECKPOINT_INCLUDES_CURRENT:no-clean-in-flight:resync:1
   COND_END_NO_DRAIN:no-clean-in-flight:swarm:1
   DAEMON_CLEANS_DEGRADED:transitions:recovery:1

@@ -283,6 +283,7 @@ absl::Status MdArray::Assemble() {
   mddev_.recovery = 0;
   mddev_.sb_flags = 0;
   mddev_.flags = 0;
+  can_decrease_events_ = false;
   oracle_->Resize(top.dev_sectors);
 
   int working = 0;
@@ -370,7 +371,7 @@ absl::Status MdArray::Assemble() {
   running_ = true;
   thread_stop_ = false;
   md_thread_fiber_ = world_.Sched().Spawn("md0_raid1", [this] { MdThreadMain(); });
-  if (mddev_.sb_flags) UpdateSb();
+  if (mddev_.sb_flags) UpdateSb(false);
   // do_md_run: load after the array runs. A failure destroys the bitmap
   // and fails RUN_ARRAY, and mdadm then stops the array: it never runs
   // without the bitmap it was created with.

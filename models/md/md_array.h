@@ -225,7 +225,9 @@ class MdArray : public MdHost {
   void CheckRecovery();
   void StartSyncWork();
   void ChooseAndStartSync();
-  void UpdateSb();
+  // md_update_sb(mddev, force_change): force for every caller but the md
+  // thread's md_check_recovery and md_run.
+  void UpdateSb(bool force = true);
   void WriteMemberSb(Member& m);
   void ReadSyncSource(SyncIo* sr);
   // mdadm reading a member's md superblock; nullopt if unreadable or none.
@@ -308,6 +310,7 @@ class MdArray : public MdHost {
   unsigned long longest_daemon_sleep_ = 0;
   unsigned long longest_barrier_idle_ = 0;
   uint64_t mismatches_ = 0;
+  bool can_decrease_events_ = false;  // mddev->can_decrease_events
   uint64_t resizing_to_ = ~0ull;  // MD_CLOSING: a stop has begun, no new IO
   // mddev_suspend in md_start_sync while spares change: new writes wait,
   // the ones in flight drain before a slot is filled.

@@ -79,7 +79,7 @@ void MdArray::CheckRecovery() {
   }
   if (mddev_.sb_flags & ((1ul << MD_SB_CHANGE_DEVS) | (1ul << MD_SB_CHANGE_CLEAN) |
                          (1ul << MD_SB_CHANGE_PENDING)))
-    UpdateSb();
+    UpdateSb(false);
   if (sync_thread_done_) ReapSyncThread();
   if (sync_thread_running_) return;
   if (test_bit(MD_RECOVERY_FROZEN, &mddev_.recovery)) return;
@@ -206,19 +206,34 @@ bool MdArray::StaleForBitmapRecovery(const Member& m) {
   return m.events_at_add < stats.events_cleared;
 }
 
-void MdArray::UpdateSb() {
+void MdArray::UpdateSb(bool force) {
   // md_update_sb: the bitmap superblock goes first, then every member's.
   // The change flags are taken before the write; a member that fails or a
   // clean/dirty change made while it is in flight asks for another round
   // (md's "goto repeat"), or that change would never reach the disks.
   constexpr unsigned long kChanges = (1ul << MD_SB_CHANGE_DEVS) | (1ul << MD_SB_CHANGE_CLEAN);
   for (;;) {
+    // md_update_sb: a write for nothing but the clean/dirty flag, on an
+    // array that is not degraded, is "nospares"; a clean one right after
+    // such a dirty one takes events back by one (can_decrease_events), so
+    // a member that missed only that pair is not stale.
+    bool devs = test_bit(MD_SB_CHANGE_DEVS, &mddev_.sb_flags);
+    bool nospares = test_bit(MD_SB_CHANGE_CLEAN, &mddev_.sb_flags) && !devs && !force &&
+                    mddev_.degraded == 0;
     mddev_.sb_flags &= ~kChanges;
     // Members failed before this write are recorded by it (FaultRecorded).
     std::vector<Member*> recorded;
     for (auto& m : members_)
       if (m->in_array && test_bit(Faulty, &m->rdev.flags)) recorded.push_back(m.get());
-    mddev_.events++;
+    if (nospares && mddev_.in_sync && mddev_.resync_offset == kMaxSector &&
+        can_decrease_events_ && mddev_.events != 1) {
+      mddev_.events--;
+      can_decrease_events_ = false;
+      Reached("events decremented");
+    } else {
+      mddev_.events++;
+      can_decrease_events_ = nospares;
+    }
     if (BitmapEnabled()) (BitmapCall(this, BitmapOp::kUpdateSb), ops_->update_sb(mddev_.bitmap));
     for (;;) {
       for (auto& m : members_)

@@ -48,6 +48,7 @@ const std::vector<std::string>& ModelFeatures() {
       "write-mostly write",
       "write-mostly read",
       "behind write",
+      "events decremented",
   };
   return features;
 }
