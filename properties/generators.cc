@@ -21,6 +21,7 @@ struct Features {
   bool crash, fail, readd, spare, resize, discard, stopstart, freeze, ioerror, flush, slow;
   bool readerror = false;
   bool metaerror = false;
+  bool sysfs = false, check = false;
 };
 
 // How long member IO takes, per case: fast, slow enough that a resync
@@ -43,6 +44,38 @@ void PickLatency(Scenario& s) {
       s.stall_ppm = *rc::gen::elementOf(std::vector<uint32_t>{5000, 20000});
       s.stall_ms = *rc::gen::elementOf(std::vector<uint32_t>{8000, 40000});
       break;
+  }
+}
+
+// A sysfs write an administrator (or a script) makes while the array runs:
+// the bitmap's tunables, mostly valid values and some a store must refuse,
+// and md's bitmap_set_bits over chunks the array has (`chunk`: the
+// smallest chunk size a core may pick, so a range may run past the end).
+std::string SysfsWrite(const ArrayConfig& a, uint64_t chunk) {
+  uint64_t chunks = std::max<uint64_t>((a.dev_sectors + chunk - 1) / chunk, 1);
+  switch (*rc::gen::weightedElement<int>({{3, 0}, {2, 1}, {3, 2}})) {
+    case 0:
+      return "daemon_sleep " + *rc::gen::weightedElement<std::string>(
+                                   {{3, "1"}, {3, "2"}, {3, "5"}, {1, "30"}, {1, "abc"},
+                                    {1, "-1"}, {1, "18446744073709551616"}});
+    case 1:
+      return "barrier_idle " + *rc::gen::weightedElement<std::string>(
+                                   {{2, "0"}, {3, "1"}, {3, "5"}, {1, "10"}, {1, "x"},
+                                    {1, "18446744073709551616"}});
+    default: {
+      uint64_t c = Uniform<uint64_t>(0, chunks);
+      uint64_t d = std::min<uint64_t>(c + Uniform<uint64_t>(0, 16), chunks - 1);
+      uint64_t e = Uniform<uint64_t>(0, chunks);
+      switch (*rc::gen::weightedElement<int>({{4, 0}, {4, 1}, {2, 2}, {1, 3}})) {
+        case 0: return "bitmap_set_bits " + std::to_string(c);
+        case 1: return "bitmap_set_bits " + std::to_string(c) + "-" + std::to_string(d);
+        case 2:
+          return "bitmap_set_bits " + std::to_string(c) + "-" + std::to_string(d) + "," +
+                 std::to_string(e);
+        default:  // md's parser stops at what it cannot read
+          return "bitmap_set_bits " + std::to_string(c) + *rc::gen::element<std::string>("x", "-");
+      }
+    }
   }
 }
 
@@ -109,6 +142,9 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, Leaning l
         {alloc ? 1 : 0, 16},            // allocfail
         {f.readerror ? 3 : 0, 18},      // readerror (+ a read of it)
         {f.metaerror ? 2 : 0, 19},      // metaerror
+        {f.sysfs ? 4 : 0, 20},          // sysfs write
+        {f.check ? 2 : 0, 21},          // check
+        {f.check ? 2 : 0, 22},          // repair
     });
     switch (kind) {
       case 0:
@@ -173,6 +209,9 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, Leaning l
         // read error a page at a time, three IOs a page.
         op.c = std::min<uint64_t>(length(), 64);
         break;
+      case 20: op.kind = OpKind::kSysfs; op.text = SysfsWrite(a, chunk); break;
+      case 21: op.kind = OpKind::kCheck; break;
+      case 22: op.kind = OpKind::kRepair; break;
       default: op.kind = OpKind::kAllocFail; op.a = *rc::gen::elementOf(std::vector<uint64_t>{0, 2000, 20000}); break;
     }
     // Mostly back to back (so operations overlap), sometimes long gaps
@@ -377,6 +416,13 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
     a.daemon_sleep = *rc::gen::elementOf(std::vector<uint32_t>{5, 1, 2, 30});
     a.assume_clean = *rc::gen::weightedElement<bool>({{4, false}, {1, true}});
     a.spares = 1;
+    // mdadm --write-mostly on one member (over a slower link), with or
+    // without --write-behind.
+    if (*rc::gen::weightedElement<bool>({{3, false}, {1, true}})) {
+      a.write_mostly = 1u << Uniform(0, a.mirrors);
+      a.write_behind = *rc::gen::element<uint32_t>(0, 256);
+      a.slow_write_mostly = *rc::gen::element<uint32_t>(1, 3, 8);
+    }
     Features f;
     f.crash = resync || *rc::gen::arbitrary<bool>();
     f.fail = lean.recovery || *rc::gen::arbitrary<bool>();
@@ -393,6 +439,8 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
     f.metaerror = MetaErrors(s.seed);
     a.failfast = FailFast(s.seed);
     a.badblocks = BadBlocks(s.seed);
+    f.sysfs = *rc::gen::weightedElement<bool>({{3, false}, {1, true}});
+    f.check = *rc::gen::weightedElement<bool>({{resync ? 1 : 3, false}, {1, true}});
     std::vector<Op> ops = *rc::gen::resize(
         opts.max_ops,
         rc::gen::container<std::vector<Op>>(

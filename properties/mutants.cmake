@@ -28,9 +28,9 @@ set(LLSIM_MUTANT_EXPECT
   DAEMON_NO_DRAIN:no-clean-in-flight:swarm:1
   DEGRADED_SYNC_SKIPS_DIRTY:recovery-completeness:swarm:1:sole
   DISCARD_ROUND_OUT:no-clean-in-flight:swarm:1
-  EVENTS_CLEARED_FROZEN:recovery-completeness:recovery:1
+  EVENTS_CLEARED_FROZEN:recovery-completeness:recovery:3
   GROW_SKIPS_NEW_PAGES:safety:resize:1
-  RELOAD_KEEPS_DIRTY:resync-completeness:resize:3
+  RELOAD_KEEPS_DIRTY:resync-completeness:resize:6
   RESIZE_NO_GROW:write-intent:resize:1
   SKIP_SYNC_NEEDSYNC:resync-completeness:swarm:4:sole
   SPACE_IGNORES_HEADER:bitmap-bounds:swarm:1:sole

@@ -502,6 +502,29 @@ void ScenarioRun::Execute(const Op& op) {
       break;
     case OpKind::kResize: RunAdmin(name, [&] { st = a->Resize(op.a); }); break;
     case OpKind::kStop: RunAdmin(name, [&] { st = a->Stop(); }); break;
+    case OpKind::kSysfs: {
+      // The trace's value is one token; ',' stands for the spaces md's
+      // list attributes take. echo adds the newline.
+      std::string attr = op.text.substr(0, op.text.find(' '));
+      std::string value = op.text.find(' ') == std::string::npos
+                              ? std::string()
+                              : op.text.substr(op.text.find(' ') + 1);
+      std::replace(value.begin(), value.end(), ',', ' ');
+      // Marking chunks dirty is a reason to resync; a clean stop may not
+      // take it away.
+      if (attr == "bitmap_set_bits") Unsettle();
+      ssize_t rc = 0;
+      RunAdmin(name, [&] { rc = a->SysfsWrite(attr, value + "\n"); });
+      if (rc < 0) Note(absl::StrCat(op.ToString(), ": error ", rc));
+      break;
+    }
+    case OpKind::kCheck:
+    case OpKind::kRepair: {
+      int rc = 0;
+      RunAdmin(name, [&] { rc = a->RequestSync(op.kind == OpKind::kRepair); });
+      if (rc < 0) Note(absl::StrCat(op.ToString(), ": error ", rc));
+      break;
+    }
     case OpKind::kFreeze: RunAdmin(name, [&] { a->Freeze(true); }); break;
     case OpKind::kUnfreeze: RunAdmin(name, [&] { a->Freeze(false); }); break;
     default: break;
@@ -532,7 +555,9 @@ void ScenarioRun::Settle() {
   // counted from the end of the last sync pass (the daemon itself may ask
   // for one, and stalled IO may delay it).
   Nanos sleep = std::max<Nanos>(s_.array.daemon_sleep, a->LongestDaemonSleep());
-  Nanos idle = (2 * sleep + (s_.array.barrier_idle ? s_.array.barrier_idle : 5) + 5) * kNsPerSec;
+  Nanos barrier = std::max<Nanos>(s_.array.barrier_idle ? s_.array.barrier_idle : 5,
+                                  a->LongestBarrierIdle());
+  Nanos idle = (2 * sleep + barrier + 5) * kNsPerSec;
   // The daemon's own IO (flushes, bitmap writes) may meet injected stalls.
   if (s_.stall_ppm) idle += 2 * (Nanos)s_.stall_ms * kNsPerMs;
   // Whether a whole idle period passed with no sync completing or pending;

@@ -33,6 +33,10 @@ uint32_t ActionsOf(BitmapOp op) {
     case BitmapOp::kFlush: return ActionBit(A::kDaemon);
     case BitmapOp::kResize: return ActionBit(A::kDaemon) | kActResizeMark;
     case BitmapOp::kSysfs: return ActionBit(A::kProactiveSync);
+    // md's bitmap_set_bits: Startwrite on the named chunks, no IO.
+    case BitmapOp::kDirtyBits: return ActionBit(A::kStartwrite);
+    // The classic bitmap's periodic pass (llbitmap has none: NULL).
+    case BitmapOp::kDaemonWork: return ActionBit(A::kDaemon);
     // The core's own contexts: its daemon (timer, then work item).
     case BitmapOp::kWork:
     case BitmapOp::kTimer: return ActionBit(A::kDaemon);

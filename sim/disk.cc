@@ -62,6 +62,7 @@ void Disk::Submit(IoRequest req, IoCallback done) {
   }
   bool stalled = false;
   Nanos latency = faults_.PickLatency(latency_rng_, &stalled);
+  if (!stalled) latency *= latency_multiplier_;
   if (stalled)
     sched_.Log().Record({sched_.Clock().Now(), EventKind::kFault, (uint64_t)index_, req.sector,
                          id, absl::StrFormat("stall %dms", latency / kNsPerMs)});

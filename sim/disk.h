@@ -102,6 +102,9 @@ class Disk {
   // last. In order: a write never completes before an overlapping write
   // submitted earlier, which hides such races to look past them.
   void SetInOrderOverlaps(bool on) { in_order_overlaps_ = on; }
+  // A slower member (a write-mostly disk across a slow link): every IO's
+  // drawn latency (stalls aside: they are long already) is multiplied by `factor` (1: as is).
+  void SetLatencyMultiplier(uint32_t factor) { latency_multiplier_ = factor ? factor : 1; }
 
  private:
   struct CachedWrite {
@@ -134,6 +137,7 @@ class Disk {
   FaultPlan& faults_;
   Rng latency_rng_;
   Rng fault_rng_;
+  uint32_t latency_multiplier_ = 1;
   std::string irq_name_;  // its completions' interrupt fiber
 
   BytePages meta_visible_, meta_media_;  // byte offsets from sector 0

@@ -40,6 +40,10 @@ enum class OpKind : uint8_t {
   kMetaError,  // a=disk b=what: 0 its metadata writes fail (md superblock and bitmap,
                // md_write_metadata), 1 its next read of the bitmap region fails
                // (sync_page_io at load), 2 its metadata writes fail torn (half lands)
+  kSysfs,      // text="<attribute> <value>": echo value > md/<attribute> (or
+               // md/llbitmap/<attribute>); a ',' in value is written as a space
+  kCheck,      // echo check > md/sync_action
+  kRepair,     // echo repair > md/sync_action
 };
 
 struct Op {

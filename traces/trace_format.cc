@@ -35,6 +35,8 @@ constexpr KindInfo kKinds[] = {
     {OpKind::kUnfreeze, "unfreeze", 0}, {OpKind::kSettle, "settle", 0},
     {OpKind::kAllocFail, "allocfail", 1}, {OpKind::kReadError, "readerror", 3},
     {OpKind::kMetaError, "metaerror", 2},
+    {OpKind::kAllocFail, "allocfail", 1}, {OpKind::kSysfs, "sysfs", 0},
+    {OpKind::kCheck, "check", 0},       {OpKind::kRepair, "repair", 0},
 };
 
 const KindInfo& Info(OpKind k) {
@@ -47,12 +49,15 @@ const KindInfo& Info(OpKind k) {
 
 const char* OpKindName(OpKind k) { return Info(k).name; }
 
+static std::string FormatArrayConfigBase(const ArrayConfig& a);
+
 std::string Op::ToString() const {
   const KindInfo& i = Info(kind);
   std::string s = absl::StrCat("+", delay / 1000, "us ", i.name);
   uint64_t args[] = {a, b, c};
   for (int k = 0; k < i.nargs; k++) absl::StrAppend(&s, " ", args[k]);
   if (kind == OpKind::kWrite && fua) s += " fua";
+  if (kind == OpKind::kSysfs) absl::StrAppend(&s, " ", text);
   if (kind == OpKind::kCrash) {
     absl::StrAppend(&s, " ", text.empty() ? "random" : text);
     if (a) absl::StrAppend(&s, " in=", a, "ev");
@@ -62,6 +67,16 @@ std::string Op::ToString() const {
 }
 
 std::string FormatArrayConfig(const ArrayConfig& a) {
+  // Keys added later are written only when they differ from their default,
+  // so older traces keep their exact text.
+  std::string extra;
+  if (a.write_mostly) absl::StrAppend(&extra, " write_mostly=", a.write_mostly);
+  if (a.write_behind) absl::StrAppend(&extra, " write_behind=", a.write_behind);
+  if (a.slow_write_mostly != 1) absl::StrAppend(&extra, " slow_write_mostly=", a.slow_write_mostly);
+  return extra.empty() ? FormatArrayConfigBase(a) : FormatArrayConfigBase(a) + extra;
+}
+
+static std::string FormatArrayConfigBase(const ArrayConfig& a) {
   return absl::StrFormat(
       "mirrors=%d sectors=%d max_sectors=%d lbs=%d space=%d daemon_sleep=%d barrier_idle=%d "
       "assume_clean=%d spares=%d",
@@ -101,6 +116,9 @@ absl::Status ParseArrayConfig(const std::string& text, ArrayConfig* a) {
     else if (p.first == "spare_extra") a->spare_extra_sectors = v;
     else if (p.first == "failfast") a->failfast = v != 0;
     else if (p.first == "badblocks") a->badblocks = v != 0;
+    else if (p.first == "write_mostly") a->write_mostly = (uint32_t)v;
+    else if (p.first == "write_behind") a->write_behind = (uint32_t)v;
+    else if (p.first == "slow_write_mostly") a->slow_write_mostly = (uint32_t)v;
     else return absl::InvalidArgumentError(absl::StrCat("unknown array key '", p.first, "'"));
   }
   return a->Validate();
@@ -239,6 +257,10 @@ absl::StatusOr<TraceFile> ParseTrace(const std::string& text, const std::string&
             return err(absl::StrCat("'", arg, "': crash points read in=<N>ev or in=<T>us, N, T > 0"));
           (ev ? op.a : op.b) = v;
         }
+      } else if (op.kind == OpKind::kSysfs) {
+        // sysfs <attribute> <value>: one token each (no spaces, no '#').
+        if (w.size() != want + 2) return err("sysfs takes an attribute name and one value");
+        op.text = absl::StrCat(w[want], " ", w[want + 1]);
       } else if (w.size() != want) {
         return err(absl::StrCat("too many arguments for ", w[2]));
       }

@@ -35,6 +35,11 @@ absl::Status ArrayConfig::Validate() const {
                                spare_extra_sectors));
   if (metadata_minor < 0 || metadata_minor > 2)
     return bad(absl::StrFormat("metadata 1.%d: use 1.0, 1.1 or 1.2", metadata_minor));
+  if (write_mostly >> (mirrors + spares))
+    return bad(absl::StrFormat("write_mostly=%d flags a disk the array does not have",
+                               write_mostly));
+  if (write_behind > 16383) return bad("write_behind above 16383 (mdadm's limit)");
+  if (slow_write_mostly < 1 || slow_write_mostly > 1000) return bad("slow_write_mostly: use 1..1000");
   return absl::OkStatus();
 }
 

@@ -40,6 +40,13 @@ struct ArrayConfig {
   bool failfast = false;                 // mdadm --failfast: every member FailFast
   bool badblocks = false;                // members keep a bad-block log (md's default
                                          // is on; off keeps the traces before it)
+  // mdadm --write-mostly: bit i flags simulated disk i (members first, then
+  // spares) WriteMostly; mdadm --write-behind=N: recorded in the bitmap
+  // superblock (a core that reads it sets bitmap_info.max_write_behind);
+  // the write-mostly disks' IO takes slow_write_mostly times as long.
+  uint32_t write_mostly = 0;
+  uint32_t write_behind = 0;
+  uint32_t slow_write_mostly = 1;
 
   absl::Status Validate() const;
 };

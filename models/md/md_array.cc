@@ -17,7 +17,9 @@ const char* BitmapOpName(BitmapOp op) {
       "outside any bitmap operation", "create", "load", "destroy", "flush", "resize",
       "write_all", "update_sb", "get_stats", "prepare_range", "start_write", "end_write",
       "start_discard", "end_discard", "unplug", "skip_sync_blocks", "start_sync", "end_sync",
-      "close_sync", "cond_end_sync", "a sysfs store", "a work item of the core's",
+      "close_sync", "cond_end_sync", "a sysfs store", "dirty_bits", "daemon_work",
+      "blocks_synced", "start_behind_write", "end_behind_write", "wait_behind_writes",
+      "a work item of the core's",
       "a timer callback of the core's"};
   return names[(int)op];
 }
@@ -34,6 +36,7 @@ std::vector<uint8_t> BitmapSuperblockBytes(const ArrayConfig& cfg,
   if (cfg.assume_clean) sb.state |= 1u << BITMAP_CLEAN;
   sb.daemon_sleep = cfg.daemon_sleep;
   sb.sectors_reserved = cfg.bitmap_space;
+  sb.write_behind = cfg.write_behind;  // mdadm --write-behind
   sb.sync_size = cfg.dev_sectors;
   std::vector<uint8_t> bytes(4096, 0);
   std::memcpy(bytes.data(), &sb, sizeof(sb));
@@ -53,6 +56,7 @@ absl::Status CreateArrayDisks(World& world, const ArrayConfig& cfg) {
   for (int i = 0; i < cfg.mirrors + cfg.spares; i++) {
     MemberLayout dl = MemberLayout::For(cfg, i);  // a spare may be bigger
     Disk& d = world.AddDisk({cfg.logical_block_size, dl.capacity, dl.meta_head, dl.meta_tail});
+    if (cfg.write_mostly >> i & 1) d.SetLatencyMultiplier(cfg.slow_write_mostly);
     if (i >= cfg.mirrors) continue;  // blank spares
     MdSuperblock sb;
     sb.uuid = uuid;
@@ -180,6 +184,9 @@ MdArray::Member* MdArray::MemberByRdev(md_rdev* rdev) {
 }
 
 md_rdev* MdArray::AddRdev(Member& m) {
+  // mdadm --write-mostly is a property of the device (its superblock's
+  // devflags): it holds wherever the device joins.
+  if (cfg_.write_mostly >> m.disk & 1) set_bit(WriteMostly, &m.rdev.flags);
   if (!m.in_array) {
     list_add_tail(&m.rdev.same_set, &mddev_.disks);
     m.in_array = true;
@@ -408,13 +415,14 @@ absl::Status MdArray::Assemble() {
     }
   }
   longest_daemon_sleep_ = mddev_.bitmap_info.daemon_sleep;
+  longest_barrier_idle_ = cfg_.barrier_idle;
   mddev_.pers = &pers_;
   set_bit(MD_RECOVERY_NEEDED, &mddev_.recovery);
   if (mddev_.degraded) set_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
   running_ = true;
   thread_stop_ = false;
   md_thread_fiber_ = world_.Sched().Spawn("md0_raid1", [this] { MdThreadMain(); });
-  if (mddev_.sb_flags) UpdateSb();
+  if (mddev_.sb_flags) UpdateSb(false);
   // do_md_run: load after the array runs. A failure destroys the bitmap
   // and fails RUN_ARRAY, and mdadm then stops the array: it never runs
   // without the bitmap it was created with.
@@ -648,7 +656,15 @@ ssize_t MdArray::SysfsStore(const std::string& name, const std::string& value) {
       // The attribute is the first member of md_sysfs_entry.
       auto* entry = reinterpret_cast<md_sysfs_entry*>(*a);
       if (!entry->store) return -EACCES;
+      unsigned long sleep_before = mddev_.bitmap_info.daemon_sleep;
       ssize_t rc = (BitmapCall(this, BitmapOp::kSysfs), entry->store(&mddev_, value.c_str(), value.size()));
+      // A timer armed with the old period keeps its deadline: the checks
+      // that wait for the daemon allow for the longest period seen.
+      longest_daemon_sleep_ =
+          std::max({longest_daemon_sleep_, sleep_before, mddev_.bitmap_info.daemon_sleep});
+      if (name == "barrier_idle" && rc > 0)
+        longest_barrier_idle_ =
+            std::max(longest_barrier_idle_, std::strtoul(value.c_str(), nullptr, 10));
       NoteMd(absl::StrFormat("sysfs %s/%s <- %s: %d", g->name ? g->name : "", name,
                              std::string(value.substr(0, value.find('\n'))), rc));
       return rc;

@@ -67,6 +67,15 @@ enum class BitmapOp : uint8_t {
   kCloseSync,
   kCondEndSync,
   kSysfs,
+  // Hooks md reaches only through paths added later (sysfs bitmap_set_bits,
+  // md_check_recovery, raid1 behind writes); blocks_synced is raid456's
+  // (lazy recovery) and listed so reports show it is never driven here.
+  kDirtyBits,
+  kDaemonWork,
+  kBlocksSynced,
+  kStartBehindWrite,
+  kEndBehindWrite,
+  kWaitBehindWrites,
   kWork,   // a work item the core queued (its daemon, its unplug writer)
   kTimer,  // a timer callback of the core's
 };
@@ -154,6 +163,21 @@ class MdArray : public MdHost {
   // Writes a bitmap sysfs attribute (echo value > md/llbitmap/<name>)
   // through the core's attribute group; the store's return value.
   ssize_t SysfsStore(const std::string& name, const std::string& value);
+  // echo value > md/<name> for the attributes that reach the bitmap: md's
+  // own bitmap_set_bits (dirty_bits, then unplug) and, by name, those of
+  // the bitmap's group (SysfsStore).
+  ssize_t SysfsWrite(const std::string& name, const std::string& value);
+  // md's bitmap_store: "<chunk>", "<chunk>-<chunk>", ... separated by
+  // spaces; always returns len, as md does.
+  ssize_t SetBitmapBits(const std::string& value);
+  // echo check|repair > md/sync_action (action_store): -EBUSY while a sync
+  // runs or is being started.
+  int RequestSync(bool repair);
+  // mismatch_cnt: sectors the last check/repair found differing.
+  uint64_t Mismatches() const { return mismatches_; }
+  // The longest barrier_idle (seconds) the bitmap has run with since
+  // assembly, as far as md knows: 0 when only the core's default was.
+  unsigned long LongestBarrierIdle() const { return longest_barrier_idle_; }
   // The daemon period the bitmap runs with now, in seconds, and the longest
   // it has run with since assembly (a timer armed before mdadm shortened
   // the period keeps its deadline).
@@ -206,7 +230,7 @@ class MdArray : public MdHost {
   void CheckRecovery();
   void StartSyncWork();
   void ChooseAndStartSync();
-  // md_update_sb(mddev, force_change).
+  // md_update_sb(mddev, force_change); every caller says which.
   void UpdateSb(bool force = false);
   void WriteMemberSb(Member& m);
   // md_write_metadata's IO (PREFLUSH|FUA, counted for md_super_wait), for
@@ -266,6 +290,8 @@ class MdArray : public MdHost {
   uint64_t SyncRequest(uint64_t sector, uint64_t max_sector, bool* skipped);
   void CloseSyncRequest(uint64_t max_sector);
   void EndSyncRequest(SyncIo* sr);
+  void CompareSyncTargets(SyncIo* sr, const StampRuns& source);
+  void WriteSyncTarget(SyncIo* sr, Member* t, const StampRuns& stamps);
 
   // mddev_lock: the reconfig mutex every md_update_sb runs under; the md
   // thread only ever trylocks it (md_check_recovery).
@@ -308,6 +334,8 @@ class MdArray : public MdHost {
   bool running_ = false;
   bool closing_ = false;
   unsigned long longest_daemon_sleep_ = 0;
+  unsigned long longest_barrier_idle_ = 0;
+  uint64_t mismatches_ = 0;
   uint64_t resizing_to_ = ~0ull;  // MD_CLOSING: a stop has begun, no new IO
   // mddev_suspend in md_start_sync while spares change: new writes wait,
   // the ones in flight drain before a slot is filled.

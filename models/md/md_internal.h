@@ -34,6 +34,7 @@ struct MdArray::R1Bio {
   sector_t bm_offset = 0;
   unsigned long bm_sectors = 0;
   bool bm_started = false;
+  bool behind = false;  // start_behind_write was called for it
   int remaining = 0;
   int ok_mirrors = 0;
   std::vector<Member*> failed;

@@ -90,8 +90,11 @@ void MdArray::SyncThreadMain() {
   bool intr = test_bit(MD_RECOVERY_INTR, &mddev_.recovery);
   if (!intr) mddev_.curr_resync_completed = curr_resync_;
   CloseSyncRequest(max);
-  // md_finish_sync
-  if (!recover) {
+  // md_finish_sync: a check leaves resync_offset alone; a repair moves it
+  // as a resync does.
+  bool check = test_bit(MD_RECOVERY_CHECK, &mddev_.recovery);
+  if (check) {
+  } else if (!recover) {
     if (!intr) curr_resync_ = kMaxSector;
     if (curr_resync_ > mddev_.resync_offset || !intr) mddev_.resync_offset = curr_resync_;
     if (intr && mddev_.resync_offset > curr_resync_) mddev_.resync_offset = curr_resync_;
@@ -101,8 +104,15 @@ void MdArray::SyncThreadMain() {
           !test_bit(In_sync, &m->rdev.flags))
         m->rdev.recovery_offset = intr ? std::min(curr_resync_, sync_failed_from_) : kMaxSector;
   }
-  NoteMd(absl::StrFormat("%s %s at %d", recover ? "recovery" : "resync",
-                         intr ? "interrupted" : "done", (int64_t)curr_resync_));
+  const char* what = recover ? "recovery"
+                     : check ? "check"
+                     : test_bit(MD_RECOVERY_REQUESTED, &mddev_.recovery) ? "repair"
+                                                                        : "resync";
+  NoteMd(absl::StrFormat("%s %s at %d%s", what, intr ? "interrupted" : "done",
+                         (int64_t)curr_resync_,
+                         test_bit(MD_RECOVERY_REQUESTED, &mddev_.recovery)
+                             ? absl::StrFormat(", mismatch_cnt %d", mismatches_)
+                             : std::string()));
   set_bit(MD_RECOVERY_DONE, &mddev_.recovery);
   sync_thread_done_ = true;
   WakeupThread(mddev_.thread);
@@ -156,6 +166,16 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
     *skipped = true;
     return n;
   }
+  // raid1_sync_request reads from a write-mostly member only when no other
+  // in-sync member is left.
+  if (source && test_bit(WriteMostly, &source->rdev.flags))
+    for (Member* t : targets)
+      if (test_bit(In_sync, &t->rdev.flags) && !test_bit(WriteMostly, &t->rdev.flags) &&
+          !IsBadBlock(*t, sector, n)) {
+        std::replace(targets.begin(), targets.end(), t, source);
+        source = t;
+        break;
+      }
   if (!source || targets.empty()) {
     LowerBarrier(sector);
     *skipped = true;
@@ -183,9 +203,11 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
 void MdArray::ReadSyncSource(SyncIo* sr) {
   bool recover = test_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
   IoRequest rd{IoOp::kRead, layout_.data_offset + sr->sector, sr->sectors};
-  rd.tag = recover ? "recovery read" : "resync read";
+  rd.tag = recover ? "recovery read"
+           : test_bit(MD_RECOVERY_REQUESTED, &mddev_.recovery) ? "check/repair read"
+                                                               : "resync read";
   atomic_inc(&sr->source->rdev.nr_pending);
-  Submit(*sr->source, rd, [this, sr, recover](IoResult res) {
+  Submit(*sr->source, rd, [this, sr](IoResult res) {
     atomic_dec(&sr->source->rdev.nr_pending);
     if (res.error) {
       Member* bad = sr->source;
@@ -216,10 +238,49 @@ void MdArray::ReadSyncSource(SyncIo* sr) {
       EndSyncRequest(sr);
       return;
     }
-    for (Member* t : sr->targets) {
+    if (test_bit(MD_RECOVERY_REQUESTED, &mddev_.recovery)) {
+      CompareSyncTargets(sr, res.stamps);
+      return;
+    }
+    for (Member* t : sr->targets) WriteSyncTarget(sr, t, res.stamps);
+  });
+}
+
+// check/repair (MD_RECOVERY_REQUESTED): raid1 reads every in-sync member
+// and compares each with the first (process_checks); a differing range is
+// counted in mismatch_cnt, and rewritten from the first only for repair.
+// A member whose read fails is rewritten as well (and counted), as raid1
+// does not trust what it could not read.
+void MdArray::CompareSyncTargets(SyncIo* sr, const StampRuns& source) {
+  bool check = test_bit(MD_RECOVERY_CHECK, &mddev_.recovery);
+  for (Member* t : sr->targets) {
+    IoRequest rd{IoOp::kRead, layout_.data_offset + sr->sector, sr->sectors};
+    rd.tag = check ? "check read" : "repair read";
+    atomic_inc(&t->rdev.nr_pending);
+    Submit(*t, rd, [this, sr, t, source, check](IoResult res) {
+      atomic_dec(&t->rdev.nr_pending);
+      if (!res.error && res.stamps == source) {
+        if (--sr->remaining == 0) EndSyncRequest(sr);
+        return;
+      }
+      mismatches_ += sr->sectors;
+      if (check) {
+        if (--sr->remaining == 0) EndSyncRequest(sr);
+        return;
+      }
+      WriteSyncTarget(sr, t, source);
+    });
+  }
+}
+
+void MdArray::WriteSyncTarget(SyncIo* sr, Member* t, const StampRuns& stamps) {
+  bool recover = test_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
+  bool requested = test_bit(MD_RECOVERY_REQUESTED, &mddev_.recovery);
+  {
+    {
       IoRequest wr{IoOp::kWrite, layout_.data_offset + sr->sector, sr->sectors};
-      wr.stamps = res.stamps;
-      wr.tag = recover ? "recovery write" : "resync write";
+      wr.stamps = stamps;
+      wr.tag = recover ? "recovery write" : requested ? "repair write" : "resync write";
       atomic_inc(&t->rdev.nr_pending);
       Submit(*t, std::move(wr), [this, sr, t](IoResult w) {
         atomic_dec(&t->rdev.nr_pending);
@@ -243,7 +304,7 @@ void MdArray::ReadSyncSource(SyncIo* sr) {
         if (--sr->remaining == 0) EndSyncRequest(sr);
       });
     }
-  });
+  }
 }
 
 void MdArray::EndSyncRequest(SyncIo* sr) {

@@ -63,6 +63,11 @@ void MdArray::MddevUnlock() {
 
 void MdArray::CheckRecovery() {
   if (!running_) return;
+  // md_check_recovery begins with the bitmap's periodic work, before any
+  // lock, when the bitmap has one (the classic bitmap; llbitmap leaves the
+  // hook NULL and runs its own timer, so md skips it).
+  if (BitmapEnabled() && ops_->daemon_work)
+    (BitmapCall(this, BitmapOp::kDaemonWork), ops_->daemon_work(&mddev_));
   // md_check_recovery: never wait for the reconfig mutex, skip instead.
   if (!MddevTrylock()) return;
   struct Unlock {
@@ -79,7 +84,7 @@ void MdArray::CheckRecovery() {
   }
   if (mddev_.sb_flags & ((1ul << MD_SB_CHANGE_DEVS) | (1ul << MD_SB_CHANGE_CLEAN) |
                          (1ul << MD_SB_CHANGE_PENDING)))
-    UpdateSb();
+    UpdateSb(false);
   if (sync_thread_done_) ReapSyncThread();
   if (sync_thread_running_) return;
   if (test_bit(MD_RECOVERY_FROZEN, &mddev_.recovery)) return;
@@ -180,7 +185,14 @@ void MdArray::ChooseAndStartSync() {
     clear_bit(MD_RECOVERY_REQUESTED, &mddev_.recovery);
     set_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
   } else if (sync || test_bit(MD_RECOVERY_SYNC, &mddev_.recovery)) {
-    Reached("resync");
+    // md_choose_sync_action: a pending resync wins over a requested check
+    // or repair, which then runs as that resync (the flags stay).
+    // raid1 and llbitmap go by the flags, so a check then compares only.
+    if (test_bit(MD_RECOVERY_REQUESTED, &mddev_.recovery))
+      Reached(test_bit(MD_RECOVERY_CHECK, &mddev_.recovery) ? "check" : "repair");
+    else
+      Reached("resync");
+    mismatches_ = 0;
     clear_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
     set_bit(MD_RECOVERY_SYNC, &mddev_.recovery);
   } else {

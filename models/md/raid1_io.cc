@@ -193,6 +193,29 @@ MdArray::R1Bio* MdArray::WritePiece(uint64_t sector, uint32_t sectors, uint32_t 
       if (obs_.write_started) obs_.write_started(off, (uint32_t)len, discard);
     }
   }
+  // raid1_start_write_behind: with a write-mostly target, the write may go
+  // behind (the user's bio completes once the other mirrors have it) if the
+  // bitmap allows: fewer behind writes than bitmap_info.max_write_behind
+  // and no reader waiting for them. Upstream llbitmap never sets
+  // max_write_behind (only the classic bitmap reads it from its superblock
+  // or the backlog attribute), so with it md never writes behind.
+  bool write_behind = std::any_of(targets.begin(), targets.end(), [](Member* m) {
+    return test_bit(WriteMostly, &m->rdev.flags);
+  });
+  if (write_behind && !discard) Reached("write-mostly write");
+  if (write_behind && !discard && BitmapEnabled() && ops_->get_stats) {
+    md_bitmap_stats stats{};
+    int err = (BitmapCall(this, BitmapOp::kGetStats), ops_->get_stats(mddev_.bitmap, &stats));
+    if (!err && !stats.behind_wait &&
+        (unsigned long)stats.behind_writes < mddev_.bitmap_info.max_write_behind) {
+      // Deliberately not md: the user's write, and end_write with it, still
+      // wait for the write-mostly mirror (raid1 before end_write moved into
+      // md_end_clone_io). Only the behind-write accounting is driven.
+      Reached("behind write");
+      r1->behind = true;
+      (BitmapCall(this, BitmapOp::kStartBehindWrite), ops_->start_behind_write(&mddev_));
+    }
+  }
   r1->remaining = (int)targets.size();
   for (Member* m : targets) r1->target_disks.push_back(m->disk);
   R1Bio* raw = r1.get();
@@ -287,6 +310,9 @@ void MdArray::EndMirrorWrite(R1Bio* r1, Member* m, int error) {
 }
 
 void MdArray::FinishR1Bio(R1Bio* r1) {
+  // close_write: the behind-write count drops before md_write_end.
+  if (r1->behind && BitmapEnabled())
+    (BitmapCall(this, BitmapOp::kEndBehindWrite), ops_->end_behind_write(&mddev_));
   MdWriteEnd();
   // md_end_clone_io -> md_bitmap_end, with the stored range, if the
   // bitmap is still enabled.
@@ -348,7 +374,23 @@ int MdArray::Read(uint64_t sector, uint32_t sectors, StampRuns* stamps) {
     std::vector<int> in_sync = InSyncDisks();
     std::erase_if(in_sync, [&](int d) { return IsBadBlock(*members_[d], sector, sectors); });
     if (in_sync.empty()) return -EIO;
+    // read_balance: a write-mostly member only as the last resort.
+    std::vector<int> preferred;
+    for (int d : in_sync)
+      if (!test_bit(WriteMostly, &members_[d]->rdev.flags)) preferred.push_back(d);
+    if (preferred.size() != in_sync.size() && !preferred.empty()) in_sync = preferred;
     Member& m = *members_[in_sync[read_rng_.Below(in_sync.size())]];
+    if (test_bit(WriteMostly, &m.rdev.flags) && BitmapEnabled()) {
+      // raid1_read_request: a read from a write-mostly member must not
+      // overtake a write still behind on it.
+      Reached("write-mostly read");
+      if (ops_->wait_behind_writes)
+#if LLSIM_WAIT_BEHIND_NOWAIT
+        (BitmapCall(this, BitmapOp::kWaitBehindWrites), ops_->wait_behind_writes(&mddev_, false));
+#else
+        (BitmapCall(this, BitmapOp::kWaitBehindWrites), ops_->wait_behind_writes(&mddev_));
+#endif
+    }
     IoRequest r{IoOp::kRead, layout_.data_offset + sector, sectors};
     r.tag = "raid1 read";
     atomic_inc(&m.rdev.nr_pending);

@@ -15,7 +15,8 @@ const char* HookName(int op) {
       "resize",       "write_all",  "update_sb",      "get_stats",     "prepare_range",
       "start_write",  "end_write",  "start_discard",  "end_discard",   "unplug",
       "skip_sync_blocks", "start_sync", "end_sync",   "close_sync",    "cond_end_sync",
-      "sysfs store",  nullptr,      nullptr};
+      "sysfs store",  "dirty_bits", "daemon_work",    "blocks_synced", "start_behind_write",
+      "end_behind_write", "wait_behind_writes", nullptr,  nullptr};
   return names[op];
 }
 
@@ -57,6 +58,13 @@ const std::vector<std::string>& ModelFeatures() {
       "superblock rewrite",
       "bad block recorded",
       "bad block cleared",
+      "dirty bits",
+      "sysfs change",
+      "check",
+      "repair",
+      "write-mostly write",
+      "write-mostly read",
+      "behind write",
   };
   return features;
 }
