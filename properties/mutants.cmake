@@ -19,20 +19,20 @@
 # Every property has at least one `sole` entry.
 set(LLSIM_MUTANT_EXPECT
   ABORT_KEEPS_SYNCING:transitions:swarm:1:sole
-  BARRIER_AFTER_STATE:no-clean-in-flight:swarm:1:sole
+  BARRIER_AFTER_STATE:no-clean-in-flight:swarm:2:sole
   CHECKPOINT_INCLUDES_CURRENT:no-clean-in-flight:resync:1:sole
   COND_END_NO_DRAIN:no-clean-in-flight:swarm:1
   DAEMON_CLEANS_DEGRADED:transitions:recovery:1
-  DAEMON_CLEANS_DEGRADED:recovery-completeness:recovery:1:skip=transitions
+  DAEMON_CLEANS_DEGRADED:recovery-completeness:recovery:2:skip=transitions
   DAEMON_CLEANS_NEEDSYNC:transitions:swarm:1
   DAEMON_NO_DRAIN:no-clean-in-flight:swarm:1
-  DEGRADED_SYNC_SKIPS_DIRTY:recovery-completeness:swarm:1:sole
+  DEGRADED_SYNC_SKIPS_DIRTY:recovery-completeness:swarm:2:sole
   DISCARD_ROUND_OUT:no-clean-in-flight:swarm:1
-  EVENTS_CLEARED_FROZEN:recovery-completeness:recovery:3
+  EVENTS_CLEARED_FROZEN:recovery-completeness:recovery:5
   GROW_SKIPS_NEW_PAGES:safety:resize:1
-  RELOAD_KEEPS_DIRTY:resync-completeness:resize:6
+  RELOAD_KEEPS_DIRTY:resync-completeness:resize:3
   RESIZE_NO_GROW:write-intent:resize:1
-  SKIP_SYNC_NEEDSYNC:resync-completeness:swarm:4:sole
+  SKIP_SYNC_NEEDSYNC:resync-completeness:swarm:2:sole
   SPACE_IGNORES_HEADER:bitmap-bounds:swarm:1:sole
   CLOSE_SYNC_STAYS_SYNCING:liveness:swarm:1:sole
   FLUSH_SKIPS_WRITEBACK:liveness:swarm:1:sole
@@ -43,7 +43,7 @@ set(LLSIM_MUTANT_EXPECT
   UNPLUG_FIRST_MEMBER:write-intent:swarm:1
   UNPLUG_NO_WAIT:write-intent:swarm:2:sole
   XBITS_REVERSED:write-intent:race:1
-  SIZE_MISMATCH_REFUSED:assemblable:swarm:1
+  SIZE_MISMATCH_REFUSED:assemblable:resize:1
   SB_SLEEP_IN_JIFFIES:assemblable:swarm:1:sole
   TIMER_SHUTDOWN_NOSYNC:safety:trace:timer-shutdown-nosync.trace
   READ_ONE_COPY:resync-completeness:trace:read-one-copy.trace
@@ -52,7 +52,7 @@ set(LLSIM_MUTANT_EXPECT
   DAEMON_LOCK_ORDER:safety:swarm:1
   PAGE_NEW_LEAKS_ON_ENOMEM:safety:swarm:1:sole
   RECOVERY_SKIPS_CLEAN:durability:trace:recovery-skips-clean.trace:sole
-  RECOVERY_SKIPS_CLEAN:resync-completeness:recovery:1)
+  RECOVERY_SKIPS_CLEAN:resync-completeness:recovery:2)
 set(LLSIM_MUTANT_CASES 400 CACHE STRING "generated cases a mutant hunt may use")
 
 foreach(m IN LISTS LLSIM_MUTANTS)

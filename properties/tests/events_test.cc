@@ -25,7 +25,7 @@ RunResult RunOps(const std::string& array, const std::string& ops) {
 }
 
 TEST(EventsTest, CleanAfterDirtyTakesEventsBack) {
-  RunResult r = RunOps("mirrors=2 sectors=16384 daemon_sleep=1",
+  RunResult r = RunOps("mirrors=2 sectors=16384 daemon_sleep=1 events_rollback=1",
                        "op +0us write 0 64\nop +0us wait\nop +0us advance 1000\n"
                        "op +0us write 64 8\nop +0us wait\nop +0us advance 1000\n"
                        "op +0us settle\nop +0us stop\nop +0us assemble\nop +0us settle\n");
@@ -35,7 +35,7 @@ TEST(EventsTest, CleanAfterDirtyTakesEventsBack) {
 }
 
 TEST(EventsTest, DegradedArraysNeverTakeEventsBack) {
-  RunResult r = RunOps("mirrors=2 sectors=16384 daemon_sleep=1 spares=0",
+  RunResult r = RunOps("mirrors=2 sectors=16384 daemon_sleep=1 spares=0 events_rollback=1",
                        "op +0us fail 1\nop +0us advance 1000\nop +0us write 0 64\n"
                        "op +0us wait\nop +0us advance 1000\nop +0us write 64 8\n"
                        "op +0us wait\nop +0us advance 1000\n");
