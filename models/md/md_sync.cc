@@ -341,7 +341,11 @@ void MdArray::ReapSyncThread() {
   sync_thread_running_ = false;
   bool intr = test_bit(MD_RECOVERY_INTR, &mddev_.recovery);
   if (!intr && !test_bit(MD_RECOVERY_REQUESTED, &mddev_.recovery)) {
-    // spare_active
+    // raid1_spare_active, under conf->device_lock as raid1_error is: a
+    // member another CPU is failing (In_sync already cleared, Faulty not
+    // yet set) must not be taken for a recovered spare, or degraded is
+    // counted down twice for one slot.
+    spin_lock(&device_lock_);
     for (auto& m : members_) {
       if (!m->in_array || m->rdev.raid_disk < 0 || test_bit(Faulty, &m->rdev.flags) ||
           test_bit(In_sync, &m->rdev.flags) || m->rdev.recovery_offset != kMaxSector)
@@ -352,6 +356,7 @@ void MdArray::ReapSyncThread() {
       set_bit(MD_SB_CHANGE_DEVS, &mddev_.sb_flags);
       NoteMd(absl::StrFormat("raid1: %s is in sync", m->name));
     }
+    spin_unlock(&device_lock_);
   }
   // md_reap_sync_thread: once the array is whole, what a waiting spare
   // once held is history; it will join with a full recovery.
