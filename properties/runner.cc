@@ -520,6 +520,9 @@ void ScenarioRun::Execute(const Op& op) {
     }
     case OpKind::kCheck:
     case OpKind::kRepair: {
+      // A repair that a stop interrupts leaves resync_offset where it got
+      // to (md_do_sync), so the next assembly resyncs, as md does.
+      Unsettle();
       int rc = 0;
       RunAdmin(name, [&] { rc = a->RequestSync(op.kind == OpKind::kRepair); });
       if (rc < 0) Note(absl::StrCat(op.ToString(), ": error ", rc));

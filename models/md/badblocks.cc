@@ -93,9 +93,9 @@ bool MdArray::NarrowWriteError(R1Bio* r1, Member& m) {
   // goes block by block, so the same blocks are recorded with far fewer
   // IOs (the simulated disks are slow enough that a pass per sector over a
   // 4 MiB write outlasts the hung-task limit); and it gives up (md_error)
-  // after kMaxFailures failed rewrites: a member failing that much is
+  // after kMaxFailures (8) failed rewrites: a member failing that much is
   // dead, and md would fail it too, once its superblock write failed.
-  constexpr int kMaxFailures = 256;
+  constexpr int kMaxFailures = 8;
   uint64_t block = std::max<uint64_t>(1, cfg_.logical_block_size / 512);
   bool ok = true, recorded = false;
   int failures = 0;

@@ -437,8 +437,12 @@ void MdArray::FixReadError(Member& bad, uint64_t sector, uint32_t sectors) {
       if (*fixed) a->Reached("read error fixed");
     }
   } count{this, &fixed};
-  // A page at a time, as conf->tmppage holds.
-  for (uint64_t sect = sector, left = sectors; left;) {
+  // A page at a time, as conf->tmppage holds. Deliberately not md: once
+  // the failing member has been failed (a fix write or re-read failed and
+  // no bad block could be recorded), the model stops fixing; md walks the
+  // rest of the range all the same, which on a dead disk with the
+  // simulated disks' stalls outlasts the hung-task limit.
+  for (uint64_t sect = sector, left = sectors; left && !test_bit(Faulty, &bad.rdev.flags);) {
     uint32_t s = (uint32_t)std::min<uint64_t>(left, 8);
     // Find a member that reads it, starting with the failing one (the
     // error may have been passing).
