@@ -43,7 +43,7 @@ set(LLSIM_MUTANT_EXPECT
   UNPLUG_FIRST_MEMBER:write-intent:swarm:1
   UNPLUG_NO_WAIT:write-intent:swarm:2:sole
   XBITS_REVERSED:write-intent:race:1
-  SIZE_MISMATCH_REFUSED:assemblable:resize:1
+  SIZE_MISMATCH_REFUSED:assemblable:resize:3
   SB_SLEEP_IN_JIFFIES:assemblable:swarm:1:sole
   TIMER_SHUTDOWN_NOSYNC:safety:trace:timer-shutdown-nosync.trace
   READ_ONE_COPY:resync-completeness:trace:read-one-copy.trace
@@ -52,7 +52,7 @@ set(LLSIM_MUTANT_EXPECT
   DAEMON_LOCK_ORDER:safety:swarm:1
   PAGE_NEW_LEAKS_ON_ENOMEM:safety:swarm:1:sole
   RECOVERY_SKIPS_CLEAN:durability:trace:recovery-skips-clean.trace:sole
-  RECOVERY_SKIPS_CLEAN:resync-completeness:recovery:2)
+  RECOVERY_SKIPS_CLEAN:resync-completeness:swarm:5)
 set(LLSIM_MUTANT_CASES 400 CACHE STRING "generated cases a mutant hunt may use")
 
 foreach(m IN LISTS LLSIM_MUTANTS)
