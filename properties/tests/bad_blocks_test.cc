@@ -45,7 +45,9 @@ TEST(BadBlocksTest, SuperblockCarriesTheLog) {
 // the disk (readd clears the fault rules; the member is still active, so
 // md refuses the re-add itself) and a write over the range.
 constexpr char kOps[] =
-    "op +0us ioerror 1 0 64\nop +0us write 0 64\nop +0us wait\n"
+    // Eight bad sectors: the model fails a member after more than eight
+    // failed rewrites of one write (models/md/badblocks.cc).
+    "op +0us ioerror 1 0 8\nop +0us write 0 64\nop +0us wait\n"
     "op +0us read 0 64\nop +0us read 0 64\nop +0us read 0 64\nop +0us wait\n"
     "op +0us settle\nop +0us stop\nop +0us assemble\nop +0us settle\n"
     "op +0us readd 1\nop +0us write 0 64\nop +0us wait\n";
