@@ -6,16 +6,10 @@
 #include "models/md/reach.h"
 #include "properties/runner.h"
 #include "traces/trace_format.h"
+#include "properties/tests/reach_row.h"
 
 namespace llsim {
 namespace {
-
-uint64_t RowOf(const Reach& r, const std::string& name) {
-  for (const auto& [n, v] : r.Rows())
-    if (n == name) return v;
-  ADD_FAILURE() << "no row " << name;
-  return 0;
-}
 
 RunResult RunOps(const std::string& array, const std::string& ops) {
   auto t = ParseTrace("llsim-trace 1\nseed 13\narray " + array + "\n" + ops, "events");
