@@ -566,11 +566,15 @@ void ScenarioRun::Settle() {
   // Whether a whole idle period passed with no sync completing or pending;
   // if every round starts another one, syncs do not stay finished.
   bool stayed_idle = false;
+  // A round in which the array became whole (a recovery reaped late, after
+  // stalls) does not count either: the daemon cleans nothing while it is
+  // degraded, so the idle time is measured from a whole array on.
   for (int round = 0; round < 8; round++) {
     uint64_t syncs = a->ResyncsCompleted();
+    int degraded = a->Degraded();
     if (!RunWorld(nullptr, world_->Clock().Now() + idle) && Halted()) return;
     if (!a->Running()) return;
-    if (a->ResyncsCompleted() == syncs && !a->SyncPending()) {
+    if (a->ResyncsCompleted() == syncs && !a->SyncPending() && a->Degraded() == degraded) {
       stayed_idle = true;
       break;
     }
