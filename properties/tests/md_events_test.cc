@@ -13,6 +13,7 @@
 #include "properties/runner.h"
 #include "sim/world.h"
 #include "traces/trace_format.h"
+#include "properties/tests/fiber_helpers.h"
 
 namespace llsim {
 namespace {
@@ -42,17 +43,9 @@ class MdEventsTest : public ::testing::TestWithParam<bool> {
     kshim_.reset();
   }
   void Fiber(const std::string& name, std::function<void()> fn) {
-    bool done = false;
-    world_->Sched().Spawn(name, [&] {
-      fn();
-      done = true;
-    });
-    world_->Sched().Run([&] { return done; }, world_->Clock().Now() + 600 * kNsPerSec);
-    ASSERT_TRUE(done) << name << " did not finish";
+    RunOnFiberToEnd(*world_, name, std::move(fn));
   }
-  void Idle(int seconds) {
-    world_->Sched().Run(nullptr, world_->Clock().Now() + seconds * kNsPerSec);
-  }
+  void Idle(int seconds) { LetTimePass(*world_, seconds); }
   uint64_t SbEvents(int d) {
     auto sb = MdSuperblock::Decode(world_->GetDisk(d).MediaBytes(
         array_->Layout().sb_start, kMdSbBytes / 512));

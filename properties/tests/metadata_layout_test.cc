@@ -19,6 +19,7 @@
 #include "properties/step_invariants.h"
 #include "sim/world.h"
 #include "traces/trace_format.h"
+#include "properties/tests/fiber_helpers.h"
 
 namespace llsim {
 namespace {
@@ -68,17 +69,9 @@ class MetadataLayoutTest : public ::testing::TestWithParam<int> {
     kshim_.reset();
   }
   void Fiber(const std::string& name, std::function<void()> fn) {
-    bool done = false;
-    world_->Sched().Spawn(name, [&] {
-      fn();
-      done = true;
-    });
-    world_->Sched().Run([&] { return done; }, world_->Clock().Now() + 600 * kNsPerSec);
-    ASSERT_TRUE(done) << name << " did not finish";
+    RunOnFiberToEnd(*world_, name, std::move(fn));
   }
-  void Idle(int seconds) {
-    world_->Sched().Run(nullptr, world_->Clock().Now() + seconds * kNsPerSec);
-  }
+  void Idle(int seconds) { LetTimePass(*world_, seconds); }
   uint8_t Media(int d, uint64_t chunk) {
     uint64_t pos = 1024 + chunk;
     return world_->GetDisk(d).MediaBytes(want_.bitmap + pos / 512, 1)[pos % 512];

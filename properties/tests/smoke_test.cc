@@ -10,6 +10,7 @@
 #include "models/oracle/chunk_model.h"
 #include "models/oracle/data_oracle.h"
 #include "sim/world.h"
+#include "properties/tests/fiber_helpers.h"
 
 namespace llsim {
 namespace {
@@ -38,13 +39,7 @@ class SmokeTest : public ::testing::Test {
   }
   // Runs fn on a fiber until it returns; the world keeps going meanwhile.
   void Fiber(const std::string& name, std::function<void()> fn) {
-    bool done = false;
-    world_->Sched().Spawn(name, [&] {
-      fn();
-      done = true;
-    });
-    world_->Sched().Run([&] { return done; }, world_->Clock().Now() + 600 * kNsPerSec);
-    ASSERT_TRUE(done) << name << " did not finish";
+    RunOnFiberToEnd(*world_, name, std::move(fn));
     ASSERT_FALSE(world_->Sched().Failed()) << world_->Sched().Failures()[0].ToString();
   }
   // Chunk c's state byte on disk d's media (region byte 1024 + c).
