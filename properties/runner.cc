@@ -62,6 +62,7 @@ class ScenarioRun {
   bool RunAdmin(const std::string& name, std::function<void()> fn);
   void Boot();
   void Crash(const std::string& spec);
+  void ForgetPromisesIfUnrecorded();
   void ArmCrash(const Op& op);
   void FireArmedCrash();
   void Execute(const Op& op);
@@ -237,7 +238,10 @@ void ScenarioRun::Boot() {
   }
   // A stopped array may still have fibers parked on it (a user's open
   // file, say): it is retired, not freed, until the run ends.
-  if (array_) retired_.push_back(std::move(array_));
+  if (array_) {
+    ForgetPromisesIfUnrecorded();
+    retired_.push_back(std::move(array_));
+  }
   array_ = std::make_unique<MdArray>(*world_, *kshim_, s_.array, oracle_.get());
   array_->SetReach(&reach_);
   inv_->Attach(array_.get());
@@ -268,6 +272,19 @@ void ScenarioRun::Boot() {
             world_->Clock().Now()});
 }
 
+// A double fault md cannot survive: a member failed, and the superblock
+// write that would record it failed on the last working member (md never
+// fails that one). md may then assemble from the failed member, which
+// misses what was written since, whatever the bitmap did; so from the next
+// assembly on, no earlier write is promised (the same boot's checks
+// already stop at MD_BROKEN).
+void ScenarioRun::ForgetPromisesIfUnrecorded() {
+  if (!array_->MetadataUnrecorded()) return;
+  oracle_->ForgetPromises();
+  Note("md could not write its superblock to its last working member: writes so far carry "
+       "no durability promise past the next assembly");
+}
+
 void ScenarioRun::Crash(const std::string& spec) {
   crashes_++;
   reach_.Feature("crash");
@@ -283,6 +300,7 @@ void ScenarioRun::Crash(const std::string& spec) {
   }
   if (inv_) inv_->Detach();
   if (kshim_) dmesg_.insert(dmesg_.end(), kshim_->Dmesg().begin(), kshim_->Dmesg().end());
+  if (array_) ForgetPromisesIfUnrecorded();
   world_->Crash(**policy);
   oracle_->Crash();
   // Every array of this boot goes with it, retired ones too: each points at
@@ -420,13 +438,19 @@ void ScenarioRun::Execute(const Op& op) {
                                 .heal_on_write = true});
       return;
     case OpKind::kMetaError: {
-      MemberLayout l = MemberLayout::For(s_.array);
+      // The member's own layout: on 1.0 a bigger spare's metadata sits
+      // elsewhere, and there it is at the end of the member, below no
+      // data_offset (ranges taken from 1.2's shape covered the whole disk
+      // from the bitmap on, superblock included: soak seed 22, case 94041).
+      MemberLayout l = MemberLayout::For(s_.array, (int)op.a);
+      uint64_t meta_first = l.metadata_minor == 0 ? l.meta_tail : l.sb_start;
+      uint64_t meta_last = l.metadata_minor == 0 ? l.capacity - 1 : l.data_offset - 1;
       if (op.b == 0 || op.b == 2) {
         // A member whose metadata area takes no writes: the next md
         // superblock or bitmap write fails and md fails the member; torn
         // (2), each such write lands half its sectors first.
-        world_->Faults().AddRule({.disk = (int)op.a, .reads = false, .first_sector = l.sb_start,
-                                  .last_sector = l.data_offset - 1, .torn = op.b == 2});
+        world_->Faults().AddRule({.disk = (int)op.a, .reads = false, .first_sector = meta_first,
+                                  .last_sector = meta_last, .torn = op.b == 2});
       } else {
         // One failed read of the member's bitmap region: the core fails the
         // member and reads another. Only one: an array whose every member's
@@ -434,7 +458,7 @@ void ScenarioRun::Execute(const Op& op) {
         bitmap_read_fault_ = true;
         world_->Faults().AddRule({.disk = (int)op.a, .writes = false,
                                   .first_sector = l.BitmapStart(),
-                                  .last_sector = l.data_offset - 1, .once = true});
+                                  .last_sector = l.BitmapEnd() - 1, .once = true});
       }
       return;
     }

@@ -764,6 +764,10 @@ void MdArray::SubmitMetadataWrite(Member& mem, uint64_t sector, int size, page* 
     if (res.error) {
       Reached("metadata write error");
       MdErrorLocked(*m);
+      if (!test_bit(Faulty, &m->rdev.flags)) {
+        Reached("metadata write error on last member");
+        metadata_unrecorded_ = true;
+      }
       if (!test_bit(Faulty, &m->rdev.flags) && failfast) {
         set_bit(LastDev, &m->rdev.flags);
         meta_need_rewrite_ = true;

@@ -196,6 +196,10 @@ class MdArray : public MdHost {
   bool SyncRunning() const;
   bool SyncPending() const;
   bool Broken() const;
+  // A metadata write failed on a member md would not fail (the last one
+  // working): what its superblock says about the others may be stale or
+  // torn, so an assembly may start from a member md had failed.
+  bool MetadataUnrecorded() const { return metadata_unrecorded_; }
   bool BitmapEnabled() const;
   std::vector<int> InSyncDisks() const;    // simulated disk indices
   int DiskInSlot(int slot) const;          // the working member there, or -1
@@ -356,6 +360,7 @@ class MdArray : public MdHost {
   WaitList meta_wait_{"md pending metadata writes"};
   int pending_meta_writes_ = 0;
   bool meta_need_rewrite_ = false;
+  bool metadata_unrecorded_ = false;
   uint64_t safemode_timer_ = 0;
   bool safemode_armed_ = false;
   int writes_pending_ = 0;

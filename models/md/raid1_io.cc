@@ -217,7 +217,16 @@ MdArray::R1Bio* MdArray::WritePiece(uint64_t sector, uint32_t sectors, uint32_t 
     }
   }
   r1->remaining = (int)targets.size();
-  for (Member* m : targets) r1->target_disks.push_back(m->disk);
+  // raid1_write_request takes a reference on each member it picks, here,
+  // not at submission: a member failed in between keeps its IO pending, so
+  // it cannot be removed and re-added (a fresh rdev in md) before the bio
+  // meets its Faulty flag and errors out. Taken later, a re-add slipped in
+  // and the bio reached a recovering member whose bitmap never had the
+  // chunk (soak seed 22, case 31128; traces/corpus/readd-under-pending-write).
+  for (Member* m : targets) {
+    r1->target_disks.push_back(m->disk);
+    atomic_inc(&m->rdev.nr_pending);
+  }
   R1Bio* raw = r1.get();
   if (targets.empty()) {
     r1->remaining = 1;
@@ -229,7 +238,6 @@ MdArray::R1Bio* MdArray::WritePiece(uint64_t sector, uint32_t sectors, uint32_t 
       // raid1_submit_write: a member that failed since the bio was made
       // gets an error, not the data.
       if (test_bit(Faulty, &m->rdev.flags)) {
-        atomic_inc(&m->rdev.nr_pending);
         EndMirrorWrite(raw, m, -EIO);
         return;
       }
@@ -245,7 +253,6 @@ MdArray::R1Bio* MdArray::WritePiece(uint64_t sector, uint32_t sectors, uint32_t 
         if (obs_.data_write_submitted)
           obs_.data_write_submitted(m->disk, raw->sector, raw->sectors, raw->target_disks);
       }
-      atomic_inc(&m->rdev.nr_pending);
       Submit(*m, std::move(req), [this, raw, m](IoResult res) {
         EndMirrorWrite(raw, m, res.error);
       });

@@ -54,6 +54,7 @@ const std::vector<std::string>& ModelFeatures() {
       "read error",
       "read error fixed",
       "metadata write error",
+      "metadata write error on last member",
       "bitmap read error",
       "superblock rewrite",
       "bad block recorded",

@@ -35,6 +35,13 @@ class DataOracle {
   // Power loss: writes acknowledged but never flushed carry no promise any
   // more; a flush after the reboot does not cover them.
   void Crash() { unflushed_.clear(); }
+  // md lost track of which members are current (its superblock write to
+  // the last working member failed): no acknowledged write carries a
+  // promise past that, flushed or not.
+  void ForgetPromises() {
+    unflushed_.clear();
+    floor_.Clear();
+  }
   void Resize(uint64_t sectors);
 
   uint64_t Sectors() const { return sectors_; }
