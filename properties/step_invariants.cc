@@ -253,11 +253,17 @@ void StepInvariants::OnDataWrite(int disk, uint64_t sector, uint32_t sectors,
   bool guessed;
   uint64_t sh = ChunkShift(&guessed);
   if (guessed) return;  // which chunk bytes to read is not known yet
-  // The members the write goes to that the bitmap is still written to: a
-  // member that failed meanwhile is never touched again.
+  // The members the write goes to that a crash now could load the bitmap
+  // from: in sync and not failed. A member being recovered is never read
+  // (the reference core and upstream both read only In_sync members), and
+  // md may add one to a slot while writes run (md_start_sync decides to
+  // suspend before it takes the lock, so a re-add landing in between is
+  // added unsuspended, before write_all: soak seed 23, case 37337).
   std::vector<int> live = array_->BitmapMembers();
+  std::vector<int> in_sync = array_->InSyncDisks();
   for (int member : members) {
     if (std::find(live.begin(), live.end(), member) == live.end()) continue;
+    if (std::find(in_sync.begin(), in_sync.end(), member) == in_sync.end()) continue;
     const Disk& d = world_.GetDisk(member);
     uint64_t region = array_->LayoutOf(member).BitmapStart();
     for (uint64_t c = sector >> sh; c <= (sector + sectors - 1) >> sh; c++) {
