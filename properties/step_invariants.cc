@@ -501,6 +501,21 @@ std::vector<uint64_t> StepInvariants::DirtyChunks() const {
   return out;
 }
 
+std::vector<std::pair<uint64_t, uint64_t>> StepInvariants::UnsyncedSectorRanges() const {
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  bool guessed;
+  uint64_t sh = ChunkShift(&guessed);
+  if (guessed) return out;
+  for (uint64_t c : UnsyncedChunks()) {
+    uint64_t b = c << sh, e = (c + 1) << sh;
+    if (!out.empty() && out.back().second == b)
+      out.back().second = e;
+    else
+      out.emplace_back(b, e);
+  }
+  return out;
+}
+
 std::vector<uint64_t> StepInvariants::UnsyncedChunks() const {
   std::vector<uint64_t> out;
   uint64_t chunks = Chunks();

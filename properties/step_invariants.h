@@ -64,6 +64,9 @@ class StepInvariants {
   // right now: on a whole, idle array whose sync has finished, none may
   // be left (liveness: a sync must finish and stay finished).
   std::vector<uint64_t> UnsyncedChunks() const;
+  // The same chunks as array sector ranges [first, end); none while the
+  // chunk size is not known for sure.
+  std::vector<std::pair<uint64_t, uint64_t>> UnsyncedSectorRanges() const;
   // A chunk's state byte in the core's memory; -1 if its page is not seen.
   int StateOf(uint64_t chunk) const { return StateInMemory(chunk); }
   const TransitionCoverage& Coverage() const { return coverage_; }

@@ -14,7 +14,11 @@ namespace llsim {
 bool MdArray::SyncRunning() const { return sync_thread_running_; }
 
 bool MdArray::SyncPending() const {
-  return sync_thread_running_ || test_bit(MD_RECOVERY_NEEDED, &mddev_.recovery) ||
+  // MD_RECOVERY_RUNNING lasts until the pass is reaped: spare_active may
+  // have made the array whole while the reap's superblock write still
+  // waits on a stalled disk, and the pass is not over until it is done.
+  return sync_thread_running_ || test_bit(MD_RECOVERY_RUNNING, &mddev_.recovery) ||
+         test_bit(MD_RECOVERY_NEEDED, &mddev_.recovery) ||
          mddev_.resync_offset < kMaxSector;
 }
 

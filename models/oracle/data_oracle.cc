@@ -30,15 +30,21 @@ void DataOracle::IssueDiscard(uint64_t sector, uint32_t n) {
   uint64_t end = std::min(sector + n, sectors_);
   last_.Assign(sector, end, kDiscard);
   floor_.Assign(sector, end, 0);
+  discarded_before_.Assign(sector, end, next_stamp_);
 }
 
 void DataOracle::MakeDurable(const Ack& a) {
-  // A discard issued after this write cleared the sector's history.
-  std::vector<std::pair<uint64_t, uint64_t>> covered;
+  // A discard issued after this write cleared the sector's history, even
+  // where a newer write (one a crash may yet take away) came after it.
+  std::vector<std::pair<uint64_t, uint64_t>> written, covered;
   last_.Visit(a.sector, std::min(a.sector + a.sectors, sectors_),
               [&](uint64_t b, uint64_t e, uint64_t v) {
-                if (v != kDiscard && v >= a.stamp) covered.push_back({b, e});
+                if (v != kDiscard && v >= a.stamp) written.push_back({b, e});
               });
+  for (auto [wb, we] : written)
+    discarded_before_.Visit(wb, we, [&](uint64_t b, uint64_t e, uint64_t next) {
+      if (next <= a.stamp) covered.push_back({b, e});
+    });
   for (auto [b, e] : covered)
     floor_.Update(b, e, [&](uint64_t f) { return std::max(f, a.stamp); });
 }
@@ -57,6 +63,7 @@ void DataOracle::Resize(uint64_t sectors) {
   if (sectors < sectors_) {
     last_.EraseFrom(sectors);
     floor_.EraseFrom(sectors);
+    discarded_before_.EraseFrom(sectors);
   }
   sectors_ = sectors;
 }

@@ -77,6 +77,9 @@ class DataOracle {
   uint64_t sectors_;
   ExtentMap<uint64_t> last_;   // 0 never written, kDiscard, else stamp
   ExtentMap<uint64_t> floor_;  // newest acknowledged+flushed stamp
+  // The first stamp issued after the sector's latest discard (0: never
+  // discarded): writes with smaller stamps went before that discard.
+  ExtentMap<uint64_t> discarded_before_;
   std::vector<Ack> unflushed_;
   uint64_t next_stamp_ = 1;
   uint64_t acks_ = 0;

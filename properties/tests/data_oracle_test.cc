@@ -57,5 +57,29 @@ TEST(DataOracleTest, LostFlushedWrite) {
   EXPECT_TRUE(o.LostWrites({t.a}, 64).empty());
 }
 
+// A write acknowledged, then discarded, then written again by a write a
+// crash took away: the flush that completes afterwards promises nothing
+// for the first write (soak seed 24, case 26407).
+TEST(DataOracleTest, FlushAfterDiscardPromisesNothingForTheDiscardedWrite) {
+  TwoDisks t;
+  DataOracle o(1024);
+  uint64_t w1 = o.IssueWrite(7, 1);
+  o.WriteReachedDisk(w1, 7, 1);
+  t.Put(t.a, 7, w1);
+  o.AckWrite(w1, 7, 1, false);
+  o.IssueDiscard(7, 1);
+  t.Put(t.a, 7, 0);
+  uint64_t w2 = o.IssueWrite(7, 1);
+  o.WriteReachedDisk(w2, 7, 1);  // then lost: never acknowledged
+  uint64_t h = o.FlushIssued();
+  o.FlushCompleted(h);
+  EXPECT_TRUE(o.LostWrites({t.a}, 64).empty());
+  // Written again after the discard and flushed: promised again.
+  uint64_t w3 = o.IssueWrite(7, 1);
+  o.WriteReachedDisk(w3, 7, 1);
+  o.AckWrite(w3, 7, 1, true);
+  EXPECT_EQ(o.LostWrites({t.a}, 64).size(), 1u);
+}
+
 }  // namespace
 }  // namespace llsim
