@@ -222,10 +222,13 @@ MdArray::R1Bio* MdArray::WritePiece(uint64_t sector, uint32_t sectors, uint32_t 
   // it cannot be removed and re-added (a fresh rdev in md) before the bio
   // meets its Faulty flag and errors out. Taken later, a re-add slipped in
   // and the bio reached a recovering member whose bitmap never had the
-  // chunk (soak seed 22, case 31128; traces/corpus/readd-under-pending-write).
+  // chunk (soak seed 22, case 31128; traces/corpus/readd-waits-for-a-failed-members-writes).
+  // (Taken without a preemption point: the one an atomic op has stays
+  // where the reference used to be taken, at submission, so that recorded
+  // schedules keep their meaning.)
   for (Member* m : targets) {
     r1->target_disks.push_back(m->disk);
-    atomic_inc(&m->rdev.nr_pending);
+    m->rdev.nr_pending.counter++;
   }
   R1Bio* raw = r1.get();
   if (targets.empty()) {
@@ -238,6 +241,7 @@ MdArray::R1Bio* MdArray::WritePiece(uint64_t sector, uint32_t sectors, uint32_t 
       // raid1_submit_write: a member that failed since the bio was made
       // gets an error, not the data.
       if (test_bit(Faulty, &m->rdev.flags)) {
+        llsim_preempt();
         EndMirrorWrite(raw, m, -EIO);
         return;
       }
@@ -253,6 +257,7 @@ MdArray::R1Bio* MdArray::WritePiece(uint64_t sector, uint32_t sectors, uint32_t 
         if (obs_.data_write_submitted)
           obs_.data_write_submitted(m->disk, raw->sector, raw->sectors, raw->target_disks);
       }
+      llsim_preempt();
       Submit(*m, std::move(req), [this, raw, m](IoResult res) {
         EndMirrorWrite(raw, m, res.error);
       });
