@@ -52,7 +52,7 @@ set(LLSIM_MUTANT_EXPECT
   DAEMON_LOCK_ORDER:safety:swarm:1
   PAGE_NEW_LEAKS_ON_ENOMEM:safety:swarm:1:sole
   RECOVERY_SKIPS_CLEAN:durability:trace:recovery-skips-clean.trace:sole
-  RECOVERY_SKIPS_CLEAN:resync-completeness:swarm:5)
+  RECOVERY_SKIPS_CLEAN:resync-completeness:swarm:17)
 set(LLSIM_MUTANT_CASES 400 CACHE STRING "generated cases a mutant hunt may use")
 
 foreach(m IN LISTS LLSIM_MUTANTS)
