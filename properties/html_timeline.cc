@@ -69,13 +69,6 @@ std::string PlaceName(int place) {
   return place == Timeline::kMemory ? "core memory" : absl::StrFormat("disk %d media", place);
 }
 
-// The io id a submit event names in its text ("write+fua #12 tag").
-uint64_t SubmitId(const std::string& text) {
-  size_t p = text.find(" #");
-  if (p == std::string::npos) return 0;
-  return std::strtoull(text.c_str() + p + 2, nullptr, 10);
-}
-
 bool MemberFailure(const Event& e) {
   return e.kind == EventKind::kMd &&
          (e.text.find("disk failure on") != std::string::npos ||
@@ -321,12 +314,15 @@ std::string Page::Svg() {
                           X(t), top, X(t), y_);
   for (size_t i = 0; i < r_.failures.size(); i++) {
     const Verdict& v = r_.failures[i];
+    // Failures tend to come last: their label then reads leftwards.
+    bool right_edge = axis_.X(v.t) > axis_.Width() * 0.7;
     absl::StrAppendFormat(&over,
                           "<g class=\"failure-mark\"><title>FAILURE %s</title><line x1=\"%.1f\" "
-                          "y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/><text x=\"%.1f\" y=\"%.1f\">"
-                          "FAILURE %s</text></g>\n",
-                          Esc(v.ToString()), X(v.t), top, X(v.t), y_, X(v.t) + 3, top + 10 + 12.0 * i,
-                          Esc(v.property));
+                          "y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/><text x=\"%.1f\" y=\"%.1f\"%s>"
+                          "FAILURE %s at %s</text></g>\n",
+                          Esc(v.ToString()), X(v.t), top, X(v.t), y_,
+                          X(v.t) + (right_edge ? -4 : 4), top + 10 + 12.0 * i,
+                          right_edge ? " text-anchor=\"end\"" : "", Esc(v.property), Time(v.t));
   }
   return absl::StrFormat(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\">\n%s%s</svg>\n",
@@ -362,7 +358,7 @@ svg text{font:10px sans-serif}.lane-label{font-size:10px;fill:#333}.section-labe
 .op-mark line{stroke:#3949ab;stroke-width:1.5}.op-mark text{fill:#3949ab;font-size:9px}
 .crash-mark rect{fill:#000}.crash-line{stroke:#000;stroke-width:1.5;stroke-dasharray:6 3;opacity:.7}
 .fault-mark rect{fill:#f57c00}.member-failure-mark rect{fill:#8e24aa}.failure-event rect{fill:#d32f2f}
-.failure-mark line{stroke:#d32f2f;stroke-width:2.5}.failure-mark text{fill:#d32f2f;font-weight:bold;font-size:11px}
+.failure-mark line{stroke:#d32f2f;stroke-width:2.5}.failure-mark text{fill:#d32f2f;font-weight:bold;font-size:11px;paint-order:stroke;stroke:#fff;stroke-width:3px}
 .io-submit{stroke:#1e88e5}.io-complete{stroke:#43a047}.io-error{stroke:#d32f2f;stroke-width:2}.io-durable{stroke:#37474f}.io-fault{stroke:#f57c00;stroke-width:2;opacity:.6}
 .text-mark rect{fill:#607d8b}.text-stroke{stroke:#607d8b}
 .st-unknown{fill:#fff;stroke:#ddd;stroke-width:.5}
