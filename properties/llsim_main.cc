@@ -125,11 +125,13 @@ commands:
   show FILE           replay a trace and print its timeline, dmesg and the
                       state-transition coverage
                         --html OUT  also write OUT: one self-contained HTML page
-                          (no script, nothing fetched) drawing each chunk's state
-                          in the core's memory and on each member's media over
-                          virtual time, every member's IO (submitted, completed,
-                          on the media), crashes, faults, member failures, the
-                          failure, the operations and the core's log lines
+                          (no script, nothing fetched) drawing over virtual time
+                          the state of each chunk that changed (past 48 such
+                          chunks, neighbours share a row) in the core's memory
+                          and on each member's media, every member's IO
+                          (submitted, completed, on the media), crashes, faults,
+                          member failures, the failure, the operations and the
+                          core's log lines
   info                which core this binary runs (name, source, sha256)
   demo                run a short fixed scenario and print its timeline
   bench               what the simulator costs: the core alone and in the simulator,
