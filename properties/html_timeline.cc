@@ -380,6 +380,14 @@ std::string Page::Render() {
                         "sectors</p>\n",
                         Esc(in_.core), r_.events, Time(r_.virtual_time), r_.hash, tl_.Disks(),
                         tl_.ChunkSectors());
+  // A run keeps its first 4M events (RunScenario); the chunk states are
+  // recorded to the end all the same.
+  if (r_.event_list.size() < r_.events)
+    absl::StrAppendFormat(&out,
+                          "<p class=\"truncated\">Only the first %d of %d events were kept: IO, "
+                          "faults and log lines after %s are not drawn.</p>\n",
+                          r_.event_list.size(), r_.events,
+                          Time(r_.event_list.empty() ? 0 : r_.event_list.back().t));
   if (r_.Failed())
     for (const Verdict& v : r_.failures)
       absl::StrAppendFormat(&out, "<div class=\"failure-banner\">FAILURE %s</div>\n",
