@@ -311,6 +311,8 @@ void ScenarioRun::Crash(const std::string& spec) {
   if (kshim_) dmesg_.insert(dmesg_.end(), kshim_->Dmesg().begin(), kshim_->Dmesg().end());
   if (array_) ForgetPromisesIfUnrecorded();
   world_->Crash(**policy);
+  // The arrays go next; the probe keeps their layouts, not them.
+  if (probe_) probe_->Detach();
   oracle_->Crash();
   // Every array of this boot goes with it, retired ones too: each points at
   // this boot's kshim (the crash has cancelled the fibers parked on them).
@@ -799,8 +801,6 @@ RunResult ScenarioRun::Run() {
   oracle_ = std::make_unique<DataOracle>(s_.array.dev_sectors);
   inv_ = std::make_unique<StepInvariants>(*world_, [this](Verdict v) { Report(std::move(v)); },
                                           o_.skip);
-  // Whatever a fiber changed is seen before another one runs, so each
-  // change is judged against what that fiber was doing.
   if (o_.timeline) {
     probe_ = std::make_unique<TimelineProbe>(*world_, *inv_, o_.timeline);
     inv_->SetMemoryListener([this](uint64_t c, int st) { probe_->OnMemory(c, st); });
@@ -808,6 +808,8 @@ RunResult ScenarioRun::Run() {
       probe_->OnMedia(d, id, s, n);
     });
   }
+  // Whatever a fiber changed is seen before another one runs, so each
+  // change is judged against what that fiber was doing.
   world_->Sched().SetLeaveObserver([this] {
     if (!inv_) return;
     QuietScope quiet(world_->Sched());
