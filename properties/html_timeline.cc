@@ -260,6 +260,41 @@ void Page::TextLane(const std::string& label, const std::string& cls,
   y_ += kLane + 2;
 }
 
+// A row's spans as whole pixels: spans that share a pixel become one rect
+// showing the most urgent of their states, so a chunk that changes state
+// thousands of times costs at most a rect per pixel.
+struct PixelSpan {
+  int x0, x1;
+  int state;
+  Nanos begin, end;
+  int merged = 0;  // further spans drawn within it
+};
+
+std::vector<PixelSpan> ToPixels(const std::vector<StateSpan>& spans,
+                                const std::function<double(Nanos)>& x) {
+  std::vector<PixelSpan> out;
+  for (const StateSpan& s : spans) {
+    int x0 = (int)x(s.begin), x1 = std::max((int)x(s.end), x0 + 1);
+    if (!out.empty() && x0 < out.back().x1) {
+      PixelSpan& last = out.back();
+      if (x1 <= last.x1) {
+        if (StateUrgency(s.state) > StateUrgency(last.state)) last.state = s.state;
+        last.end = std::max(last.end, s.end);
+        last.merged++;
+        continue;
+      }
+      x0 = last.x1;
+    }
+    if (!out.empty() && out.back().state == s.state && out.back().x1 == x0) {
+      out.back().x1 = x1;
+      out.back().end = s.end;
+      continue;
+    }
+    out.push_back({x0, x1, s.state, s.begin, s.end});
+  }
+  return out;
+}
+
 void Page::ChunkSections() {
   size_t titled = 0;
   for (int place : rows_.places) {
@@ -271,20 +306,25 @@ void Page::ChunkSections() {
     for (const ChunkRow& row : rows_.rows) {
       LaneLabel(y_, kChunkRow, row.Label(), "chunk-row");
       auto it = row.spans.find(place);
-      if (it != row.spans.end()) {
-        for (const StateSpan& s : it->second) {
-          double x0 = X(s.begin), x1 = std::max(X(s.end), x0 + 1);
-          std::string title =
-              titled++ < kMaxTitledSpans
-                  ? absl::StrFormat("<title>%s, %s: %s from %s to %s</title>", row.Label(),
-                                    PlaceName(place), StateName(s.state), Time(s.begin),
-                                    Time(s.end))
-                  : "";
-          absl::StrAppendFormat(&svg_,
-                                "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-                                "height=\"%.1f\">%s</rect>\n",
-                                StateClass(s.state), x0, y_ + 1, x1 - x0, kChunkRow - 2, title);
-        }
+      std::vector<PixelSpan> pixels;
+      if (it != row.spans.end())
+        pixels = ToPixels(it->second, [this](Nanos t) { return X(t); });
+      for (const PixelSpan& s : pixels) {
+        std::string title =
+            titled++ < kMaxTitledSpans
+                ? absl::StrFormat("<title>%s, %s: %s from %s to %s%s</title>", row.Label(),
+                                  PlaceName(place), StateName(s.state), Time(s.begin),
+                                  Time(s.end),
+                                  s.merged ? absl::StrFormat(" (the most urgent of %d states "
+                                                             "drawn on this pixel)",
+                                                             s.merged + 1)
+                                           : "")
+                : "";
+        absl::StrAppendFormat(&svg_,
+                              "<rect class=\"%s\" x=\"%d\" y=\"%.1f\" width=\"%d\" "
+                              "height=\"%.1f\">%s</rect>\n",
+                              StateClass(s.state), s.x0, y_ + 1, s.x1 - s.x0, kChunkRow - 2,
+                              title);
       }
       y_ += kChunkRow;
     }

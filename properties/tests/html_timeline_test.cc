@@ -190,6 +190,21 @@ TEST(ChunkRowsTest, FewChunksGetARowEach) {
   EXPECT_EQ(rows.places, (std::vector<int>{Timeline::kMemory, 0}));
 }
 
+TEST(HtmlTimelineTest, AChunkChangingThousandsOfTimesCostsAtMostARectPerPixel) {
+  Timeline tl;
+  for (int i = 0; i < 20000; i++)
+    tl.ChunkState(i, Timeline::kMemory, 3, i % 2 ? (int)ChunkState::kDirty : (int)ChunkState::kClean);
+  tl.ChunkState(20000, Timeline::kMemory, 3, (int)ChunkState::kNeedSync);
+  tl.End(kNsPerSec, 128, 1);
+  RunResult r;
+  std::string page = RenderHtmlTimeline({"t", "c", &r, &tl});
+  size_t rects = Count(page, "<rect class=\"st-");
+  EXPECT_GT(rects, 100u);
+  EXPECT_LE(rects, 9000u);  // the widest plot, in pixels
+  EXPECT_LT(page.size(), 3u << 20);
+  EXPECT_NE(page.find("<rect class=\"st-NeedSync\""), std::string::npos);
+}
+
 TEST(TimeAxisTest, KeepsOrderAndWidth) {
   TimeAxis axis({0, 1000, 2000, 60 * kNsPerSec, 500}, 1000);
   EXPECT_DOUBLE_EQ(axis.X(0), 0);
