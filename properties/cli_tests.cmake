@@ -100,4 +100,5 @@ llsim_cli_test(html-elsewhere 2 "--html applies to show only"
 add_test(NAME html.screenshot
   COMMAND ${PROJECT_SOURCE_DIR}/ci/html_screenshot.sh $<TARGET_FILE:llsim>
           ${PROJECT_SOURCE_DIR}/traces/corpus/flush-after-crash.trace ${html_out}/screenshot)
-set_tests_properties(html.screenshot PROPERTIES LABELS unit SKIP_RETURN_CODE 77 TIMEOUT 180)
+set_tests_properties(html.screenshot PROPERTIES LABELS "unit;chromium" SKIP_RETURN_CODE 77
+                     TIMEOUT 180)
