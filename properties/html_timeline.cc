@@ -202,6 +202,7 @@ void Page::IoLanes() {
   struct Lane {
     std::set<int> submit, done, error, durable, fault;
     int submits = 0, dones = 0, errors = 0, durables = 0;
+    std::vector<const Event*> submitted;
   };
   std::map<int, Lane> lanes;
   for (int d = 0; d < tl_.Disks(); d++) lanes[d];
@@ -211,6 +212,7 @@ void Page::IoLanes() {
       case EventKind::kDiskSubmit:
         lanes[d].submit.insert((int)X(e.t));
         lanes[d].submits++;
+        lanes[d].submitted.push_back(&e);
         break;
       case EventKind::kDiskComplete:
         (e.c ? lanes[d].error : lanes[d].done).insert((int)X(e.t));
@@ -235,6 +237,14 @@ void Page::IoLanes() {
     svg_ += Strokes(l.error, y_ + 13, 9, "io-error");
     svg_ += Strokes(l.durable, y_ + 24, 10, "io-durable");
     svg_ += Strokes(l.fault, y_ + 2, kIoLane - 4, "io-fault");
+    // A short trace's IOs each say what they were on hover; a long one's
+    // would outweigh the rest of the page.
+    if (l.submitted.size() <= kMaxTitledMarks)
+      for (const Event* e : l.submitted)
+        absl::StrAppendFormat(&svg_,
+                              "<rect class=\"io-hover\" x=\"%.1f\" y=\"%.1f\" width=\"3\" "
+                              "height=\"9\"><title>%s disk %d sectors %d+%d: %s</title></rect>\n",
+                              X(e->t) - 1.5, y_ + 2, Time(e->t), d, e->b, e->c, Esc(e->text));
     svg_ += "</g>\n";
     y_ += kIoLane + 2;
   }
@@ -400,7 +410,7 @@ svg text{font:10px sans-serif}.lane-label{font-size:10px;fill:#333}.section-labe
 .fault-mark rect{fill:#f57c00}.member-failure-mark rect{fill:#8e24aa}.failure-event rect{fill:#d32f2f}
 .failure-mark line{stroke:#d32f2f;stroke-width:2.5}.failure-mark text{fill:#d32f2f;font-weight:bold;font-size:11px;paint-order:stroke;stroke:#fff;stroke-width:3px}
 .io-submit{stroke:#1e88e5}.io-complete{stroke:#43a047}.io-error{stroke:#d32f2f;stroke-width:2}.io-durable{stroke:#37474f}.io-fault{stroke:#f57c00;stroke-width:2;opacity:.6}
-.text-mark rect{fill:#607d8b}.text-stroke{stroke:#607d8b}
+.io-hover{fill:transparent}.text-mark rect{fill:#607d8b}.text-stroke{stroke:#607d8b}
 .st-unknown{fill:#fff;stroke:#ddd;stroke-width:.5}
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:2px 6px;text-align:left;font-size:12px}
 pre{background:#f7f7f7;padding:6px;font-size:11px;max-height:30em;overflow:auto}

@@ -118,6 +118,7 @@ TEST(HtmlTimelineTest, DrawsLanesStatesAndNoFailureWhenPassing) {
   EXPECT_NE(page.find("<rect class=\"st-Dirty\""), std::string::npos);
   EXPECT_NE(page.find(".st-Dirty{fill:#ff9800}"), std::string::npos);
   EXPECT_EQ(Count(page, "<g class=\"crash-mark\">"), 1u);
+  EXPECT_NE(page.find("<rect class=\"io-hover\""), std::string::npos);  // a short trace's IOs
   EXPECT_EQ(Count(page, "<g class=\"op-mark\">"), CrashScenario().ops.size());
   EXPECT_NE(page.find("<div class=\"passed-banner\">"), std::string::npos);
   EXPECT_EQ(page.find("<g class=\"failure-mark\">"), std::string::npos);
