@@ -70,3 +70,35 @@ llsim_configure_test(missing "no such file" /nonexistent/linux)
 llsim_configure_test(not-llbitmap "is not an llbitmap core" ${fixtures}/not-llbitmap.c)
 llsim_configure_test(uncompilable "missing shim symbol: llsim_no_such_helper"
   ${fixtures}/uncompilable/md-llbitmap.c)
+
+# llsim show --html (properties/html_timeline.h): the page for a passing
+# corpus trace (three members: two mirrors and a spare), for a failing one
+# (a mutant's trace, where that mutant is built), bad paths, and the page
+# drawn by a real browser (skipped without chromium).
+set(html_out ${CMAKE_BINARY_DIR}/html-tests)
+file(MAKE_DIRECTORY ${html_out})
+add_test(NAME cli.show-html
+  COMMAND ${PROJECT_SOURCE_DIR}/ci/html_show_test.sh $<TARGET_FILE:llsim>
+          ${PROJECT_SOURCE_DIR}/traces/corpus/flush-after-crash.trace
+          ${html_out}/flush-after-crash.html 3 pass)
+set_tests_properties(cli.show-html PROPERTIES LABELS unit)
+if(TARGET llsim-mutant-flush-skips-writeback)
+  add_test(NAME cli.show-html-failure
+    COMMAND ${PROJECT_SOURCE_DIR}/ci/html_show_test.sh $<TARGET_FILE:llsim-mutant-flush-skips-writeback>
+            ${PROJECT_SOURCE_DIR}/traces/mutants/flush-skips-writeback.trace
+            ${html_out}/flush-skips-writeback.html 3 fail)
+  set_tests_properties(cli.show-html-failure PROPERTIES LABELS unit)
+endif()
+llsim_cli_test(show-html-no-directory 2 "cannot write --html page /nonexistent/dir/x.html: no directory"
+  $<TARGET_FILE:llsim> show ${fixtures}/passing.trace --html /nonexistent/dir/x.html)
+llsim_cli_test(show-html-is-a-directory 2 "cannot write --html page .*: it is a directory"
+  $<TARGET_FILE:llsim> show ${fixtures}/passing.trace --html ${fixtures})
+llsim_cli_test(show-html-empty 2 "--html needs a file name"
+  $<TARGET_FILE:llsim> show ${fixtures}/passing.trace --html=)
+llsim_cli_test(html-elsewhere 2 "--html applies to show only"
+  $<TARGET_FILE:llsim> replay ${fixtures}/passing.trace --html ${html_out}/x.html)
+add_test(NAME html.screenshot
+  COMMAND ${PROJECT_SOURCE_DIR}/ci/html_screenshot.sh $<TARGET_FILE:llsim>
+          ${PROJECT_SOURCE_DIR}/traces/corpus/flush-after-crash.trace ${html_out}/screenshot)
+set_tests_properties(html.screenshot PROPERTIES LABELS "unit;chromium" SKIP_RETURN_CODE 77
+                     TIMEOUT 180)

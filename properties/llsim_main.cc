@@ -32,7 +32,9 @@
 #include "ci/campaign/worker.h"
 #include "ci/coverage/coverage_command.h"
 #include "properties/bench.h"
+#include "properties/html_timeline.h"
 #include "properties/hunt.h"
+#include "properties/timeline.h"
 #include "sim/choice_strategy.h"
 #include "properties/runner.h"
 #include "traces/trace_format.h"
@@ -60,6 +62,8 @@ ABSL_FLAG(std::string, shard, "", "campaign: I/N runs the cases i with i % N == 
 ABSL_FLAG(std::string, known, "",
           "campaign: report.json or signature list whose failures are known, not new");
 ABSL_FLAG(std::string, json, "", "bench: also write the figures to this JSON file");
+ABSL_FLAG(std::string, html, "",
+          "show: also draw the trace as one self-contained HTML page at this path");
 ABSL_FLAG(double, watchdog, 60,
           "seconds of real time a case may take before its process is killed (a liveness "
           "failure)");
@@ -120,6 +124,14 @@ commands:
                       writes FILE.shrunk
   show FILE           replay a trace and print its timeline, dmesg and the
                       state-transition coverage
+                        --html OUT  also write OUT: one self-contained HTML page
+                          (no script, nothing fetched) drawing over virtual time
+                          the state of each chunk that changed (past 48 such
+                          chunks, neighbours share a row) in the core's memory
+                          and on each member's media, every member's IO
+                          (submitted, completed, on the media), crashes, faults,
+                          member failures, the failure, the operations and the
+                          core's log lines
   info                which core this binary runs (name, source, sha256)
   demo                run a short fixed scenario and print its timeline
   bench               what the simulator costs: the core alone and in the simulator,
@@ -322,7 +334,8 @@ int CmdRun() {
   return 1;
 }
 
-int ReplayInThisProcess(const TraceFile& trace, const RunOptions& o, bool show);
+int ReplayInThisProcess(const TraceFile& trace, const RunOptions& o, bool show,
+                        const std::string& path);
 
 int CmdReplay(const std::string& path, bool show) {
   auto t = ReadTraceFile(path);
@@ -336,14 +349,23 @@ int CmdReplay(const std::string& path, bool show) {
   o.keep_events = show || absl::GetFlag(FLAGS_verbose);
   o.skip = t->skip;
   if (!SkipSet(&o.skip, path + ": skip")) return 2;
+  // A page that cannot be written is bad input, found before the run.
+  std::string html = absl::GetFlag(FLAGS_html);
+  if (show && !html.empty())
+    if (absl::Status st = CheckHtmlPath(html); !st.ok()) return BadInput(std::string(st.message()));
   // The replay runs in a child: a trace whose core crashes the process
   // reports that crash (as safety) instead of taking llsim down with it.
-  return ReplayIsolated([&] { return ReplayInThisProcess(*t, o, show); }, t->expect_failure, 0);
+  return ReplayIsolated([&] { return ReplayInThisProcess(*t, o, show, path); }, t->expect_failure, 0);
 }
 
-int ReplayInThisProcess(const TraceFile& trace, const RunOptions& o, bool show) {
+int ReplayInThisProcess(const TraceFile& trace, const RunOptions& o, bool show,
+                        const std::string& path) {
   const TraceFile* t = &trace;
-  RunResult r = RunScenario(t->scenario, o);
+  std::string html = show ? absl::GetFlag(FLAGS_html) : "";
+  Timeline timeline;
+  RunOptions first = o;
+  if (!html.empty()) first.timeline = &timeline;
+  RunResult r = RunScenario(t->scenario, first);
   for (int i = 1; i < absl::GetFlag(FLAGS_repeat); i++) {
     RunResult again = RunScenario(t->scenario, o);
     if (again.hash != r.hash) {
@@ -386,6 +408,12 @@ int ReplayInThisProcess(const TraceFile& trace, const RunOptions& o, bool show) 
       if (n) std::cout << name << ": " << n << "\n";
   }
   for (const std::string& n : r.notes) std::cout << "note: " << n << "\n";
+  if (!html.empty()) {
+    HtmlTimelineInput page{path, LinkedCore().name, &r, &timeline};
+    if (absl::Status st = WriteHtmlTimeline(html, page); !st.ok())
+      return BadInput(std::string(st.message()));
+    std::cout << "html: " << html << "\n";
+  }
   std::string got = r.Failed() ? r.First()->property : "";
   std::cout << (r.Failed() ? "FAILED " + r.First()->ToString() : std::string("passed")) << "\n";
   std::cout << "hash " << HashHex(r.hash) << ", " << r.events << " events, "
@@ -555,6 +583,8 @@ int CheckFlagsApply(const std::string& cmd, const std::set<std::string>& given) 
   for (const std::string& f : given) {
     if (cmd != "bench" && f == "json")
       return BadInput("--json applies to bench only (see llsim --help)");
+    if (cmd != "show" && f == "html")
+      return BadInput("--html applies to show only (see llsim --help)");
     if (cmd == "coverage") {
       if (!kCoverageFlags.count(f))
         return BadInput(absl::StrCat("--", f, " does not apply to coverage (it takes --cases, "
@@ -591,6 +621,8 @@ int main(int argc, char** argv) {
   }
   std::string cmd = args[1];
   if (int rc = CheckFlagsApply(cmd, given); rc) return rc;
+  if (given.count("html") && absl::GetFlag(FLAGS_html).empty())
+    return BadInput("--html needs a file name (see llsim --help)");
   auto need_file = [&]() -> std::string { return args.size() == 3 ? args[2] : ""; };
   if (cmd == "help") {
     std::cout << kUsage;

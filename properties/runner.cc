@@ -14,6 +14,7 @@
 #include "models/md/md_array.h"
 #include "models/oracle/data_oracle.h"
 #include "properties/step_invariants.h"
+#include "properties/timeline_probe.h"
 #include "sim/world.h"
 
 extern "C" {
@@ -89,6 +90,7 @@ class ScenarioRun {
   std::unique_ptr<MdArray> array_;
   std::vector<std::unique_ptr<MdArray>> retired_;
   std::unique_ptr<StepInvariants> inv_;
+  std::unique_ptr<TimelineProbe> probe_;  // o_.timeline only
   std::vector<Verdict> failures_;
   std::set<std::string> failure_keys_;  // keep_going: what is recorded already
   bool halted_ = false;                 // keep_going: the case cannot go on
@@ -246,6 +248,7 @@ void ScenarioRun::Boot() {
   array_ = std::make_unique<MdArray>(*world_, *kshim_, s_.array, oracle_.get());
   array_->SetReach(&reach_);
   inv_->Attach(array_.get());
+  if (probe_) probe_->Attach(array_.get());
   absl::Status st;
   uint64_t alloc_failures = kshim_->AllocFailuresInjected();
   if (!RunAdmin("mdadm --assemble", [&] { st = array_->Assemble(); })) return;
@@ -303,10 +306,13 @@ void ScenarioRun::Crash(const std::string& spec) {
     Note(absl::StrCat("crash: ", policy.status().message(), "; using random"));
     policy = MakeCrashPolicy("random", Rng::Stream(s_.seed, absl::StrCat("crash", crashes_)));
   }
+  if (probe_) probe_->OnCrash();
   if (inv_) inv_->Detach();
   if (kshim_) dmesg_.insert(dmesg_.end(), kshim_->Dmesg().begin(), kshim_->Dmesg().end());
   if (array_) ForgetPromisesIfUnrecorded();
   world_->Crash(**policy);
+  // The arrays go next; the probe keeps their layouts, not them.
+  if (probe_) probe_->Detach();
   oracle_->Crash();
   // Every array of this boot goes with it, retired ones too: each points at
   // this boot's kshim (the crash has cancelled the fibers parked on them).
@@ -795,6 +801,13 @@ RunResult ScenarioRun::Run() {
   oracle_ = std::make_unique<DataOracle>(s_.array.dev_sectors);
   inv_ = std::make_unique<StepInvariants>(*world_, [this](Verdict v) { Report(std::move(v)); },
                                           o_.skip);
+  if (o_.timeline) {
+    probe_ = std::make_unique<TimelineProbe>(*world_, *inv_, o_.timeline);
+    inv_->SetMemoryListener([this](uint64_t c, int st) { probe_->OnMemory(c, st); });
+    world_->SetMediaObserver([this](int d, uint64_t id, uint64_t s, uint32_t n) {
+      probe_->OnMedia(d, id, s, n);
+    });
+  }
   // Whatever a fiber changed is seen before another one runs, so each
   // change is judged against what that fiber was doing.
   world_->Sched().SetLeaveObserver([this] {
@@ -809,11 +822,13 @@ RunResult ScenarioRun::Run() {
     if (op.delay) RunWorld(nullptr, world_->Clock().Now() + op.delay);
     if (Stopped()) break;
     crashed_in_op_ = false;
+    if (probe_) probe_->OnOp(&op - s_.ops.data(), op);
     Execute(op);
   }
   crashed_in_op_ = false;
   if (!Stopped()) FireArmedCrash();
   if (o_.final_settle) Shutdown();
+  if (probe_) probe_->Finish();
   r.failures = failures_;
   r.hash = world_->Log().Hash();
   r.events = world_->Log().Count();
@@ -839,6 +854,8 @@ RunResult ScenarioRun::Run() {
   world_->Sched().CancelAll();
   if (kshim_) kshim_->Reclaim();
   inv_->Detach();
+  if (probe_) probe_->Detach();
+  world_->SetMediaObserver(nullptr);
   array_.reset();
   retired_.clear();
   kshim_.reset();

@@ -14,6 +14,7 @@
 
 #include "models/md/reach.h"
 #include "properties/coverage_matrix.h"
+#include "properties/timeline.h"
 #include "properties/verdict.h"
 #include "sim/event_log.h"
 #include "traces/scenario.h"
@@ -40,6 +41,9 @@ struct RunOptions {
   // Record the run's scheduling decisions (RunResult::schedule), so a
   // shrinker can turn a random run's interleaving into explicit overrides.
   bool record_schedule = false;
+  // If set, filled with the chunk states, media writes, operations and
+  // crashes of the run (`llsim show --html`); the run is the same either way.
+  Timeline* timeline = nullptr;
 };
 
 struct RunResult {

@@ -106,6 +106,7 @@ void StepInvariants::Attach(MdArray* array) {
     if (pages_.count(idx) && pages_[idx] == mem) return;
     pages_[idx] = mem;
     std::memcpy(snapshot_[idx].data(), mem, 4096);
+    AnnouncePage(idx, false);
   };
   // A page the core read from the media and has not written since: its
   // memory is watched from the read on, so a page the core never writes
@@ -115,6 +116,7 @@ void StepInvariants::Attach(MdArray* array) {
     if (pages_.count(idx)) return;
     pages_[idx] = mem;
     std::memcpy(snapshot_[idx].data(), mem, 4096);
+    AnnouncePage(idx, false);
   };
   obs.sync_io = [this](uint64_t off, uint32_t len, bool begin) {
     QuietScope quiet(world_.Sched());
@@ -150,6 +152,7 @@ void StepInvariants::Attach(MdArray* array) {
     OnBitmapCall(op, begin);
   };
   obs.bitmap_gone = [this] {
+    AnnounceAllGone();
     pages_.clear();
     snapshot_.clear();
     written_.clear();
@@ -158,6 +161,7 @@ void StepInvariants::Attach(MdArray* array) {
 }
 
 void StepInvariants::Detach() {
+  AnnounceAllGone();
   array_ = nullptr;
   pages_.clear();
   snapshot_.clear();
@@ -345,6 +349,21 @@ void StepInvariants::OnBitmapWrite(int disk, uint64_t sector, uint32_t sectors) 
            world_.Clock().Now()});
 }
 
+void StepInvariants::AnnouncePage(int idx, bool gone) {
+  if (!memory_listener_ || !array_) return;
+  auto it = pages_.find(idx);
+  if (it == pages_.end()) return;
+  uint64_t chunks = Chunks();
+  for (uint64_t pos = (uint64_t)idx * 4096; pos < (uint64_t)(idx + 1) * 4096; pos++) {
+    if (pos < kDataOffset || pos - kDataOffset >= chunks) continue;
+    memory_listener_(pos - kDataOffset, gone ? -1 : it->second[pos % 4096]);
+  }
+}
+
+void StepInvariants::AnnounceAllGone() {
+  for (const auto& [idx, mem] : pages_) AnnouncePage(idx, true);
+}
+
 std::string StepInvariants::Where() const {
   Fiber* f = world_.Sched().Current();
   return f ? "fiber '" + f->name + "'" : std::string("the harness");
@@ -356,6 +375,7 @@ void StepInvariants::OnPageFreed(const void* mem) {
       ++it;
       continue;
     }
+    AnnouncePage(it->first, true);
     snapshot_.erase(it->first);
     written_.erase(it->first);
     it = pages_.erase(it);
@@ -426,6 +446,7 @@ void StepInvariants::OnStep() {
       snap[off] = to;
       if (pos < kDataOffset || pos - kDataOffset >= chunks) continue;
       uint64_t chunk = pos - kDataOffset;
+      if (memory_listener_) memory_listener_(chunk, to);
       transitions_++;
       // A sync is done only once its IO is: a chunk with bitmap-driven
       // sync IO in flight may not go from Syncing to Dirty, nor to Clean

@@ -72,6 +72,16 @@ class StepInvariants {
   const TransitionCoverage& Coverage() const { return coverage_; }
   uint64_t TransitionsSeen() const { return transitions_; }
   const CoverageMatrix& Matrix() const { return matrix_; }
+  // Told of every chunk state the core's memory is seen to hold: each
+  // chunk of a page as it is first watched, each change, and -1 (not
+  // known) for the chunks of a page no longer watched. Only looks: for the
+  // timeline `llsim show --html` draws (properties/timeline.h).
+  void SetMemoryListener(std::function<void(uint64_t chunk, int state)> fn) {
+    memory_listener_ = std::move(fn);
+  }
+  // Chunks of the array, and sectors per chunk, as far as known now.
+  uint64_t ChunkCount() const { return Chunks(); }
+  uint64_t ChunkSectors() const { return 1ull << ChunkShift(); }
   // Checks again after a reported failure (campaign mode: the case goes
   // on, and the runner records each distinct failure once).
   void Rearm() { failed_ = false; }
@@ -132,6 +142,10 @@ class StepInvariants {
   std::map<uint64_t, uint64_t> abort_began_;  // fiber id -> step
   std::map<uint64_t, std::vector<Context>> contexts_;  // fiber id -> nested operations
   bool failed_ = false;
+  std::function<void(uint64_t, int)> memory_listener_;
+  // Tells memory_listener_ what a page's chunks hold now (-1: let go).
+  void AnnouncePage(int idx, bool gone);
+  void AnnounceAllGone();
 };
 
 }  // namespace llsim

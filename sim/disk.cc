@@ -182,6 +182,7 @@ void Disk::ApplyMedia(const CachedWrite& w, uint64_t order, const std::vector<bo
         data_media_.Assign(w.sector + rb, w.sector + re, stamp);
       });
     }
+    if (media_observer_) media_observer_(index_, w.io_id, b, (uint32_t)(e - b));
   }
 }
 
@@ -235,6 +236,8 @@ StampRuns Disk::VisibleStamps(uint64_t sector, uint64_t sectors) const {
 void Disk::FormatBytes(uint64_t sector, const std::vector<uint8_t>& bytes) {
   meta_media_.Write(sector * kSectorSize, bytes.data(), bytes.size());
   meta_visible_.Write(sector * kSectorSize, bytes.data(), bytes.size());
+  if (media_observer_)
+    media_observer_(index_, 0, sector, (uint32_t)((bytes.size() + kSectorSize - 1) / kSectorSize));
 }
 
 std::vector<PendingWriteInfo> Disk::PendingWrites() const {

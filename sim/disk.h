@@ -62,6 +62,12 @@ struct IoResult {
 
 using IoCallback = std::function<void(IoResult)>;
 
+// Told of every range of sectors that reaches a disk's media: a write made
+// durable (FUA, a flush, a crash keeping it; io_id names it) or formatted
+// directly (io_id 0). Only looks: for the timeline `llsim show --html` draws.
+using MediaObserver =
+    std::function<void(int disk, uint64_t io_id, uint64_t sector, uint32_t sectors)>;
+
 class Disk {
  public:
   Disk(int index, DiskGeometry g, Scheduler& sched, FaultPlan& faults, Rng latency_rng,
@@ -105,6 +111,7 @@ class Disk {
   // A slower member (a write-mostly disk across a slow link): every IO's
   // drawn latency (stalls aside: they are long already) is multiplied by `factor` (1: as is).
   void SetLatencyMultiplier(uint32_t factor) { latency_multiplier_ = factor ? factor : 1; }
+  void SetMediaObserver(MediaObserver fn) { media_observer_ = std::move(fn); }
 
  private:
   struct CachedWrite {
@@ -138,6 +145,7 @@ class Disk {
   Rng latency_rng_;
   Rng fault_rng_;
   uint32_t latency_multiplier_ = 1;
+  MediaObserver media_observer_;
   std::string irq_name_;  // its completions' interrupt fiber
 
   BytePages meta_visible_, meta_media_;  // byte offsets from sector 0

@@ -30,7 +30,13 @@ Disk& World::AddDisk(DiskGeometry g) {
   disks_.push_back(std::make_unique<Disk>(i, g, *sched_, faults_,
                                           Stream(absl::StrCat("disk", i, ".latency")),
                                           Stream(absl::StrCat("disk", i, ".faults"))));
+  if (media_observer_) disks_.back()->SetMediaObserver(media_observer_);
   return *disks_.back();
+}
+
+void World::SetMediaObserver(MediaObserver fn) {
+  media_observer_ = std::move(fn);
+  for (auto& d : disks_) d->SetMediaObserver(media_observer_);
 }
 
 void World::Note(std::string text) {

@@ -50,6 +50,8 @@ class World {
   Disk& AddDisk(DiskGeometry g);
   Disk& GetDisk(int i) { return *disks_.at(i); }
   size_t DiskCount() const { return disks_.size(); }
+  // Watches the media of every disk, those added later too (disk.h).
+  void SetMediaObserver(MediaObserver fn);
 
   void Note(std::string text);
 
@@ -69,6 +71,7 @@ class World {
   std::unique_ptr<Scheduler> sched_;
   std::vector<std::unique_ptr<Disk>> disks_;
   std::vector<std::function<void()>> crash_listeners_;
+  MediaObserver media_observer_;
 };
 
 }  // namespace llsim
