@@ -549,7 +549,12 @@ void ScenarioRun::Execute(const Op& op) {
       // take it away.
       if (attr == "bitmap_set_bits") Unsettle();
       ssize_t rc = 0;
-      RunAdmin(name, [&] { rc = a->SysfsWrite(attr, value + "\n"); });
+      // Then cat md/llbitmap/*, as monitoring tools do: every show runs
+      // on the array as the store left it.
+      RunAdmin(name, [&] {
+        rc = a->SysfsWrite(attr, value + "\n");
+        a->SysfsReadAll();
+      });
       if (rc < 0) Note(absl::StrCat(op.ToString(), ": error ", rc));
       break;
     }

@@ -76,6 +76,7 @@ enum class BitmapOp : uint8_t {
   kStartBehindWrite,
   kEndBehindWrite,
   kWaitBehindWrites,
+  kSysfsShow,  // a read of one of the core's sysfs attributes
   kWork,   // a work item the core queued (its daemon, its unplug writer)
   kTimer,  // a timer callback of the core's
 };
@@ -170,6 +171,9 @@ class MdArray : public MdHost {
   // md's bitmap_store: "<chunk>", "<chunk>-<chunk>", ... separated by
   // spaces; always returns len, as md does.
   ssize_t SetBitmapBits(const std::string& value);
+  // cat md/llbitmap/*: every attribute of the core's group that has a
+  // show, into a page each, as sysfs gives it; the values are noted.
+  void SysfsReadAll();
   // echo check|repair > md/sync_action (action_store): -EBUSY while a sync
   // runs or is being started.
   int RequestSync(bool repair);

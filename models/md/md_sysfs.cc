@@ -1,19 +1,52 @@
 // md's sysfs writes that reach the bitmap while the array runs: md's own
 // bitmap_set_bits (dirty_bits + unplug), the bitmap group's attributes, and
 // sync_action check/repair (md.c action_store). See md_array.h.
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "models/md/md_array.h"
 #include "models/md/md_internal.h"
 
 namespace llsim {
 
+namespace {
+constexpr size_t kPageBytes = 4096;
+}  // namespace
+
 ssize_t MdArray::SysfsWrite(const std::string& name, const std::string& value) {
   if (name == "bitmap_set_bits") return SetBitmapBits(value);
   Reached("sysfs change");
   return SysfsStore(name, value);
+}
+
+void MdArray::SysfsReadAll() {
+  if (!ops_) return;
+  std::vector<const attribute_group*> groups;
+  if (ops_->groups)
+    for (const attribute_group* const* g = ops_->groups; *g; g++) groups.push_back(*g);
+  if (ops_->group) groups.push_back(ops_->group);
+  for (const attribute_group* g : groups)
+    for (attribute** a = g->attrs; a && *a; a++) {
+      auto* entry = reinterpret_cast<md_sysfs_entry*>(*a);
+      if (!entry->show) continue;
+      // sysfs hands show a zeroed page and trusts it to stay inside.
+      std::vector<char> page(kPageBytes + 1, 0);
+      ssize_t rc = (BitmapCall(this, BitmapOp::kSysfsShow), entry->show(&mddev_, page.data()));
+      if (rc > (ssize_t)kPageBytes || page[kPageBytes] != 0) {
+        kshim_.Misuse(absl::StrFormat("sysfs show of %s wrote past its page (returned %d)",
+                                      (*a)->name, rc));
+        continue;
+      }
+      std::string value = rc > 0 ? std::string(page.data(), (size_t)rc) : std::string();
+      while (!value.empty() && value.back() == '\n') value.pop_back();
+      std::replace(value.begin(), value.end(), '\n', ';');
+      NoteMd(absl::StrFormat("sysfs %s/%s -> %s", g->name ? g->name : "", (*a)->name,
+                             rc < 0 ? absl::StrCat("error ", rc) : value));
+    }
+  Reached("sysfs read");
 }
 
 ssize_t MdArray::SetBitmapBits(const std::string& value) {

@@ -16,7 +16,7 @@ const char* HookName(int op) {
       "start_write",  "end_write",  "start_discard",  "end_discard",   "unplug",
       "skip_sync_blocks", "start_sync", "end_sync",   "close_sync",    "cond_end_sync",
       "sysfs store",  "dirty_bits", "daemon_work",    "blocks_synced", "start_behind_write",
-      "end_behind_write", "wait_behind_writes", nullptr,  nullptr};
+      "end_behind_write", "wait_behind_writes", "sysfs show", nullptr, nullptr};
   return names[op];
 }
 
@@ -61,6 +61,7 @@ const std::vector<std::string>& ModelFeatures() {
       "bad block cleared",
       "dirty bits",
       "sysfs change",
+      "sysfs read",
       "check",
       "repair",
       "write-mostly write",
