@@ -55,9 +55,12 @@ std::string SysfsWrite(const ArrayConfig& a, uint64_t chunk) {
   uint64_t chunks = std::max<uint64_t>((a.dev_sectors + chunk - 1) / chunk, 1);
   switch (*rc::gen::weightedElement<int>({{3, 0}, {2, 1}, {3, 2}})) {
     case 0:
+      // 0 and 2^32 are numbers the attribute takes but a bitmap superblock
+      // cannot hold (FINDINGS.md F15).
       return "daemon_sleep " + *rc::gen::weightedElement<std::string>(
                                    {{3, "1"}, {3, "2"}, {3, "5"}, {1, "30"}, {1, "abc"},
-                                    {1, "-1"}, {1, "18446744073709551616"}});
+                                    {1, "-1"}, {1, "18446744073709551616"}, {1, "0"},
+                                    {1, "4294967296"}});
     case 1:
       return "barrier_idle " + *rc::gen::weightedElement<std::string>(
                                    {{2, "0"}, {3, "1"}, {3, "5"}, {1, "10"}, {1, "x"},

@@ -37,6 +37,7 @@ set(LLSIM_MUTANT_EXPECT
   CLOSE_SYNC_STAYS_SYNCING:liveness:swarm:1:sole
   FLUSH_SKIPS_WRITEBACK:liveness:swarm:1:sole
   FLUSH_SKIPS_WRITEBACK:liveness:trace:flush-skips-writeback.trace:sole
+  DAEMON_SLEEP_UNCHECKED:assemblable:trace:daemon-sleep-unchecked.trace:sole
   TIMER_NOT_REARMED:liveness:swarm:1
   UNPIN_OFF_BY_ONE:safety:swarm:1:skip=liveness
   UNPLUG_FASTPATH_RACE:write-intent:swarm:2
@@ -52,7 +53,7 @@ set(LLSIM_MUTANT_EXPECT
   DAEMON_LOCK_ORDER:safety:swarm:1
   PAGE_NEW_LEAKS_ON_ENOMEM:safety:swarm:1:sole
   RECOVERY_SKIPS_CLEAN:durability:trace:recovery-skips-clean.trace:sole
-  RECOVERY_SKIPS_CLEAN:resync-completeness:swarm:17)
+  RECOVERY_SKIPS_CLEAN:resync-completeness:swarm:21)
 set(LLSIM_MUTANT_CASES 400 CACHE STRING "generated cases a mutant hunt may use")
 
 foreach(m IN LISTS LLSIM_MUTANTS)

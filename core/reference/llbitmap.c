@@ -2147,8 +2147,15 @@ static ssize_t llb_daemon_sleep_store(struct mddev *mddev, const char *buf,
 
 	if (ret)
 		return ret;
-	if (v < 1 || v > MAX_SCHEDULE_TIMEOUT / HZ)
+	/*
+	 * Only what the superblock can record and load accepts: its field is
+	 * 32 bits, and a period of 0 or past the timer's range is refused at
+	 * the next assembly (upstream F15).
+	 */
+#ifndef LLSIM_MUTANT_DAEMON_SLEEP_UNCHECKED
+	if (v < 1 || v > MAX_SCHEDULE_TIMEOUT / HZ || v > U32_MAX)
 		return -EINVAL;
+#endif
 	llb_lock(mddev);
 	mddev->bitmap_info.daemon_sleep = v;
 	b = mddev->bitmap;
