@@ -32,6 +32,7 @@
 #include "ci/campaign/worker.h"
 #include "ci/coverage/coverage_command.h"
 #include "properties/bench.h"
+#include "properties/demo_trace.h"
 #include "properties/html_timeline.h"
 #include "properties/hunt.h"
 #include "properties/timeline.h"
@@ -475,25 +476,6 @@ int CmdShrink(const std::string& path) {
   std::cout << "trace: " << dest << "\n";
   return 0;
 }
-
-// A fixed scenario whose timeline shows the world at work: writers
-// blocking on the bitmap and waking, the daemon timer, a crash that keeps
-// or drops unflushed writes, reassembly and the resync that follows.
-constexpr const char* kDemoTrace = R"(llsim-trace 1
-seed 2024
-hz 250
-strategy random
-array mirrors=2 sectors=16384 daemon_sleep=1
-op +0us write 0 64
-op +0us write 4096 64 fua
-op +0us wait
-op +0us advance 3000
-op +0us write 8192 128
-op +0us write 200 8
-op +150us crash random:50:30
-op +0us assemble
-op +0us settle
-)";
 
 int CmdDemo() {
   auto t = ParseTrace(kDemoTrace, "demo");

@@ -646,11 +646,7 @@ void MdArray::Freeze(bool frozen) {
 
 ssize_t MdArray::SysfsStore(const std::string& name, const std::string& value) {
   if (!ops_) return -ENODEV;
-  std::vector<const attribute_group*> groups;
-  if (ops_->groups)
-    for (const attribute_group* const* g = ops_->groups; *g; g++) groups.push_back(*g);
-  if (ops_->group) groups.push_back(ops_->group);
-  for (const attribute_group* g : groups) {
+  for (const attribute_group* g : BitmapAttrGroups()) {
     for (attribute** a = g->attrs; a && *a; a++) {
       if (name != (*a)->name) continue;
       // The attribute is the first member of md_sysfs_entry.

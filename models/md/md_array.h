@@ -174,6 +174,9 @@ class MdArray : public MdHost {
   // cat md/llbitmap/*: every attribute of the core's group that has a
   // show, into a page each, as sysfs gives it; the values are noted.
   void SysfsReadAll();
+  // The core's sysfs attribute groups, in md's order (the plural list, then
+  // the single group), as md registers them.
+  std::vector<const attribute_group*> BitmapAttrGroups() const;
   // echo check|repair > md/sync_action (action_store): -EBUSY while a sync
   // runs or is being started.
   int RequestSync(bool repair);

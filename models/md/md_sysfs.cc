@@ -22,13 +22,18 @@ ssize_t MdArray::SysfsWrite(const std::string& name, const std::string& value) {
   return SysfsStore(name, value);
 }
 
-void MdArray::SysfsReadAll() {
-  if (!ops_) return;
+std::vector<const attribute_group*> MdArray::BitmapAttrGroups() const {
   std::vector<const attribute_group*> groups;
+  if (!ops_) return groups;
   if (ops_->groups)
     for (const attribute_group* const* g = ops_->groups; *g; g++) groups.push_back(*g);
   if (ops_->group) groups.push_back(ops_->group);
-  for (const attribute_group* g : groups)
+  return groups;
+}
+
+void MdArray::SysfsReadAll() {
+  if (!ops_) return;
+  for (const attribute_group* g : BitmapAttrGroups())
     for (attribute** a = g->attrs; a && *a; a++) {
       auto* entry = reinterpret_cast<md_sysfs_entry*>(*a);
       if (!entry->show) continue;

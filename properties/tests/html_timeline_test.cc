@@ -12,6 +12,7 @@
 
 #include "models/oracle/chunk_model.h"
 #include "properties/chunk_rows.h"
+#include "properties/demo_trace.h"
 #include "properties/generators.h"
 #include "properties/runner.h"
 #include "properties/time_axis.h"
@@ -21,26 +22,10 @@
 namespace llsim {
 namespace {
 
-// Writes, a crash in the middle of them, reassembly and a resync.
-constexpr const char* kCrashTrace = R"(llsim-trace 1
-seed 2024
-hz 250
-strategy random
-array mirrors=2 sectors=16384 daemon_sleep=1
-op +0us write 0 64
-op +0us write 4096 64 fua
-op +0us wait
-op +0us advance 3000
-op +0us write 8192 128
-op +0us write 200 8
-op +150us crash random:50:30
-op +0us assemble
-op +0us settle
-expect-failure none
-)";
-
+// Writes, a crash in the middle of them, reassembly and a resync: the
+// demo's scenario.
 Scenario CrashScenario() {
-  auto t = ParseTrace(kCrashTrace, "test");
+  auto t = ParseTrace(kDemoTrace, "test");
   EXPECT_TRUE(t.ok()) << t.status();
   return t->scenario;
 }
