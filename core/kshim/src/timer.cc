@@ -50,8 +50,12 @@ int Arm(Kshim& k, timer_list* t, unsigned long expires, const char* fn) {
   t->expires = expires;
   uint64_t seq = k.NextArmSeq();
   VirtualClock& clock = k.GetWorld().Clock();
+  // An expiry that is already due waits for the next tick: the timer wheel
+  // runs expired timers from the tick's softirq, with its clock one jiffy
+  // ahead while it does, so a callback that re-arms itself for `jiffies`
+  // (daemon_sleep 0) runs once per tick, not in a loop at one instant.
   long delta = (long)(expires - clock.Jiffies());
-  Nanos deadline = delta <= 0 ? clock.Now() : llsim::DeadlineAfterJiffies(k, delta);
+  Nanos deadline = llsim::DeadlineAfterJiffies(k, delta <= 0 ? 1 : delta);
   // Too far out to represent (a huge daemon_sleep): armed, never fires.
   uint64_t id = 0;
   if (deadline != llsim::kNever) {

@@ -141,6 +141,29 @@ TEST(TimerTest, CallbackCanRearmItself) {
   EXPECT_EQ(runs, 3);
 }
 
+// A timer armed for the current jiffy (or one already past) waits for the
+// next tick, as the wheel does; a callback that re-arms itself for
+// `jiffies` (llbitmap with daemon_sleep 0) then runs once per tick instead
+// of in a loop at one instant of virtual time.
+TEST(TimerTest, ExpiryAlreadyDueFiresAtTheNextTick) {
+  KWorld w(250);
+  static std::vector<unsigned long> at;
+  at.clear();
+  timer_list t{};
+  unsigned long armed = 0;
+  w.Spawn("arm", [&] {
+    timer_setup(&t, [](timer_list* self) {
+      at.push_back(llsim_jiffies());
+      if (at.size() < 4) mod_timer(self, llsim_jiffies());
+    }, 0);
+    armed = llsim_jiffies();
+    mod_timer(&t, armed - 5);
+  });
+  EXPECT_EQ(w.Run(), RunStatus::kIdle) << w.Failures();
+  ASSERT_EQ(at.size(), 4u);
+  for (size_t i = 0; i < at.size(); i++) EXPECT_EQ(at[i], armed + 1 + i) << i;
+}
+
 TEST(TimerTest, DeleteSyncFromCallbackIsMisuse) {
   KWorld w;
   timer_list t{};
