@@ -66,9 +66,13 @@ std::string SysfsWrite(const ArrayConfig& a, uint64_t chunk) {
                                    {{2, "0"}, {3, "1"}, {3, "5"}, {1, "10"}, {1, "x"},
                                     {1, "18446744073709551616"}});
     default: {
-      uint64_t c = Uniform<uint64_t>(0, chunks);
-      uint64_t d = std::min<uint64_t>(c + Uniform<uint64_t>(0, 16), chunks - 1);
-      uint64_t e = Uniform<uint64_t>(0, chunks);
+      // md's bitmap_store checks no range: some ranges start near the end
+      // and run past the last chunk, some start past it.
+      uint64_t c = *rc::gen::weightedElement<int>({{3, 0}, {1, 1}}) == 0
+                       ? Uniform<uint64_t>(0, chunks)
+                       : chunks - std::min<uint64_t>(chunks, 8) + Uniform<uint64_t>(0, 16);
+      uint64_t d = c + Uniform<uint64_t>(0, 16);
+      uint64_t e = Uniform<uint64_t>(0, chunks + 8);
       switch (*rc::gen::weightedElement<int>({{4, 0}, {4, 1}, {2, 2}, {1, 3}})) {
         case 0: return "bitmap_set_bits " + std::to_string(c);
         case 1: return "bitmap_set_bits " + std::to_string(c) + "-" + std::to_string(d);
@@ -171,7 +175,8 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, Leaning l
       case 19:
         op.kind = OpKind::kMetaError;
         op.a = Uniform(0, a.mirrors);
-        op.b = Uniform(0, 3);
+        // 3 (every member's next bitmap read fails) one time in ten.
+        op.b = *rc::gen::weightedElement<uint64_t>({{3, 0}, {3, 1}, {3, 2}, {1, 3}});
         break;
       case 8: op.kind = OpKind::kReAdd; op.a = Uniform(0, a.mirrors); break;
       case 9: op.kind = OpKind::kAddSpare; break;

@@ -289,10 +289,19 @@ void ScenarioRun::Boot() {
 // already stop at MD_BROKEN).
 void ScenarioRun::ForgetPromisesIfUnrecorded() {
   if (array_->Broken()) was_broken_ = true;
-  if (!array_->MetadataUnrecorded()) return;
-  oracle_->ForgetPromises();
-  Note("md could not write its superblock to its last working member: writes so far carry "
-       "no durability promise past the next assembly");
+  if (array_->MetadataUnrecorded()) {
+    oracle_->ForgetPromises();
+    Note("md could not write its superblock to its last working member: writes so far carry "
+         "no durability promise past the next assembly");
+  } else if (array_->FailureUnrecorded()) {
+    // md's flush skips a Faulty member, and only md_update_sb tells the
+    // next assembly it failed: a crash in between brings it back in sync
+    // without what its cache lost, and a resync may copy from it (FINDINGS
+    // M2). No bitmap can prevent that.
+    oracle_->ForgetPromises();
+    Note("a member failed and no superblock records it yet: writes so far carry no "
+         "durability promise past the next assembly");
+  }
 }
 
 void ScenarioRun::Crash(const std::string& spec) {
@@ -465,13 +474,18 @@ void ScenarioRun::Execute(const Op& op) {
         world_->Faults().AddRule({.disk = (int)op.a, .reads = false, .first_sector = meta_first,
                                   .last_sector = meta_last, .torn = op.b == 2});
       } else {
-        // One failed read of the member's bitmap region: the core fails the
-        // member and reads another. Only one: an array whose every member's
-        // bitmap is unreadable cannot load it (assemblable excuses that).
+        // One failed read of the member's bitmap region (1): the core fails
+        // the member and reads another. With 3, one failed read on every
+        // member: a bitmap no member can give back (md_error on each, -EIO
+        // from create). An array whose bitmap is unreadable cannot load it;
+        // assemblable excuses that.
         bitmap_read_fault_ = true;
-        world_->Faults().AddRule({.disk = (int)op.a, .writes = false,
-                                  .first_sector = l.BitmapStart(),
-                                  .last_sector = l.BitmapEnd() - 1, .once = true});
+        for (int d = 0; d < (int)world_->DiskCount(); d++) {
+          if (op.b != 3 && d != (int)op.a) continue;
+          MemberLayout m = MemberLayout::For(s_.array, d);
+          world_->Faults().AddRule({.disk = d, .writes = false, .first_sector = m.BitmapStart(),
+                                    .last_sector = m.BitmapEnd() - 1, .once = true});
+        }
       }
       return;
     }

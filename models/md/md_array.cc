@@ -209,6 +209,13 @@ bool MdArray::BitmapEnabled() const {
 
 bool MdArray::Broken() const { return test_bit(MD_BROKEN, &mddev_.flags); }
 
+bool MdArray::FailureUnrecorded() const {
+  for (auto& m : members_)
+    if (m->in_array && test_bit(Faulty, &m->rdev.flags) && test_bit(Blocked, &m->rdev.flags))
+      return true;
+  return false;
+}
+
 std::vector<int> MdArray::InSyncDisks() const {
   std::vector<int> out;
   for (auto& m : members_)

@@ -207,6 +207,10 @@ class MdArray : public MdHost {
   // working): what its superblock says about the others may be stale or
   // torn, so an assembly may start from a member md had failed.
   bool MetadataUnrecorded() const { return metadata_unrecorded_; }
+  // A member failed and no superblock records it yet (raid1_error's
+  // Blocked is still set): a crash now brings it back in sync, holding
+  // whatever its volatile cache lost, and a resync may copy from it.
+  bool FailureUnrecorded() const;
   bool BitmapEnabled() const;
   std::vector<int> InSyncDisks() const;    // simulated disk indices
   int DiskInSlot(int slot) const;          // the working member there, or -1
