@@ -229,6 +229,11 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, Leaning l
         {6, Uniform<Nanos>(1, 2000) * 1000},
         {f.slow ? 3 : 1, Uniform<Nanos>(1, 8000) * kNsPerMs},
     });
+    // A stop now and then one daemon period after the last operation, give
+    // or take a few jiffies: it lands on the daemon's pass (and its timer),
+    // so destroy meets them in flight.
+    if (op.kind == OpKind::kStop && *rc::gen::weightedElement<bool>({{2, false}, {1, true}}))
+      op.delay = (Nanos)a.daemon_sleep * kNsPerSec + Uniform<Nanos>(0, 12000) * 1000;
     return op;
   });
 }
