@@ -152,6 +152,7 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, Leaning l
         {f.sysfs ? 4 : 0, 20},          // sysfs write
         {f.check ? 2 : 0, 21},          // check
         {f.check ? 2 : 0, 22},          // repair
+        {f.metaerror ? 1 : 0, 23},      // sbcorrupt (stop, damage, assemble)
     });
     switch (kind) {
       case 0:
@@ -220,6 +221,11 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, Leaning l
       case 20: op.kind = OpKind::kSysfs; op.text = SysfsWrite(a, chunk); break;
       case 21: op.kind = OpKind::kCheck; break;
       case 22: op.kind = OpKind::kRepair; break;
+      case 23:
+        op.kind = OpKind::kSbCorrupt;
+        op.a = Uniform(0, a.mirrors);
+        op.b = Uniform(0, 4);
+        break;
       default: op.kind = OpKind::kAllocFail; op.a = *rc::gen::elementOf(std::vector<uint64_t>{0, 2000, 20000}); break;
     }
     // Mostly back to back (so operations overlap), sometimes long gaps

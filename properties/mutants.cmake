@@ -19,7 +19,7 @@
 # Every property has at least one `sole` entry.
 set(LLSIM_MUTANT_EXPECT
   ABORT_KEEPS_SYNCING:transitions:swarm:1:sole
-  BARRIER_AFTER_STATE:no-clean-in-flight:swarm:2
+  BARRIER_AFTER_STATE:no-clean-in-flight:swarm:7
   CHECKPOINT_INCLUDES_CURRENT:no-clean-in-flight:resync:2:sole
   COND_END_NO_DRAIN:no-clean-in-flight:swarm:1
   DAEMON_CLEANS_DEGRADED:transitions:recovery:1

@@ -99,6 +99,8 @@ class ScenarioRun {
   uint64_t reports_ = 0;                // violations seen, repeats included
   bool resync_pending_ = false;         // a crash since the last verified settle
   bool bitmap_read_fault_ = false;      // a metaerror op made a bitmap read fail
+  bool bitmap_sb_damaged_ = false;      // an sbcorrupt op damaged a bitmap superblock
+  void CorruptBitmapSuper(int disk, int field);
   bool was_broken_ = false;             // an array of this run lost its last member
   uint64_t resyncs_verified_ = 0, recoveries_verified_ = 0;
   std::vector<std::string> notes_;
@@ -273,10 +275,12 @@ void ScenarioRun::Boot() {
   // A bitmap read error injected on what turned out to be the only member
   // to load from: md_error, then nothing left to read the bitmap from.
   bool unreadable = bitmap_read_fault_ && absl::StrContains(st.message(), "(-5)");
+  // A bitmap superblock the scenario damaged on the media (sbcorrupt).
+  bool damaged = bitmap_sb_damaged_ && absl::StrContains(st.message(), "(-22)");
   // An array md declared broken lost its last in-sync member to injected
   // faults (a dead disk beside one whose metadata writes fail, say): md
   // itself assembles it only when forced.
-  if (!starved && !no_disks && !unreadable && !was_broken_)
+  if (!starved && !no_disks && !unreadable && !damaged && !was_broken_)
     Report({kPropAssemblable, absl::StrCat("the array does not assemble: ", st.message()),
             world_->Clock().Now()});
 }
@@ -302,6 +306,32 @@ void ScenarioRun::ForgetPromisesIfUnrecorded() {
     Note("a member failed and no superblock records it yet: writes so far carry no "
          "durability promise past the next assembly");
   }
+}
+
+void ScenarioRun::CorruptBitmapSuper(int disk, int field) {
+  // bitmap_super_t (md-bitmap.h): magic at byte 0, version at 4, uuid at
+  // 8..23, chunksize at 52, all little-endian.
+  MemberLayout l = MemberLayout::For(s_.array, disk);
+  Disk& d = world_->GetDisk(disk);
+  std::vector<uint8_t> sb = d.MediaBytes(l.BitmapStart(), 1);
+  auto le32 = [&](size_t at) {
+    return (uint32_t)sb[at] | (uint32_t)sb[at + 1] << 8 | (uint32_t)sb[at + 2] << 16 |
+           (uint32_t)sb[at + 3] << 24;
+  };
+  auto put32 = [&](size_t at, uint32_t v) {
+    for (int k = 0; k < 4; k++) sb[at + k] = (uint8_t)(v >> (8 * k));
+  };
+  const char* what = "";
+  switch (field) {
+    case 0: put32(0, le32(0) ^ 0x00ff0000u); what = "magic"; break;
+    case 1: put32(4, le32(4) + 1); what = "version"; break;
+    case 2: sb[8] ^= 0xff; what = "uuid"; break;
+    default: put32(52, le32(52) | 3); what = "chunksize"; break;
+  }
+  d.FormatBytes(l.BitmapStart(), sb);
+  bitmap_sb_damaged_ = true;
+  reach_.Feature("damaged bitmap superblock");
+  Note(absl::StrCat("sbcorrupt: disk ", disk, "'s bitmap superblock ", what, " damaged on the media"));
 }
 
 void ScenarioRun::Crash(const std::string& spec) {
@@ -506,6 +536,22 @@ void ScenarioRun::Execute(const Op& op) {
       return;
     case OpKind::kSettle:
       Settle();
+      return;
+    case OpKind::kSbCorrupt:
+      // What a stray dd or a disk that returns another block does: stop
+      // the array, damage one member's bitmap superblock on the media, and
+      // assemble. The damage is one no core may take (bad magic, another
+      // version, another array's uuid, a chunk size not a power of 2): if
+      // the core reads that member's copy, the assembly fails with -EINVAL,
+      // which assemblable then excuses; if it reads another member's, the
+      // array runs and the core rewrites the damaged copy.
+      FireArmedCrash();
+      if (ArrayUp()) {
+        Execute(Op{OpKind::kStop});
+        if (ArrayUp()) return;
+      }
+      CorruptBitmapSuper((int)op.a, (int)op.b);
+      Boot();
       return;
     case OpKind::kAssemble:
       // The reboot after a crash comes after the crash, wherever it lands.

@@ -44,6 +44,9 @@ enum class OpKind : uint8_t {
                // md/llbitmap/<attribute>); a ',' in value is written as a space
   kCheck,      // echo check > md/sync_action
   kRepair,     // echo repair > md/sync_action
+  kSbCorrupt,  // a=disk b=field: the bitmap superblock on that member's media gets a
+               // value every core must refuse at load: 0 magic, 1 version, 2 uuid
+               // (another array's), 3 chunksize (not a power of 2)
 };
 
 struct Op {

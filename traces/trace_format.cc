@@ -37,6 +37,7 @@ constexpr KindInfo kKinds[] = {
     {OpKind::kMetaError, "metaerror", 2},
     {OpKind::kAllocFail, "allocfail", 1}, {OpKind::kSysfs, "sysfs", 0},
     {OpKind::kCheck, "check", 0},       {OpKind::kRepair, "repair", 0},
+    {OpKind::kSbCorrupt, "sbcorrupt", 2},
 };
 
 const KindInfo& Info(OpKind k) {
@@ -238,6 +239,21 @@ absl::StatusOr<TraceFile> ParseTrace(const std::string& text, const std::string&
       for (int k = 0; k < info->nargs; k++)
         if (!absl::SimpleAtoi(w[3 + k], args[k]))
           return err(absl::StrCat("'", w[3 + k], "' is not a number"));
+      // Ops that name a disk: the array line (which comes first) says how
+      // many there are; a fault on a disk that does not exist would pass
+      // silently.
+      bool names_disk = op.kind == OpKind::kIoError || op.kind == OpKind::kReadError ||
+                        op.kind == OpKind::kMetaError || op.kind == OpKind::kDiskFail ||
+                        op.kind == OpKind::kReAdd || op.kind == OpKind::kSbCorrupt;
+      int disks = t.scenario.array.mirrors + t.scenario.array.spares;
+      if (names_disk && op.a >= (uint64_t)disks)
+        return err(absl::StrCat(w[2], " names disk ", op.a, "; the array has disks 0..", disks - 1,
+                                " (mirrors then spares)"));
+      if (op.kind == OpKind::kMetaError && op.b > 3)
+        return err("metaerror's second number is 0 (writes fail), 1 (one bitmap read fails), "
+                   "2 (writes fail torn) or 3 (every member's bitmap read fails)");
+      if (op.kind == OpKind::kSbCorrupt && op.b > 3)
+        return err("sbcorrupt's second number is 0 (magic), 1 (version), 2 (uuid) or 3 (chunksize)");
       if (op.kind == OpKind::kWrite && w.size() == want + 1 && w[want] == "fua") {
         op.fua = true;
       } else if (op.kind == OpKind::kCrash) {

@@ -5,6 +5,8 @@
 // FAILFAST (MD_SB_NEED_REWRITE, md_update_sb's rewrite loop).
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
+
 #include "models/md/reach.h"
 #include "properties/runner.h"
 #include "traces/trace_format.h"
@@ -77,6 +79,52 @@ TEST(MetadataErrorTest, WithoutFailFastNoRewrite) {
   ASSERT_FALSE(r.Failed()) << r.First()->ToString();
   EXPECT_GT(RowOf(r.reach, "feature metadata write error"), 0u);
   EXPECT_EQ(RowOf(r.reach, "feature superblock rewrite"), 0u);
+}
+
+// Every member's next bitmap read fails (metaerror DISK 3): md_error on
+// each, nothing left to load the bitmap from; the assembly fails with -EIO,
+// which assemblable excuses.
+TEST(MetadataErrorTest, BitmapReadErrorOnEveryMemberFailsTheAssembly) {
+  RunResult r = RunOps("mirrors=2 sectors=16384 space=256",
+                       "op +0us stop\nop +0us metaerror 0 3\nop +0us assemble\n");
+  ASSERT_FALSE(r.Failed()) << r.First()->ToString();
+  EXPECT_EQ(RowOf(r.reach, "feature bitmap read error"), 2u);
+  bool refused = false;
+  for (const std::string& n : r.notes) refused |= n.find("(-5)") != std::string::npos;
+  EXPECT_TRUE(refused);
+}
+
+// A damaged bitmap superblock on the member the core loads from (disk 0)
+// is refused with -EINVAL, excused; on another member the array runs and
+// takes writes.
+TEST(MetadataErrorTest, DamagedBitmapSuperblockIsRefusedOrBypassed) {
+  for (int field = 0; field < 4; field++) {
+    RunResult loaded = RunOps("mirrors=2 sectors=16384 space=256",
+                              absl::StrCat("op +0us sbcorrupt 0 ", field, "\nop +0us write 64 8\n"));
+    ASSERT_FALSE(loaded.Failed()) << field << ": " << loaded.First()->ToString();
+    EXPECT_EQ(RowOf(loaded.reach, "feature damaged bitmap superblock"), 1u) << field;
+    bool refused = false;
+    for (const std::string& n : loaded.notes) refused |= n.find("(-22)") != std::string::npos;
+    EXPECT_TRUE(refused) << field;
+
+    RunResult other = RunOps("mirrors=2 sectors=16384 space=256",
+                             absl::StrCat("op +0us sbcorrupt 1 ", field, "\nop +0us write 64 8\n"));
+    ASSERT_FALSE(other.Failed()) << field << ": " << other.First()->ToString();
+    for (const std::string& n : other.notes) EXPECT_EQ(n.find("assemble:"), std::string::npos) << n;
+  }
+}
+
+TEST(MetadataErrorTest, OpsNamingAMissingDiskAreRefused) {
+  for (const char* op : {"metaerror 3 1", "sbcorrupt 5 0", "diskfail 3", "readd 9"}) {
+    auto t = ParseTrace(absl::StrCat("llsim-trace 1\narray mirrors=2 spares=1 sectors=16384\nop +0us ",
+                                     op, "\n"),
+                        "t");
+    ASSERT_FALSE(t.ok()) << op;
+    EXPECT_NE(std::string(t.status().message()).find("the array has disks 0..2"), std::string::npos)
+        << t.status();
+  }
+  EXPECT_FALSE(ParseTrace("llsim-trace 1\nop +0us metaerror 0 4\n", "t").ok());
+  EXPECT_FALSE(ParseTrace("llsim-trace 1\nop +0us sbcorrupt 0 4\n", "t").ok());
 }
 
 }  // namespace
