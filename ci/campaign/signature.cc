@@ -70,6 +70,20 @@ std::string MessageShape(std::string_view message) {
   // who made the change: the same bug is seen from many fibers.
   first = first.substr(0, first.find("; seen in "));
   std::string shape = ShapeLine(first);
+  // md's description of the array ends with one "[sdX slot N in_sync]" per
+  // member: which members, and in which state, is the case's geometry and
+  // history, not a kind of failure (F8's unfinished syncs came back once
+  // per member list).
+  size_t group = shape.find(" [sd");
+  if (group != std::string::npos && shape.find(" slot ", group) != std::string::npos) {
+    size_t end = group;
+    while (end < shape.size() && shape.compare(end, 4, " [sd") == 0) {
+      size_t close = shape.find(']', end);
+      if (close == std::string::npos) break;
+      end = close + 1;
+    }
+    shape.replace(group, end - group, " [members]");
+  }
   // How many more places show the same thing is a count, not a kind.
   for (const char* more : {" (and N more)", " and N more"}) {
     size_t at = shape.find(more);

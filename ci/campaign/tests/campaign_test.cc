@@ -47,6 +47,11 @@ TEST(SignatureTest, SameBugInTwoCasesIsOneSignature) {
   Verdict g{kPropResync, "in-sync mirrors differ after resync: sector 8: disk 0 holds write 3, disk 1 holds write 2", 0};
   Verdict h{kPropResync, "in-sync mirrors differ after resync: sector 9: disk 0 holds write 3, disk 1 holds write 2 (and 17 more)", 0};
   EXPECT_EQ(Signature(g), Signature(h));
+  // Nor which members the array has, in which slots and states.
+  Verdict i{kPropLiveness, "resync/recovery did not finish within 4 virtual hours: md0: running, 8 sectors, degraded 1, events 9, clean [sda slot 0 in_sync] [sdb slot -1 faulty] [sdc slot 1]", 0};
+  Verdict j{kPropLiveness, "resync/recovery did not finish within 4 virtual hours: md0: running, 8 sectors, degraded 0, events 3, clean [sda slot 0 in_sync] [sdb slot 1 in_sync]", 0};
+  EXPECT_EQ(Signature(i), Signature(j));
+  EXPECT_EQ(Signature(i), "liveness: resync/recovery did not finish within N virtual hours: mdN: running, N sectors, degraded N, events N, clean [members]");
 }
 
 TEST(SignatureTest, DifferentBugsAreDifferentSignatures) {
