@@ -544,7 +544,7 @@ void ScenarioRun::Execute(const Op& op) {
       // version, another array's uuid, a chunk size not a power of 2): if
       // the core reads that member's copy, the assembly fails with -EINVAL,
       // which assemblable then excuses; if it reads another member's, the
-      // array runs and the core rewrites the damaged copy.
+      // array runs.
       FireArmedCrash();
       if (ArrayUp()) {
         Execute(Op{OpKind::kStop});
@@ -667,8 +667,8 @@ void ScenarioRun::Settle() {
   bool sleep_capped = sleep > kLongestJudgedDaemonSleep;
   if (sleep_capped) {
     sleep = kLongestJudgedDaemonSleep;
-    world_->Note(absl::StrCat("settle: a daemon_sleep of ", a->LongestDaemonSleep(),
-                                    " s was set; Dirty chunks are not judged"));
+    Note(absl::StrCat("settle: a daemon_sleep of ", a->LongestDaemonSleep(),
+                      " s was set; Dirty chunks are not judged"));
   }
   Nanos barrier = std::max<Nanos>(s_.array.barrier_idle ? s_.array.barrier_idle : 5,
                                   a->LongestBarrierIdle());

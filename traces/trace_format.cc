@@ -154,6 +154,7 @@ std::string FormatTrace(const TraceFile& t) {
 absl::StatusOr<TraceFile> ParseTrace(const std::string& text, const std::string& origin) {
   TraceFile t;
   int lineno = 0;
+  std::vector<std::pair<int, size_t>> disk_ops;  // (line, op index) of ops naming a disk
   bool header = false;
   auto err = [&](const std::string& what) {
     return absl::InvalidArgumentError(absl::StrCat(origin, ":", lineno, ": ", what));
@@ -239,16 +240,13 @@ absl::StatusOr<TraceFile> ParseTrace(const std::string& text, const std::string&
       for (int k = 0; k < info->nargs; k++)
         if (!absl::SimpleAtoi(w[3 + k], args[k]))
           return err(absl::StrCat("'", w[3 + k], "' is not a number"));
-      // Ops that name a disk: the array line (which comes first) says how
-      // many there are; a fault on a disk that does not exist would pass
-      // silently.
-      bool names_disk = op.kind == OpKind::kIoError || op.kind == OpKind::kReadError ||
-                        op.kind == OpKind::kMetaError || op.kind == OpKind::kDiskFail ||
-                        op.kind == OpKind::kReAdd || op.kind == OpKind::kSbCorrupt;
-      int disks = t.scenario.array.mirrors + t.scenario.array.spares;
-      if (names_disk && op.a >= (uint64_t)disks)
-        return err(absl::StrCat(w[2], " names disk ", op.a, "; the array has disks 0..", disks - 1,
-                                " (mirrors then spares)"));
+      // Ops that name a disk are checked against the array line once the
+      // whole file is read: a fault on a disk that does not exist would
+      // pass silently.
+      if (op.kind == OpKind::kIoError || op.kind == OpKind::kReadError ||
+          op.kind == OpKind::kMetaError || op.kind == OpKind::kDiskFail ||
+          op.kind == OpKind::kReAdd || op.kind == OpKind::kSbCorrupt)
+        disk_ops.push_back({lineno, t.scenario.ops.size()});
       if (op.kind == OpKind::kMetaError && op.b > 3)
         return err("metaerror's second number is 0 (writes fail), 1 (one bitmap read fails), "
                    "2 (writes fail torn) or 3 (every member's bitmap read fails)");
@@ -286,6 +284,14 @@ absl::StatusOr<TraceFile> ParseTrace(const std::string& text, const std::string&
     }
   }
   if (!header) return absl::InvalidArgumentError(absl::StrCat(origin, ": empty trace file"));
+  int disks = t.scenario.array.mirrors + t.scenario.array.spares;
+  for (auto [line, i] : disk_ops) {
+    const Op& op = t.scenario.ops[i];
+    if (op.a >= (uint64_t)disks)
+      return absl::InvalidArgumentError(
+          absl::StrCat(origin, ":", line, ": ", Info(op.kind).name, " names disk ", op.a,
+                       "; the array has disks 0..", disks - 1, " (mirrors then spares)"));
+  }
   return t;
 }
 
