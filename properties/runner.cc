@@ -293,19 +293,18 @@ void ScenarioRun::Boot() {
 // already stop at MD_BROKEN).
 void ScenarioRun::ForgetPromisesIfUnrecorded() {
   if (array_->Broken()) was_broken_ = true;
-  if (array_->MetadataUnrecorded()) {
-    oracle_->ForgetPromises();
-    Note("md could not write its superblock to its last working member: writes so far carry "
-         "no durability promise past the next assembly");
-  } else if (array_->FailureUnrecorded()) {
-    // md's flush skips a Faulty member, and only md_update_sb tells the
-    // next assembly it failed: a crash in between brings it back in sync
-    // without what its cache lost, and a resync may copy from it (FINDINGS
-    // M2). No bitmap can prevent that.
-    oracle_->ForgetPromises();
-    Note("a member failed and no superblock records it yet: writes so far carry no "
-         "durability promise past the next assembly");
-  }
+  // Also when a member failed and no superblock records it yet: md's flush
+  // skips a Faulty member, and only md_update_sb tells the next assembly
+  // it failed, so a crash in between brings it back in sync without what
+  // its cache lost, and a resync may copy from it (FINDINGS M2). No bitmap
+  // can prevent either.
+  const char* why = array_->MetadataUnrecorded()
+                        ? "md could not write its superblock to its last working member"
+                    : array_->FailureUnrecorded() ? "a member failed and no superblock records it yet"
+                                                  : nullptr;
+  if (!why) return;
+  oracle_->ForgetPromises();
+  Note(absl::StrCat(why, ": writes so far carry no durability promise past the next assembly"));
 }
 
 void ScenarioRun::CorruptBitmapSuper(int disk, int field) {
