@@ -344,7 +344,25 @@ absl::Status MdArray::Assemble() {
   for (auto& f : found) {
     if (std::equal(f.sb.uuid.begin(), f.sb.uuid.end(), top.uuid.begin()) == false) continue;
     uint16_t role = top.roles[f.sb.desc_nr];
-    if (role >= cfg_.mirrors) continue;  // spare or faulty in the array's view
+    if (role == kRoleSpare && f.sb.role == kRoleSpare) {
+      // super_1_validate: a spare needs no event count; it is bound with no
+      // slot, so it is on the member list when the bitmap is read, and
+      // md_check_recovery gives it a slot (full recovery) if one is free.
+      Member& m = *f.m;
+      m.sb_events = f.sb.events;
+      m.rdev.raid_disk = -1;
+      m.rdev.saved_raid_disk = -1;
+      m.rdev.flags = 0;
+      if (cfg_.failfast) set_bit(FailFast, &m.rdev.flags);
+      m.bad.clear();
+      for (const auto& [s, len] : f.sb.bad_blocks) m.bad[s] = s + len;
+      m.rdev.recovery_offset = 0;
+      AddRdev(m);
+      NoteMd(absl::StrFormat("%s bound as a spare", m.name));
+      Reached("spare bound at assembly");
+      continue;
+    }
+    if (role >= cfg_.mirrors) continue;  // faulty in the array's view
     bool forced = force_from && f.sb.recovery_offset == kMaxSector && f.sb.events >= force_from;
     if (f.sb.events + 1 < top.events && !forced) {
       NoteMd(absl::StrFormat("kicking non-fresh %s from array (events %d < %d)", f.m->name,

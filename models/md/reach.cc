@@ -35,6 +35,7 @@ const std::vector<std::string>& ModelFeatures() {
       "re-add",
       "re-add (full recovery)",
       "spare added",
+      "spare bound at assembly",
       "resync",
       "recovery",
       "resize",

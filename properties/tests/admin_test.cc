@@ -76,6 +76,23 @@ TEST(AdminTest, DirtyBitsSurviveACrashAsAResync) {
   EXPECT_GT(RowOf(r.reach, "feature resync"), 0u);
 }
 
+TEST(AdminTest, ASpareIsBoundAtAssemblyAndTakesAFreedSlot) {
+  // A spare added to a whole array stays a spare; its superblock says so,
+  // and the next assembly binds it with no slot (it is on the member list
+  // while the core reads its pages). A failure then gives it the slot.
+  RunResult r = RunOps(
+      "op +0us addspare\nop +0us wait\nop +0us write 0 64\nop +0us wait\n"
+      "op +0us stop\nop +0us assemble\nop +0us write 4096 64\nop +0us wait\n"
+      "op +0us fail 1\nop +0us settle\n",
+      true);
+  ASSERT_FALSE(r.Failed()) << r.First()->ToString();
+  EXPECT_EQ(RowOf(r.reach, "feature spare added"), 1u);
+  EXPECT_EQ(RowOf(r.reach, "feature spare bound at assembly"), 1u);
+  EXPECT_TRUE(HasMdNote(r, "bound as a spare"));
+  EXPECT_TRUE(HasMdNote(r, "takes slot 1 (full sync)"));
+  EXPECT_GT(RowOf(r.reach, "feature recovery"), 0u);
+}
+
 TEST(AdminTest, TunablesChangeWhileWritesRun) {
   RunResult r = RunOps(
       "op +0us write 0 64\nop +0us write 4096 8\nop +0us sysfs daemon_sleep 30\n"
