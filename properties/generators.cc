@@ -479,8 +479,19 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
     int reboot_in = -1;
     int repair_in = -1;
     uint64_t repair_disk = 0;
-    for (Op& op : ops) {
+    uint64_t alloc_now = s.alloc_fail_ppm;
+    for (size_t i = 0; i < ops.size(); i++) {
+      Op& op = ops[i];
+      if (op.kind == OpKind::kAllocFail) alloc_now = op.a;
+      // A third of the grows to the maximum (the ones that add bitmap
+      // pages) run short of memory, so the core's grow error exits run;
+      // chosen by a hash, so no other draw of the case changes.
+      bool starve = opts.allow_alloc_failures && op.kind == OpKind::kResize &&
+                    a.max_dev_sectors > a.dev_sectors && op.a == a.max_dev_sectors &&
+                    FeatureHash(s.seed + 131 * i) % 3 == 0;
+      if (starve) s.ops.push_back(Op{.kind = OpKind::kAllocFail, .a = 300000});
       s.ops.push_back(op);
+      if (starve) s.ops.push_back(Op{.kind = OpKind::kAllocFail, .a = alloc_now});
       // With a bad-block log, the member that took write errors stays in
       // the array; a few operations on the operator fixes the disk (a readd
       // clears its fault rules, and md refuses the re-add of an active
