@@ -357,6 +357,7 @@ static rc::Gen<Scenario> GenRaceScenario(const GenOptions& opts) {
     a.bitmap_space = 16;
     a.metadata_minor = MetadataMinor(s.seed);
     a.events_rollback = true;  // md's events, as md_update_sb keeps them
+    a.md_list_order = true;    // md's rdev list order
     a.spare_extra_sectors = SpareExtraSectors(s.seed, a.metadata_minor);
     a.daemon_sleep = *rc::gen::element(1u, 5u);
     a.assume_clean = *rc::gen::arbitrary<bool>();
@@ -434,6 +435,7 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
     }
     a.metadata_minor = MetadataMinor(s.seed);
     a.events_rollback = true;  // md's events, as md_update_sb keeps them
+    a.md_list_order = true;    // md's rdev list order
     a.spare_extra_sectors = SpareExtraSectors(s.seed, a.metadata_minor);
     a.daemon_sleep = *rc::gen::elementOf(std::vector<uint32_t>{5, 1, 2, 30});
     a.assume_clean = *rc::gen::weightedElement<bool>({{4, false}, {1, true}});
@@ -483,12 +485,11 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
     for (size_t i = 0; i < ops.size(); i++) {
       Op& op = ops[i];
       if (op.kind == OpKind::kAllocFail) alloc_now = op.a;
-      // A third of the grows to the maximum (the ones that add bitmap
-      // pages) run short of memory, so the core's grow error exits run;
-      // chosen by a hash, so no other draw of the case changes.
+      // A third of the grows run short of memory, so a core's grow error
+      // exits run when the grow adds bitmap pages; chosen by a hash, so no
+      // other draw of the case changes.
       bool starve = opts.allow_alloc_failures && op.kind == OpKind::kResize &&
-                    a.max_dev_sectors > a.dev_sectors && op.a == a.max_dev_sectors &&
-                    FeatureHash(s.seed + 131 * i) % 3 == 0;
+                    op.a > a.dev_sectors && FeatureHash(s.seed + 131 * i) % 3 == 0;
       if (starve) s.ops.push_back(Op{.kind = OpKind::kAllocFail, .a = 300000});
       s.ops.push_back(op);
       if (starve) s.ops.push_back(Op{.kind = OpKind::kAllocFail, .a = alloc_now});

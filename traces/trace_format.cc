@@ -74,6 +74,7 @@ std::string FormatArrayConfig(const ArrayConfig& a) {
   if (a.write_mostly) absl::StrAppend(&extra, " write_mostly=", a.write_mostly);
   if (a.write_behind) absl::StrAppend(&extra, " write_behind=", a.write_behind);
   if (a.slow_write_mostly != 1) absl::StrAppend(&extra, " slow_write_mostly=", a.slow_write_mostly);
+  if (a.md_list_order) absl::StrAppend(&extra, " md_list=1");
   return extra.empty() ? FormatArrayConfigBase(a) : FormatArrayConfigBase(a) + extra;
 }
 
@@ -120,6 +121,7 @@ absl::Status ParseArrayConfig(const std::string& text, ArrayConfig* a) {
     else if (p.first == "write_mostly") a->write_mostly = (uint32_t)v;
     else if (p.first == "write_behind") a->write_behind = (uint32_t)v;
     else if (p.first == "slow_write_mostly") a->slow_write_mostly = (uint32_t)v;
+    else if (p.first == "md_list") a->md_list_order = v != 0;
     else return absl::InvalidArgumentError(absl::StrCat("unknown array key '", p.first, "'"));
   }
   return a->Validate();

@@ -47,6 +47,12 @@ struct ArrayConfig {
   uint32_t write_mostly = 0;
   uint32_t write_behind = 0;
   uint32_t slow_write_mostly = 1;
+  // Members sit on md's rdev list in md's order: bind_rdev_to_array adds
+  // at the head, and mdadm --assemble binds the slots in order, then the
+  // spares, then the freshest member, so rdev_for_each meets the freshest
+  // first and a member added at run time before the others. Off (bound at
+  // the tail in disk order) in traces recorded before it was modelled.
+  bool md_list_order = false;
 
   absl::Status Validate() const;
 };

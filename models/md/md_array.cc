@@ -188,7 +188,10 @@ md_rdev* MdArray::AddRdev(Member& m) {
   // devflags): it holds wherever the device joins.
   if (cfg_.write_mostly >> m.disk & 1) set_bit(WriteMostly, &m.rdev.flags);
   if (!m.in_array) {
-    list_add_tail(&m.rdev.same_set, &mddev_.disks);
+    if (cfg_.md_list_order)
+      list_add(&m.rdev.same_set, &mddev_.disks);
+    else
+      list_add_tail(&m.rdev.same_set, &mddev_.disks);
     m.in_array = true;
   }
   return &m.rdev;
@@ -341,6 +344,14 @@ absl::Status MdArray::Assemble() {
   if (force_from)
     NoteMd(absl::StrFormat("mdadm --assemble --force: no in-sync member is fresh; taking "
                            "those at events %d", force_from));
+  // The order mdadm binds members in (with md_list_order): the slots in
+  // order, the spares, and the freshest member last.
+  std::vector<std::pair<int, Member*>> bind;
+  auto bind_order = [&](const Found& f, int role) {
+    if (!cfg_.md_list_order) return 0;
+    if (&f == fresh) return 1 << 30;
+    return role >= 0 ? role : cfg_.mirrors + f.m->disk;
+  };
   for (auto& f : found) {
     if (std::equal(f.sb.uuid.begin(), f.sb.uuid.end(), top.uuid.begin()) == false) continue;
     uint16_t role = top.roles[f.sb.desc_nr];
@@ -357,7 +368,7 @@ absl::Status MdArray::Assemble() {
       m.bad.clear();
       for (const auto& [s, len] : f.sb.bad_blocks) m.bad[s] = s + len;
       m.rdev.recovery_offset = 0;
-      AddRdev(m);
+      bind.emplace_back(bind_order(f, -1), &m);
       NoteMd(absl::StrFormat("%s bound as a spare", m.name));
       Reached("spare bound at assembly");
       continue;
@@ -389,8 +400,11 @@ absl::Status MdArray::Assemble() {
       m.rdev.saved_raid_disk = -1;
       fullsync_ = true;
     }
-    AddRdev(m);
+    bind.emplace_back(bind_order(f, role), &m);
   }
+  std::stable_sort(bind.begin(), bind.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  for (auto& [order, m] : bind) AddRdev(*m);
   for (auto& f : found)
     if (f.m->in_array == false && f.sb.role == kRoleSpare) f.m->blank = true;
   for (auto& m : members_)
