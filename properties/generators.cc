@@ -491,6 +491,12 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
       bool starve = opts.allow_alloc_failures && op.kind == OpKind::kResize &&
                     op.a > a.dev_sectors && FeatureHash(s.seed + 131 * i) % 3 == 0;
       if (starve) s.ops.push_back(Op{.kind = OpKind::kAllocFail, .a = 300000});
+      // A third of the spares come as mdadm --replace of a member (the
+      // spare recovers beside it while the array stays whole), by a hash.
+      if (op.kind == OpKind::kAddSpare && FeatureHash(s.seed + 257 * i) % 3 == 0) {
+        op.kind = OpKind::kReplace;
+        op.a = FeatureHash(s.seed + 263 * i) % a.mirrors;
+      }
       s.ops.push_back(op);
       if (starve) s.ops.push_back(Op{.kind = OpKind::kAllocFail, .a = alloc_now});
       // With a bad-block log, the member that took write errors stays in

@@ -53,7 +53,8 @@ set(LLSIM_MUTANT_EXPECT
   DAEMON_LOCK_ORDER:safety:swarm:1
   PAGE_NEW_LEAKS_ON_ENOMEM:safety:swarm:1:sole
   RECOVERY_SKIPS_CLEAN:durability:trace:recovery-skips-clean.trace:sole
-  RECOVERY_SKIPS_CLEAN:resync-completeness:swarm:21)
+  RECOVERY_SKIPS_CLEAN:resync-completeness:swarm:28:skip=recovery-completeness+durability
+  REPLACEMENT_SKIPS_CLEAN:recovery-completeness:recovery:1:sole)
 set(LLSIM_MUTANT_CASES 400 CACHE STRING "generated cases a mutant hunt may use")
 
 foreach(m IN LISTS LLSIM_MUTANTS)

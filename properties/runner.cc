@@ -443,6 +443,7 @@ void ScenarioRun::Execute(const Op& op) {
     case OpKind::kDiskFail:
     case OpKind::kReAdd:
     case OpKind::kAddSpare:
+    case OpKind::kReplace:
     case OpKind::kResize:
     case OpKind::kAllocFail:
       // A failure, a member coming back, new chunks: reasons to resync or
@@ -595,6 +596,10 @@ void ScenarioRun::Execute(const Op& op) {
     case OpKind::kAddSpare:
       recovery_ops_++;
       RunAdmin(name, [&] { st = a->AddSpare(); });
+      break;
+    case OpKind::kReplace:
+      recovery_ops_++;
+      RunAdmin(name, [&] { st = a->Replace((int)op.a); });
       break;
     case OpKind::kResize: RunAdmin(name, [&] { st = a->Resize(op.a); }); break;
     case OpKind::kStop: RunAdmin(name, [&] { st = a->Stop(); }); break;

@@ -47,6 +47,8 @@ enum class OpKind : uint8_t {
   kSbCorrupt,  // a=disk b=field: the bitmap superblock on that member's media gets a
                // value every core must refuse at load: 0 magic, 1 version, 2 uuid
                // (another array's), 3 chunksize (not a power of 2)
+  kReplace,    // a=slot: mdadm --replace (a spare is recovered beside it, then
+               // takes its place)
 };
 
 struct Op {

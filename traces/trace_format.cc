@@ -37,7 +37,7 @@ constexpr KindInfo kKinds[] = {
     {OpKind::kMetaError, "metaerror", 2},
     {OpKind::kAllocFail, "allocfail", 1}, {OpKind::kSysfs, "sysfs", 0},
     {OpKind::kCheck, "check", 0},       {OpKind::kRepair, "repair", 0},
-    {OpKind::kSbCorrupt, "sbcorrupt", 2},
+    {OpKind::kSbCorrupt, "sbcorrupt", 2}, {OpKind::kReplace, "replace", 1},
 };
 
 const KindInfo& Info(OpKind k) {

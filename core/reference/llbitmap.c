@@ -1616,8 +1616,15 @@ static sector_t llb_skip_sync_blocks(struct mddev *mddev, sector_t offset)
 #endif
 	if (llb_degraded(b))
 		return 0;
-	/* a plain resync only has to visit chunks that may differ */
-	if (test_bit(MD_RECOVERY_SYNC, &mddev->recovery) &&
+	/*
+	 * A plain resync only has to visit chunks that may differ. Not a
+	 * recovery, even of a whole array: a replacement (mdadm --replace)
+	 * has none of the data yet.
+	 */
+	if (
+#ifndef LLSIM_MUTANT_REPLACEMENT_SKIPS_CLEAN
+	    test_bit(MD_RECOVERY_SYNC, &mddev->recovery) &&
+#endif
 	    !test_bit(MD_RECOVERY_REQUESTED, &mddev->recovery) &&
 #ifdef LLSIM_MUTANT_SKIP_SYNC_NEEDSYNC
 	    (s == LLB_CLEAN || s == LLB_DIRTY || s == LLB_NEED_SYNC))

@@ -229,10 +229,14 @@ std::vector<int> MdArray::InSyncDisks() const {
 }
 
 int MdArray::DiskInSlot(int slot) const {
+  // The slot's own member first, its replacement only when it is alone.
+  int replacement = -1;
   for (auto& m : members_)
-    if (m->in_array && m->rdev.raid_disk == slot && !test_bit(Faulty, &m->rdev.flags))
-      return m->disk;
-  return -1;
+    if (m->in_array && m->rdev.raid_disk == slot && !test_bit(Faulty, &m->rdev.flags)) {
+      if (!RdevFlag(m->rdev, Replacement)) return m->disk;
+      if (replacement < 0) replacement = m->disk;
+    }
+  return replacement;
 }
 
 std::vector<int> MdArray::BitmapMembers() const {
@@ -391,7 +395,13 @@ absl::Status MdArray::Assemble() {
     m.bad.clear();
     for (const auto& [s, len] : f.sb.bad_blocks) m.bad[s] = s + len;
     m.rdev.recovery_offset = f.sb.recovery_offset;
-    if (f.sb.recovery_offset == kMaxSector) {
+    if (f.sb.replacement) {
+      // super_1_validate: MD_FEATURE_REPLACEMENT. Not counted working here:
+      // raid1's setup_conf puts it beside the member it replaces (or, with
+      // none left, in the slot itself: see below).
+      set_bit(Replacement, &m.rdev.flags);
+      if (f.sb.recovery_offset != kMaxSector) fullsync_ = true;
+    } else if (f.sb.recovery_offset == kMaxSector) {
       set_bit(In_sync, &m.rdev.flags);
       working++;
     } else if (!f.sb.recovery_bitmap) {
@@ -401,6 +411,22 @@ absl::Status MdArray::Assemble() {
       fullsync_ = true;
     }
     bind.emplace_back(bind_order(f, role), &m);
+  }
+  // setup_conf: a replacement with nobody left in its slot is the slot's
+  // member; one whose recovery had finished is in sync (with the member it
+  // replaced still there, md_check_recovery finishes the swap).
+  for (auto& [order, m] : bind) {
+    if (!RdevFlag(m->rdev, Replacement)) continue;
+    bool beside = false;
+    for (auto& [o_order, o] : bind)
+      if (o != m && o->rdev.raid_disk == m->rdev.raid_disk && !RdevFlag(o->rdev, Replacement))
+        beside = true;
+    if (beside) continue;
+    clear_bit(Replacement, &m->rdev.flags);
+    if (m->rdev.recovery_offset == kMaxSector) {
+      set_bit(In_sync, &m->rdev.flags);
+      working++;
+    }
   }
   std::stable_sort(bind.begin(), bind.end(),
                    [](const auto& x, const auto& y) { return x.first < y.first; });
@@ -541,13 +567,56 @@ void MdArray::AbandonRun() {
 // ---- administration ----------------------------------------------------
 
 absl::Status MdArray::FailMember(int slot) {
+  int disk = DiskInSlot(slot);
+  if (disk < 0) return absl::NotFoundError(absl::StrFormat("no working member in slot %d", slot));
+  Member& m = *members_[disk];
+  NoteMd(absl::StrFormat("mdadm --fail %s", m.name));
+  Error(&mddev_, &m.rdev);
+  return absl::OkStatus();
+}
+
+absl::Status MdArray::Replace(int slot) {
+  LockGuard lock(this);
+  int disk = DiskInSlot(slot);
+  Member* orig = disk >= 0 ? members_[disk].get() : nullptr;
+  if (!orig || !RdevFlag(orig->rdev, In_sync) || RdevFlag(orig->rdev, Replacement))
+    return absl::FailedPreconditionError(
+        absl::StrFormat("no in-sync member in slot %d to replace", slot));
   for (auto& m : members_)
-    if (m->in_array && m->rdev.raid_disk == slot && !test_bit(Faulty, &m->rdev.flags)) {
-      NoteMd(absl::StrFormat("mdadm --fail %s", m->name));
-      Error(&mddev_, &m->rdev);
-      return absl::OkStatus();
-    }
-  return absl::NotFoundError(absl::StrFormat("no working member in slot %d", slot));
+    if (m->in_array && m->rdev.raid_disk == slot && RdevFlag(m->rdev, Replacement))
+      return absl::FailedPreconditionError(
+          absl::StrFormat("slot %d is being replaced already", slot));
+  // mdadm --replace needs a spare: one already bound, or a blank disk
+  // added now (mdadm --add, then --replace).
+  bool have_spare = false;
+  for (auto& m : members_)
+    if (m->in_array && m->rdev.raid_disk < 0 && !test_bit(Faulty, &m->rdev.flags))
+      have_spare = true;
+  if (!have_spare) {
+    Member* blank = nullptr;
+    for (auto& m : members_)
+      if (m->blank && !m->in_array) {
+        blank = m.get();
+        break;
+      }
+    if (!blank) return absl::FailedPreconditionError("no spare to replace with");
+    blank->blank = false;
+    blank->rdev.raid_disk = -1;
+    blank->rdev.saved_raid_disk = -1;
+    blank->rdev.flags = 0;
+    blank->rdev.recovery_offset = 0;
+    blank->sb_events = 0;
+    blank->bad.clear();
+    AddRdev(*blank);
+    NoteMd(absl::StrFormat("mdadm --add %s (new spare)", blank->name));
+  }
+  // echo want_replacement > md/dev-X/state
+  set_bit(WantReplacement, &orig->rdev.flags);
+  NoteMd(absl::StrFormat("mdadm --replace %s", orig->name));
+  Reached("replace requested");
+  set_bit(MD_RECOVERY_NEEDED, &mddev_.recovery);
+  WakeupThread(mddev_.thread);
+  return absl::OkStatus();
 }
 
 absl::Status MdArray::ReAdd(int disk) {

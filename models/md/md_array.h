@@ -159,6 +159,10 @@ class MdArray : public MdHost {
   absl::Status ReAdd(int disk);
   // A blank spare joins: full recovery.
   absl::Status AddSpare();
+  // mdadm --replace: the in-sync member of `slot` wants replacing; a spare
+  // (a blank disk is added if none is bound) is recovered in full beside
+  // it while the array stays whole, then takes its place.
+  absl::Status Replace(int slot);
   absl::Status Resize(uint64_t new_dev_sectors);
   void Freeze(bool frozen);
   // Writes a bitmap sysfs attribute (echo value > md/llbitmap/<name>)

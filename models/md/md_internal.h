@@ -8,6 +8,11 @@
 
 namespace llsim {
 
+// A member flag the model reads for its own bookkeeping. test_bit is a
+// preemption point (a scheduling decision in the run's history); a check
+// the kernel does not make must not add one.
+inline bool RdevFlag(const md_rdev& r, int bit) { return (r.flags >> bit) & 1; }
+
 struct MdArray::Member {
   int disk = 0;
   Disk* d = nullptr;

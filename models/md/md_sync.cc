@@ -356,9 +356,24 @@ void MdArray::ReapSyncThread() {
         continue;
       set_bit(In_sync, &m->rdev.flags);
       m->rdev.saved_raid_disk = m->rdev.raid_disk;
-      mddev_.degraded--;
       set_bit(MD_SB_CHANGE_DEVS, &mddev_.sb_flags);
       NoteMd(absl::StrFormat("raid1: %s is in sync", m->name));
+      Member* orig = nullptr;
+      if (RdevFlag(m->rdev, Replacement))
+        for (auto& o : members_)
+          if (o.get() != m.get() && o->in_array && o->rdev.raid_disk == m->rdev.raid_disk &&
+              !RdevFlag(o->rdev, Replacement))
+            orig = o.get();
+      // A replacement that has just become active: the member it replaces
+      // is failed so that it leaves, and never comes back; the slot was
+      // counted working already unless that member had failed meanwhile.
+      if (!orig || !test_and_clear_bit(In_sync, &orig->rdev.flags)) mddev_.degraded--;
+      if (orig) {
+        set_bit(Faulty, &orig->rdev.flags);
+        clear_bit(WantReplacement, &orig->rdev.flags);
+        Reached("replacement done");
+        NoteMd(absl::StrFormat("raid1: %s replaced by %s", orig->name, m->name));
+      }
     }
     spin_unlock(&device_lock_);
   }

@@ -135,6 +135,13 @@ void MdArray::ChooseAndStartSync() {
       if (test_bit(Faulty, &m->rdev.flags) && m->rdev.raid_disk >= 0 &&
           atomic_read(&m->rdev.nr_pending) == 0) {
         NoteMd(absl::StrFormat("raid1: %s leaves slot %d", m->name, m->rdev.raid_disk));
+        // raid1_remove_disk: a replacement in the slot becomes its member.
+        if (!RdevFlag(m->rdev, Replacement))
+          for (auto& o : members_)
+            if (o.get() != m.get() && o->in_array && o->rdev.raid_disk == m->rdev.raid_disk &&
+                RdevFlag(o->rdev, Replacement) && test_and_clear_bit(Replacement, &o->rdev.flags))
+              NoteMd(absl::StrFormat("raid1: %s is now the member of slot %d", o->name,
+                                     o->rdev.raid_disk));
         m->rdev.raid_disk = -1;
       }
     }
@@ -149,7 +156,34 @@ void MdArray::ChooseAndStartSync() {
         slot = m->rdev.saved_raid_disk;
       for (int s = 0; slot < 0 && s < cfg_.mirrors; s++)
         if (!used[s]) slot = s;
-      if (slot < 0) continue;
+      if (slot < 0) {
+        // raid1_add_disk: no free slot, but a member that wants replacing
+        // and has no replacement yet: the spare becomes its replacement,
+        // recovered in full while the array stays whole.
+        for (auto& o : members_) {
+          if (!o->in_array || o->rdev.raid_disk < 0 || !RdevFlag(o->rdev, WantReplacement) ||
+              RdevFlag(o->rdev, Faulty))
+            continue;
+          bool has_repl = false;
+          for (auto& r : members_)
+            if (r->in_array && r->rdev.raid_disk == o->rdev.raid_disk &&
+                RdevFlag(r->rdev, Replacement))
+              has_repl = true;
+          if (has_repl) continue;
+          m->rdev.raid_disk = o->rdev.raid_disk;
+          m->rdev.saved_raid_disk = -1;
+          m->rdev.recovery_offset = 0;
+          clear_bit(In_sync, &m->rdev.flags);
+          set_bit(Replacement, &m->rdev.flags);
+          fullsync_ = true;
+          spares_added++;
+          Reached("replacement");
+          NoteMd(absl::StrFormat("raid1: %s replaces %s in slot %d (full sync)", m->name,
+                                 o->name, o->rdev.raid_disk));
+          break;
+        }
+        continue;
+      }
       if (m->rdev.saved_raid_disk >= 0 && StaleForBitmapRecovery(*m)) {
         // Deliberately not md: raid1_add_disk trusts a saved slot however
         // long the member waited as a spare, while the bitmap may have
@@ -287,6 +321,7 @@ void MdArray::WriteMemberSb(Member& m) {
   sb.recovery_offset = test_bit(In_sync, &m.rdev.flags) ? kMaxSector : m.rdev.recovery_offset;
   sb.recovery_bitmap = !test_bit(In_sync, &m.rdev.flags) && m.rdev.raid_disk >= 0 &&
                        m.rdev.saved_raid_disk == m.rdev.raid_disk && !fullsync_;
+  sb.replacement = RdevFlag(m.rdev, Replacement);
   for (const auto& [s, e] : m.bad) sb.bad_blocks.emplace_back(s, e - s);
   sb.roles.fill(kRoleSpare);
   for (auto& o : members_) {

@@ -434,8 +434,10 @@ int MdArray::Read(uint64_t sector, uint32_t sectors, StampRuns* stamps) {
 void MdArray::FixReadError(Member& bad, uint64_t sector, uint32_t sectors) {
   // The members by slot (conf->mirrors), from the failing one round.
   auto by_slot = [&](int slot) -> Member* {
+    // conf->mirrors[slot].rdev: the slot's own member, not its replacement.
     for (auto& m : members_)
-      if (m->in_array && m->rdev.raid_disk == slot) return m.get();
+      if (m->in_array && m->rdev.raid_disk == slot && !RdevFlag(m->rdev, Replacement))
+        return m.get();
     return nullptr;
   };
   int read_slot = bad.rdev.raid_disk;

@@ -18,6 +18,7 @@ uint64_t Get(const std::vector<uint8_t>& b, size_t off, int bytes) {
 
 // Field offsets: magic 0, uuid 8, events 24, dev_sectors 32, resync 40,
 // recovery 48, raid_disks 56, desc_nr 60, role 64, clean 66, recovery_bitmap 67,
+// replacement 68,
 // roles 72, bad-block count 128, bad blocks 136 (16 bytes each). A log with no
 // entry encodes as every superblock did before it existed.
 }  // namespace
@@ -35,6 +36,7 @@ std::vector<uint8_t> MdSuperblock::Encode() const {
   Put(b, 64, role, 2);
   Put(b, 66, clean, 1);
   Put(b, 67, recovery_bitmap, 1);
+  Put(b, 68, replacement, 1);
   for (int i = 0; i < kMaxMembers; i++) Put(b, 72 + 2 * i, roles[i], 2);
   size_t n = std::min<size_t>(bad_blocks.size(), kMaxBadBlocks);
   Put(b, 128, n, 4);
@@ -58,6 +60,7 @@ std::optional<MdSuperblock> MdSuperblock::Decode(const std::vector<uint8_t>& b) 
   sb.role = (uint16_t)Get(b, 64, 2);
   sb.clean = Get(b, 66, 1) != 0;
   sb.recovery_bitmap = Get(b, 67, 1) != 0;
+  sb.replacement = Get(b, 68, 1) != 0;
   for (int i = 0; i < kMaxMembers; i++) sb.roles[i] = (uint16_t)Get(b, 72 + 2 * i, 2);
   uint64_t n = b.size() >= kMdSbBytes ? Get(b, 128, 4) : 0;
   if (n > kMaxBadBlocks) return std::nullopt;

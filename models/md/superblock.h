@@ -34,6 +34,9 @@ struct MdSuperblock {
   // MD_FEATURE_RECOVERY_BITMAP: this member's unfinished recovery copies
   // only what the bitmap names (a re-add); else it needs everything.
   bool recovery_bitmap = false;
+  // MD_FEATURE_REPLACEMENT: this member is being recovered as the
+  // replacement of the member in the same slot (mdadm --replace).
+  bool replacement = false;
   std::array<uint16_t, kMaxMembers> roles{};  // role of member desc_nr i
   // This member's bad blocks: (first sector, sectors), data-area relative.
   std::vector<std::pair<uint64_t, uint64_t>> bad_blocks;

@@ -93,6 +93,33 @@ TEST(AdminTest, ASpareIsBoundAtAssemblyAndTakesAFreedSlot) {
   EXPECT_GT(RowOf(r.reach, "feature recovery"), 0u);
 }
 
+TEST(AdminTest, AReplacementIsRecoveredInFullWhileTheArrayStaysWhole) {
+  // mdadm --replace on slot 0: a spare is recovered beside disk 0 while
+  // nothing is degraded (llbitmap's skip_sync_blocks must not skip Clean
+  // chunks then), writes reach both, and disk 0 leaves once it is done.
+  RunResult r = RunOps(
+      "op +0us write 0 64\nop +0us write 8192 64\nop +0us wait\nop +0us advance 20000\n"
+      "op +0us replace 0\nop +0us write 4096 64\nop +0us wait\nop +0us settle\n",
+      true);
+  ASSERT_FALSE(r.Failed()) << r.First()->ToString();
+  EXPECT_EQ(RowOf(r.reach, "feature replace requested"), 1u);
+  EXPECT_EQ(RowOf(r.reach, "feature replacement"), 1u);
+  EXPECT_EQ(RowOf(r.reach, "feature replacement done"), 1u);
+  EXPECT_GT(RowOf(r.reach, "hook skip_sync_blocks"), 0u);
+  EXPECT_TRUE(HasMdNote(r, "replaces sda in slot 0 (full sync)"));
+  EXPECT_TRUE(HasMdNote(r, "sda replaced by sdc"));
+  EXPECT_TRUE(HasMdNote(r, "sdc is now the member of slot 0"));
+}
+
+TEST(AdminTest, AReplacementCutShortByACrashResumes) {
+  RunResult r = RunOps(
+      "op +0us write 0 64\nop +0us wait\nop +0us replace 1\nop +0us advance 1\n"
+      "op +0us crash random\nop +0us assemble\nop +0us write 64 8\nop +0us settle\n",
+      true);
+  ASSERT_FALSE(r.Failed()) << r.First()->ToString();
+  EXPECT_EQ(RowOf(r.reach, "feature replacement"), 1u);
+}
+
 TEST(AdminTest, TunablesChangeWhileWritesRun) {
   RunResult r = RunOps(
       "op +0us write 0 64\nop +0us write 4096 8\nop +0us sysfs daemon_sleep 30\n"
