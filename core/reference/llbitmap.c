@@ -1619,11 +1619,14 @@ static sector_t llb_skip_sync_blocks(struct mddev *mddev, sector_t offset)
 	/*
 	 * A plain resync only has to visit chunks that may differ. Not a
 	 * recovery, even of a whole array: a replacement (mdadm --replace)
-	 * has none of the data yet.
+	 * has none of the data yet. MD_RECOVERY_SYNC alone does not say
+	 * which: a transition that meets NeedSync on a whole array sets it
+	 * to ask for the next pass, while a recovery may be running.
 	 */
 	if (
 #ifndef LLSIM_MUTANT_REPLACEMENT_SKIPS_CLEAN
 	    test_bit(MD_RECOVERY_SYNC, &mddev->recovery) &&
+	    !test_bit(MD_RECOVERY_RECOVER, &mddev->recovery) &&
 #endif
 	    !test_bit(MD_RECOVERY_REQUESTED, &mddev->recovery) &&
 #ifdef LLSIM_MUTANT_SKIP_SYNC_NEEDSYNC

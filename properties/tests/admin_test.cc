@@ -42,6 +42,13 @@ TEST(AdminTest, NewOpsRoundTripThroughTheTraceFormat) {
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(FormatTrace(*back), FormatTrace(*t));
   EXPECT_FALSE(ParseTrace("llsim-trace 1\nop +0us sysfs daemon_sleep\n", "short").ok());
+  auto r = ParseTrace("llsim-trace 1\narray mirrors=2 md_list=1\nop +0us replace 1\nexpect-failure none\n",
+                      "replace");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->scenario.ops[0].ToString(), "+0us replace 1");
+  EXPECT_TRUE(r->scenario.array.md_list_order);
+  EXPECT_NE(FormatTrace(*r).find("md_list=1"), std::string::npos);
+  EXPECT_FALSE(ParseTrace("llsim-trace 1\nop +0us replace\n", "short").ok());
 }
 
 TEST(AdminTest, BitmapSetBitsCallsDirtyBitsThenUnplug) {
