@@ -224,7 +224,7 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, Leaning l
       case 23:
         op.kind = OpKind::kSbCorrupt;
         op.a = Uniform(0, a.mirrors);
-        op.b = Uniform(0, 4);
+        op.b = Uniform(0, 6);
         break;
       default: op.kind = OpKind::kAllocFail; op.a = *rc::gen::elementOf(std::vector<uint64_t>{0, 2000, 20000}); break;
     }

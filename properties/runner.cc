@@ -309,7 +309,8 @@ void ScenarioRun::ForgetPromisesIfUnrecorded() {
 
 void ScenarioRun::CorruptBitmapSuper(int disk, int field) {
   // bitmap_super_t (md-bitmap.h): magic at byte 0, version at 4, uuid at
-  // 8..23, chunksize at 52, all little-endian.
+  // 8..23, sync_size at 40 (64 bits), chunksize at 52, sectors_reserved at
+  // 64, all little-endian.
   MemberLayout l = MemberLayout::For(s_.array, disk);
   Disk& d = world_->GetDisk(disk);
   std::vector<uint8_t> sb = d.MediaBytes(l.BitmapStart(), 1);
@@ -325,7 +326,11 @@ void ScenarioRun::CorruptBitmapSuper(int disk, int field) {
     case 0: put32(0, le32(0) ^ 0x00ff0000u); what = "magic"; break;
     case 1: put32(4, le32(4) + 1); what = "version"; break;
     case 2: sb[8] ^= 0xff; what = "uuid"; break;
-    default: put32(52, le32(52) | 3); what = "chunksize"; break;
+    case 3: put32(52, le32(52) | 3); what = "chunksize"; break;
+    // Fields a core may take (falling back to md's space, or to the array's
+    // size) or refuse: mdadm always records both.
+    case 4: put32(64, 0); what = "sectors_reserved (zeroed)"; break;
+    default: put32(40, 0); put32(44, 0); what = "sync_size (zeroed)"; break;
   }
   d.FormatBytes(l.BitmapStart(), sb);
   bitmap_sb_damaged_ = true;
@@ -541,10 +546,11 @@ void ScenarioRun::Execute(const Op& op) {
       // What a stray dd or a disk that returns another block does: stop
       // the array, damage one member's bitmap superblock on the media, and
       // assemble. The damage is one no core may take (bad magic, another
-      // version, another array's uuid, a chunk size not a power of 2): if
-      // the core reads that member's copy, the assembly fails with -EINVAL,
-      // which assemblable then excuses; if it reads another member's, the
-      // array runs.
+      // version, another array's uuid, a chunk size not a power of 2) or
+      // one a core may take or refuse (no sectors_reserved, no sync_size):
+      // if the core refuses that member's copy, the assembly fails with
+      // -EINVAL, which assemblable then excuses; if it takes it, or reads
+      // another member's, the array runs and every property holds.
       FireArmedCrash();
       if (ArrayUp()) {
         Execute(Op{OpKind::kStop});

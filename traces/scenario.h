@@ -46,7 +46,8 @@ enum class OpKind : uint8_t {
   kRepair,     // echo repair > md/sync_action
   kSbCorrupt,  // a=disk b=field: the bitmap superblock on that member's media gets a
                // value every core must refuse at load: 0 magic, 1 version, 2 uuid
-               // (another array's), 3 chunksize (not a power of 2)
+               // (another array's), 3 chunksize (not a power of 2); or one a core
+               // may take or refuse: 4 sectors_reserved 0, 5 sync_size 0
   kReplace,    // a=slot: mdadm --replace (a spare is recovered beside it, then
                // takes its place)
 };

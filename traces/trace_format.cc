@@ -252,8 +252,9 @@ absl::StatusOr<TraceFile> ParseTrace(const std::string& text, const std::string&
       if (op.kind == OpKind::kMetaError && op.b > 3)
         return err("metaerror's second number is 0 (writes fail), 1 (one bitmap read fails), "
                    "2 (writes fail torn) or 3 (every member's bitmap read fails)");
-      if (op.kind == OpKind::kSbCorrupt && op.b > 3)
-        return err("sbcorrupt's second number is 0 (magic), 1 (version), 2 (uuid) or 3 (chunksize)");
+      if (op.kind == OpKind::kSbCorrupt && op.b > 5)
+        return err("sbcorrupt's second number is 0 (magic), 1 (version), 2 (uuid), 3 (chunksize), "
+                   "4 (sectors_reserved zeroed) or 5 (sync_size zeroed)");
       if (op.kind == OpKind::kWrite && w.size() == want + 1 && w[want] == "fua") {
         op.fua = true;
       } else if (op.kind == OpKind::kCrash) {

@@ -114,6 +114,20 @@ TEST(MetadataErrorTest, DamagedBitmapSuperblockIsRefusedOrBypassed) {
   }
 }
 
+// No sectors_reserved or no sync_size recorded: a core may fall back (to
+// md's space, to the array's size) or refuse; either way every property
+// holds and the assembly is excused only if refused with -EINVAL.
+TEST(MetadataErrorTest, ZeroedSizesAreTakenOrRefused) {
+  for (int field = 4; field < 6; field++) {
+    RunResult r = RunOps("mirrors=2 sectors=16384 space=256",
+                         absl::StrCat("op +0us write 0 8\nop +0us sbcorrupt 0 ", field,
+                                      "\nop +0us write 64 8\nop +0us crash random\n"
+                                      "op +0us assemble\nop +0us settle\n"));
+    ASSERT_FALSE(r.Failed()) << field << ": " << r.First()->ToString();
+    EXPECT_EQ(RowOf(r.reach, "feature damaged bitmap superblock"), 1u) << field;
+  }
+}
+
 TEST(MetadataErrorTest, OpsNamingAMissingDiskAreRefused) {
   for (const char* op : {"metaerror 3 1", "sbcorrupt 5 0", "diskfail 3", "readd 9"}) {
     auto t = ParseTrace(absl::StrCat("llsim-trace 1\narray mirrors=2 spares=1 sectors=16384\nop +0us ",
@@ -124,7 +138,7 @@ TEST(MetadataErrorTest, OpsNamingAMissingDiskAreRefused) {
         << t.status();
   }
   EXPECT_FALSE(ParseTrace("llsim-trace 1\nop +0us metaerror 0 4\n", "t").ok());
-  EXPECT_FALSE(ParseTrace("llsim-trace 1\nop +0us sbcorrupt 0 4\n", "t").ok());
+  EXPECT_FALSE(ParseTrace("llsim-trace 1\nop +0us sbcorrupt 0 6\n", "t").ok());
 }
 
 }  // namespace
