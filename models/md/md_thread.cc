@@ -214,6 +214,19 @@ void MdArray::ChooseAndStartSync() {
   }
   if (recover) {
     Reached("recovery");
+    // Deliberately not md: raid1's setup_conf sets conf->fullsync only for
+    // a slot's own member, and a completed sync clears it, so a replacement
+    // resumed after a restart (or after a resync ran first) is recovered
+    // from the bitmap, which names only what changed, not what a new disk
+    // lacks (FINDINGS.md M3). The model keeps a replacement's recovery
+    // full, so no core is blamed for md's choice.
+    for (auto& m : members_)
+      if (!fullsync_ && m->in_array && m->rdev.raid_disk >= 0 && RdevFlag(m->rdev, Replacement) &&
+          !RdevFlag(m->rdev, In_sync) && !RdevFlag(m->rdev, Faulty)) {
+        fullsync_ = true;
+        NoteMd(absl::StrFormat("raid1: %s's recovery as a replacement is a full one (md would "
+                               "recover it from the bitmap: FINDINGS.md M3)", m->name));
+      }
     clear_bit(MD_RECOVERY_SYNC, &mddev_.recovery);
     clear_bit(MD_RECOVERY_CHECK, &mddev_.recovery);
     clear_bit(MD_RECOVERY_REQUESTED, &mddev_.recovery);
