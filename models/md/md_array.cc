@@ -592,24 +592,8 @@ absl::Status MdArray::Replace(int slot) {
   for (auto& m : members_)
     if (m->in_array && m->rdev.raid_disk < 0 && !test_bit(Faulty, &m->rdev.flags))
       have_spare = true;
-  if (!have_spare) {
-    Member* blank = nullptr;
-    for (auto& m : members_)
-      if (m->blank && !m->in_array) {
-        blank = m.get();
-        break;
-      }
-    if (!blank) return absl::FailedPreconditionError("no spare to replace with");
-    blank->blank = false;
-    blank->rdev.raid_disk = -1;
-    blank->rdev.saved_raid_disk = -1;
-    blank->rdev.flags = 0;
-    blank->rdev.recovery_offset = 0;
-    blank->sb_events = 0;
-    blank->bad.clear();
-    AddRdev(*blank);
-    NoteMd(absl::StrFormat("mdadm --add %s (new spare)", blank->name));
-  }
+  if (!have_spare && !BindBlankSpare())
+    return absl::FailedPreconditionError("no spare to replace with");
   // echo want_replacement > md/dev-X/state
   set_bit(WantReplacement, &orig->rdev.flags);
   NoteMd(absl::StrFormat("mdadm --replace %s", orig->name));
@@ -676,8 +660,7 @@ absl::Status MdArray::ReAdd(int disk) {
   return absl::OkStatus();
 }
 
-absl::Status MdArray::AddSpare() {
-  LockGuard lock(this);
+MdArray::Member* MdArray::BindBlankSpare() {
   for (auto& m : members_) {
     if (!m->blank || m->in_array) continue;
     m->blank = false;
@@ -690,12 +673,18 @@ absl::Status MdArray::AddSpare() {
     m->bad.clear();
     AddRdev(*m);
     NoteMd(absl::StrFormat("mdadm --add %s (new spare)", m->name));
-    Reached("spare added");
-    set_bit(MD_RECOVERY_NEEDED, &mddev_.recovery);
-    WakeupThread(mddev_.thread);
-    return absl::OkStatus();
+    return m.get();
   }
-  return absl::FailedPreconditionError("no blank spare disk left");
+  return nullptr;
+}
+
+absl::Status MdArray::AddSpare() {
+  LockGuard lock(this);
+  if (!BindBlankSpare()) return absl::FailedPreconditionError("no blank spare disk left");
+  Reached("spare added");
+  set_bit(MD_RECOVERY_NEEDED, &mddev_.recovery);
+  WakeupThread(mddev_.thread);
+  return absl::OkStatus();
 }
 
 absl::Status MdArray::Resize(uint64_t new_sectors) {

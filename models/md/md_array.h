@@ -335,6 +335,9 @@ class MdArray : public MdHost {
     if (reach_) reach_->Feature(feature);
   }
   md_rdev* AddRdev(Member& m);
+  // mdadm --add of the first blank disk: bound with no slot, as a new
+  // spare; null when none is left.
+  Member* BindBlankSpare();
 
   World& world_;
   Kshim& kshim_;
