@@ -130,7 +130,8 @@ int RunBench(const BenchOptions& o) {
                                  mut.detected[name], mut.property[name], ok ? "" : "  (NO)");
   }
   if (!mut.trace_replay_s.empty()) {
-    std::cout << "mutants proved by a trace (not hunted): seconds for the mutant to fail it\n";
+    std::cout << "mutants proved by a trace (not hunted): seconds until the mutant fails it, "
+                 "seeds 1..100 in turn\n";
     for (auto& [name, s] : mut.trace_replay_s)
       std::cout << absl::StrFormat("  %-28s %10s\n", name,
                                    s ? absl::StrFormat("%.2f", *s) : "did not fail");
