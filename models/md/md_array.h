@@ -251,7 +251,9 @@ class MdArray : public MdHost {
   void ChooseAndStartSync();
   // md_update_sb(mddev, force_change); every caller says which.
   void UpdateSb(bool force = false);
-  void WriteMemberSb(Member& m);
+  // One member's superblock of an md_update_sb round: the array's clean
+  // state and resync_offset as the round took them (sync_sbs).
+  void WriteMemberSb(Member& m, bool clean, uint64_t resync_offset);
   // md_write_metadata's IO (PREFLUSH|FUA, counted for md_super_wait), for
   // the core's bitmap writes and md's own superblock writes alike.
   void SubmitMetadataWrite(Member& m, uint64_t sector, int size, page* pg, unsigned int offset);

@@ -288,6 +288,11 @@ void MdArray::UpdateSb(bool force) {
       mddev_.events++;
       mddev_.can_decrease_events = nospares;
     }
+    // sync_sbs builds every member's superblock here, under mddev->lock
+    // with the events just chosen: a write that marks the array active
+    // while this round's IO is in flight is the next round's to record.
+    const bool round_clean = mddev_.in_sync;
+    const uint64_t round_resync_offset = mddev_.resync_offset;
     if (BitmapEnabled()) (BitmapCall(this, BitmapOp::kUpdateSb), ops_->update_sb(mddev_.bitmap));
     // sync_sbs: a superblock that already says these events is left as it
     // is, and so, on a toggle, is a spare's one toggle behind. (md decides
@@ -305,13 +310,13 @@ void MdArray::UpdateSb(bool force) {
     for (;;) {
       for (Member* m : to_write)
         if (!test_bit(Faulty, &m->rdev.flags)) {
-          WriteMemberSb(*m);
+          WriteMemberSb(*m, round_clean, round_resync_offset);
           m->sb_events = mddev_.events;
         }
       if (SuperWait(&mddev_) != -EAGAIN) break;
     }
     NoteMd(absl::StrFormat("superblocks written: events %d, %s", mddev_.events,
-                           mddev_.in_sync ? "clean" : "active"));
+                           round_clean ? "clean" : "active"));
     // Writes held back by a failed member may go on: its failure is on disk.
     for (Member* m : recorded) clear_bit(Blocked, &m->rdev.flags);
     if (!(mddev_.sb_flags & kChanges) || !running_) break;
@@ -320,14 +325,14 @@ void MdArray::UpdateSb(bool force) {
   world_.Sched().WakeAll(sb_wait_);
 }
 
-void MdArray::WriteMemberSb(Member& m) {
+void MdArray::WriteMemberSb(Member& m, bool clean, uint64_t resync_offset) {
   MdSuperblock sb;
   std::copy(mddev_.uuid, mddev_.uuid + 16, sb.uuid.begin());
   sb.events = mddev_.events;
   sb.dev_sectors = mddev_.dev_sectors;
-  sb.clean = mddev_.in_sync;
+  sb.clean = clean;
   // Only a clean array records how far resync got.
-  sb.resync_offset = mddev_.in_sync ? mddev_.resync_offset : 0;
+  sb.resync_offset = clean ? resync_offset : 0;
   sb.raid_disks = cfg_.mirrors;
   sb.desc_nr = m.disk;
   sb.role = m.rdev.raid_disk >= 0 ? m.rdev.raid_disk : kRoleSpare;
