@@ -135,10 +135,12 @@ std::string TraceWithSeed(const std::string& trace, const std::string& dir, int 
   std::ifstream in(trace);
   std::stringstream out;
   std::string line;
-  while (std::getline(in, line)) out << (line.rfind("seed ", 0) == 0 ? "seed " + std::to_string(seed) : line) << "\n";
+  while (std::getline(in, line))
+    out << (line.rfind("seed ", 0) == 0 ? absl::StrCat("seed ", seed) : line) << "\n";
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  std::string path = absl::StrCat(dir, "/", std::filesystem::path(trace).filename().string(), ".seed", seed);
+  std::string path =
+      absl::StrCat(dir, "/", std::filesystem::path(trace).filename().string(), ".seed", seed);
   std::ofstream(path) << out.str();
   return path;
 }

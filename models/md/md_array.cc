@@ -398,9 +398,9 @@ absl::Status MdArray::Assemble() {
     if (f.sb.replacement) {
       // super_1_validate: MD_FEATURE_REPLACEMENT. Not counted working here:
       // raid1's setup_conf puts it beside the member it replaces (or, with
-      // none left, in the slot itself: see below).
+      // none left, in the slot itself: see below). Its recovery is made a
+      // full one when it starts (ChooseAndStartSync, FINDINGS.md M3).
       set_bit(Replacement, &m.rdev.flags);
-      if (f.sb.recovery_offset != kMaxSector) fullsync_ = true;
     } else if (f.sb.recovery_offset == kMaxSector) {
       set_bit(In_sync, &m.rdev.flags);
       working++;

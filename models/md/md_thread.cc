@@ -139,9 +139,11 @@ void MdArray::ChooseAndStartSync() {
         if (!RdevFlag(m->rdev, Replacement))
           for (auto& o : members_)
             if (o.get() != m.get() && o->in_array && o->rdev.raid_disk == m->rdev.raid_disk &&
-                RdevFlag(o->rdev, Replacement) && test_and_clear_bit(Replacement, &o->rdev.flags))
+                RdevFlag(o->rdev, Replacement)) {
+              clear_bit(Replacement, &o->rdev.flags);
               NoteMd(absl::StrFormat("raid1: %s is now the member of slot %d", o->name,
                                      o->rdev.raid_disk));
+            }
         m->rdev.raid_disk = -1;
       }
     }
