@@ -31,6 +31,7 @@
 #include "ci/campaign/signature.h"
 #include "ci/campaign/worker.h"
 #include "ci/coverage/coverage_command.h"
+#include "ci/explore/explore_command.h"
 #include "properties/bench.h"
 #include "properties/demo_trace.h"
 #include "properties/html_timeline.h"
@@ -65,6 +66,16 @@ ABSL_FLAG(std::string, known, "",
 ABSL_FLAG(std::string, json, "", "bench: also write the figures to this JSON file");
 ABSL_FLAG(std::string, html, "",
           "show: also draw the trace as one self-contained HTML page at this path");
+ABSL_FLAG(int, ops, 2, "explore: operations per workload (every length 1..N)");
+ABSL_FLAG(std::string, alphabet, "", "explore: the operations workloads are made of");
+ABSL_FLAG(int, chunks, 8, "explore: bitmap chunks (64 KiB each) of the array");
+ABSL_FLAG(int, members, 2, "explore: raid1 mirrors");
+ABSL_FLAG(int, preemptions, 1, "explore: deviations from the fifo schedule per execution");
+ABSL_FLAG(std::string, crash_points, "io", "explore: none, io or step");
+ABSL_FLAG(int, subset_cap, 6, "explore: enumerate every persistence subset of up to N writes");
+ABSL_FLAG(bool, dedup, true, "explore: explore each canonical crash state once");
+ABSL_FLAG(int, pct, 0, "explore: PCT mode, N random schedules per workload");
+ABSL_FLAG(int, pct_depth, 2, "explore --pct: the bug depth PCT targets");
 ABSL_FLAG(double, watchdog, 60,
           "seconds of real time a case may take before its process is killed (a liveness "
           "failure)");
@@ -133,6 +144,33 @@ commands:
                           (submitted, completed, on the media), crashes, faults,
                           member failures, the failure, the operations and the
                           core's log lines
+  explore             bounded systematic exploration: every workload of up to --ops
+                      operations from --alphabet on a --chunks-chunk array of
+                      --members mirrors, every schedule with at most --preemptions
+                      deviations from fifo (a preemption, an out-of-order pick or
+                      an interrupt inside running code each count one), a crash
+                      at every --crash_points point along each, and at each crash
+                      every keep/drop subset of the writes not yet durable (up to
+                      --subset_cap writes; past it, 2^cap sampled and the
+                      certificate says so); each crash is followed by reassembly,
+                      the rest of the workload, resync and every check, under fifo.
+                      Prints "certificate: ..." and exits 0, or the first
+                      counterexample (a trace in --out for replay/shrink/show) and
+                      exits 1. Default bound: about a minute on one core.
+                        --ops N (2)  --alphabet L,L,... (w0,w7,span3,d0,flush,daemon)
+                          letters: w<c> 4 KiB write at chunk c; fua<c> the same,
+                          FUA; span<c> 8 KiB across chunks c, c+1; d<c> discard of
+                          chunk c; flush; wait; daemon (4 s of virtual time);
+                          fail<m> / readd<m> member m
+                        --chunks C (8)  --members M (2)  --preemptions P (1)
+                        --crash_points none|io|step (io: after every member IO
+                          submission and completion; step: after every event)
+                        --subset_cap K (6)  --nodedup (no crash-state deduplication)
+                        --pct N [--pct_depth D (2)]  (PCT: N random schedules per
+                          workload instead of the bounded search, with its bound)
+                        --seed S (1: sampled subsets, PCT)  --known FILE
+                        --jobs J (one per core)  --shard I/N (workloads i % N == I)
+                        --json FILE  --out DIR (llsim-failures)  --watchdog S (60)
   info                which core this binary runs (name, source, sha256)
   demo                run a short fixed scenario and print its timeline
   bench               what the simulator costs: the core alone and in the simulator,
@@ -558,11 +596,23 @@ int CheckFlags(const std::vector<std::string>& raw, std::set<std::string>* given
 // something by it.
 int CheckFlagsApply(const std::string& cmd, const std::set<std::string>& given) {
   static const std::set<std::string> kCampaignOnly = {"seconds", "jobs", "shard", "known"};
+  static const std::set<std::string> kExploreOnly = {"ops", "alphabet", "chunks", "members",
+                                                     "preemptions", "crash_points", "subset_cap",
+                                                     "dedup", "pct", "pct_depth"};
+  static const std::set<std::string> kExploreAlso = {"seed", "jobs", "shard", "known", "json",
+                                                     "out", "watchdog", "progress"};
   static const std::set<std::string> kCoverageFlags = {"cases", "seed", "jobs",     "out",
                                                        "watchdog", "progress"};
   static const std::set<std::string> kNotInCampaign = {"skip", "expect_failure", "max_shrunk",
                                                        "repeat", "verbose"};
   for (const std::string& f : given) {
+    if (cmd == "explore") {
+      if (!kExploreOnly.count(f) && !kExploreAlso.count(f))
+        return BadInput(absl::StrCat("--", f, " does not apply to explore (see llsim --help)"));
+      continue;
+    }
+    if (kExploreOnly.count(f))
+      return BadInput(absl::StrCat("--", f, " applies to explore only (see llsim --help)"));
     if (cmd != "bench" && f == "json")
       return BadInput("--json applies to bench only (see llsim --help)");
     if (cmd != "show" && f == "html")
@@ -627,6 +677,30 @@ int main(int argc, char** argv) {
     f.watchdog = absl::GetFlag(FLAGS_watchdog);
     f.progress = absl::GetFlag(FLAGS_progress);
     return CampaignCommand(std::vector<std::string>(args.begin() + 2, args.end()), f);
+  }
+  if (cmd == "explore") {
+    if (args.size() != 2) return BadInput("explore takes no arguments (see llsim --help)");
+    ExploreFlags f;
+    f.given = given;
+    f.ops = absl::GetFlag(FLAGS_ops);
+    f.alphabet = absl::GetFlag(FLAGS_alphabet);
+    f.chunks = absl::GetFlag(FLAGS_chunks);
+    f.members = absl::GetFlag(FLAGS_members);
+    f.preemptions = absl::GetFlag(FLAGS_preemptions);
+    f.crash_points = absl::GetFlag(FLAGS_crash_points);
+    f.subset_cap = absl::GetFlag(FLAGS_subset_cap);
+    f.dedup = absl::GetFlag(FLAGS_dedup);
+    f.pct = absl::GetFlag(FLAGS_pct);
+    f.pct_depth = absl::GetFlag(FLAGS_pct_depth);
+    f.seed = absl::GetFlag(FLAGS_seed);
+    f.jobs = absl::GetFlag(FLAGS_jobs);
+    f.shard = absl::GetFlag(FLAGS_shard);
+    f.known = absl::GetFlag(FLAGS_known);
+    f.json = absl::GetFlag(FLAGS_json);
+    f.out = absl::GetFlag(FLAGS_out);
+    f.watchdog = absl::GetFlag(FLAGS_watchdog);
+    f.progress = absl::GetFlag(FLAGS_progress);
+    return ExploreCommand(f);
   }
   if (cmd == "coverage") {
     CoverageFlags f;

@@ -49,6 +49,22 @@ const char* PropertyFor(FailureKind k) {
   }
 }
 
+// Counts the writes a crash asked the policy about whose fate changes the
+// media (the explorer's persistence subsets range over exactly those).
+class CountingPolicy : public CrashPolicy {
+ public:
+  explicit CountingPolicy(CrashPolicy& inner) : inner_(inner) {}
+  std::string Name() const override { return inner_.Name(); }
+  CrashDecision Decide(const PendingWriteInfo& w) override {
+    if (!w.redundant) asked++;
+    return inner_.Decide(w);
+  }
+  uint64_t asked = 0;
+
+ private:
+  CrashPolicy& inner_;
+};
+
 class ScenarioRun {
  public:
   ScenarioRun(const Scenario& s, const RunOptions& o) : s_(s), o_(o) {}
@@ -57,14 +73,14 @@ class ScenarioRun {
  private:
   void Report(Verdict v);
   void Record(Verdict v);
-  bool Stopped() const { return o_.keep_going ? halted_ : !failures_.empty(); }
+  bool Stopped() const { return pruned_ || (o_.keep_going ? halted_ : !failures_.empty()); }
   // The current operation cannot go on: a failure, or an armed crash
   // landed in its middle (the world it worked on is gone).
   bool Halted() const { return Stopped() || crashed_in_op_; }
   bool RunWorld(const std::function<bool()>& done, Nanos until);
   bool RunAdmin(const std::string& name, std::function<void()> fn);
   void Boot();
-  void Crash(const std::string& spec);
+  void Crash(const std::string& spec, bool armed = false);
   void ForgetPromisesIfUnrecorded();
   void ArmCrash(const Op& op);
   void FireArmedCrash();
@@ -96,6 +112,9 @@ class ScenarioRun {
   std::vector<Verdict> failures_;
   std::set<std::string> failure_keys_;  // keep_going: what is recorded already
   bool halted_ = false;                 // keep_going: the case cannot go on
+  bool pruned_ = false;                 // on_crash ended the run
+  size_t next_op_ = 0;                  // the operation to issue next
+  uint64_t CrashStateKey(bool pending) const;
   uint64_t reports_ = 0;                // violations seen, repeats included
   bool resync_pending_ = false;         // a crash since the last verified settle
   bool bitmap_read_fault_ = false;      // a metaerror op made a bitmap read fail
@@ -338,7 +357,11 @@ void ScenarioRun::CorruptBitmapSuper(int disk, int field) {
   Note(absl::StrCat("sbcorrupt: disk ", disk, "'s bitmap superblock ", what, " damaged on the media"));
 }
 
-void ScenarioRun::Crash(const std::string& spec) {
+void ScenarioRun::Crash(const std::string& spec, bool armed) {
+  if (o_.on_crash && !o_.on_crash({false, armed, CrashStateKey(true), 0})) {
+    pruned_ = true;
+    return;
+  }
   crashes_++;
   reach_.Feature("crash");
   resync_pending_ = true;
@@ -355,7 +378,8 @@ void ScenarioRun::Crash(const std::string& spec) {
   if (inv_) inv_->Detach();
   if (kshim_) dmesg_.insert(dmesg_.end(), kshim_->Dmesg().begin(), kshim_->Dmesg().end());
   if (array_) ForgetPromisesIfUnrecorded();
-  world_->Crash(**policy);
+  CountingPolicy counted(**policy);
+  world_->Crash(counted);
   // The arrays go next; the probe keeps their layouts, not them.
   if (probe_) probe_->Detach();
   oracle_->Crash();
@@ -367,6 +391,24 @@ void ScenarioRun::Crash(const std::string& spec) {
   kshim_.reset();
   io_ranges_.clear();
   user_io_ = 0;
+  if (o_.on_crash && !o_.on_crash({true, armed, CrashStateKey(false), counted.asked}))
+    pruned_ = true;
+}
+
+uint64_t ScenarioRun::CrashStateKey(bool pending) const {
+  uint64_t h = Fnv1a("crash state");
+  for (size_t i = 0; i < world_->DiskCount(); i++)
+    h = MixWord(h, world_->GetDisk((int)i).CrashStateHash(pending));
+  h = MixWord(h, oracle_->StateHash());
+  // What the rest of the run depends on besides the media: how many
+  // operations are still to come (counted from the end, so a crash op
+  // armed first does not shift it), and the runner's memory of earlier boots.
+  h = MixWord(h, s_.ops.size() - next_op_);
+  h = MixWord(h, (uint64_t)resync_pending_ | (uint64_t)bitmap_read_fault_ << 1 |
+                     (uint64_t)bitmap_sb_damaged_ << 2 | (uint64_t)was_broken_ << 3 |
+                     (uint64_t)settled_clean_ << 4);
+  h = MixWord(MixWord(h, alloc_ppm_), (uint64_t)crashes_);
+  return h;
 }
 
 void ScenarioRun::ArmCrash(const Op& op) {
@@ -384,7 +426,7 @@ void ScenarioRun::FireArmedCrash() {
   std::string spec = *armed_crash_;
   armed_crash_.reset();
   world_->Sched().ClearStopPoint();
-  Crash(spec);
+  Crash(spec, true);
 }
 
 void ScenarioRun::IssueIo(const Op& op) {
@@ -869,6 +911,7 @@ RunResult ScenarioRun::Run() {
     return r;
   }
   world_ = std::move(*world);
+  if (o_.decisions) world_->Sched().SetDecisionJournal(o_.decisions);
   io_lock_ = std::make_unique<WaitList>("user IO range lock");
   alloc_ppm_ = s_.alloc_fail_ppm;
   if (absl::Status st = CreateArrayDisks(*world_, s_.array); !st.ok()) {
@@ -903,20 +946,39 @@ RunResult ScenarioRun::Run() {
     inv_->OnStep();
   });
   Boot();
+  r.ops_start_event = world_->Log().Count();
+  if (o_.crash_point_probe) {
+    world_->Sched().SetStopProbe([this, last = r.ops_start_event]() mutable {
+      uint64_t now = world_->Log().Count();
+      if (now == last || !oracle_) return;
+      uint64_t from = last;
+      last = now;
+      // A crash armed at the first operation adds its note: the crash
+      // landing here is the one after events [from, now) of this run.
+      o_.crash_point_probe(world_->Log().Events(), from, now,
+                           [this] { return CrashStateKey(true); });
+    });
+  }
   for (const Op& op : s_.ops) {
+    // A crash in the delay finds this operation still to come; one inside
+    // it cuts it short.
+    next_op_ = &op - s_.ops.data();
     if (Stopped()) break;
     crashed_in_op_ = false;
     if (op.delay) RunWorld(nullptr, world_->Clock().Now() + op.delay);
     if (Stopped()) break;
+    next_op_++;
     crashed_in_op_ = false;
     if (probe_) probe_->OnOp(&op - s_.ops.data(), op);
     Execute(op);
   }
   crashed_in_op_ = false;
+  r.ops_end_event = world_->Log().Count();
   if (!Stopped()) FireArmedCrash();
   if (o_.final_settle) Shutdown();
   if (probe_) probe_->Finish();
   r.failures = failures_;
+  r.pruned = pruned_;
   r.hash = world_->Log().Hash();
   r.events = world_->Log().Count();
   r.virtual_time = world_->Clock().Now();

@@ -17,9 +17,23 @@
 #include "properties/timeline.h"
 #include "properties/verdict.h"
 #include "sim/event_log.h"
+#include "sim/scheduler.h"
 #include "traces/scenario.h"
 
 namespace llsim {
+
+// What the world could become at a crash (the explorer's deduplication,
+// ci/explore): a canonical hash of the media, of every write not yet durable
+// (before the policy decides) and of the oracle's promises, plus what of the
+// run is still to come. Virtual time is left out: after a crash jiffies
+// restart (VirtualClock::Boot) and nothing of md or the core that outlives
+// the crash holds an absolute time.
+struct CrashState {
+  bool decided = false;  // false: before the policy decided; true: after
+  bool armed = false;    // an armed crash op (in=...) landing, not an immediate crash op
+  uint64_t key = 0;
+  uint64_t policy_decisions = 0;  // decided: how many writes the policy was asked about
+};
 
 struct RunOptions {
   // Properties not to check (to look past a known failure).
@@ -44,6 +58,19 @@ struct RunOptions {
   // If set, filled with the chunk states, media writes, operations and
   // crashes of the run (`llsim show --html`); the run is the same either way.
   Timeline* timeline = nullptr;
+  // Filled with every scheduling decision of the run (sim/scheduler.h).
+  std::vector<DecisionPoint>* decisions = nullptr;
+  // Called at each crash, before and after the policy decides; returning
+  // false ends the run there, passed and marked pruned (the explorer has
+  // seen that crash state).
+  std::function<bool(const CrashState&)> on_crash;
+  // Called wherever a crash could land, once per new event count: events
+  // [from, to) were logged since the last such point, and key() gives the
+  // CrashState key (before the policy) a crash landing here would have.
+  // Only looks: the run is the same with or without it.
+  using CrashProbe = std::function<void(const std::vector<Event>& events, uint64_t from,
+                                        uint64_t to, const std::function<uint64_t()>& key)>;
+  CrashProbe crash_point_probe;
 };
 
 struct RunResult {
@@ -68,6 +95,10 @@ struct RunResult {
   // fifo plus these is the same interleaving (sim/choice_strategy.h).
   std::map<uint64_t, uint32_t> schedule;
   bool schedule_recorded = false;
+  // Events in the log when the first operation was issued, and after the
+  // last one (before the final settle): where a workload's crash points are.
+  uint64_t ops_start_event = 0, ops_end_event = 0;
+  bool pruned = false;  // on_crash ended the run
 
   bool Failed() const { return !failures.empty(); }
   const Verdict* First() const { return failures.empty() ? nullptr : &failures[0]; }

@@ -1,6 +1,8 @@
 // Sparse pooled pages; see byte_pages.h.
 #include "sim/byte_pages.h"
 
+#include "sim/event_log.h"
+
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -64,6 +66,18 @@ BytePages& BytePages::operator=(BytePages&& o) noexcept {
   pages_ = std::move(o.pages_);
   o.pages_.clear();
   return *this;
+}
+
+uint64_t BytePages::ContentHash(uint64_t h) const {
+  for (const auto& [idx, page] : pages_) {
+    const uint64_t* w = reinterpret_cast<const uint64_t*>(page->data());
+    bool zero = true;
+    for (size_t i = 0; i < kPageBytes / 8 && zero; i++) zero = w[i] == 0;
+    if (zero) continue;
+    h = MixWord(h, idx);
+    for (size_t i = 0; i < kPageBytes / 8; i++) h = MixWord(h, w[i]);
+  }
+  return h;
 }
 
 void BytePages::Clear() {

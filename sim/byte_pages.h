@@ -28,6 +28,8 @@ class BytePages {
   void Read(uint64_t offset, uint8_t* out, size_t n) const;
   void Clear();
   size_t PageCount() const { return pages_.size(); }
+  // A hash of what reads return: pages of zeros count as never written.
+  uint64_t ContentHash(uint64_t h) const;
 
  private:
   absl::btree_map<uint64_t, Page*> pages_;  // page index -> bytes

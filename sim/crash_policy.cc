@@ -60,6 +60,7 @@ class ScriptedPolicy : public CrashPolicy {
   explicit ScriptedPolicy(std::vector<CrashDecision> s) : script_(std::move(s)) {}
   std::string Name() const override { return "scripted"; }
   CrashDecision Decide(const PendingWriteInfo& w) override {
+    if (w.redundant) return CrashDecision::Drop();
     if (next_ >= script_.size()) return CrashDecision::Drop();
     CrashDecision d = script_[next_++];
     if (d.verdict == CrashDecision::kTear) d.kept_blocks.resize(w.blocks, false);
@@ -86,13 +87,27 @@ absl::StatusOr<std::unique_ptr<CrashPolicy>> MakeCrashPolicy(const std::string& 
   if (spec == "keep") return MakeKeepAllPolicy();
   if (spec == "drop") return MakeDropAllPolicy();
   if (spec == "random") return MakeRandomCrashPolicy(rng);
+  // "script:<k|d per write>": the explorer's persistence subsets, one
+  // letter per write in the order the disks present them (past the end:
+  // drop), so a counterexample trace replays the exact subset.
+  if (spec.rfind("script:", 0) == 0) {
+    std::vector<CrashDecision> script;
+    for (char c : spec.substr(7)) {
+      if (c != 'k' && c != 'd')
+        return absl::InvalidArgumentError(absl::StrCat(
+            "crash policy '", spec, "': a script holds only k (keep) and d (drop)"));
+      script.push_back(c == 'k' ? CrashDecision::Keep() : CrashDecision::Drop());
+    }
+    return MakeScriptedCrashPolicy(std::move(script));
+  }
   std::vector<std::string> parts = absl::StrSplit(spec, ':');
   unsigned keep, tear;
   if (parts.size() == 3 && parts[0] == "random" && absl::SimpleAtoi(parts[1], &keep) &&
       absl::SimpleAtoi(parts[2], &tear) && keep <= 100 && tear <= 100)
     return MakeRandomCrashPolicy(rng, keep, tear);
   return absl::InvalidArgumentError(absl::StrCat(
-      "unknown crash policy '", spec, "' (use keep, drop, random or random:<keep%>:<tear%>)"));
+      "unknown crash policy '", spec,
+      "' (use keep, drop, random, random:<keep%>:<tear%> or script:<k|d...>)"));
 }
 
 }  // namespace llsim

@@ -21,6 +21,13 @@ struct PendingWriteInfo {
   uint32_t blocks = 0;  // logical blocks
   bool completed = false;  // in the volatile cache (true) or still in flight
   bool preflush = false;   // in flight with PREFLUSH: its flush may have run
+  // Dropping it leaves the same media as whatever else the policy decides
+  // for it: its payload is what the media holds there, as is that of every
+  // pending write overlapping it, and a flush it carries covers nothing
+  // not yet durable, or the same writes as the flush of an earlier such
+  // write that is asked about. A scripted policy drops it without spending
+  // a decision on it (the explorer's subsets range over the rest).
+  bool redundant = false;
 };
 
 struct CrashDecision {

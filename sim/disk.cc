@@ -2,9 +2,12 @@
 #include "sim/disk.h"
 
 #include <algorithm>
+#include <cstring>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "sim/event_log.h"
 
 namespace llsim {
 
@@ -233,6 +236,13 @@ StampRuns Disk::VisibleStamps(uint64_t sector, uint64_t sectors) const {
   return out;
 }
 
+StampRuns Disk::MediaStamps(uint64_t sector, uint64_t sectors) const {
+  StampRuns out;
+  data_media_.Visit(sector, sector + sectors,
+                    [&](uint64_t b, uint64_t e, uint64_t stamp) { out.Append(e - b, stamp); });
+  return out;
+}
+
 void Disk::FormatBytes(uint64_t sector, const std::vector<uint8_t>& bytes) {
   meta_media_.Write(sector * kSectorSize, bytes.data(), bytes.size());
   meta_visible_.Write(sector * kSectorSize, bytes.data(), bytes.size());
@@ -255,13 +265,72 @@ std::vector<PendingWriteInfo> Disk::PendingWrites() const {
   return out;
 }
 
+uint64_t Disk::CrashStateHash(bool pending) const {
+  auto mix = [](uint64_t h, uint64_t w) { return MixWord(h, w); };
+  uint64_t h = MixWord(Fnv1a("disk"), (uint64_t)index_);
+  h = meta_media_.ContentHash(h);
+  h = data_media_.Fold(h, mix);
+  if (!pending) return h;
+  for (const PendingWriteInfo& p : PendingWrites()) {
+    const CachedWrite& w = cache_.at(p.io_id);
+    h = MixWord(MixWord(MixWord(h, w.sector), w.sectors), (uint64_t)p.completed << 1 | p.preflush);
+    if (w.preflush && !w.completed) {
+      // What its flush covers: the cached writes that completed before it
+      // was issued, by their place in the order below.
+      uint64_t covered = 0;
+      for (const auto& [ci, id] : completed_) covered += ci <= w.horizon;
+      h = MixWord(h, covered);
+    }
+    for (size_t i = 0; i + 8 <= w.bytes.size(); i += 8) {
+      uint64_t x;
+      memcpy(&x, w.bytes.data() + i, 8);
+      h = MixWord(h, x);
+    }
+    for (const auto& r : w.stamps.Runs()) h = MixWord(MixWord(h, r.end), r.stamp);
+  }
+  return h;
+}
+
+void Disk::MarkRedundant(std::vector<PendingWriteInfo>& pending) const {
+  // A write equal to the media is redundant only if every write that
+  // overlaps it is too: then any subset of them leaves the media as it is.
+  std::vector<bool> equal(pending.size());
+  std::set<uint64_t> asked_flush;
+  for (size_t i = 0; i < pending.size(); i++) {
+    const CachedWrite& w = cache_.at(pending[i].io_id);
+    equal[i] = IsMeta(w.sector) ? w.bytes == MediaBytes(w.sector, w.sectors)
+                                : w.stamps == MediaStamps(w.sector, w.sectors);
+  }
+  for (size_t i = 0; i < pending.size(); i++) {
+    if (!equal[i]) continue;
+    const CachedWrite& w = cache_.at(pending[i].io_id);
+    bool group = true;
+    for (size_t j = 0; j < pending.size() && group; j++) {
+      const CachedWrite& o = cache_.at(pending[j].io_id);
+      if (o.sector < w.sector + w.sectors && w.sector < o.sector + o.sectors) group = equal[j];
+    }
+    if (!group) continue;
+    if (pending[i].preflush) {
+      // Its only effect is its flush: the cached writes completed by its
+      // issue (a prefix of the completion order). One write per prefix is
+      // asked; dropping the others changes nothing it could not.
+      uint64_t covered = 0;
+      for (const auto& [ci, id] : completed_) covered += ci <= w.horizon;
+      if (covered && asked_flush.insert(covered).second) continue;
+    }
+    pending[i].redundant = true;
+  }
+}
+
 void Disk::Crash(CrashPolicy& policy) {
   uint64_t order = completions_;
   // A PREFLUSH write in flight whose payload reached the media had its
   // flush done first: every write that completed before it was issued is
   // durable. The block layer guarantees that much even at a power loss.
   uint64_t flushed_upto = 0;
-  for (const PendingWriteInfo& p : PendingWrites()) {
+  std::vector<PendingWriteInfo> pending = PendingWrites();
+  MarkRedundant(pending);
+  for (const PendingWriteInfo& p : pending) {
     const CachedWrite& w = cache_.at(p.io_id);
     CrashDecision d;
     std::string why;

@@ -98,6 +98,12 @@ class Disk {
   // in flight.
   std::vector<PendingWriteInfo> PendingWrites() const;
   size_t InFlight() const { return inflight_; }
+  // A canonical hash of what a crash now could leave: the media (bytes and
+  // stamps; not the completion order, which later writes always exceed)
+  // and, with pending set, every non-durable write in PendingWrites order
+  // with its payload. Equal hashes, equal crash outcomes for equal
+  // decisions: the explorer's state deduplication (ci/explore).
+  uint64_t CrashStateHash(bool pending) const;
 
   // Power loss: every non-durable write is kept, dropped or torn as the
   // policy says; afterwards the cache is empty and media is all there is.
@@ -135,6 +141,8 @@ class Disk {
   void ApplyVisible(const CachedWrite& w);
   void ApplyMedia(const CachedWrite& w, uint64_t order, const std::vector<bool>* blocks);
   void MakeDurableBefore(uint64_t horizon);
+  void MarkRedundant(std::vector<PendingWriteInfo>& pending) const;
+  StampRuns MediaStamps(uint64_t sector, uint64_t sectors) const;
   // What the media holds becomes what reads see, over a range.
   void ShowMedia(uint64_t sector, uint32_t sectors);
 

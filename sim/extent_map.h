@@ -88,6 +88,13 @@ class ExtentMap {
   }
 
   void Clear() { m_.clear(); }
+  // Folds every extent (begin, end, value) into h with mix(h, word): extents
+  // are canonical (merged, V{} never stored), so equal maps hash equally.
+  template <typename Mix>
+  uint64_t Fold(uint64_t h, Mix&& mix) const {
+    for (const auto& [b, e] : m_) h = mix(mix(mix(h, b), e.end), (uint64_t)e.value);
+    return h;
+  }
   bool Empty() const { return m_.empty(); }
   size_t ExtentCount() const { return m_.size(); }
   // Stored extents, by start: pairs of (begin, Extent).

@@ -234,6 +234,9 @@ Fiber* Scheduler::PickNext(Fiber* preempted) {
   }
   size_t idx = 0;
   if (pick_buf_.size() > 1) {
+    if (journal_)
+      journal_->push_back({log_.Count(), (uint32_t)pick_buf_.size(),
+                           current >= 0 ? (uint32_t)current : 0u, current >= 0});
     idx = strategy_->Pick(pick_buf_, current);
     if (idx >= pick_buf_.size()) idx = 0;
     if (opts_.record_choices)
@@ -259,6 +262,7 @@ void Scheduler::Preempt() {
     // Time may pass inside running code: the next interrupt lands here.
     Nanos next = timers_.begin()->first.first;
     Nanos limit = std::min(run_until_, stop_time_);
+    if (journal_ && next <= limit) journal_->push_back({log_.Count(), 2, 0, true});
     bool pass = next <= limit && strategy_->LetTimePass(next - clock_.Now());
     if (next <= limit) {
       if (int64_t k = strategy_->LastOverride(); k >= 0)
@@ -272,6 +276,7 @@ void Scheduler::Preempt() {
       DeliverDue();
     }
   }
+  if (stop_probe_) stop_probe_();
   if (StopReached()) {
     // Back to the run loop, which stops there; this fiber stays first in
     // line should the run go on.
@@ -520,6 +525,7 @@ RunStatus Scheduler::Run(const std::function<bool()>& done, Nanos until) {
       ReportFailure(FailureKind::kHang, LivelockReport());
       return RunStatus::kFailed;
     }
+    if (stop_probe_) stop_probe_();
     if (StopReached()) return RunStatus::kStopped;
     DeliverDue();
     if (!runnable_.empty()) {

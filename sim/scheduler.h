@@ -118,6 +118,15 @@ class QuietScope {
 };
 const char* RunStatusName(RunStatus s);
 
+// One scheduling decision as the strategy met it (decision k is the k-th
+// entry): the explorer enumerates the alternatives at each.
+struct DecisionPoint {
+  uint64_t event = 0;    // events in the log when it was made
+  uint32_t options = 0;  // candidates of a pick; 2 for a time point (no, yes)
+  uint32_t fifo = 0;     // what the fifo default chooses
+  bool preempts = false; // a pick with the running fiber among the candidates
+};
+
 struct SchedulerOptions {
   Nanos hung_task_limit = 120 * kNsPerSec;
   size_t stack_size = 256 * 1024;
@@ -166,6 +175,11 @@ class Scheduler {
   // the fiber changed since its last preemption point is its own work
   // until then (an observer may attribute it). Not called while quiet.
   void SetLeaveObserver(std::function<void()> fn) { leave_observer_ = std::move(fn); }
+  // Called wherever the stop point is checked: where a crash armed for an
+  // earlier event would land (the explorer hashes the state there).
+  void SetStopProbe(std::function<void()> fn) { stop_probe_ = std::move(fn); }
+  // Appends every strategy decision to `out` (null: stop). Only looks.
+  void SetDecisionJournal(std::vector<DecisionPoint>* out) { journal_ = out; }
 
   // Blocks the current fiber until WakeOne/WakeAll on `list`, or until the
   // absolute virtual `deadline`. Sleeping where it is not allowed is
@@ -282,6 +296,8 @@ class Scheduler {
   absl::flat_hash_map<uint64_t, Nanos> timer_deadline_;  // id -> deadline: lookups only
   uint64_t next_timer_id_ = 1;
   std::function<void()> leave_observer_;
+  std::vector<DecisionPoint>* journal_ = nullptr;
+  std::function<void()> stop_probe_;
   void NoteLeave() {
     if (leave_observer_ && !quiet_) leave_observer_();
   }

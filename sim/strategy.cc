@@ -141,11 +141,19 @@ absl::StatusOr<std::unique_ptr<Strategy>> MakeStrategy(const std::string& spec, 
   if (spec == "pct") return MakePctStrategy(rng, 3, 2000);
   if (spec.rfind("pct:", 0) == 0) {
     unsigned depth;
-    if (absl::SimpleAtoi(spec.substr(4), &depth) && depth >= 1 && depth <= 64)
-      return MakePctStrategy(rng, depth, 20000);
+    uint64_t steps = 20000;
+    std::string rest = spec.substr(4);
+    // pct:<depth>:<steps>: change points among the first `steps` picks
+    // (the explorer sizes it to the schedule, for PCT's bound).
+    if (size_t colon = rest.find(':'); colon != std::string::npos) {
+      if (!absl::SimpleAtoi(rest.substr(colon + 1), &steps) || steps == 0) steps = 0;
+      rest = rest.substr(0, colon);
+    }
+    if (steps && absl::SimpleAtoi(rest, &depth) && depth >= 1 && depth <= 64)
+      return MakePctStrategy(rng, depth, steps);
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      "unknown scheduling strategy '", spec, "' (use fifo, random, pct or pct:<depth 1-64>)"));
+      "unknown scheduling strategy '", spec, "' (use fifo, random, pct, pct:<depth 1-64> or pct:<depth>:<steps>)"));
 }
 
 }  // namespace llsim

@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "sim/choice_strategy.h"
+#include "sim/crash_policy.h"
 
 namespace llsim {
 
@@ -266,6 +267,7 @@ absl::StatusOr<TraceFile> ParseTrace(const std::string& text, const std::string&
           uint64_t v = 0;
           if (arg.rfind("in=", 0) != 0) {
             if (k != want) return err("crash takes one policy, then in=<N>ev or in=<T>us");
+            if (auto p = MakeCrashPolicy(arg, Rng(0)); !p.ok()) return err(std::string(p.status().message()));
             op.text = arg;
             continue;
           }

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace llsim {
@@ -52,6 +53,9 @@ class Child {
   bool ReadAvailable();
   // The child's records so far, crash handler lines and end record removed.
   const std::string& Records() const { return records_; }
+  // Hands over the records so far and forgets them (a long-lived worker's
+  // records would otherwise pile up).
+  std::string TakeRecords() { return std::exchange(records_, std::string()); }
   void Kill();
   // Reads to the end of the pipe and reaps the child.
   ChildEnd Wait();

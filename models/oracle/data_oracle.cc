@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_format.h"
+#include "sim/event_log.h"
 #include "sim/disk.h"
 
 namespace llsim {
@@ -176,6 +177,17 @@ std::vector<std::string> DataOracle::LostWrites(const std::vector<const Disk*>& 
                  });
   }
   return out;
+}
+
+uint64_t DataOracle::StateHash() const {
+  auto mix = [](uint64_t h, uint64_t w) { return MixWord(h, w); };
+  uint64_t h = MixWord(MixWord(MixWord(Fnv1a("oracle"), sectors_), next_stamp_), acks_);
+  h = last_.Fold(h, mix);
+  h = floor_.Fold(MixWord(h, 1), mix);
+  h = discarded_before_.Fold(MixWord(h, 2), mix);
+  for (const Ack& a : unflushed_)
+    h = MixWord(MixWord(MixWord(MixWord(h, a.index), a.stamp), a.sector), a.sectors);
+  return h;
 }
 
 }  // namespace llsim

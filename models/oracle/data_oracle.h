@@ -43,6 +43,9 @@ class DataOracle {
     floor_.Clear();
   }
   void Resize(uint64_t sectors);
+  // A canonical hash of every promise and expectation, for the explorer's
+  // crash-state deduplication.
+  uint64_t StateHash() const;
 
   uint64_t Sectors() const { return sectors_; }
   bool Written(uint64_t s) const {

@@ -1,0 +1,100 @@
+// Systematic exploration of one workload: every schedule within the
+// deviation bound, every crash point along each, every persistence subset
+// at each crash (or a sample past the cap), each execution replayed from
+// scratch with its recorded choices (fifo plus overrides, a crash op armed
+// at an event count, a scripted crash policy), so any execution is a trace.
+//
+// Reductions, each sound for what the certificate states:
+// - prefix: an execution's crash points start after its last deviation
+//   (before it, the execution is its parent's, whose crash points ran);
+// - state deduplication (--no-dedup turns it off): a crash whose canonical
+//   state (runner.h CrashState: media, non-durable writes, the oracle's
+//   promises, the operations still to come) was met before in this workload
+//   is not run on; the same for the state after the policy decided.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "absl/container/flat_hash_set.h"
+#include "ci/explore/explore_bounds.h"
+#include "properties/runner.h"
+#include "properties/verdict.h"
+#include "sim/choice_strategy.h"
+#include "traces/trace_format.h"
+
+namespace llsim {
+
+struct ExploreTally {
+  uint64_t workloads = 0;
+  uint64_t executions = 0;        // scenario runs, pruned ones included
+  uint64_t schedules = 0;         // distinct schedules run to the end without a crash
+  uint64_t crash_points = 0;      // crashes landed (before the policy decides)
+  uint64_t crash_points_seen = 0; //   of them, states met before (pruned)
+  uint64_t crash_states = 0;      // distinct states after the policy, run on and judged
+  uint64_t crash_states_seen = 0; //   states after the policy met before (pruned)
+  uint64_t subsets = 0;           // persistence subsets tried
+  uint64_t sampled_points = 0;    // crash points whose subsets were sampled (over the cap)
+  uint64_t max_pending = 0;       // most writes a crash asked about
+  uint64_t max_decisions = 0;     // most scheduling decisions in one execution
+  uint64_t max_fibers = 0;        // most fibers spawned in one workload's execution
+  uint64_t key_mismatches = 0;    // crash states that differed from the probe's (0 if sound)
+  std::map<std::string, uint64_t> known;  // known signature -> executions that hit it
+
+  void Add(const ExploreTally& o);
+};
+
+struct Counterexample {
+  TraceFile trace;
+  Verdict verdict;
+  std::string signature;
+  uint64_t workload = 0;
+  std::string how;  // "schedule", "crash", with the choices, in words
+};
+
+class WorkloadExplorer {
+ public:
+  WorkloadExplorer(const ExploreBounds& b, std::set<std::string> known)
+      : b_(b), known_(std::move(known)) {}
+  // Explores workload `index`; false when it found a counterexample (cx()).
+  bool Explore(uint64_t index);
+  const ExploreTally& Tally() const { return tally_; }
+  const std::optional<Counterexample>& Cx() const { return cx_; }
+  // Told of each execution before it runs (a worker keeps the last one, so
+  // an execution that kills its process still has its trace).
+  void SetBeforeRun(std::function<void(const Scenario&)> fn) { before_run_ = std::move(fn); }
+
+ private:
+  struct Node {
+    ScheduleOverrides overrides;
+    int64_t last = -1;  // the decision of the last override
+    int used = 0;
+  };
+  bool ExploreSchedules(const Scenario& base);
+  bool ExplorePct(const Scenario& base);
+  // A place a crash can land in an execution: after event `event` (the
+  // last of the points that land there), with the state key it would meet.
+  struct CrashPoint {
+    uint64_t event, key;
+  };
+  bool CrashesAfter(const Scenario& base, const RunResult& run,
+                    const std::vector<CrashPoint>& points, uint64_t from);
+  RunOptions::CrashProbe Probe(std::vector<CrashPoint>* out);
+  // Runs one execution; judges it; false on a new failure.
+  bool Judge(const Scenario& s, const RunResult& r, const std::string& how);
+  RunResult Execute(const Scenario& s, RunOptions o);
+
+  ExploreBounds b_;
+  std::set<std::string> known_;
+  ExploreTally tally_;
+  std::optional<Counterexample> cx_;
+  uint64_t workload_ = 0;
+  absl::flat_hash_set<uint64_t> seen_before_, seen_after_;
+  std::function<void(const Scenario&)> before_run_;
+};
+
+}  // namespace llsim

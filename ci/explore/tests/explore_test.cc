@@ -1,0 +1,176 @@
+// The explorer's counts checked against brute force: every single
+// scheduling override tried one by one, every crash event offset tried one
+// by one, with nothing of the explorer's journal, probe or deduplication.
+#include <set>
+
+#include "ci/explore/explore_bounds.h"
+#include "ci/explore/explore_command.h"
+#include "ci/explore/explorer.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "properties/runner.h"
+#include "sim/choice_strategy.h"
+
+namespace llsim {
+namespace {
+
+ExploreBounds Small(std::vector<std::string> alphabet, int preemptions, CrashPoints cp) {
+  ExploreBounds b;
+  b.ops = 1;
+  b.alphabet = std::move(alphabet);
+  b.preemptions = preemptions;
+  b.crash_points = cp;
+  return b;
+}
+
+// The events of a run without the override notes the scheduler adds.
+std::vector<std::string> Plain(const RunResult& r) {
+  std::vector<std::string> out;
+  for (const Event& e : r.event_list)
+    if (!(e.kind == EventKind::kNote && e.text.rfind("schedule override", 0) == 0))
+      out.push_back(e.ToString());
+  return out;
+}
+
+TEST(ExploreBoundsTest, WorkloadsAreNumberedByLengthThenLetters) {
+  ExploreBounds b;
+  b.ops = 2;
+  b.alphabet = {"w0", "flush"};
+  ASSERT_EQ(WorkloadCount(b), 2u + 4u);
+  EXPECT_EQ(WorkloadLetters(b, 0), (std::vector<std::string>{"w0"}));
+  EXPECT_EQ(WorkloadLetters(b, 1), (std::vector<std::string>{"flush"}));
+  EXPECT_EQ(WorkloadLetters(b, 2), (std::vector<std::string>{"w0", "w0"}));
+  EXPECT_EQ(WorkloadLetters(b, 3), (std::vector<std::string>{"w0", "flush"}));
+  EXPECT_EQ(WorkloadLetters(b, 5), (std::vector<std::string>{"flush", "flush"}));
+}
+
+TEST(ExploreBoundsTest, BadLettersAreRefusedWithTheReason) {
+  EXPECT_EQ(ParseAlphabet("w8", 8, 2).status().message(),
+            "--alphabet: 'w8' needs a chunk number 0..7 (--chunks 8)");
+  EXPECT_EQ(ParseAlphabet("span7", 8, 2).status().message(),
+            "--alphabet: 'span7' needs a chunk number 0..6 (--chunks 8)");
+  EXPECT_EQ(ParseAlphabet("fail2", 8, 2).status().message(),
+            "--alphabet: 'fail2' needs a member number 0..1");
+  EXPECT_EQ(ParseAlphabet("w0,w0", 8, 2).status().message(), "--alphabet: 'w0' is listed twice");
+  EXPECT_FALSE(ParseAlphabet("jump", 8, 2).ok());
+  EXPECT_FALSE(ParseAlphabet("flush3", 8, 2).ok());
+  EXPECT_FALSE(ParseAlphabet("", 8, 2).ok());
+  EXPECT_TRUE(ParseAlphabet("w0, fua7, span6, d3, flush, wait, daemon, fail1, readd1", 8, 2).ok());
+}
+
+TEST(ExploreBoundsTest, FlagsOutOfRangeAreRefused) {
+  ExploreFlags f;
+  f.ops = 0;
+  EXPECT_EQ(BoundsFromFlags(f).status().message(), "--ops 0 is out of range (1..8)");
+  f = ExploreFlags();
+  f.shard = "2/2";
+  EXPECT_FALSE(BoundsFromFlags(f).ok());
+  f = ExploreFlags();
+  f.crash_points = "often";
+  EXPECT_EQ(BoundsFromFlags(f).status().message(),
+            "--crash_points: 'often' is not none, io or step");
+  f = ExploreFlags();
+  f.chunks = 4;  // the default alphabet follows the geometry
+  ASSERT_TRUE(BoundsFromFlags(f).ok());
+  EXPECT_EQ(BoundsFromFlags(f)->alphabet,
+            (std::vector<std::string>{"w0", "w3", "span1", "d0", "flush", "daemon"}));
+}
+
+// Schedules within one deviation: the fifo run, plus one per (decision,
+// other choice). Brute force: override decision k with choice c for every
+// k and c, keep those the scheduler applied and that changed the run.
+TEST(ExploreCountsTest, OneDeviationSchedulesMatchBruteForce) {
+  ExploreBounds b = Small({"w0"}, 1, CrashPoints::kNone);
+  WorkloadExplorer ex(b, {});
+  ASSERT_TRUE(ex.Explore(0));
+  Scenario base = WorkloadScenario(b, {"w0"});
+  RunOptions keep;
+  keep.keep_events = true;
+  RunResult fifo_run = RunScenario(base, keep);
+  std::vector<std::string> fifo = Plain(fifo_run);
+  // Every pick the scheduler logs names its candidates: no choice beyond
+  // the most of them can apply (time points take 0 or 1).
+  uint32_t choices = 2;
+  for (const Event& e : fifo_run.event_list)
+    if (e.kind == EventKind::kSchedChoice && e.b > choices) choices = (uint32_t)e.b;
+  uint64_t distinct = 0, misses = 0;
+  for (uint64_t k = 0; misses < 200; k++) {
+    bool applied = false;
+    for (uint32_t c = 0; c < choices; c++) {
+      Scenario s = base;
+      s.schedule = {{k, c}};
+      RunResult r = RunScenario(s, keep);
+      bool note = false;
+      for (const Event& e : r.event_list)
+        note |= e.kind == EventKind::kNote &&
+                e.text.rfind(absl::StrCat("schedule override #", k, ":"), 0) == 0;
+      if (!note) continue;
+      applied = true;
+      if (Plain(r) != fifo) distinct++;
+    }
+    misses = applied ? 0 : misses + 1;
+  }
+  EXPECT_EQ(ex.Tally().schedules, 1 + distinct);
+}
+
+// Crash points without deduplication: one per place a crash can land after
+// a member IO event. Brute force: arm the crash at every event offset of
+// the workload and collect where each landed (the crash note's index).
+TEST(ExploreCountsTest, CrashPointsMatchBruteForce) {
+  ExploreBounds b = Small({"w0"}, 0, CrashPoints::kIo);
+  b.dedup = false;
+  b.subset_cap = 0;
+  WorkloadExplorer ex(b, {});
+  ASSERT_TRUE(ex.Explore(0));
+  Scenario base = WorkloadScenario(b, {"w0"});
+  RunOptions keep;
+  keep.keep_events = true;
+  RunResult free_run = RunScenario(base, keep);
+  std::set<uint64_t> landed;
+  for (uint64_t i = free_run.ops_start_event; i < free_run.ops_end_event; i++) {
+    EventKind k = free_run.event_list[i].kind;
+    if (k != EventKind::kDiskSubmit && k != EventKind::kDiskComplete) continue;
+    Scenario s = base;
+    Op crash{OpKind::kCrash};
+    crash.text = "drop";
+    crash.a = i + 2 - free_run.ops_start_event;
+    s.ops.insert(s.ops.begin(), crash);
+    RunResult r = RunScenario(s, keep);
+    for (size_t j = 0; j < r.event_list.size(); j++)
+      if (r.event_list[j].kind == EventKind::kNote &&
+          r.event_list[j].text.rfind("crash (policy", 0) == 0) {
+        landed.insert(j);
+        break;
+      }
+  }
+  EXPECT_GT(landed.size(), 10u);
+  EXPECT_EQ(ex.Tally().crash_points, landed.size());
+  EXPECT_EQ(ex.Tally().crash_points_seen, 0u);
+  // Each crash point ran its one subset (every write dropped: the cap is 0
+  // and every point with a write to decide is sampled with no more).
+  EXPECT_EQ(ex.Tally().subsets, landed.size());
+  EXPECT_EQ(ex.Tally().key_mismatches, 0u);
+}
+
+// Deduplication only skips: with it, no more states are judged, every
+// probed state matches the crash that lands there, and the same workload
+// gives the same counts twice (determinism).
+TEST(ExploreCountsTest, DeduplicationSkipsAndIsDeterministic) {
+  ExploreBounds b = Small({"span3"}, 1, CrashPoints::kIo);
+  WorkloadExplorer with(b, {}), again(b, {});
+  ASSERT_TRUE(with.Explore(0));
+  ASSERT_TRUE(again.Explore(0));
+  EXPECT_EQ(with.Tally().executions, again.Tally().executions);
+  EXPECT_EQ(with.Tally().crash_states, again.Tally().crash_states);
+  EXPECT_EQ(with.Tally().key_mismatches, 0u);
+  EXPECT_GT(with.Tally().crash_points_seen, 0u);
+  b.dedup = false;
+  b.preemptions = 0;
+  WorkloadExplorer without(b, {});
+  ASSERT_TRUE(without.Explore(0));
+  EXPECT_EQ(without.Tally().crash_points_seen, 0u);
+  EXPECT_GE(without.Tally().executions, without.Tally().crash_points);
+}
+
+}  // namespace
+}  // namespace llsim

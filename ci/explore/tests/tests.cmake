@@ -1,0 +1,41 @@
+# Explorer tests: its counts against brute force (label unit), and
+# end-to-end runs of `llsim explore` (label property): a small exhaustive
+# bound on the bundled core that must certify, shards that add up to it,
+# and mutants it must find with a counterexample that replays.
+add_executable(llsim_explore_tests ${CMAKE_CURRENT_LIST_DIR}/explore_test.cc)
+target_link_libraries(llsim_explore_tests PRIVATE llsim_explore llsim_campaign llsim_harness
+  ${LLSIM_DEFAULT_CORE}
+  GTest::gtest_main)
+gtest_discover_tests(llsim_explore_tests PROPERTIES LABELS unit DISCOVERY_TIMEOUT 60)
+
+set(explore_e2e ${CMAKE_CURRENT_LIST_DIR}/explore_e2e.sh)
+set(explore_work ${CMAKE_BINARY_DIR}/explore-tests)
+function(llsim_explore_test name)
+  add_test(NAME explore.${name}
+           COMMAND ${explore_e2e} ${name} ${CMAKE_BINARY_DIR}/bin ${explore_work})
+  set_tests_properties(explore.${name} PROPERTIES LABELS property TIMEOUT 600
+                       SKIP_RETURN_CODE 77)
+endfunction()
+llsim_explore_test(bundled-core)
+llsim_explore_test(shards)
+if(LLSIM_MUTANTS)
+  foreach(m IN LISTS LLSIM_EXPLORE_MUTANTS)
+    llsim_explore_test(mutant:${m})
+  endforeach()
+endif()
+
+# Bad input: one clear line, exit 2.
+set(llsim $<TARGET_FILE:llsim>)
+llsim_cli_test(explore-bad-ops 2 "--ops 0 is out of range" ${llsim} explore --ops 0)
+llsim_cli_test(explore-bad-letter 2 "--alphabet: 'w9' needs a chunk number 0..7"
+  ${llsim} explore --alphabet w0,w9)
+llsim_cli_test(explore-bad-crash-points 2 "--crash_points: 'often' is not none, io or step"
+  ${llsim} explore --crash_points often)
+llsim_cli_test(explore-bad-shard 2 "--shard '2/2' is not I/N with 0 <= I < N"
+  ${llsim} explore --shard 2/2)
+llsim_cli_test(explore-pct-and-preemptions 2 "use one" ${llsim} explore --pct 3 --preemptions 2)
+llsim_cli_test(explore-argument 2 "explore takes no arguments" ${llsim} explore now)
+llsim_cli_test(explore-foreign-flag 2 "--cases does not apply to explore" ${llsim} explore --cases 3)
+llsim_cli_test(explore-flag-elsewhere 2 "--preemptions applies to explore only"
+  ${llsim} run --preemptions 2)
+llsim_cli_test(explore-missing-known 2 "/nonexistent/known" ${llsim} explore --known /nonexistent/known)
