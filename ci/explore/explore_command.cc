@@ -2,9 +2,11 @@
 #include "ci/explore/explore_command.h"
 
 #include <poll.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -31,6 +33,11 @@ namespace llsim {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Ctrl-C or SIGTERM: stop the workers, report what was explored (no
+// certificate) and any counterexample found so far.
+volatile std::sig_atomic_t g_stop = 0;
+void OnStop(int) { g_stop = 1; }
 
 int BadInput(const std::string& what) {
   std::cerr << "llsim explore: " << what << "\n";
@@ -131,7 +138,7 @@ class Exploration {
 void Exploration::Start(Worker& w) {
   std::vector<uint64_t> rest(w.todo.begin() + w.done, w.todo.end());
   ChildOptions co;
-  co.ignore_interrupts = false;
+  co.ignore_interrupts = true;  // the parent stops them and keeps what they found
   w.child = Child::Start(
       [this, rest](int fd) { return WorkerBody(fd, b_, known_, rest); }, co);
   w.last_record = Clock::now();
@@ -239,6 +246,12 @@ void Exploration::Progress(bool force) {
 
 int Exploration::Run() {
   start_ = last_progress_ = Clock::now();
+  g_stop = 0;
+  struct sigaction sa {}, old_int{}, old_term{};
+  sa.sa_handler = OnStop;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
   std::vector<uint64_t> mine;
   uint64_t all = WorkloadCount(b_);
   for (uint64_t i = 0; i < all; i++)
@@ -277,7 +290,8 @@ int Exploration::Run() {
         Ended(w);
       }
     }
-    if (report_.cx) {
+    if (g_stop) report_.interrupted = true;
+    if (report_.cx || report_.interrupted) {
       for (Worker& w : workers_)
         if (w.child) {
           w.child->Kill();
@@ -291,6 +305,8 @@ int Exploration::Run() {
   Progress(true);
   if (f_.progress && isatty(2)) std::cerr << "\n";
   report_.seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
   if (report_.cx) {
     std::string path = absl::StrCat(f_.out, "/explore-",
                                      SignatureId(report_.cx->property, report_.cx->signature),
@@ -306,7 +322,8 @@ int Exploration::Run() {
     out << ExploreReportJson(report_);
     if (!out) return BadInput(absl::StrCat("--json: cannot write ", f_.json));
   }
-  return report_.cx ? 1 : 0;
+  if (report_.cx) return 1;
+  return report_.interrupted ? 130 : 0;
 }
 
 }  // namespace

@@ -67,7 +67,10 @@ std::string FormatExploreReport(const ExploreReport& r) {
     return s;
   }
   uint64_t known = KnownHits(t);
-  if (known)
+  if (r.interrupted)
+    absl::StrAppend(&s, "interrupted: no certificate; ", t.workloads, " of ", r.workloads_total,
+                    " workloads explored completely within ", b.Describe(), "\n");
+  else if (known)
     absl::StrAppend(&s, "certificate: no violation except the known signatures within ",
                     b.Describe(), "\n");
   else
@@ -132,7 +135,9 @@ std::string ExploreReportJson(const ExploreReport& r) {
   const ExploreTally& t = r.tally;
   const ExploreBounds& b = r.bounds;
   std::string s = "{\n";
-  absl::StrAppend(&s, "  \"result\": ", JsonString(r.cx ? "counterexample" : "certificate"), ",\n");
+  absl::StrAppend(&s, "  \"result\": ",
+                  JsonString(r.cx ? "counterexample" : r.interrupted ? "interrupted" : "certificate"),
+                  ",\n");
   absl::StrAppend(&s, "  \"bounds\": {\"ops\": ", b.ops, ", \"alphabet\": [",
                   absl::StrJoin(b.alphabet, ", ",
                                 [](std::string* o, const std::string& l) {

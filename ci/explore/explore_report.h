@@ -28,6 +28,7 @@ struct ExploreReport {
   double seconds = 0;
   std::vector<uint64_t> cut_short;  // workloads a known process death ended early
   std::optional<ExploreCounterexample> cx;
+  bool interrupted = false;  // stopped by a signal: no certificate
 };
 
 std::string FormatExploreReport(const ExploreReport& r);

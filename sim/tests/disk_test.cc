@@ -166,5 +166,49 @@ TEST_F(DiskTest, StallsHoldIoForLong) {
   EXPECT_EQ(world_->Clock().Now() - before, 40 * kNsPerSec);
 }
 
+// The explorer's persistence subsets range over writes whose fate matters:
+// a write of what the media already holds is marked redundant (and the
+// scripted policy drops it without spending a letter); one that differs,
+// or that overlaps one that differs, is not.
+class RecordingPolicy : public CrashPolicy {
+ public:
+  std::string Name() const override { return "recording"; }
+  CrashDecision Decide(const PendingWriteInfo& w) override {
+    seen.push_back(w);
+    return CrashDecision::Keep();
+  }
+  std::vector<PendingWriteInfo> seen;
+};
+
+TEST_F(DiskTest, WritesOfWhatTheMediaHoldsAreMarkedRedundant) {
+  WriteMeta(8, 1, 0xab);
+  WriteMeta(16, 1, 0xcd);
+  Io({IoOp::kFlush, 0, 0});
+  WriteMeta(8, 1, 0xab);   // the same bytes again
+  WriteMeta(16, 1, 0xcd);  // the same, but overlapped by a different write
+  WriteMeta(16, 1, 0xee);
+  WriteMeta(24, 1, 0x11);  // new bytes
+  RecordingPolicy rec;
+  world_->Crash(rec);
+  ASSERT_EQ(rec.seen.size(), 4u);
+  EXPECT_TRUE(rec.seen[0].redundant);
+  EXPECT_FALSE(rec.seen[1].redundant);
+  EXPECT_FALSE(rec.seen[2].redundant);
+  EXPECT_FALSE(rec.seen[3].redundant);
+}
+
+TEST_F(DiskTest, ScriptedPolicyTextSpendsLettersOnlyOnWritesThatMatter) {
+  WriteMeta(8, 1, 0xab);
+  Io({IoOp::kFlush, 0, 0});
+  WriteMeta(8, 1, 0xab);   // redundant: no letter
+  WriteMeta(24, 1, 0x11);  // takes the one letter: keep
+  auto p = MakeCrashPolicy("script:k", Rng(1));
+  ASSERT_TRUE(p.ok());
+  world_->Crash(**p);
+  EXPECT_EQ(disk_->MediaBytes(24, 1), std::vector<uint8_t>(kSectorSize, 0x11));
+  EXPECT_EQ(MakeCrashPolicy("script:kx", Rng(1)).status().message(),
+            "crash policy 'script:kx': a script holds only k (keep) and d (drop)");
+}
+
 }  // namespace
 }  // namespace llsim

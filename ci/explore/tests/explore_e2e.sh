@@ -42,6 +42,17 @@ shards)
 		[ "$all" = "$((s0 + s1))" ] || fail "$k: shards give $s0 + $s1, the whole run $all"
 	done
 	;;
+interrupt)
+	# Ctrl-C: the workers stop, the counts so far are printed, no certificate.
+	"$bin/llsim" $E --jobs 2 --json "$work/i.json" >"$work/last.log" 2>&1 &
+	pid=$!
+	sleep 3
+	kill -INT $pid
+	wait $pid; rc=$?
+	[ $rc = 130 ] || { cat "$work/last.log"; fail "exit $rc after SIGINT, expected 130"; }
+	grep -q '^interrupted: no certificate' "$work/last.log" || fail "no interrupted line"
+	grep -q '"result": "interrupted"' "$work/i.json" || fail "json result is not interrupted"
+	;;
 mutant:*)
 	spec=${test#mutant:}
 	name=${spec%%:*}

@@ -18,6 +18,11 @@ function(llsim_explore_test name)
 endfunction()
 llsim_explore_test(bundled-core)
 llsim_explore_test(shards)
+llsim_explore_test(interrupt)
+# Mutants the default bound finds within seconds, one per property that
+# catches them (README's explore table has every mutant and its time).
+set(LLSIM_EXPLORE_MUTANTS skip-sync-needsync unplug-no-wait reload-keeps-dirty daemon-no-drain
+    read-one-copy sb-sleep-in-jiffies)
 if(LLSIM_MUTANTS)
   foreach(m IN LISTS LLSIM_EXPLORE_MUTANTS)
     llsim_explore_test(mutant:${m})
