@@ -124,6 +124,8 @@ class Exploration {
   void Start(Worker& w);
   void Consume(Worker& w);
   void Ended(Worker& w);
+  void Offer(ExploreCounterexample cx);
+  void StopWorkersPast(uint64_t workload);
   void Progress(bool force);
 
   ExploreBounds b_;
@@ -169,7 +171,7 @@ void Exploration::Consume(Worker& w) {
         report_.tally.Add(t);
         w.done++;
       }
-    } else if (line.rfind("F ", 0) == 0 && !report_.cx) {
+    } else if (line.rfind("F ", 0) == 0) {
       std::vector<std::string> f = absl::StrSplit(line.substr(2), '\t');
       if (f.size() != 6) continue;
       ExploreCounterexample cx;
@@ -179,7 +181,7 @@ void Exploration::Consume(Worker& w) {
       absl::CUnescape(f[3], &cx.message);
       absl::CUnescape(f[4], &cx.how);
       absl::CUnescape(f[5], &cx.trace_text);
-      report_.cx = cx;
+      Offer(std::move(cx));
     }
   }
 }
@@ -192,10 +194,11 @@ void Exploration::Ended(Worker& w) {
   ChildEnd end = w.child->Wait();
   Consume(w);
   w.child.reset();
-  if (end.completed || report_.cx) return;
+  if (end.completed || w.done >= w.todo.size()) return;
+  uint64_t wl = w.todo[w.done];
+  if (report_.cx && report_.cx->workload < wl) return;  // stopped: past the counterexample
   Verdict v = CrashVerdict(end, f_.watchdog);
   std::string sig = Signature(v);
-  uint64_t wl = w.todo[w.done];
   if (known_.count(sig)) {
     report_.tally.known[sig]++;
     report_.cut_short.push_back(wl);
@@ -218,7 +221,25 @@ void Exploration::Ended(Worker& w) {
     t->core_sha256 = core.sha256;
     cx.trace_text = FormatTrace(*t);
   }
-  report_.cx = cx;
+  Offer(std::move(cx));
+}
+
+// With several workers the first counterexample to arrive depends on
+// timing; the one reported is that of the lowest workload, as one worker
+// would find it. Workers past it stop; those before it go on until they
+// pass it or find an earlier one.
+void Exploration::Offer(ExploreCounterexample cx) {
+  if (report_.cx && report_.cx->workload <= cx.workload) return;
+  report_.cx = std::move(cx);
+}
+
+void Exploration::StopWorkersPast(uint64_t workload) {
+  for (Worker& w : workers_)
+    if (w.child && w.done < w.todo.size() && w.todo[w.done] > workload) {
+      w.child->Kill();
+      w.child->Wait();
+      w.child.reset();
+    }
 }
 
 void Exploration::Progress(bool force) {
@@ -291,7 +312,8 @@ int Exploration::Run() {
       }
     }
     if (g_stop) report_.interrupted = true;
-    if (report_.cx || report_.interrupted) {
+    if (report_.cx) StopWorkersPast(report_.cx->workload);
+    if (report_.interrupted) {
       for (Worker& w : workers_)
         if (w.child) {
           w.child->Kill();

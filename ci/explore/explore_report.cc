@@ -153,7 +153,7 @@ std::string ExploreReportJson(const ExploreReport& r) {
                   JsonString(r.core.sha256), "},\n");
   absl::StrAppend(&s, "  \"workloads\": ", t.workloads, ", \"workloads_total\": ", r.workloads_total,
                   ",\n  \"executions\": ", t.executions, ", \"schedules\": ", t.schedules,
-                  ",\n  \"crash_points\": ", t.crash_points, ", \"crash_points_seen\": ",
+                  ",\n  \"crash_points_landed\": ", t.crash_points, ", \"crash_points_seen\": ",
                   t.crash_points_seen, ",\n  \"crash_states\": ", t.crash_states,
                   ", \"crash_states_seen\": ", t.crash_states_seen, ",\n  \"subsets\": ", t.subsets,
                   ", \"sampled_crash_points\": ", t.sampled_points, ", \"max_pending_writes\": ",

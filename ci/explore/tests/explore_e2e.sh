@@ -24,7 +24,7 @@ bundled-core)
 	expect 0 "$bin/llsim" $E $SMALL --json "$work/a.json"
 	grep -q '^certificate: no violation within ops<=1 ' "$work/last.log" || fail "no certificate line"
 	grep -q '"result": "certificate"' "$work/a.json" || fail "json result is not certificate"
-	for k in workloads executions schedules crash_points crash_states subsets max_pending_writes; do
+	for k in workloads executions schedules crash_points_landed crash_states subsets max_pending_writes; do
 		[ -n "$(field "$work/a.json" $k)" ] || fail "json has no $k"
 	done
 	[ "$(field "$work/a.json" workloads)" = 6 ] || fail "not all 6 workloads explored"
@@ -66,11 +66,16 @@ mutant:*)
 	trace=$(ls "$work"/cx/explore-*.trace 2>/dev/null | head -1)
 	[ -n "$trace" ] || fail "no counterexample trace written"
 	cat "$work/last.log"
+	# One worker finds the same counterexample: the lowest workload's.
+	# shellcheck disable=SC2086
+	expect 1 "$m" $E $flags --jobs 1 --out "$work/cx1"
+	diff "$trace" "$work/cx1/$(basename "$trace")" || fail "--jobs 1 found another counterexample"
 	# It replays on the mutant (its property, its hash) and passes on the
 	# bundled core: the mutation is what fails.
 	expect 0 "$m" replay "$trace"
 	grep -q '^reproduced' "$work/last.log" || fail "the trace does not reproduce on the mutant"
 	sed '/^expect-failure/d; /^expect-hash/d; /^core /d' "$trace" >"$work/plain.trace"
+	echo "expect-failure none" >>"$work/plain.trace"
 	expect 0 "$bin/llsim" replay "$work/plain.trace"
 	grep -q '^passed' "$work/last.log" || fail "the bundled core fails the counterexample"
 	;;

@@ -17,8 +17,11 @@ function(llsim_explore_test name)
                        SKIP_RETURN_CODE 77)
 endfunction()
 llsim_explore_test(bundled-core)
-llsim_explore_test(shards)
-llsim_explore_test(interrupt)
+# The sanitizer build runs the certificate above; these add no memory checks.
+if(NOT LLSIM_SANITIZE)
+  llsim_explore_test(shards)
+  llsim_explore_test(interrupt)
+endif()
 # Mutants the default bound finds within seconds, one per property that
 # catches them (README's explore table has every mutant and its time).
 set(LLSIM_EXPLORE_MUTANTS skip-sync-needsync unplug-no-wait reload-keeps-dirty daemon-no-drain
