@@ -156,12 +156,16 @@ commands:
                       the rest of the workload, resync and every check, under fifo.
                       Prints "certificate: ..." and exits 0, or the first
                       counterexample (a trace in --out for replay/shrink/show) and
-                      exits 1. Default bound: about a minute on one core.
+                      exits 1. Ctrl-C: what was explored, no certificate (130).
+                      Default bound: about 2 minutes on one core.
                         --ops N (2)  --alphabet L,L,... (w0,w7,span3,d0,flush,daemon)
                           letters: w<c> 4 KiB write at chunk c; fua<c> the same,
                           FUA; span<c> 8 KiB across chunks c, c+1; d<c> discard of
                           chunk c; flush; wait; daemon (4 s of virtual time);
-                          fail<m> / readd<m> member m
+                          fail<m> / readd<m> / replace<m> member m; spare; grow
+                          (to twice the chunks); restart (clean stop, assemble);
+                          crash (power loss now, nothing not durable kept);
+                          freeze; unfreeze; check
                         --chunks C (8)  --members M (2)  --preemptions P (1)
                         --crash_points none|io|step (io: after every member IO
                           submission and completion; step: after every event)

@@ -37,7 +37,7 @@ uint64_t KnownHits(const ExploreTally& t) {
 std::string Reductions(const ExploreBounds& b) {
   std::vector<std::string> r;
   if (!b.pct_runs) r.push_back("prefix (a schedule's crash points start after its last deviation)");
-  if (b.dedup) r.push_back("crash-state deduplication (canonical hash of media, pending writes, "
+  if (b.dedup && !b.pct_runs) r.push_back("crash-state deduplication (canonical hash of media, pending writes, "
                            "oracle promises and the operations to come)");
   if (r.empty()) return "none";
   return absl::StrJoin(r, "; ");
@@ -86,7 +86,8 @@ std::string FormatExploreReport(const ExploreReport& r) {
         " steps, each run finds a given depth-", b.pct_depth,
         " bug with probability >= 1/(n*k^(d-1)) = ", absl::StrFormat("%.3g", p), ", so ",
         b.pct_runs, " runs miss it with probability <= ",
-        absl::StrFormat("%.3g", std::pow(1 - p, b.pct_runs)), " per workload\n");
+        absl::StrFormat("%.6f", std::pow(1 - p, b.pct_runs)),
+        " per workload (n counts every fiber, interrupts too)\n");
   } else {
     absl::StrAppend(&s, "  schedules: ", t.schedules, " (every schedule with at most ",
                     b.preemptions,
@@ -94,7 +95,11 @@ std::string FormatExploreReport(const ExploreReport& r) {
                     "interrupt landing inside running code; at most ",
                     t.max_decisions, " decisions in one execution)\n");
   }
-  if (b.crash_points != CrashPoints::kNone) {
+  if (b.crash_points != CrashPoints::kNone && b.pct_runs) {
+    absl::StrAppend(&s, "  crashes: ", t.crash_points,
+                    " (each PCT run then crashes once, at a random ", CrashPointsName(b.crash_points),
+                    " point of its schedule, keeping a random subset of the writes not durable)\n");
+  } else if (b.crash_points != CrashPoints::kNone) {
     absl::StrAppend(&s, "  crash points: ", t.crash_points, " landed (",
                     CrashPointsName(b.crash_points) == std::string("io")
                         ? "after every member IO submission and completion"
