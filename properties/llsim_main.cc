@@ -157,11 +157,12 @@ commands:
                       Prints "certificate: ..." and exits 0, or the first
                       counterexample (a trace in --out for replay/shrink/show) and
                       exits 1. Ctrl-C: what was explored, no certificate (130).
-                      Default bound: about 2 minutes on one core.
-                        --ops N (2)  --alphabet L,L,... (w0,w7,span3,d0,flush,daemon)
-                          letters: w<c> 4 KiB write at chunk c; fua<c> the same,
-                          FUA; span<c> 8 KiB across chunks c, c+1; d<c> discard of
-                          chunk c; flush; wait; daemon (4 s of virtual time);
+                      Default bound: about 3 minutes on one core.
+                        --ops N (2)  --alphabet L,L,... (w0,wend7,span3,d0,dspan6,flush,daemon)
+                          letters: w<c> 4 KiB write at chunk c's start, wend<c>
+                          at its end; fua<c> FUA write at its start; span<c> 8 KiB across chunks c, c+1; d<c> discard of
+                          chunk c; dspan<c> 64 KiB discard across chunks c, c+1;
+                          flush; wait; daemon (4 s of virtual time);
                           fail<m> / readd<m> / replace<m> member m; spare; grow
                           (to twice the chunks); restart (clean stop, assemble);
                           crash (power loss now, nothing not durable kept);

@@ -27,8 +27,10 @@ bool SplitLetter(const std::string& l, std::string* word, int* n) {
 }  // namespace
 
 std::string AlphabetHelp() {
-  return "w<c> a 4 KiB write at the start of chunk c; fua<c> the same with FUA; "
+  return "w<c> a 4 KiB write at the start of chunk c; wend<c> one at its end; "
+         "fua<c> a FUA write at its start; "
          "span<c> an 8 KiB write across chunks c and c+1; d<c> a discard of chunk c; "
+         "dspan<c> a 64 KiB discard of the second half of chunk c and the first of c+1; "
          "flush an empty PREFLUSH; wait for the IO in flight; daemon a daemon period "
          "(4 s of virtual time); fail<m> mdadm --fail of slot m; readd<m> its re-add; "
          "spare add a blank spare; replace<m> mdadm --replace of slot m; grow the array "
@@ -52,8 +54,9 @@ absl::StatusOr<std::vector<std::string>> ParseAlphabet(const std::string& text, 
         word == "grow" || word == "restart" || word == "crash" || word == "freeze" ||
         word == "unfreeze" || word == "check") {
       if (n >= 0) return bad("takes no number");
-    } else if (word == "w" || word == "fua" || word == "d" || word == "span") {
-      int last = word == "span" ? chunks - 2 : chunks - 1;
+    } else if (word == "w" || word == "wend" || word == "fua" || word == "d" || word == "span" ||
+               word == "dspan") {
+      int last = word == "span" || word == "dspan" ? chunks - 2 : chunks - 1;
       if (n < 0 || n > last)
         return bad(absl::StrCat("needs a chunk number 0..", last, " (--chunks ", chunks, ")"));
     } else if (word == "fail" || word == "readd" || word == "replace") {
@@ -154,10 +157,14 @@ Scenario WorkloadScenario(const ExploreBounds& b, const std::vector<std::string>
     if (word == "w" || word == "fua") {
       op = {OpKind::kWrite, n * kChunkSectors, 8};
       op.fua = word == "fua";
+    } else if (word == "wend") {
+      op = {OpKind::kWrite, (n + 1) * kChunkSectors - 8, 8};
     } else if (word == "span") {
       op = {OpKind::kWrite, (n + 1) * kChunkSectors - 8, 16};
     } else if (word == "d") {
       op = {OpKind::kDiscard, n * kChunkSectors, kChunkSectors};
+    } else if (word == "dspan") {
+      op = {OpKind::kDiscard, n * kChunkSectors + kChunkSectors / 2, kChunkSectors};
     } else if (word == "flush") {
       op = {OpKind::kFlush};
     } else if (word == "wait") {

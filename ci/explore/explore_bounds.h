@@ -22,7 +22,10 @@ enum class CrashPoints { kNone, kIo, kStep };
 
 struct ExploreBounds {
   int ops = 2;                 // operations per workload (every length 1..ops)
-  std::vector<std::string> alphabet = {"w0", "w7", "span3", "d0", "flush", "daemon"};
+  // Chunk edges: the array's first and last sectors, a write across a
+  // chunk boundary, a whole and a partial discard (its end inside the last
+  // chunk, whose tail wend7 writes).
+  std::vector<std::string> alphabet = {"w0", "wend7", "span3", "d0", "dspan6", "flush", "daemon"};
   int chunks = 8;              // bitmap chunks of 64 KiB
   int members = 2;             // raid1 mirrors
   int preemptions = 1;         // deviations from the fifo schedule per execution

@@ -378,10 +378,12 @@ absl::StatusOr<ExploreBounds> BoundsFromFlags(const ExploreFlags& f) {
     if (!a.ok()) return a.status();
     b.alphabet = *a;
   } else {
-    // The default names chunk 7: on a smaller array, its last chunk.
+    // The default names chunks 3, 6 and 7 of 8: on another array, the same
+    // places relative to its middle and end.
     for (std::string& l : b.alphabet) {
-      if (l == "w7") l = absl::StrCat("w", f.chunks - 1);
+      if (l == "wend7") l = absl::StrCat("wend", f.chunks - 1);
       if (l == "span3") l = absl::StrCat("span", std::max(0, f.chunks / 2 - 1));
+      if (l == "dspan6") l = absl::StrCat("dspan", f.chunks - 2);
     }
   }
   auto cp = ParseCrashPoints(f.crash_points);

@@ -6,27 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "ci/campaign/report_json.h"
 
 namespace llsim {
 namespace {
-
-std::string JsonString(const std::string& s) {
-  std::string o = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\t': o += "\\t"; break;
-      default:
-        if ((unsigned char)c < 0x20)
-          o += absl::StrFormat("\\u%04x", (unsigned char)c);
-        else
-          o += c;
-    }
-  }
-  return o + "\"";
-}
 
 uint64_t KnownHits(const ExploreTally& t) {
   uint64_t n = 0;
@@ -141,21 +124,21 @@ std::string ExploreReportJson(const ExploreReport& r) {
   const ExploreBounds& b = r.bounds;
   std::string s = "{\n";
   absl::StrAppend(&s, "  \"result\": ",
-                  JsonString(r.cx ? "counterexample" : r.interrupted ? "interrupted" : "certificate"),
+                  JsonQuote(r.cx ? "counterexample" : r.interrupted ? "interrupted" : "certificate"),
                   ",\n");
   absl::StrAppend(&s, "  \"bounds\": {\"ops\": ", b.ops, ", \"alphabet\": [",
                   absl::StrJoin(b.alphabet, ", ",
                                 [](std::string* o, const std::string& l) {
-                                  o->append(JsonString(l));
+                                  o->append(JsonQuote(l));
                                 }),
                   "], \"chunks\": ", b.chunks, ", \"members\": ", b.members,
                   ", \"preemptions\": ", b.preemptions, ", \"crash_points\": ",
-                  JsonString(CrashPointsName(b.crash_points)), ", \"subset_cap\": ", b.subset_cap,
+                  JsonQuote(CrashPointsName(b.crash_points)), ", \"subset_cap\": ", b.subset_cap,
                   ", \"dedup\": ", b.dedup ? "true" : "false", ", \"pct_runs\": ", b.pct_runs,
                   ", \"pct_depth\": ", b.pct_depth, ", \"seed\": ", b.seed, ", \"shard\": \"",
                   b.shard, "/", b.shards, "\"},\n");
-  absl::StrAppend(&s, "  \"core\": {\"name\": ", JsonString(r.core.name), ", \"sha256\": ",
-                  JsonString(r.core.sha256), "},\n");
+  absl::StrAppend(&s, "  \"core\": {\"name\": ", JsonQuote(r.core.name), ", \"sha256\": ",
+                  JsonQuote(r.core.sha256), "},\n");
   absl::StrAppend(&s, "  \"workloads\": ", t.workloads, ", \"workloads_total\": ", r.workloads_total,
                   ",\n  \"executions\": ", t.executions, ", \"schedules\": ", t.schedules,
                   ",\n  \"crash_points_landed\": ", t.crash_points, ", \"crash_points_seen\": ",
@@ -164,7 +147,7 @@ std::string ExploreReportJson(const ExploreReport& r) {
                   ", \"sampled_crash_points\": ", t.sampled_points, ", \"max_pending_writes\": ",
                   t.max_pending, ",\n  \"max_decisions\": ", t.max_decisions, ", \"max_fibers\": ",
                   t.max_fibers, ", \"key_mismatches\": ", t.key_mismatches, ",\n  \"seconds\": ", absl::StrFormat("%.3f", r.seconds),
-                  ", \"jobs\": ", r.jobs, ",\n  \"reductions\": ", JsonString(Reductions(b)), ",\n");
+                  ", \"jobs\": ", r.jobs, ",\n  \"reductions\": ", JsonQuote(Reductions(b)), ",\n");
   if (b.pct_runs)
     absl::StrAppend(&s, "  \"pct_run_probability\": ",
                     absl::StrFormat("%.6g", PctRunProbability(t.max_fibers, t.max_decisions,
@@ -173,16 +156,16 @@ std::string ExploreReportJson(const ExploreReport& r) {
   absl::StrAppend(&s, "  \"known\": {");
   bool first = true;
   for (const auto& [sig, n] : t.known) {
-    absl::StrAppend(&s, first ? "" : ", ", JsonString(sig), ": ", n);
+    absl::StrAppend(&s, first ? "" : ", ", JsonQuote(sig), ": ", n);
     first = false;
   }
   absl::StrAppend(&s, "},\n  \"cut_short\": [", absl::StrJoin(r.cut_short, ", "), "]");
   if (r.cx) {
     const ExploreCounterexample& c = *r.cx;
     absl::StrAppend(&s, ",\n  \"counterexample\": {\"workload\": ", c.workload,
-                    ", \"property\": ", JsonString(c.property), ", \"signature\": ",
-                    JsonString(c.signature), ", \"message\": ", JsonString(c.message),
-                    ", \"how\": ", JsonString(c.how), ", \"trace\": ", JsonString(c.trace_path),
+                    ", \"property\": ", JsonQuote(c.property), ", \"signature\": ",
+                    JsonQuote(c.signature), ", \"message\": ", JsonQuote(c.message),
+                    ", \"how\": ", JsonQuote(c.how), ", \"trace\": ", JsonQuote(c.trace_path),
                     "}");
   }
   s += "\n}\n";

@@ -27,7 +27,7 @@ bundled-core)
 	for k in workloads executions schedules crash_points_landed crash_states subsets max_pending_writes; do
 		[ -n "$(field "$work/a.json" $k)" ] || fail "json has no $k"
 	done
-	[ "$(field "$work/a.json" workloads)" = 6 ] || fail "not all 6 workloads explored"
+	[ "$(field "$work/a.json" workloads)" = 7 ] || fail "not all 7 workloads explored"
 	[ "$(field "$work/a.json" key_mismatches)" = 0 ] || fail "a probed crash state differed"
 	# Determinism: the same bound explores the same counts, with any --jobs.
 	expect 0 "$bin/llsim" $E --ops 1 --jobs 1 --json "$work/b.json"

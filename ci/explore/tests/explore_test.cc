@@ -73,7 +73,7 @@ TEST(ExploreBoundsTest, FlagsOutOfRangeAreRefused) {
   f.chunks = 4;  // the default alphabet follows the geometry
   ASSERT_TRUE(BoundsFromFlags(f).ok());
   EXPECT_EQ(BoundsFromFlags(f)->alphabet,
-            (std::vector<std::string>{"w0", "w3", "span1", "d0", "flush", "daemon"}));
+            (std::vector<std::string>{"w0", "wend3", "span1", "d0", "dspan2", "flush", "daemon"}));
 }
 
 // Schedules within one deviation: the fifo run, plus one per (decision,
