@@ -74,8 +74,8 @@ uint64_t BytePages::ContentHash(uint64_t h) const {
     bool zero = true;
     for (size_t i = 0; i < kPageBytes / 8 && zero; i++) zero = w[i] == 0;
     if (zero) continue;
-    h = MixWord(h, idx);
-    for (size_t i = 0; i < kPageBytes / 8; i++) h = MixWord(h, w[i]);
+    h = StateMix(h, idx);
+    for (size_t i = 0; i < kPageBytes / 8; i++) h = StateMix(h, w[i]);
   }
   return h;
 }

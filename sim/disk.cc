@@ -81,12 +81,14 @@ void Disk::Submit(IoRequest req, IoCallback done) {
         w.stamps = req.stamps;
       }
       cache_.emplace(id, std::move(w));
+      version_++;
     } else if (torn && !req.bytes.empty()) {
       // A torn write: its first half landed, the rest did not.
       uint32_t k = std::max<uint32_t>(1, req.sectors / 2);
       CachedWrite w{id, req.sector, k, false, 0, req.preflush, horizon, {}, {}};
       w.bytes.assign(req.bytes.begin(), req.bytes.begin() + (size_t)k * 512);
       cache_.emplace(id, std::move(w));
+      version_++;
     }
   }
   if (in_order_overlaps_ && (req.op == IoOp::kWrite || req.op == IoOp::kDiscard)) {
@@ -117,6 +119,7 @@ void Disk::Complete(uint64_t io_id, IoRequest req, uint64_t horizon, int error,
                    flights_.end());
   IoResult res;
   res.error = error;
+  version_++;
   if (!error) {
     if (req.preflush || req.op == IoOp::kFlush) MakeDurableBefore(horizon);
     if (req.op == IoOp::kRead) {
@@ -175,6 +178,8 @@ void Disk::ApplyMedia(const CachedWrite& w, uint64_t order, const std::vector<bo
     media_order_.Visit(b, e, [&](uint64_t pb, uint64_t pe, uint64_t o) {
       if (o <= order) apply.push_back({pb, pe});
     });
+  version_++;
+  media_version_++;
   for (auto [b, e] : apply) {
     media_order_.Assign(b, e, order);
     if (IsMeta(b)) {
@@ -244,6 +249,8 @@ StampRuns Disk::MediaStamps(uint64_t sector, uint64_t sectors) const {
 }
 
 void Disk::FormatBytes(uint64_t sector, const std::vector<uint8_t>& bytes) {
+  version_++;
+  media_version_++;
   meta_media_.Write(sector * kSectorSize, bytes.data(), bytes.size());
   meta_visible_.Write(sector * kSectorSize, bytes.data(), bytes.size());
   if (media_observer_)
@@ -266,29 +273,37 @@ std::vector<PendingWriteInfo> Disk::PendingWrites() const {
 }
 
 uint64_t Disk::CrashStateHash(bool pending) const {
-  auto mix = [](uint64_t h, uint64_t w) { return MixWord(h, w); };
-  uint64_t h = MixWord(Fnv1a("disk"), (uint64_t)index_);
-  h = meta_media_.ContentHash(h);
-  h = data_media_.Fold(h, mix);
-  if (!pending) return h;
+  if (!pending) {
+    if (hash_version_[0] != media_version_) {
+      auto mix = [](uint64_t h, uint64_t w) { return StateMix(h, w); };
+      uint64_t h = StateMix(Fnv1a("disk"), (uint64_t)index_);
+      h = meta_media_.ContentHash(h);
+      hash_memo_[0] = data_media_.Fold(h, mix);
+      hash_version_[0] = media_version_;
+    }
+    return hash_memo_[0];
+  }
+  if (hash_version_[1] == version_) return hash_memo_[1];
+  uint64_t h = CrashStateHash(false);
   for (const PendingWriteInfo& p : PendingWrites()) {
     const CachedWrite& w = cache_.at(p.io_id);
-    h = MixWord(MixWord(MixWord(h, w.sector), w.sectors), (uint64_t)p.completed << 1 | p.preflush);
+    h = StateMix(StateMix(StateMix(h, w.sector), w.sectors), (uint64_t)p.completed << 1 | p.preflush);
     if (w.preflush && !w.completed) {
       // What its flush covers: the cached writes that completed before it
       // was issued, by their place in the order below.
       uint64_t covered = 0;
       for (const auto& [ci, id] : completed_) covered += ci <= w.horizon;
-      h = MixWord(h, covered);
+      h = StateMix(h, covered);
     }
     for (size_t i = 0; i + 8 <= w.bytes.size(); i += 8) {
       uint64_t x;
       memcpy(&x, w.bytes.data() + i, 8);
-      h = MixWord(h, x);
+      h = StateMix(h, x);
     }
-    for (const auto& r : w.stamps.Runs()) h = MixWord(MixWord(h, r.end), r.stamp);
+    for (const auto& r : w.stamps.Runs()) h = StateMix(StateMix(h, r.end), r.stamp);
   }
-  return h;
+  hash_version_[1] = version_;
+  return hash_memo_[1] = h;
 }
 
 void Disk::MarkRedundant(std::vector<PendingWriteInfo>& pending) const {
@@ -359,6 +374,7 @@ void Disk::Crash(CrashPolicy& policy) {
   for (const auto& [id, w] : cache_) ShowMedia(w.sector, w.sectors);
   cache_.clear();
   completed_.clear();
+  version_++;
   inflight_ = 0;
   flights_.clear();
   generation_++;

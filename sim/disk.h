@@ -168,6 +168,12 @@ class Disk {
   size_t inflight_ = 0;
   uint64_t generation_ = 0;  // bumped by a crash: stale completions are void
   bool in_order_overlaps_ = false;
+  // Bumped by every change to the media or the cache: CrashStateHash is
+  // asked at every place a crash could land, mostly with nothing changed.
+  // The media's part is kept apart: it changes far less often.
+  uint64_t version_ = 0, media_version_ = 0;
+  mutable uint64_t hash_version_[2] = {~0ull, ~0ull};
+  mutable uint64_t hash_memo_[2] = {0, 0};
   struct Flight {
     uint64_t io_id, sector, sectors;
     Nanos done_at;
