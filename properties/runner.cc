@@ -978,7 +978,6 @@ RunResult ScenarioRun::Run() {
   if (o_.final_settle) Shutdown();
   if (probe_) probe_->Finish();
   r.failures = failures_;
-  r.pruned = pruned_;
   r.hash = world_->Log().Hash();
   r.events = world_->Log().Count();
   r.virtual_time = world_->Clock().Now();

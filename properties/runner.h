@@ -61,7 +61,7 @@ struct RunOptions {
   // Filled with every scheduling decision of the run (sim/scheduler.h).
   std::vector<DecisionPoint>* decisions = nullptr;
   // Called at each crash, before and after the policy decides; returning
-  // false ends the run there, passed and marked pruned (the explorer has
+  // false ends the run there, with no further checks (the explorer has
   // seen that crash state).
   std::function<bool(const CrashState&)> on_crash;
   // Called wherever a crash could land, once per new event count: events
@@ -98,7 +98,6 @@ struct RunResult {
   // Events in the log when the first operation was issued, and after the
   // last one (before the final settle): where a workload's crash points are.
   uint64_t ops_start_event = 0, ops_end_event = 0;
-  bool pruned = false;  // on_crash ended the run
 
   bool Failed() const { return !failures.empty(); }
   const Verdict* First() const { return failures.empty() ? nullptr : &failures[0]; }

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -48,38 +49,21 @@ int BadInput(const std::string& what) {
 // child_process.h):
 //   B <trace, C-escaped>        before each execution
 //   K <count> <signature>       known failures of the workload just done
-//   T <workload> <tally...>     a workload done
+//   T <workload> <kTallyFields> a workload done
 //   F <workload>\t<property>\t<signature>\t<message>\t<how>\t<trace>  (escaped)
 std::string EncodeTally(uint64_t w, const ExploreTally& t) {
   std::string s;
   for (const auto& [sig, n] : t.known) absl::StrAppend(&s, "K ", n, " ", absl::CEscape(sig), "\n");
-  absl::StrAppend(&s, "T ", w, " ", t.executions, " ", t.schedules, " ", t.crash_points, " ",
-                  t.crash_points_seen, " ", t.crash_states, " ", t.crash_states_seen, " ",
-                  t.subsets, " ", t.sampled_points, " ", t.max_pending, " ", t.max_decisions,
-                  " ", t.max_fibers, " ", t.key_mismatches, "\n");
-  return s;
+  absl::StrAppend(&s, "T ", w);
+  for (const TallyField& f : kTallyFields) absl::StrAppend(&s, " ", t.*f.field);
+  return s + "\n";
 }
 
 bool DecodeTally(const std::string& line, uint64_t* w, ExploreTally* t) {
   std::vector<std::string> f = absl::StrSplit(line.substr(2), ' ');
-  if (f.size() != 13) return false;
-  uint64_t v[13];
-  for (int i = 0; i < 13; i++)
-    if (!absl::SimpleAtoi(f[i], &v[i])) return false;
-  *w = v[0];
-  t->workloads = 1;
-  t->executions = v[1];
-  t->schedules = v[2];
-  t->crash_points = v[3];
-  t->crash_points_seen = v[4];
-  t->crash_states = v[5];
-  t->crash_states_seen = v[6];
-  t->subsets = v[7];
-  t->sampled_points = v[8];
-  t->max_pending = v[9];
-  t->max_decisions = v[10];
-  t->max_fibers = v[11];
-  t->key_mismatches = v[12];
+  if (f.size() != 1 + std::size(kTallyFields) || !absl::SimpleAtoi(f[0], w)) return false;
+  for (size_t i = 0; i < std::size(kTallyFields); i++)
+    if (!absl::SimpleAtoi(f[i + 1], &(t->*kTallyFields[i].field))) return false;
   return true;
 }
 

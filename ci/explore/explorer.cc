@@ -14,19 +14,8 @@
 namespace llsim {
 
 void ExploreTally::Add(const ExploreTally& o) {
-  workloads += o.workloads;
-  executions += o.executions;
-  schedules += o.schedules;
-  crash_points += o.crash_points;
-  crash_points_seen += o.crash_points_seen;
-  crash_states += o.crash_states;
-  crash_states_seen += o.crash_states_seen;
-  subsets += o.subsets;
-  sampled_points += o.sampled_points;
-  max_pending = std::max(max_pending, o.max_pending);
-  max_decisions = std::max(max_decisions, o.max_decisions);
-  max_fibers = std::max(max_fibers, o.max_fibers);
-  key_mismatches += o.key_mismatches;
+  for (const TallyField& f : kTallyFields)
+    this->*f.field = f.maximum ? std::max(this->*f.field, o.*f.field) : this->*f.field + o.*f.field;
   for (const auto& [sig, n] : o.known) known[sig] += n;
 }
 

@@ -48,6 +48,22 @@ struct ExploreTally {
   void Add(const ExploreTally& o);
 };
 
+// The tally's counters in one fixed order: how tallies add up (a sum, or
+// the largest for a maximum) and the worker's wire form.
+struct TallyField {
+  uint64_t ExploreTally::*field;
+  bool maximum;
+};
+inline constexpr TallyField kTallyFields[] = {
+    {&ExploreTally::workloads, false},     {&ExploreTally::executions, false},
+    {&ExploreTally::schedules, false},     {&ExploreTally::crash_points, false},
+    {&ExploreTally::crash_points_seen, false}, {&ExploreTally::crash_states, false},
+    {&ExploreTally::crash_states_seen, false}, {&ExploreTally::subsets, false},
+    {&ExploreTally::sampled_points, false}, {&ExploreTally::max_pending, true},
+    {&ExploreTally::max_decisions, true},  {&ExploreTally::max_fibers, true},
+    {&ExploreTally::key_mismatches, false},
+};
+
 struct Counterexample {
   TraceFile trace;
   Verdict verdict;
