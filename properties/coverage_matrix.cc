@@ -4,11 +4,8 @@
 namespace llsim {
 
 void CoverageMatrix::Record(uint8_t from, uint8_t to, bool degraded) {
-  if (from >= kChunkStates) return;
-  for (int a = 0; a < kChunkActions; a++) {
-    std::optional<ChunkState> n = NextState((ChunkState)from, (ChunkAction)a, degraded, false);
-    if (n && (uint8_t)*n == to) hits[from][a]++;
-  }
+  for (uint32_t m = ActionsTaking(from, to, degraded, false); m; m &= m - 1)
+    hits[from][__builtin_ctz(m)]++;
 }
 
 void CoverageMatrix::Add(const CoverageMatrix& other) {

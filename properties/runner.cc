@@ -223,7 +223,7 @@ void ScenarioRun::Boot() {
     kc.boot = boots_++;
     kshim_ = std::make_unique<Kshim>(*world_, kc);
     kshim_->SetPreemptObserver([this] {
-      if (inv_) inv_->OnStep();
+      if (inv_) inv_->OnPreemptionPoint();
     });
     kshim_->SetPageFreeObserver([this](const void* mem) {
       if (inv_) inv_->OnPageFreed(mem);
@@ -931,6 +931,7 @@ RunResult ScenarioRun::Run() {
   oracle_ = std::make_unique<DataOracle>(s_.array.dev_sectors);
   inv_ = std::make_unique<StepInvariants>(*world_, [this](Verdict v) { Report(std::move(v)); },
                                           o_.skip);
+  inv_->SetCheckStoreHooks(o_.check_store_hooks);
   if (o_.timeline) {
     probe_ = std::make_unique<TimelineProbe>(*world_, *inv_, o_.timeline);
     inv_->SetMemoryListener([this](uint64_t c, int st) { probe_->OnMemory(c, st); });

@@ -47,8 +47,15 @@ class StepInvariants {
   void Attach(MdArray* array);
   void Detach();
 
-  // Called at every preemption point and as a fiber gives up its CPU.
-  void OnStep();
+  // Called as a fiber gives up its CPU and wherever what it does changes
+  // (an operation, an IO): every page the core has is compared.
+  void OnStep() { Check(true); }
+  // Called at a preemption point where the fiber kept its CPU: only the
+  // pages the core stored to since the last look are compared when its
+  // stores are tracked (core/kshim/src/store_track.h); all of them if not.
+  void OnPreemptionPoint() { Check(false); }
+  // RunOptions::check_store_hooks.
+  void SetCheckStoreHooks(bool on) { check_store_hooks_ = on; }
   // The core freed a page: if it was one watched, stop reading it (a core
   // may read a page into memory it frees again, as v6.18 reads its
   // superblock).
@@ -87,6 +94,7 @@ class StepInvariants {
   void Rearm() { failed_ = false; }
 
  private:
+  void Check(bool all_pages);
   void OnDataWrite(int disk, uint64_t sector, uint32_t sectors, const std::vector<int>& members);
   void OnBitmapWrite(int disk, uint64_t sector, uint32_t sectors);
   void OnSyncAbortBegin();
@@ -142,6 +150,7 @@ class StepInvariants {
   std::map<uint64_t, uint64_t> abort_began_;  // fiber id -> step
   std::map<uint64_t, std::vector<Context>> contexts_;  // fiber id -> nested operations
   bool failed_ = false;
+  bool check_store_hooks_ = false;
   std::function<void(uint64_t, int)> memory_listener_;
   // Tells memory_listener_ what a page's chunks hold now (-1: let go).
   void AnnouncePage(int idx, bool gone);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "models/md/barrier_bucket.h"
 #include "models/md/md_internal.h"
+#include "core/kshim/src/store_track.h"
 
 namespace llsim {
 
@@ -805,7 +806,10 @@ bool MdArray::SyncPageIo(md_rdev* rdev, sector_t sector, int size, page* pg, blk
   if (res.error && metadata_op && r.op == IoOp::kRead && abs >= bitmap_from)
     Reached("bitmap read error");
   if (res.error) return false;
-  if (!res.bytes.empty()) std::memcpy(pg->virt, res.bytes.data(), size);
+  if (!res.bytes.empty()) {
+    std::memcpy(pg->virt, res.bytes.data(), size);
+    store_track::NoteWrite(pg->virt, size);
+  }
   // A whole page of the bitmap region read from the media: the core's copy
   // of it, for the step invariants, from before it changes or writes it.
   uint64_t bstart = rdev->sb_start + (uint64_t)layout_.bitmap_offset;

@@ -86,6 +86,23 @@ std::optional<ChunkState> NextState(S s, A a, bool degraded, bool raid456) {
   return n;
 }
 
+uint32_t ActionsTaking(uint8_t from, uint8_t to, bool degraded, bool raid456) {
+  using Masks = std::array<uint32_t, 2 * 2 * kChunkStates * kChunkStates>;
+  static const Masks masks = [] {
+    Masks m{};
+    for (int d = 0; d < 2; d++)
+      for (int r = 0; r < 2; r++)
+        for (int s = 0; s < kChunkStates; s++)
+          for (int a = 0; a < kChunkActions; a++) {
+            std::optional<S> n = NextState((S)s, (A)a, d, r);
+            if (n) m[((d * 2 + r) * kChunkStates + s) * kChunkStates + (int)*n] |= ActionBit((A)a);
+          }
+    return m;
+  }();
+  if (from >= kChunkStates || to >= kChunkStates) return 0;
+  return masks[((degraded * 2 + raid456) * kChunkStates + from) * kChunkStates + to];
+}
+
 bool ActionsExplain(uint32_t actions, uint8_t from, uint8_t to, bool may_degraded,
                     bool may_whole) {
   if (from == to) return true;
@@ -95,28 +112,20 @@ bool ActionsExplain(uint32_t actions, uint8_t from, uint8_t to, bool may_degrade
   if ((actions & kActResizeMark) && to == (uint8_t)S::kUnwritten) return true;
   bool walks = actions & ((1u << kChunkActions) - 1);
   if (from >= kChunkStates) return walks && to == (uint8_t)S::kNeedSync;
-  bool makes_dirty = false;
-  for (int a = 0; a < kChunkActions; a++) {
-    if (!(actions & ActionBit((A)a))) continue;
-    for (bool d : {true, false}) {
-      if (d ? !may_degraded : !may_whole) continue;
-      std::optional<S> n = NextState((S)from, (A)a, d, false);
-      if (n && (uint8_t)*n == to) return true;
-    }
-    makes_dirty |= a == (int)A::kStartwrite || a == (int)A::kEndsync ||
-                   a == (int)A::kAbortsync || a == (int)A::kReload || a == (int)A::kStale;
-  }
+  if (may_degraded && (actions & ActionsTaking(from, to, true, false))) return true;
+  if (may_whole && (actions & ActionsTaking(from, to, false, false))) return true;
+  constexpr uint32_t kMakesDirty = ActionBit(A::kStartwrite) | ActionBit(A::kEndsync) |
+                                   ActionBit(A::kAbortsync) | ActionBit(A::kReload) |
+                                   ActionBit(A::kStale);
+  bool makes_dirty = actions & kMakesDirty;
   return makes_dirty && may_whole && to == (uint8_t)S::kDirty &&
          (from == (uint8_t)S::kUnwritten || from == (uint8_t)S::kClean ||
           from == (uint8_t)S::kCleanUnwritten);
 }
 
 void TransitionCoverage::Record(uint8_t from, uint8_t to, bool degraded, bool raid456) {
-  if (from >= kChunkStates) return;
-  for (int a = 0; a < kChunkActions; a++) {
-    std::optional<S> n = NextState((S)from, (A)a, degraded, raid456);
-    if (n && (uint8_t)*n == to) hits_[from][a]++;
-  }
+  for (uint32_t m = ActionsTaking(from, to, degraded, raid456); m; m &= m - 1)
+    hits_[from][__builtin_ctz(m)]++;
 }
 
 int TransitionCoverage::Covered() const {

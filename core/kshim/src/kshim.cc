@@ -1,6 +1,7 @@
 // The Kshim runtime: which instance is active, the allocation registry,
 // failure reports, dmesg, crash reclaim and submodule registration.
 #include "core/kshim/src/kshim.h"
+#include "core/kshim/src/store_track.h"
 
 #include <algorithm>
 #include <cstddef>
@@ -120,7 +121,7 @@ void* Kshim::Alloc(size_t size, bool zero, const char* site, bool is_page) {
   if (is_page) {
     // struct page and its 4 KiB of data, page aligned like the kernel's,
     // so offset_in_page() of page_address() is 0.
-    void* data = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+    void* data = store_track::AllocPageData();
     auto* pg = static_cast<page*>(calloc(1, sizeof(page)));
     if (!data || !pg) {
       fprintf(stderr, "llsim: out of host memory\n");
@@ -210,7 +211,7 @@ void Kshim::Free(const void* p, const char* what, bool is_page) {
     QuietScope quiet(Sched());
     page_free_observer_(static_cast<page*>(mem)->virt);
   }
-  if (a.is_page) free(static_cast<page*>(mem)->virt);
+  if (a.is_page) store_track::FreePageData(static_cast<page*>(mem)->virt);
   free(mem);
   allocs_.erase(it);
 }
@@ -229,7 +230,7 @@ std::vector<std::string> Kshim::Leaks() const {
 void Kshim::FreeAll() {
   for (auto& [addr, a] : allocs_) {
     void* mem = reinterpret_cast<void*>(addr);
-    if (a.is_page) free(static_cast<page*>(mem)->virt);
+    if (a.is_page) store_track::FreePageData(static_cast<page*>(mem)->virt);
     free(mem);
   }
   allocs_.clear();
@@ -308,8 +309,11 @@ std::vector<std::string> Kshim::HeldAtTeardown() const {
 
 void Kshim::OnPreempt() {
   if (!Sched().InFiber() || Sched().Quiet()) return;
+  uint64_t switches = Sched().SwitchCount();
   Sched().Preempt();
-  if (preempt_observer_) {
+  // Back from a switch, nothing ran that was not looked at as it left the
+  // CPU (this fiber too): the observer would compare the same bytes again.
+  if (preempt_observer_ && Sched().SwitchCount() == switches) {
     QuietScope quiet(Sched());
     preempt_observer_();
   }

@@ -94,8 +94,9 @@ class Kshim {
   // already gone (World::Crash).
   void Reclaim();
 
-  // Called at every preemption point (after the scheduler's choice); the
-  // oracle uses it to watch bitmap state bytes change.
+  // Called at every preemption point after the scheduler's choice, unless
+  // the fiber was switched away there (the scheduler's leave observer saw
+  // it then); the oracle uses it to watch bitmap state bytes change.
   void SetPreemptObserver(std::function<void()> fn) { preempt_observer_ = std::move(fn); }
   // Called, in its fiber, as a work item's run or a timer callback begins
   // (begin) and as it returns: the step invariants learn which core code

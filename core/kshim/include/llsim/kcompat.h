@@ -19,6 +19,25 @@
 extern "C" {
 #endif
 
+#ifdef LLSIM_STORE_HOOKS
+/*
+ * A core built with the store hooks (core/kshim/src/store_track.h): its
+ * stores are seen by the compiler's instrumentation, but not those the C
+ * library makes for it.
+ */
+void *llsim_memset(void *d, int c, size_t n);
+void *llsim_memcpy(void *d, const void *s, size_t n);
+void *llsim_memmove(void *d, const void *s, size_t n);
+#define memset(d, c, n) llsim_memset(d, c, n)
+#define memcpy(d, s, n) llsim_memcpy(d, s, n)
+#define memmove(d, s, n) llsim_memmove(d, s, n)
+void llsim_store_hooks_start(void);
+static void __attribute__((constructor, used)) llsim_store_hooks_ctor(void)
+{
+	llsim_store_hooks_start();
+}
+#endif
+
 typedef uint8_t u8;
 typedef uint16_t u16;
 typedef uint32_t u32;

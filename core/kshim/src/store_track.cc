@@ -1,0 +1,143 @@
+// The page-data arena and the compiler's memory-access hooks (see
+// store_track.h). The hooks run at every load and store the core makes, so
+// a store costs two compares and a byte write, and a load nothing.
+#include "core/kshim/src/store_track.h"
+
+#include <sys/mman.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+namespace llsim::store_track {
+
+namespace {
+
+constexpr size_t kPage = 4096;
+// Address space only: pages are committed in steps as the arena grows.
+constexpr size_t kReserve = size_t{32} << 30;
+constexpr size_t kCommitStep = size_t{64} << 20;
+
+bool g_active = false;
+uintptr_t g_base = 0;
+size_t g_committed = 0;  // bytes usable from g_base
+uint8_t* g_written = nullptr;  // one flag per arena page
+size_t g_used = 0;  // bytes handed out at least once
+std::vector<uint32_t> g_free;  // freed pages, reused last freed first
+bool g_failed = false;  // no arena: every page comes from aligned_alloc
+
+bool Reserve() {
+  if (g_base || g_failed) return g_base != 0;
+  void* p = mmap(nullptr, kReserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+                 0);
+  void* f = mmap(nullptr, kReserve / kPage, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED || f == MAP_FAILED) {
+    if (p != MAP_FAILED) munmap(p, kReserve);
+    if (f != MAP_FAILED) munmap(f, kReserve / kPage);
+    g_failed = true;
+    return false;
+  }
+  g_written = static_cast<uint8_t*>(f);
+  g_base = reinterpret_cast<uintptr_t>(p);
+  return true;
+}
+
+inline void Note(const void* a) {
+  uintptr_t off = reinterpret_cast<uintptr_t>(a) - g_base;
+  if (off < g_committed) g_written[off / kPage] = 1;
+}
+
+}  // namespace
+
+void* AllocPageData() {
+#ifndef LLSIM_ASAN
+  if (g_active && Reserve()) {
+    if (!g_free.empty()) {
+      uint32_t i = g_free.back();
+      g_free.pop_back();
+      g_written[i] = 1;
+      return reinterpret_cast<void*>(g_base + size_t{i} * kPage);
+    }
+    if (g_used + kPage > g_committed && g_committed + kCommitStep <= kReserve) {
+      if (mprotect(reinterpret_cast<void*>(g_base + g_committed), kCommitStep,
+                   PROT_READ | PROT_WRITE) == 0)
+        g_committed += kCommitStep;
+    }
+    if (g_used + kPage <= g_committed) {
+      void* p = reinterpret_cast<void*>(g_base + g_used);
+      g_written[g_used / kPage] = 1;
+      g_used += kPage;
+      return p;
+    }
+  }
+#endif
+  return aligned_alloc(kPage, kPage);
+}
+
+void FreePageData(void* data) {
+  uintptr_t off = reinterpret_cast<uintptr_t>(data) - g_base;
+  if (g_base && off < g_committed) {
+    g_free.push_back((uint32_t)(off / kPage));
+    return;
+  }
+  free(data);
+}
+
+bool HooksActive() { return g_active; }
+
+bool TakeWritten(const void* data) {
+  uintptr_t off = reinterpret_cast<uintptr_t>(data) - g_base;
+  if (!g_active || !g_base || off >= g_committed) return true;
+  uint8_t& w = g_written[off / kPage];
+  bool was = w;
+  w = 0;
+  return was;
+}
+
+void NoteWrite(const void* p, size_t n) {
+  if (!g_base || n == 0) return;
+  uintptr_t a = reinterpret_cast<uintptr_t>(p) & ~(kPage - 1);
+  uintptr_t end = reinterpret_cast<uintptr_t>(p) + n;
+  for (; a < end; a += kPage) Note(reinterpret_cast<const void*>(a));
+}
+
+}  // namespace llsim::store_track
+
+using llsim::store_track::Note;
+using llsim::store_track::NoteWrite;
+
+// The hooks gcc's kernel-address instrumentation calls when every check is
+// out of line and loads are not checked (core/CMakeLists.txt): every store
+// is noted. The load hooks are there should a compiler emit them anyway.
+extern "C" {
+void llsim_store_hooks_start(void) { llsim::store_track::g_active = true; }
+void __asan_store1_noabort(void* a) { Note(a); }
+void __asan_store2_noabort(void* a) { NoteWrite(a, 2); }
+void __asan_store4_noabort(void* a) { NoteWrite(a, 4); }
+void __asan_store8_noabort(void* a) { NoteWrite(a, 8); }
+void __asan_store16_noabort(void* a) { NoteWrite(a, 16); }
+void __asan_storeN_noabort(void* a, size_t n) { NoteWrite(a, n); }
+void __asan_load1_noabort(void*) {}
+void __asan_load2_noabort(void*) {}
+void __asan_load4_noabort(void*) {}
+void __asan_load8_noabort(void*) {}
+void __asan_load16_noabort(void*) {}
+void __asan_loadN_noabort(void*, size_t) {}
+void __asan_handle_no_return(void) {}
+
+// The core's memset/memcpy/memmove (kcompat.h names them so under the
+// hooks): the compiler's hooks do not see into the C library.
+void* llsim_memset(void* d, int c, size_t n) {
+  NoteWrite(d, n);
+  return memset(d, c, n);
+}
+void* llsim_memcpy(void* d, const void* s, size_t n) {
+  NoteWrite(d, n);
+  return memcpy(d, s, n);
+}
+void* llsim_memmove(void* d, const void* s, size_t n) {
+  NoteWrite(d, n);
+  return memmove(d, s, n);
+}
+}
