@@ -223,7 +223,7 @@ void ScenarioRun::Boot() {
     kc.boot = boots_++;
     kshim_ = std::make_unique<Kshim>(*world_, kc);
     kshim_->SetPreemptObserver([this] {
-      if (inv_) inv_->OnPreemptionPoint();
+      if (inv_) inv_->OnStep();
     });
     kshim_->SetPageFreeObserver([this](const void* mem) {
       if (inv_) inv_->OnPageFreed(mem);

@@ -47,8 +47,8 @@ struct RunOptions {
   // misuse, WARN/BUG) still end the case: after them the world cannot be
   // trusted to make progress.
   bool keep_going = false;
-  // Compare every core page at every preemption point, and report (as
-  // `store-hooks`) a page that changed where the store hooks saw no store
+  // Compare every core page at every step, and report (as `store-hooks`)
+  // a page that changed where the store hooks saw no store
   // (core/kshim/src/store_track.h): the test that the hooks miss nothing.
   bool check_store_hooks = false;
   // keep_going: failures with the same key (a signature) are recorded once.

@@ -47,14 +47,12 @@ class StepInvariants {
   void Attach(MdArray* array);
   void Detach();
 
-  // Called as a fiber gives up its CPU and wherever what it does changes
-  // (an operation, an IO): every page the core has is compared.
-  void OnStep() { Check(true); }
-  // Called at a preemption point where the fiber kept its CPU: only the
-  // pages the core stored to since the last look are compared when its
-  // stores are tracked (core/kshim/src/store_track.h); all of them if not.
-  void OnPreemptionPoint() { Check(false); }
-  // RunOptions::check_store_hooks.
+  // Called at every preemption point and as a fiber gives up its CPU.
+  // Where the core's stores are tracked (core/kshim/src/store_track.h),
+  // only the pages it stored to since the last look are compared.
+  void OnStep();
+  // RunOptions::check_store_hooks: compare every page anyway, and report
+  // one that changed unseen.
   void SetCheckStoreHooks(bool on) { check_store_hooks_ = on; }
   // The core freed a page: if it was one watched, stop reading it (a core
   // may read a page into memory it frees again, as v6.18 reads its
@@ -94,7 +92,6 @@ class StepInvariants {
   void Rearm() { failed_ = false; }
 
  private:
-  void Check(bool all_pages);
   void OnDataWrite(int disk, uint64_t sector, uint32_t sectors, const std::vector<int>& members);
   void OnBitmapWrite(int disk, uint64_t sector, uint32_t sectors);
   void OnSyncAbortBegin();

@@ -4,12 +4,12 @@
 //
 // The core is compiled with gcc's store instrumentation but linked without
 // its runtime: the compiler's call at every store lands in our hooks
-// (store_track.cc), which note stores into arena pages. The step
-// checks then compare, at a preemption point where no fiber switched, only
-// the pages written since they last looked, instead of every page the core
-// has; at switches and operation boundaries they still compare them all,
-// so a store the hooks cannot see (inline assembly, a copy done by the
-// harness) is judged there all the same, only less precisely placed.
+// (store_track.cc), which note stores into arena pages; the shim's memset
+// and memcpy for the core, and the harness's copies into its pages, note
+// theirs. The step checks then compare, at each step, only the pages
+// written since they last looked instead of every page the core has.
+// properties/tests/store_hooks_test.cc compares them all and fails on a
+// change no hook saw.
 #pragma once
 
 #include <cstddef>
