@@ -22,11 +22,11 @@ bool g_active = false;
 uintptr_t g_base = 0;
 size_t g_committed = 0;  // bytes usable from g_base
 uint8_t* g_written = nullptr;  // one flag per arena page
-size_t g_used = 0;  // bytes handed out at least once
+[[maybe_unused]] size_t g_used = 0;  // bytes handed out at least once
 std::vector<uint32_t> g_free;  // freed pages, reused last freed first
 bool g_failed = false;  // no arena: every page comes from aligned_alloc
 
-bool Reserve() {
+[[maybe_unused]] bool Reserve() {
   if (g_base || g_failed) return g_base != 0;
   void* p = mmap(nullptr, kReserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
                  0);
@@ -112,6 +112,8 @@ using llsim::store_track::NoteWrite;
 // is noted. The load hooks are there should a compiler emit them anyway.
 extern "C" {
 void llsim_store_hooks_start(void) { llsim::store_track::g_active = true; }
+// An ASan build has the real runtime (and no core built with the hooks).
+#ifndef LLSIM_ASAN
 void __asan_store1_noabort(void* a) { Note(a); }
 void __asan_store2_noabort(void* a) { NoteWrite(a, 2); }
 void __asan_store4_noabort(void* a) { NoteWrite(a, 4); }
@@ -125,6 +127,7 @@ void __asan_load8_noabort(void*) {}
 void __asan_load16_noabort(void*) {}
 void __asan_loadN_noabort(void*, size_t) {}
 void __asan_handle_no_return(void) {}
+#endif
 
 // The core's memset/memcpy/memmove (kcompat.h names them so under the
 // hooks): the compiler's hooks do not see into the C library.
