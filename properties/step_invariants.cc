@@ -383,20 +383,6 @@ void StepInvariants::OnPageFreed(const void* mem) {
   }
 }
 
-StepInvariants::Context* StepInvariants::CurrentContext() {
-  auto it = contexts_.find(CurrentFiberId(world_));
-  return it == contexts_.end() || it->second.empty() ? nullptr : &it->second.back();
-}
-
-void StepInvariants::SampleDegraded() {
-  auto it = contexts_.find(CurrentFiberId(world_));
-  if (it == contexts_.end()) return;
-  // The fiber has run since its last sample with the array as it is now:
-  // nothing else runs while it does.
-  bool d = array_->Degraded() > 0;
-  for (Context& c : it->second) (d ? c.saw_degraded : c.saw_whole) = true;
-}
-
 void StepInvariants::OnBitmapCall(BitmapOp op, bool begin) {
   uint64_t id = CurrentFiberId(world_);
   if (!id) return;
@@ -419,8 +405,15 @@ void StepInvariants::OnBitmapCall(BitmapOp op, bool begin) {
 void StepInvariants::OnStep() {
   if (failed_ || !array_) return;
   steps_++;
-  SampleDegraded();
-  const Context* ctx = CurrentContext();
+  // The fiber's operations note how they saw the array (it has run since
+  // its last step with the array as it is now: nothing else runs while it
+  // does); the innermost one is what it is doing.
+  const Context* ctx = nullptr;
+  if (auto it = contexts_.find(CurrentFiberId(world_)); it != contexts_.end()) {
+    bool d = array_->Degraded() > 0;
+    for (Context& c : it->second) (d ? c.saw_degraded : c.saw_whole) = true;
+    if (!it->second.empty()) ctx = &it->second.back();
+  }
   // Only core code changes the core's memory, and between two steps only
   // one fiber runs (every switch is a step): when that fiber was outside
   // the core (in md, a disk completion, the harness) and no IO began that
@@ -432,7 +425,10 @@ void StepInvariants::OnStep() {
   BitmapOp op = ctx ? ctx->op : BitmapOp::kNone;
   bool may_degraded = ctx ? ctx->saw_degraded : degraded;
   bool may_whole = ctx ? ctx->saw_whole : !degraded;
-  uint64_t chunks = Chunks();
+  // Nothing below changes what the chunk size reads from.
+  bool size_guessed;
+  uint64_t shift = ChunkShift(&size_guessed);
+  uint64_t chunks = (array_->DevSectors() + (1ull << shift) - 1) >> shift;
   // After a report the scan goes on, taking in every other change without
   // judging it: a campaign keeps going past a failure, and a change left
   // in memory unseen would be charged to whatever runs at the next step.
@@ -530,10 +526,10 @@ void StepInvariants::OnStep() {
   // Which byte is a chunk's is only known once the core has told md its
   // chunk size or written its superblock: a page it has only read cannot
   // be judged chunk by chunk before that.
-  if (!ChunkSizeKnown()) return;
+  if (size_guessed) return;
   uint64_t live_end = std::min(array_->DevSectors(), array_->ResizingTo());
   for (auto& [chunk, n] : in_flight_) {
-    if ((chunk << ChunkShift()) >= live_end) continue;
+    if ((chunk << shift) >= live_end) continue;
     int st = StateInMemory(chunk);
     if (st == (int)ChunkState::kClean || st == (int)ChunkState::kUnwritten) {
       failed_ = true;

@@ -119,8 +119,6 @@ class StepInvariants {
     BitmapOp op;
     bool saw_degraded, saw_whole;
   };
-  Context* CurrentContext();
-  void SampleDegraded();
 
   World& world_;
   std::function<void(Verdict)> report_;
