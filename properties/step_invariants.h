@@ -31,6 +31,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "models/md/md_array.h"
 #include "models/oracle/chunk_model.h"
 #include "properties/coverage_matrix.h"
@@ -143,7 +145,10 @@ class StepInvariants {
   uint64_t steps_ = 0;
   std::map<uint64_t, uint64_t> syncing_since_;
   std::map<uint64_t, uint64_t> abort_began_;  // fiber id -> step
-  std::map<uint64_t, std::vector<Context>> contexts_;  // fiber id -> nested operations
+  // fiber id -> nested operations. Looked up at every step and changed at
+  // every bitmap call, never iterated (so its order cannot reach the run):
+  // hashed, with the nesting inline, so a call allocates nothing.
+  absl::flat_hash_map<uint64_t, absl::InlinedVector<Context, 4>> contexts_;
   bool failed_ = false;
   bool check_store_hooks_ = false;
   std::function<void(uint64_t, int)> memory_listener_;

@@ -79,6 +79,9 @@ struct Fiber {
   bool irq = false;      // an interrupt: a timer callback or IO completion
   bool cancel_requested = false;
   bool hang_reported = false;
+  // The strategy's own word about this fiber (PCT: its priority), read at
+  // every pick: here rather than in a map the strategy keeps.
+  uint64_t strategy_word = 0;
 };
 
 // Fibers waiting for one thing, woken in the order they came.

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <map>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "sim/scheduler.h"
@@ -74,16 +73,16 @@ class PctStrategy : public Strategy {
   }
   void OnSpawn(Fiber& f) override {
     // Initial priorities sit above every change-point priority.
-    prio_[f.id] = depth_ + rng_.Below(1u << 20);
+    f.strategy_word = depth_ + rng_.Below(1u << 20);
   }
   size_t Pick(const std::vector<Fiber*>& c, int current) override {
     step_++;
     auto it = change_at_.find(step_);
-    if (it != change_at_.end() && current >= 0) prio_[c[current]->id] = it->second;
+    if (it != change_at_.end() && current >= 0) c[current]->strategy_word = it->second;
     size_t best = 0;
-    uint64_t best_prio = prio_[c[0]->id];
+    uint64_t best_prio = c[0]->strategy_word;
     for (size_t i = 1; i < c.size(); i++) {
-      uint64_t p = prio_[c[i]->id];
+      uint64_t p = c[i]->strategy_word;
       if (p > best_prio) {
         best = i;
         best_prio = p;
@@ -97,9 +96,7 @@ class PctStrategy : public Strategy {
   unsigned depth_;
   uint64_t step_ = 0;
   std::map<uint64_t, uint64_t> change_at_;  // step -> new low priority
-  // fiber id -> priority: looked up for every candidate at every pick, so
-  // hashed (never iterated, so its order cannot reach the run).
-  absl::flat_hash_map<uint64_t, uint64_t> prio_;
+  // A fiber's priority is its Fiber::strategy_word.
 };
 
 class ReplayStrategy : public Strategy {
