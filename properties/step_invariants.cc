@@ -63,6 +63,7 @@ StepInvariants::StepInvariants(World& world, std::function<void(Verdict)> report
 void StepInvariants::Attach(MdArray* array) {
   array_ = array;
   contexts_.clear();
+  looked_up_id_ = ~0ull;
   pages_.clear();
   snapshot_.clear();
   written_.clear();
@@ -172,6 +173,7 @@ void StepInvariants::Detach() {
   syncing_since_.clear();
   abort_began_.clear();
   contexts_.clear();
+  looked_up_id_ = ~0ull;
   started_writes_.clear();
   started_syncs_.clear();
 }
@@ -391,6 +393,7 @@ void StepInvariants::OnBitmapCall(BitmapOp op, bool begin) {
   // What the fiber changed before belongs to what it ran then; what it
   // changed since the call began belongs to the call.
   if (!cancelled) OnStep();
+  looked_up_id_ = ~0ull;
   if (begin) {
     bool d = array_ && array_->Degraded() > 0;
     contexts_[id].push_back({op, d, !d});
@@ -409,10 +412,15 @@ void StepInvariants::OnStep() {
   // its last step with the array as it is now: nothing else runs while it
   // does); the innermost one is what it is doing.
   const Context* ctx = nullptr;
-  if (auto it = contexts_.find(CurrentFiberId(world_)); it != contexts_.end()) {
+  if (uint64_t id = CurrentFiberId(world_); id != looked_up_id_) {
+    auto it = contexts_.find(id);
+    looked_up_id_ = id;
+    looked_up_ = it == contexts_.end() ? nullptr : &it->second;
+  }
+  if (looked_up_) {
     bool d = array_->Degraded() > 0;
-    for (Context& c : it->second) (d ? c.saw_degraded : c.saw_whole) = true;
-    if (!it->second.empty()) ctx = &it->second.back();
+    for (Context& c : *looked_up_) (d ? c.saw_degraded : c.saw_whole) = true;
+    if (!looked_up_->empty()) ctx = &looked_up_->back();
   }
   // Only core code changes the core's memory, and between two steps only
   // one fiber runs (every switch is a step): when that fiber was outside

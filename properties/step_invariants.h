@@ -148,7 +148,12 @@ class StepInvariants {
   // fiber id -> nested operations. Looked up at every step and changed at
   // every bitmap call, never iterated (so its order cannot reach the run):
   // hashed, with the nesting inline, so a call allocates nothing.
-  absl::flat_hash_map<uint64_t, absl::InlinedVector<Context, 4>> contexts_;
+  using ContextStack = absl::InlinedVector<Context, 4>;
+  absl::flat_hash_map<uint64_t, ContextStack> contexts_;
+  // The last fiber looked up and its stack (null: none), for the steps a
+  // fiber takes in a row; forgotten whenever contexts_ changes.
+  uint64_t looked_up_id_ = ~0ull;
+  ContextStack* looked_up_ = nullptr;
   bool failed_ = false;
   bool check_store_hooks_ = false;
   std::function<void(uint64_t, int)> memory_listener_;
