@@ -58,7 +58,7 @@ static uint64_t CurrentFiberId(World& w) {
 
 StepInvariants::StepInvariants(World& world, std::function<void(Verdict)> report,
                                std::set<std::string> skip)
-    : world_(world), report_(std::move(report)), skip_(std::move(skip)) {}
+    : world_(world), report_(std::move(report)), skip_(skip.begin(), skip.end()) {}
 
 void StepInvariants::Attach(MdArray* array) {
   array_ = array;

@@ -124,7 +124,10 @@ class StepInvariants {
 
   World& world_;
   std::function<void(Verdict)> report_;
-  std::set<std::string> skip_;
+  // Asked at every step with a literal: the transparent comparator keeps
+  // each question from building a std::string (18 characters is past the
+  // small-string buffer: a heap allocation per step).
+  std::set<std::string, std::less<>> skip_;
   MdArray* array_ = nullptr;
   std::map<int, const uint8_t*> pages_;                 // page index -> core memory
   std::map<int, std::array<uint8_t, 4096>> snapshot_;   // last seen bytes
