@@ -61,6 +61,12 @@ std::vector<int> Kshim::LockPath(int from, int to) const {
 void Kshim::LockOrderCheck(int cls, const char* how, const char* site) {
   auto held = held_locks_.find(ContextId());
   if (held == held_locks_.end()) return;
+  // Nearly every acquisition repeats an order already seen: decide that
+  // before building anything (this runs at every lock taken under another).
+  bool fresh = false;
+  for (const HeldLock& h : held->second)
+    fresh |= h.cls != cls && !lock_after_[h.cls].count(cls);
+  if (!fresh) return;
   // Copied: a report below must not see the list change under it.
   std::vector<HeldLock> locks = held->second;
   Fiber* f = Sched().Current();
