@@ -86,7 +86,7 @@ int RunBench(const BenchOptions& o) {
   Rate raw = RawCoreWrites(mix, std::max(0.1, 1.0 * scale));
   Rate sim = SimWrites(std::vector<BenchWrite>(mix.begin(), mix.begin() + std::max<size_t>(
                                                                  100, mix.size() * scale)),
-                       o.seed);
+                       o.seed, std::max(0.1, 1.0 * scale));
   double overhead = sim.per_s > 0 ? raw.per_s / sim.per_s : 0;
   // 100 writes per cycle (fewer in a short run, whose figures are only
   // there to show the bench works).

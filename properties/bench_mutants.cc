@@ -6,7 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,7 +25,6 @@
 #include "absl/strings/str_replace.h"
 #include "properties/bench_parts.h"
 
-extern char** environ;
 
 namespace llsim {
 
@@ -74,26 +73,33 @@ struct Child {
   bool Start(const std::vector<std::string>& argv) {
     int p[2];
     if (pipe2(p, O_CLOEXEC)) return false;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-    posix_spawnattr_setpgroup(&attr, 0);
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     start = Clock::now();
-    int rc = posix_spawn(&pid, args[0], &fa, &attr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    close(p[1]);
-    if (rc) {
+    pid_t parent = getpid();
+    pid_t child = fork();
+    if (child < 0) {
       close(p[0]);
+      close(p[1]);
       return false;
     }
+    if (child == 0) {
+      // Its own group (a terminal's Ctrl-C is the bench's to handle), and
+      // gone with the bench however that ends: a hunt runs up to a million
+      // cases, and one outliving an interrupted bench skews every figure
+      // after it.
+      setpgid(0, 0);
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(125);
+      dup2(p[1], 1);
+      dup2(p[1], 2);
+      execv(args[0], args.data());
+      _exit(127);
+    }
+    pid = child;
+    setpgid(child, child);  // either side may get there first
+    close(p[1]);
     fd = p[0];
     return true;
   }

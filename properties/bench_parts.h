@@ -43,8 +43,8 @@ struct Rate {
 
 // The core's write path called directly (bench.h), for about `seconds`.
 Rate RawCoreWrites(const std::vector<BenchWrite>& mix, double seconds);
-// The same writes through the whole simulator.
-Rate SimWrites(const std::vector<BenchWrite>& mix, uint64_t seed);
+// The same writes through the whole simulator, run again until `seconds`.
+Rate SimWrites(const std::vector<BenchWrite>& mix, uint64_t seed, double seconds);
 // Write / crash / reassemble / resync / verify cycles (`writes` writes
 // each) on members of `member_sectors`, for about `seconds` (at least one
 // scenario of `cycles_per_run` cycles). Counts the cycles whose resync was

@@ -162,20 +162,27 @@ Rate RawCoreWrites(const std::vector<BenchWrite>& mix, double seconds) {
   return out;
 }
 
-Rate SimWrites(const std::vector<BenchWrite>& mix, uint64_t seed) {
+Rate SimWrites(const std::vector<BenchWrite>& mix, uint64_t seed, double seconds) {
   Rate out;
-  Scenario s;
-  s.seed = seed;
-  s.array = BenchArray(kGiBSectors);
-  AppendWrites(mix, /*last_wait=*/true, &s.ops);
-  RunOptions o;
-  o.final_settle = false;  // the write path, not the checks at the end
-  auto start = std::chrono::steady_clock::now();
-  RunResult r = RunScenario(s, o);
-  out.seconds = Since(start);
-  out.count = mix.size();
+  // Whole runs (array set up, the writes, the last wait) until `seconds`:
+  // one run of the mix is tens of milliseconds, too short to time alone.
+  while (out.count == 0 || out.seconds < seconds) {
+    Scenario s;
+    s.seed = seed;
+    s.array = BenchArray(kGiBSectors);
+    AppendWrites(mix, /*last_wait=*/true, &s.ops);
+    RunOptions o;
+    o.final_settle = false;  // the write path, not the checks at the end
+    auto start = std::chrono::steady_clock::now();
+    RunResult r = RunScenario(s, o);
+    out.seconds += Since(start);
+    out.count += mix.size();
+    if (r.Failed()) {
+      out.problem = r.First()->ToString();
+      break;
+    }
+  }
   out.per_s = out.count / out.seconds;
-  if (r.Failed()) out.problem = r.First()->ToString();
   return out;
 }
 
