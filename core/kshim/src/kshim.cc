@@ -329,9 +329,4 @@ void Kshim::HaltIfFiber() {
   if (Sched().InFiber()) Sched().HaltCurrent();
 }
 
-uint64_t Kshim::ContextId() {
-  Fiber* f = Sched().Current();
-  return f ? f->id : 0;
-}
-
 }  // namespace llsim

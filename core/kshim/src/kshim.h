@@ -133,8 +133,11 @@ class Kshim {
   // context there is nothing to stop, and the run ends after the handler.
   void HaltIfFiber();
   // The current context: a fiber id (interrupts are fibers), or 0 for the
-  // harness itself.
-  uint64_t ContextId();
+  // harness itself. Inline: lockdep, RCU and kmap ask at every call.
+  uint64_t ContextId() {
+    Fiber* f = Sched().Current();
+    return f ? f->id : 0;
+  }
 
   WaitRegistry& Waits() { return waits_; }
 
