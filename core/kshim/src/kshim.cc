@@ -38,6 +38,7 @@ Kshim::Kshim(World& world, KshimConfig cfg)
       cfg_(cfg),
       alloc_rng_(world.Stream(cfg.boot ? absl::StrCat("alloc.boot", cfg.boot) : "alloc")) {
   LiveInstances().push_back(this);
+  active_ = this;
   system_wq_ = NewWorkqueue("events", 0);
   ::system_wq = system_wq_;
   Sched().SetFiberExitHook([this] {
@@ -56,12 +57,8 @@ Kshim::~Kshim() {
   FreeAll();
   auto& live = LiveInstances();
   live.erase(std::find(live.begin(), live.end(), this));
+  active_ = live.empty() ? nullptr : live.back();
   ::system_wq = live.empty() ? nullptr : live.back()->system_wq_;
-}
-
-Kshim* Kshim::Active() {
-  auto& live = LiveInstances();
-  return live.empty() ? nullptr : live.back();
 }
 
 Kshim& K(const char* fn) {

@@ -59,7 +59,7 @@ class Kshim {
   Kshim& operator=(const Kshim&) = delete;
 
   // The runtime the shim's C functions use; the latest constructed one.
-  static Kshim* Active();
+  static Kshim* Active() { return active_; }
 
   World& GetWorld() { return world_; }
   Scheduler& Sched() { return world_.Sched(); }
@@ -215,6 +215,9 @@ class Kshim {
   void LockdepAssert(const void* lock, int want, const char* expr, const char* site);
 
  private:
+  // The newest live instance (LiveInstances().back()): read at every
+  // preemption point.
+  static inline Kshim* active_ = nullptr;
   // What in [p, p+size) must not be freed, one line each, by offset.
   std::vector<std::string> BusyObjectsIn(uintptr_t p, size_t size) const;
   void FreeAll();
