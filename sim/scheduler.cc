@@ -443,7 +443,7 @@ bool Scheduler::Cancel(uint64_t id) {
   return true;
 }
 
-void Scheduler::DeliverDue() {
+void Scheduler::DeliverDueTimers() {
   while (!timers_.empty() && timers_.begin()->first.first <= clock_.Now()) {
     auto node = timers_.extract(timers_.begin());
     uint64_t id = node.key().second;
