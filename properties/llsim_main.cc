@@ -27,6 +27,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "ci/campaign/campaign_command.h"
+#include "properties/heap_tuning.h"
 #include "ci/campaign/isolated_run.h"
 #include "ci/campaign/signature.h"
 #include "ci/campaign/worker.h"
@@ -642,6 +643,7 @@ int CheckFlagsApply(const std::string& cmd, const std::set<std::string>& given) 
 
 int main(int argc, char** argv) {
   using namespace llsim;
+  TuneHeap(argv);
   std::vector<std::string> raw(argv + 1, argv + argc);
   for (const std::string& a : raw) {
     if (a == "--help" || a == "-h" || a == "--helpfull") {
