@@ -443,7 +443,6 @@ void StepInvariants::OnStep() {
   bool reported = false;
   bool tracked = store_track::HooksActive();
   for (auto& [idx, mem] : pages_) {
-    // Taken either way, so a full compare also clears what it covered.
     // A page the core did not store to since the last look cannot differ
     // (the store hooks see every store to it: store_hooks_test).
     bool written = store_track::TakeWritten(mem);

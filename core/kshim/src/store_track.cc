@@ -1,6 +1,6 @@
-// The page-data arena and the compiler's memory-access hooks (see
-// store_track.h). The hooks run at every load and store the core makes, so
-// a store costs two compares and a byte write, and a load nothing.
+// The page-data arena and the compiler's store hooks (see store_track.h).
+// A hook runs at every store the core makes: two compares and a byte
+// write.
 #include "core/kshim/src/store_track.h"
 
 #include <sys/mman.h>
