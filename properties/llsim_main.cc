@@ -75,6 +75,8 @@ ABSL_FLAG(int, preemptions, 1, "explore: deviations from the fifo schedule per e
 ABSL_FLAG(std::string, crash_points, "io", "explore: none, io or step");
 ABSL_FLAG(int, subset_cap, 6, "explore: enumerate every persistence subset of up to N writes");
 ABSL_FLAG(bool, dedup, true, "explore: explore each canonical crash state once");
+ABSL_FLAG(bool, sleep_sets, true,
+          "explore: do not move an interrupt's arrival across a pure step (same execution)");
 ABSL_FLAG(int, pct, 0, "explore: PCT mode, N random schedules per workload");
 ABSL_FLAG(int, pct_depth, 2, "explore --pct: the bug depth PCT targets");
 ABSL_FLAG(double, watchdog, 60,
@@ -172,6 +174,8 @@ commands:
                         --crash_points none|io|step (io: after every member IO
                           submission and completion; step: after every event)
                         --subset_cap K (6)  --nodedup (no crash-state deduplication)
+                        --nosleep_sets (run every schedule, also those a sleep set
+                          shows to be the same execution as one run)
                         --pct N [--pct_depth D (2)]  (PCT: N random schedules per
                           workload instead of the bounded search, with its bound)
                         --seed S (1: sampled subsets, PCT)  --known FILE
@@ -604,7 +608,7 @@ int CheckFlagsApply(const std::string& cmd, const std::set<std::string>& given) 
   static const std::set<std::string> kCampaignOnly = {"seconds", "jobs", "shard", "known"};
   static const std::set<std::string> kExploreOnly = {"ops", "alphabet", "chunks", "members",
                                                      "preemptions", "crash_points", "subset_cap",
-                                                     "dedup", "pct", "pct_depth"};
+                                                     "dedup", "sleep_sets", "pct", "pct_depth"};
   static const std::set<std::string> kExploreAlso = {"seed", "jobs", "shard", "known", "json",
                                                      "out", "watchdog", "progress"};
   static const std::set<std::string> kCoverageFlags = {"cases", "seed", "jobs",     "out",
@@ -697,6 +701,7 @@ int main(int argc, char** argv) {
     f.crash_points = absl::GetFlag(FLAGS_crash_points);
     f.subset_cap = absl::GetFlag(FLAGS_subset_cap);
     f.dedup = absl::GetFlag(FLAGS_dedup);
+    f.sleep_sets = absl::GetFlag(FLAGS_sleep_sets);
     f.pct = absl::GetFlag(FLAGS_pct);
     f.pct_depth = absl::GetFlag(FLAGS_pct_depth);
     f.seed = absl::GetFlag(FLAGS_seed);

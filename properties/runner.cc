@@ -115,6 +115,8 @@ class ScenarioRun {
   bool pruned_ = false;                 // on_crash ended the run
   size_t next_op_ = 0;                  // the operation to issue next
   uint64_t CrashStateKey(bool pending) const;
+  // The same key with the disks' hashes given (one per disk, in order).
+  uint64_t CrashStateKeyWith(const std::vector<uint64_t>& disk_hashes) const;
   uint64_t reports_ = 0;                // violations seen, repeats included
   bool resync_pending_ = false;         // a crash since the last verified settle
   bool bitmap_read_fault_ = false;      // a metaerror op made a bitmap read fail
@@ -379,7 +381,22 @@ void ScenarioRun::Crash(const std::string& spec, bool armed) {
   if (kshim_) dmesg_.insert(dmesg_.end(), kshim_->Dmesg().begin(), kshim_->Dmesg().end());
   if (array_) ForgetPromisesIfUnrecorded();
   CountingPolicy counted(**policy);
-  world_->Crash(counted);
+  // The explorer's persistence subsets, predicted on the disks as the
+  // policy finds them: each script's media hash per disk.
+  std::vector<std::vector<uint64_t>> predicted_media;
+  auto predict = [&] {
+    auto none = MakeCrashPolicy("drop", Rng::Stream(s_.seed, "predict"));
+    CountingPolicy asked(**none);
+    for (size_t i = 0; i < world_->DiskCount(); i++) world_->GetDisk((int)i).MediaHashIfCrash(asked);
+    for (const std::string& script : o_.crash_subsets(asked.asked)) {
+      auto p = MakeCrashPolicy("script:" + script, Rng::Stream(s_.seed, "predict"));
+      std::vector<uint64_t> disks;
+      for (size_t i = 0; i < world_->DiskCount(); i++)
+        disks.push_back(world_->GetDisk((int)i).MediaHashIfCrash(**p));
+      predicted_media.push_back(std::move(disks));
+    }
+  };
+  world_->Crash(counted, armed && o_.crash_subsets ? std::function<void()>(predict) : nullptr);
   // The arrays go next; the probe keeps their layouts, not them.
   if (probe_) probe_->Detach();
   oracle_->Crash();
@@ -391,14 +408,23 @@ void ScenarioRun::Crash(const std::string& spec, bool armed) {
   kshim_.reset();
   io_ranges_.clear();
   user_io_ = 0;
-  if (o_.on_crash && !o_.on_crash({true, armed, CrashStateKey(false), counted.asked}))
-    pruned_ = true;
+  if (o_.on_crash) {
+    CrashState st{true, armed, CrashStateKey(false), counted.asked};
+    for (const auto& disks : predicted_media) st.predicted.push_back(CrashStateKeyWith(disks));
+    if (!o_.on_crash(st)) pruned_ = true;
+  }
 }
 
 uint64_t ScenarioRun::CrashStateKey(bool pending) const {
-  uint64_t h = Fnv1a("crash state");
+  std::vector<uint64_t> disks;
   for (size_t i = 0; i < world_->DiskCount(); i++)
-    h = MixWord(h, world_->GetDisk((int)i).CrashStateHash(pending));
+    disks.push_back(world_->GetDisk((int)i).CrashStateHash(pending));
+  return CrashStateKeyWith(disks);
+}
+
+uint64_t ScenarioRun::CrashStateKeyWith(const std::vector<uint64_t>& disk_hashes) const {
+  uint64_t h = Fnv1a("crash state");
+  for (uint64_t d : disk_hashes) h = MixWord(h, d);
   h = MixWord(h, oracle_->StateHash());
   // What the rest of the run depends on besides the media: how many
   // operations are still to come (counted from the end, so a crash op

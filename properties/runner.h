@@ -33,6 +33,9 @@ struct CrashState {
   bool armed = false;    // an armed crash op (in=...) landing, not an immediate crash op
   uint64_t key = 0;
   uint64_t policy_decisions = 0;  // decided: how many writes the policy was asked about
+  // decided, with RunOptions::crash_subsets: the key each of its scripts
+  // would have given in place of this crash's own policy.
+  std::vector<uint64_t> predicted;
 };
 
 struct RunOptions {
@@ -68,6 +71,11 @@ struct RunOptions {
   // false ends the run there, with no further checks (the explorer has
   // seen that crash state).
   std::function<bool(const CrashState&)> on_crash;
+  // At an armed crash: told how many writes a crash asks about, returns
+  // persistence scripts ("kd..."); the decided CrashState then predicts
+  // the key of each (Disk::MediaHashIfCrash), so the explorer runs only
+  // the subsets whose state it has not met.
+  std::function<std::vector<std::string>(uint64_t asked)> crash_subsets;
   // Called wherever a crash could land, once per new event count: events
   // [from, to) were logged since the last such point, and key() gives the
   // CrashState key (before the policy) a crash landing here would have.

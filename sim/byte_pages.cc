@@ -52,10 +52,10 @@ size_t PagePool::Idle() { return FreeList().size(); }
 BytePages& BytePages::operator=(const BytePages& o) {
   if (this == &o) return *this;
   Clear();
-  for (const auto& [idx, page] : o.pages_) {
+  for (const auto& [idx, slot] : o.pages_) {
     Page* p = PagePool::Acquire();
-    *p = *page;
-    pages_.emplace_hint(pages_.end(), idx, p);
+    *p = *slot.page;
+    pages_.emplace_hint(pages_.end(), idx, Slot{p, slot.hash});
   }
   return *this;
 }
@@ -69,19 +69,26 @@ BytePages& BytePages::operator=(BytePages&& o) noexcept {
 }
 
 uint64_t BytePages::ContentHash(uint64_t h) const {
-  for (const auto& [idx, page] : pages_) {
-    const uint64_t* w = reinterpret_cast<const uint64_t*>(page->data());
-    bool zero = true;
-    for (size_t i = 0; i < kPageBytes / 8 && zero; i++) zero = w[i] == 0;
-    if (zero) continue;
-    h = StateMix(h, idx);
-    for (size_t i = 0; i < kPageBytes / 8; i++) h = StateMix(h, w[i]);
+  for (const auto& [idx, slot] : pages_) {
+    if (slot.hash == kHashUnknown) {
+      const uint64_t* w = reinterpret_cast<const uint64_t*>(slot.page->data());
+      bool zero = true;
+      for (size_t i = 0; i < kPageBytes / 8 && zero; i++) zero = w[i] == 0;
+      if (zero) {
+        slot.hash = kHashZeroPage;
+      } else {
+        uint64_t ph = StateMix(0x6d657461ull, idx);
+        for (size_t i = 0; i < kPageBytes / 8; i++) ph = StateMix(ph, w[i]);
+        slot.hash = ph < 2 ? ph + 2 : ph;
+      }
+    }
+    if (slot.hash != kHashZeroPage) h = StateMix(h, slot.hash);
   }
   return h;
 }
 
 void BytePages::Clear() {
-  for (auto& [idx, page] : pages_) PagePool::Release(page);
+  for (auto& [idx, slot] : pages_) PagePool::Release(slot.page);
   pages_.clear();
 }
 
@@ -94,9 +101,10 @@ void BytePages::Write(uint64_t offset, const uint8_t* data, size_t n) {
       Page* p = PagePool::Acquire();
       // A partial first write: the rest of the page reads as never written.
       if (len != kPageBytes) p->fill(0);
-      it = pages_.emplace(idx, p).first;
+      it = pages_.emplace(idx, Slot{p}).first;
     }
-    std::memcpy(it->second->data() + in, data, len);
+    std::memcpy(it->second.page->data() + in, data, len);
+    it->second.hash = kHashUnknown;
     offset += len;
     data += len;
     n -= len;
@@ -111,7 +119,7 @@ void BytePages::Read(uint64_t offset, uint8_t* out, size_t n) const {
     if (it == pages_.end())
       std::memset(out, 0, len);
     else
-      std::memcpy(out, it->second->data() + in, len);
+      std::memcpy(out, it->second.page->data() + in, len);
     offset += len;
     out += len;
     n -= len;

@@ -37,11 +37,19 @@ class BytePages {
   void Clear();
   size_t PageCount() const { return pages_.size(); }
   // A hash of what reads return: pages of zeros count as never written.
-  // (StateMix, not the event hash's FNV: it runs over whole pages.)
+  // (StateMix, not the event hash's FNV: it runs over whole pages.) Each
+  // page's part is remembered until the page is written again, so the
+  // explorer, which asks at every place a crash could land and for every
+  // persistence subset, hashes only the pages that changed.
   uint64_t ContentHash(uint64_t h) const;
 
  private:
-  absl::btree_map<uint64_t, Page*> pages_;  // page index -> bytes
+  static constexpr uint64_t kHashUnknown = 0, kHashZeroPage = 1;
+  struct Slot {
+    Page* page;
+    mutable uint64_t hash = kHashUnknown;  // or kHashZeroPage, or the page's part
+  };
+  absl::btree_map<uint64_t, Slot> pages_;  // page index -> bytes
 };
 
 // The pool BytePages draws from (and gives back to). Pages come back

@@ -18,7 +18,13 @@ class VirtualClock {
   // hz must divide 1e9 exactly (100, 250, 1000 and friends).
   explicit VirtualClock(unsigned hz = 250);
 
-  Nanos Now() const { return now_; }
+  // Every read counts (Reads): a step that read no time cannot tell
+  // whether time passed before or after it.
+  Nanos Now() const {
+    reads_++;
+    return now_;
+  }
+  uint64_t Reads() const { return reads_; }
   unsigned Hz() const { return hz_; }
   Nanos NsPerJiffy() const { return ns_per_jiffy_; }
 
@@ -31,6 +37,7 @@ class VirtualClock {
   void Boot();
 
   unsigned long Jiffies() const {
+    reads_++;
     return jiffies_at_boot_ + (unsigned long)((now_ - boot_ns_) / ns_per_jiffy_);
   }
 
@@ -45,6 +52,7 @@ class VirtualClock {
   Nanos now_ = 0;
   Nanos boot_ns_ = 0;
   unsigned long jiffies_at_boot_ = 0;
+  mutable uint64_t reads_ = 0;
 };
 
 }  // namespace llsim

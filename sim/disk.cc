@@ -337,7 +337,7 @@ void Disk::MarkRedundant(std::vector<PendingWriteInfo>& pending) const {
   }
 }
 
-void Disk::Crash(CrashPolicy& policy) {
+void Disk::DecideAndApply(CrashPolicy& policy, bool log) {
   uint64_t order = completions_;
   // A PREFLUSH write in flight whose payload reached the media had its
   // flush done first: every write that completed before it was issued is
@@ -357,8 +357,9 @@ void Disk::Crash(CrashPolicy& policy) {
     }
     if (p.preflush && d.verdict != CrashDecision::kDrop)
       flushed_upto = std::max(flushed_upto, w.horizon);
-    sched_.Log().Record({sched_.Clock().Now(), EventKind::kCrashDecision, (uint64_t)index_,
-                         p.io_id, p.sector, d.ToString() + why});
+    if (log)
+      sched_.Log().Record({sched_.Clock().Now(), EventKind::kCrashDecision, (uint64_t)index_,
+                           p.io_id, p.sector, d.ToString() + why});
     uint64_t o = w.completed ? w.completion_index : ++order;
     if (d.verdict == CrashDecision::kKeep) ApplyMedia(w, o, nullptr);
     if (d.verdict == CrashDecision::kTear) {
@@ -367,6 +368,35 @@ void Disk::Crash(CrashPolicy& policy) {
     }
   }
   completions_ = order;
+}
+
+uint64_t Disk::MediaHashIfCrash(CrashPolicy& policy) {
+  ExtentMap<uint64_t> order = media_order_, data = data_media_;
+  BytePages meta = meta_media_;
+  uint64_t completions = completions_, version = version_, media_version = media_version_;
+  uint64_t memo_version[2] = {hash_version_[0], hash_version_[1]};
+  uint64_t memo[2] = {hash_memo_[0], hash_memo_[1]};
+  // Nobody is told of media that is only imagined.
+  MediaObserver observer = std::move(media_observer_);
+  media_observer_ = nullptr;
+  DecideAndApply(policy, false);
+  uint64_t h = CrashStateHash(false);
+  media_observer_ = std::move(observer);
+  media_order_ = std::move(order);
+  data_media_ = std::move(data);
+  meta_media_ = std::move(meta);
+  completions_ = completions;
+  version_ = version;
+  media_version_ = media_version;
+  for (int i = 0; i < 2; i++) {
+    hash_version_[i] = memo_version[i];
+    hash_memo_[i] = memo[i];
+  }
+  return h;
+}
+
+void Disk::Crash(CrashPolicy& policy) {
+  DecideAndApply(policy, true);
   // Reads showed the media except where a write not yet durable had
   // completed; now they show the media everywhere. Only those writes'
   // ranges (and those of writes in flight, which the crash may have put

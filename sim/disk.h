@@ -108,6 +108,11 @@ class Disk {
   // Power loss: every non-durable write is kept, dropped or torn as the
   // policy says; afterwards the cache is empty and media is all there is.
   void Crash(CrashPolicy& policy);
+  // What CrashStateHash(false) would be after Crash(policy), the policy
+  // asked exactly as Crash asks it; the disk is left as it was (the
+  // explorer predicts each persistence subset's state this way, and runs
+  // only the subsets whose state it has not met).
+  uint64_t MediaHashIfCrash(CrashPolicy& policy);
 
   // Relaxed (the default, as NVMe and SCSI allow): overlapping writes in
   // flight together complete in any order, so the older data can land
@@ -172,6 +177,9 @@ class Disk {
   // asked at every place a crash could land, mostly with nothing changed.
   // The media's part is kept apart: it changes far less often.
   uint64_t version_ = 0, media_version_ = 0;
+  // Crash's decisions: asks the policy about each pending write and puts
+  // what it keeps on the media; logs each decision if `log`.
+  void DecideAndApply(CrashPolicy& policy, bool log);
   mutable uint64_t hash_version_[2] = {~0ull, ~0ull};
   mutable uint64_t hash_memo_[2] = {0, 0};
   struct Flight {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -155,6 +156,7 @@ uint64_t Scheduler::Spawn(std::string name, std::function<void()> body) {
 }
 
 uint64_t Scheduler::SpawnFiber(std::string name, std::function<void()> body, bool irq) {
+  mutations_++;
   auto owned = std::make_unique<Fiber>();
   Fiber* f = owned.get();
   f->id = next_fiber_id_++;
@@ -256,13 +258,16 @@ Fiber* Scheduler::PickNext(Fiber* preempted) {
 
 void Scheduler::Preempt() {
   Fiber* f = current_;
+  bool pure = std::exchange(pure_step_, false);
   if (!f || quiet_ || Failed()) return;
+  uint64_t point = ++preempt_calls_;
   DeliverDue();
   if (!timers_.empty()) {
     // Time may pass inside running code: the next interrupt lands here.
     Nanos next = timers_.begin()->first.first;
     Nanos limit = std::min(run_until_, stop_time_);
-    if (journal_ && next <= limit) journal_->push_back({log_.Count(), 2, 0, true});
+    if (journal_ && next <= limit)
+      journal_->push_back({log_.Count(), 2, 0, true, true, point, pure});
     bool pass = next <= limit && strategy_->LetTimePass(next - clock_.Now());
     if (next <= limit) {
       if (int64_t k = strategy_->LastOverride(); k >= 0)
@@ -310,6 +315,7 @@ bool Scheduler::CheckMaySleep(const char* what) {
 }
 
 WakeReason Scheduler::Block(WaitList& list, BlockKind kind, Nanos deadline) {
+  mutations_++;
   if (!current_) {
     // Only kernel contexts sleep; the harness blocking here is its own bug.
     fprintf(stderr, "llsim: Block('%s') outside any fiber\n", list.Name().c_str());
@@ -348,6 +354,7 @@ WakeReason Scheduler::Block(WaitList& list, BlockKind kind, Nanos deadline) {
 }
 
 void Scheduler::PrepareWait(WaitList& list) {
+  mutations_++;
   Fiber* f = current_;
   if (!f) return;
   f->wake_pending = false;
@@ -359,6 +366,7 @@ void Scheduler::PrepareWait(WaitList& list) {
 }
 
 void Scheduler::FinishWait(WaitList& list) {
+  mutations_++;
   Fiber* f = current_;
   if (!f) return;
   f->wake_pending = false;
@@ -384,6 +392,7 @@ void Scheduler::Unlink(Fiber* f) {
 }
 
 void Scheduler::MakeRunnable(Fiber* f, WakeReason why) {
+  mutations_++;
   Unlink(f);
   f->wake_reason = why;
   f->state = FiberState::kRunnable;
@@ -393,6 +402,7 @@ void Scheduler::MakeRunnable(Fiber* f, WakeReason why) {
 
 void Scheduler::WakeOne(WaitList& list) {
   if (list.waiters_.empty()) return;
+  mutations_++;
   Fiber* f = list.waiters_.front();
   if (f->state != FiberState::kBlocked) {
     // Prepared and not asleep yet: it keeps the wake for its Block.
@@ -428,6 +438,7 @@ uint64_t Scheduler::CallAt(Nanos t, std::function<void()> fn, std::string name) 
 }
 
 uint64_t Scheduler::AddTimer(Nanos t, TimerSlot slot) {
+  mutations_++;
   if (t < clock_.Now()) t = clock_.Now();
   uint64_t id = next_timer_id_++;
   timers_.emplace(TimerKey{t, id}, std::move(slot));
@@ -436,6 +447,7 @@ uint64_t Scheduler::AddTimer(Nanos t, TimerSlot slot) {
 }
 
 bool Scheduler::Cancel(uint64_t id) {
+  mutations_++;
   auto it = timer_deadline_.find(id);
   if (it == timer_deadline_.end()) return false;
   timers_.erase(TimerKey{it->second, id});

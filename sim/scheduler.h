@@ -128,6 +128,13 @@ struct DecisionPoint {
   uint32_t options = 0;  // candidates of a pick; 2 for a time point (no, yes)
   uint32_t fifo = 0;     // what the fifo default chooses
   bool preempts = false; // a pick with the running fiber among the candidates
+  bool time_point = false;
+  // Time points only: the Preempt call it was made in (numbered from 1),
+  // and whether the running fiber came there straight from the previous
+  // Preempt call, by a step that touched nothing but its own memory off
+  // the page arena (SetPureStep).
+  uint64_t point = 0;
+  bool pure_step = false;
 };
 
 struct SchedulerOptions {
@@ -173,6 +180,9 @@ class Scheduler {
   // strategy may switch to another runnable fiber, in atomic context too.
   // Outside a fiber (the harness itself) it does nothing.
   void Preempt();
+  // Said by the shim just before a Preempt: the step that led here from
+  // the previous one was pure. Read (and cleared) by that Preempt.
+  void SetPureStep(bool pure) { pure_step_ = pure; }
   // Called in the current fiber just before it gives up its CPU: it
   // blocks, it ends, or a preemption point switches away from it. Whatever
   // the fiber changed since its last preemption point is its own work
@@ -257,6 +267,10 @@ class Scheduler {
   std::string DescribeBlocked() const;
 
   uint64_t SwitchCount() const { return switches_; }
+  // Changes to what runs when: fibers spawned or made runnable, timers
+  // armed or cancelled. With SwitchCount, the clock's reads and the log's
+  // count, a step that moved none of these commutes with time passing.
+  uint64_t Mutations() const { return mutations_; }
 
  private:
   struct TimerSlot {
@@ -296,6 +310,9 @@ class Scheduler {
   Fiber* current_ = nullptr;
   uint64_t next_fiber_id_ = 1;
   uint64_t switches_ = 0;
+  uint64_t preempt_calls_ = 0;
+  uint64_t mutations_ = 0;
+  bool pure_step_ = false;
   bool handoff_ = false;  // runnable_.front() was already picked
   int quiet_ = 0;
   std::function<void()> fiber_exit_hook_;

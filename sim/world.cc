@@ -43,10 +43,11 @@ void World::Note(std::string text) {
   log_.Record({clock_.Now(), EventKind::kNote, 0, 0, 0, std::move(text)});
 }
 
-void World::Crash(CrashPolicy& policy) {
+void World::Crash(CrashPolicy& policy, const std::function<void()>& before_disks) {
   Note(absl::StrCat("crash (policy ", policy.Name(), ")"));
   sched_->CancelAll();
   for (auto& fn : crash_listeners_) fn();
+  if (before_disks) before_disks();
   for (auto& d : disks_) d->Crash(policy);
   clock_.Boot();
 }

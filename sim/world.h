@@ -59,7 +59,10 @@ class World {
   // in-memory state); called after the fibers are gone, before the disks
   // settle.
   void OnCrash(std::function<void()> fn) { crash_listeners_.push_back(std::move(fn)); }
-  void Crash(CrashPolicy& policy);
+  // `before_disks`, if set, runs after the fibers are cancelled and the
+  // crash listeners ran, just before the disks decide: the disks are then
+  // as the policy will find them.
+  void Crash(CrashPolicy& policy, const std::function<void()>& before_disks = nullptr);
 
  private:
   explicit World(const WorldConfig& cfg, std::unique_ptr<Strategy> strategy);

@@ -100,6 +100,7 @@ std::string ExploreBounds::Describe() const {
   else
     absl::StrAppend(&s, " preemptions<=", preemptions);
   if (!dedup) s += " no-dedup";
+  if (!sleep_sets && !pct_runs) s += " no-sleep-sets";
   if (shards > 1) absl::StrAppend(&s, " shard=", shard, "/", shards);
   return s;
 }

@@ -32,6 +32,14 @@ struct ExploreBounds {
   CrashPoints crash_points = CrashPoints::kIo;
   int subset_cap = 6;          // all subsets of up to this many writes, else sampled
   bool dedup = true;           // explore each canonical crash state once
+  // Sleep sets for time passing: "time passes here" is not tried again
+  // after a pure step of the running fiber (see explorer.h).
+  bool sleep_sets = true;
+  // Tests: run every schedule the sleep sets skip anyway and compare it
+  // with the one that stands for it (ExploreTally::sleep_mismatches).
+  bool verify_sleep_sets = false;
+  // Tests only: skip without the purity test, so verification must fail.
+  bool sleep_sets_ignore_purity_for_test = false;
   int pct_runs = 0;            // >0: PCT mode, this many random schedules per workload
   int pct_depth = 2;
   uint64_t seed = 1;           // sampled subsets and PCT draws

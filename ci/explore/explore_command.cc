@@ -354,6 +354,7 @@ absl::StatusOr<ExploreBounds> BoundsFromFlags(const ExploreFlags& f) {
   b.preemptions = f.preemptions;
   b.subset_cap = f.subset_cap;
   b.dedup = f.dedup;
+  b.sleep_sets = f.sleep_sets;
   b.pct_runs = f.pct;
   b.pct_depth = f.pct_depth;
   b.seed = f.seed;

@@ -17,6 +17,7 @@ struct ExploreFlags {
   std::string alphabet, crash_points = "io", shard, known, json, out = "llsim-failures";
   int chunks = 8, members = 2, preemptions = 1, subset_cap = 6;
   bool dedup = true;
+  bool sleep_sets = true;
   int pct = 0, pct_depth = 2;
   uint64_t seed = 1;
   int jobs = 0;  // 0: one per core

@@ -22,6 +22,12 @@ std::string Reductions(const ExploreBounds& b) {
   if (!b.pct_runs) r.push_back("prefix (a schedule's crash points start after its last deviation)");
   if (b.dedup && !b.pct_runs) r.push_back("crash-state deduplication (canonical hash of media, pending writes, "
                            "oracle promises and the operations to come)");
+  if (b.sleep_sets && !b.pct_runs)
+    r.push_back(SleepSetsAvailable()
+                    ? "sleep sets for time passing (an interrupt's arrival is not moved across "
+                      "a pure step of the running fiber)"
+                    : "sleep sets OFF: this build does not watch every page store (ASan or "
+                      "no store hooks)");
   if (r.empty()) return "none";
   return absl::StrJoin(r, "; ");
 }
@@ -72,8 +78,12 @@ std::string FormatExploreReport(const ExploreReport& r) {
         absl::StrFormat("%.6f", std::pow(1 - p, b.pct_runs)),
         " per workload (n counts every fiber, interrupts too)\n");
   } else {
-    absl::StrAppend(&s, "  schedules: ", t.schedules, " (every schedule with at most ",
-                    b.preemptions,
+    absl::StrAppend(&s, "  schedules: ", t.schedules, " run",
+                    t.sleep_skipped ? absl::StrCat(" + ", t.sleep_skipped,
+                                                   " covered by sleep sets (each the same "
+                                                   "execution as one run)")
+                                    : "",
+                    " (every schedule with at most ", b.preemptions,
                     " deviations from fifo: a preemption, an out-of-order pick or an "
                     "interrupt landing inside running code; at most ",
                     t.max_decisions, " decisions in one execution)\n");
@@ -91,7 +101,9 @@ std::string FormatExploreReport(const ExploreReport& r) {
                     t.crash_points_seen, " met before\n");
     absl::StrAppend(&s, "  crash states: ", t.crash_states, " distinct after the crash, ",
                     t.crash_states_seen, " met before; ", t.subsets,
-                    " persistence subsets tried (keep or drop per write, no tears), "
+                    " persistence subsets tried (keep or drop per write, no tears; ",
+                    t.subsets_predicted,
+                    " of them predicted to meet a state met before, so not run), "
                     "at most ",
                     t.max_pending, " writes at one crash; ");
     if (t.sampled_points)
@@ -105,6 +117,14 @@ std::string FormatExploreReport(const ExploreReport& r) {
                   " s on ", r.jobs, " job(s) (", absl::StrFormat("%.0f", t.executions / std::max(r.seconds, 1e-9)),
                   "/s)\n");
   absl::StrAppend(&s, "  reductions: ", Reductions(b), "\n");
+  if (t.subset_mismatches)
+    absl::StrAppend(&s, "  WARNING: ", t.subset_mismatches,
+                    " persistence subsets met a state other than the one predicted: "
+                    "deduplication may have skipped states (run with --nodedup)\n");
+  if (t.sleep_mismatches)
+    absl::StrAppend(&s, "  WARNING: ", t.sleep_mismatches,
+                    " schedules skipped by sleep sets differed from the one that stands for "
+                    "them (run with --nosleep_sets)\n");
   if (t.key_mismatches)
     absl::StrAppend(&s, "  WARNING: ", t.key_mismatches,
                     " crashes met a state other than the one their point was probed with: "
@@ -134,16 +154,22 @@ std::string ExploreReportJson(const ExploreReport& r) {
                   "], \"chunks\": ", b.chunks, ", \"members\": ", b.members,
                   ", \"preemptions\": ", b.preemptions, ", \"crash_points\": ",
                   JsonQuote(CrashPointsName(b.crash_points)), ", \"subset_cap\": ", b.subset_cap,
-                  ", \"dedup\": ", b.dedup ? "true" : "false", ", \"pct_runs\": ", b.pct_runs,
+                  ", \"dedup\": ", b.dedup ? "true" : "false",
+                  ", \"sleep_sets\": ", b.sleep_sets && SleepSetsAvailable() ? "true" : "false",
+                  ", \"pct_runs\": ", b.pct_runs,
                   ", \"pct_depth\": ", b.pct_depth, ", \"seed\": ", b.seed, ", \"shard\": \"",
                   b.shard, "/", b.shards, "\"},\n");
   absl::StrAppend(&s, "  \"core\": {\"name\": ", JsonQuote(r.core.name), ", \"sha256\": ",
                   JsonQuote(r.core.sha256), "},\n");
   absl::StrAppend(&s, "  \"workloads\": ", t.workloads, ", \"workloads_total\": ", r.workloads_total,
                   ",\n  \"executions\": ", t.executions, ", \"schedules\": ", t.schedules,
+                  ", \"schedules_sleep_skipped\": ", t.sleep_skipped,
                   ",\n  \"crash_points_landed\": ", t.crash_points, ", \"crash_points_seen\": ",
                   t.crash_points_seen, ",\n  \"crash_states\": ", t.crash_states,
                   ", \"crash_states_seen\": ", t.crash_states_seen, ",\n  \"subsets\": ", t.subsets,
+                  ", \"subsets_predicted_seen\": ", t.subsets_predicted,
+                  ", \"subset_mismatches\": ", t.subset_mismatches,
+                  ", \"sleep_mismatches\": ", t.sleep_mismatches,
                   ", \"sampled_crash_points\": ", t.sampled_points, ", \"max_pending_writes\": ",
                   t.max_pending, ",\n  \"max_decisions\": ", t.max_decisions, ", \"max_fibers\": ",
                   t.max_fibers, ", \"key_mismatches\": ", t.key_mismatches, ",\n  \"seconds\": ", absl::StrFormat("%.3f", r.seconds),

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "ci/campaign/signature.h"
+#include "core/kshim/src/store_track.h"
 #include "sim/choice_strategy.h"
 #include "sim/rng.h"
 
@@ -46,6 +47,8 @@ uint64_t Fibers(const RunResult& r) {
 }
 
 }  // namespace
+
+bool SleepSetsAvailable() { return store_track::HooksActive(); }
 
 RunResult WorkloadExplorer::Execute(const Scenario& s, RunOptions o) {
   o.keep_going = true;
@@ -143,6 +146,11 @@ bool WorkloadExplorer::ExploreSchedules(const Scenario& base) {
         const DecisionPoint& d = journal[k];
         for (uint32_t c = d.options; c-- > 0;) {
           if (c == d.fifo) continue;
+          if (SleepSkips(journal, n, k)) {
+            tally_.sleep_skipped++;
+            if (b_.verify_sleep_sets) VerifySkip(base, n, k, journal);
+            continue;
+          }
           Node child{n.overrides, (int64_t)k, n.used + 1};
           child.overrides[k] = c;
           stack.push_back(std::move(child));
@@ -154,6 +162,53 @@ bool WorkloadExplorer::ExploreSchedules(const Scenario& base) {
     if (!CrashesAfter(s, r, points, from)) return false;
   }
   return true;
+}
+
+bool WorkloadExplorer::SleepSkips(const std::vector<DecisionPoint>& journal, const Node& n,
+                                  size_t k) const {
+  const DecisionPoint& d = journal[k];
+  if (!b_.sleep_sets || !d.time_point) return false;
+  if (!d.pure_step && !b_.sleep_sets_ignore_purity_for_test) return false;
+  // The previous Preempt call's time point: the nearest one before k (a
+  // pure step makes no decisions), if the parent may still deviate there.
+  for (size_t j = k; j-- > (size_t)(n.last + 1);)
+    if (journal[j].time_point) return journal[j].point + 1 == d.point;
+  return false;
+}
+
+namespace {
+
+// What a run did, with the scheduler's own bookkeeping left out: choice
+// events and override notes name decisions, which move with the point
+// where time passed; everything else must be the same event for event.
+std::vector<std::string> Behaviour(const RunResult& r) {
+  std::vector<std::string> out;
+  for (const Event& e : r.event_list)
+    if (e.kind != EventKind::kSchedChoice && e.kind != EventKind::kNote)
+      out.push_back(e.ToString());
+  for (const Verdict& v : r.failures) out.push_back("failure " + Signature(v));
+  return out;
+}
+
+}  // namespace
+
+void WorkloadExplorer::VerifySkip(const Scenario& base, const Node& n, size_t k,
+                                  const std::vector<DecisionPoint>& journal) {
+  size_t rep = k;
+  while (SleepSkips(journal, n, rep))
+    do rep--;
+    while (!journal[rep].time_point);
+  auto run = [&](size_t at) {
+    Scenario s = base;
+    s.schedule = n.overrides;
+    s.schedule[at] = 1;
+    RunOptions o;
+    o.keep_events = true;
+    o.keep_going = true;
+    o.failure_key = [](const Verdict& v) { return Signature(v); };
+    return Behaviour(RunScenario(s, o));
+  };
+  if (run(k) != run(rep)) tally_.sleep_mismatches++;
 }
 
 bool WorkloadExplorer::CrashesAfter(const Scenario& s, const RunResult& run,
@@ -170,14 +225,35 @@ bool WorkloadExplorer::CrashesAfter(const Scenario& s, const RunResult& run,
     c.ops.insert(c.ops.begin(), CrashOp(run, i, ""));
     // The first subset (every write dropped) asks the policy about the
     // most writes: no PREFLUSH write it keeps forces an earlier one kept.
-    uint64_t asked = 0;
-    auto after = [&](const CrashState& st) {
+    // It also plans the other subsets, all of them up to the cap, else a
+    // sample of as many as the cap allows (drawn from the run's seed and
+    // the point), and has the runner predict the state each would reach.
+    uint64_t asked = 0, n = 0;
+    std::vector<std::string> scripts;
+    std::vector<uint64_t> predicted;
+    auto plan = [&](uint64_t a) {
+      asked = a;
+      n = std::min<uint64_t>(asked, 63);
+      std::vector<uint64_t> masks;
+      if (asked <= (uint64_t)b_.subset_cap) {
+        for (uint64_t m = 1; m < (1ull << asked); m++) masks.push_back(m);
+      } else {
+        tally_.sampled_points++;
+        Rng rng = Rng::Stream(b_.seed, absl::StrCat("subsets ", workload_, " ", i));
+        for (uint64_t m = 1; m < (1ull << b_.subset_cap); m++)
+          masks.push_back(rng.Next() & ((1ull << n) - 1));
+      }
+      for (uint64_t m : masks) scripts.push_back(Script(m, n));
+      return scripts;
+    };
+    // `expect`: the state the runner predicted for this subset, or 0.
+    auto after = [&](const CrashState& st, uint64_t expect) {
       if (!st.armed) return true;  // a crash letter of the workload
       if (!st.decided) {
         if (st.key != p.key) tally_.key_mismatches++;
         return true;
       }
-      asked = std::max(asked, st.policy_decisions);
+      if (expect && st.key != expect) tally_.subset_mismatches++;
       if (b_.dedup && !seen_after_.insert(st.key).second) {
         tally_.crash_states_seen++;
         return false;
@@ -186,32 +262,32 @@ bool WorkloadExplorer::CrashesAfter(const Scenario& s, const RunResult& run,
       return true;
     };
     RunOptions o;
-    o.on_crash = after;
+    o.crash_subsets = plan;
+    o.on_crash = [&](const CrashState& st) {
+      if (st.armed && st.decided) predicted = st.predicted;
+      return after(st, 0);
+    };
     RunResult r = Execute(c, o);
     tally_.subsets++;
     if (!Judge(c, r, absl::StrCat("crash after event ", i, ", every pending write dropped")))
       return false;
     tally_.max_pending = std::max(tally_.max_pending, asked);
-    // Then the other subsets: all of them up to the cap, else a sample of
-    // as many as the cap allows, drawn from the run's seed and the point.
-    std::vector<uint64_t> masks;
-    uint64_t n = std::min<uint64_t>(asked, 63);
-    if (asked <= (uint64_t)b_.subset_cap) {
-      for (uint64_t m = 1; m < (1ull << asked); m++) masks.push_back(m);
-    } else {
-      tally_.sampled_points++;
-      Rng rng = Rng::Stream(b_.seed, absl::StrCat("subsets ", workload_, " ", i));
-      for (uint64_t m = 1; m < (1ull << b_.subset_cap); m++)
-        masks.push_back(rng.Next() & ((1ull << n) - 1));
-    }
-    for (uint64_t m : masks) {
-      std::string script = Script(m, n);
+    for (size_t j = 0; j < scripts.size(); j++) {
+      tally_.subsets++;
+      uint64_t expect = j < predicted.size() ? predicted[j] : 0;
+      // A state met before is not run again (deduplication), whether the
+      // crash would meet it or the prediction says it will.
+      if (b_.dedup && expect && seen_after_.contains(expect)) {
+        tally_.crash_states_seen++;
+        tally_.subsets_predicted++;
+        continue;
+      }
+      const std::string& script = scripts[j];
       Scenario cs = s;
       cs.ops.insert(cs.ops.begin(), CrashOp(run, i, script));
       RunOptions so;
-      so.on_crash = after;
+      so.on_crash = [&](const CrashState& st) { return after(st, expect); };
       RunResult rs = Execute(cs, so);
-      tally_.subsets++;
       if (!Judge(cs, rs, absl::StrCat("crash after event ", i, ", writes kept: ", script)))
         return false;
     }

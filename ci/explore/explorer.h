@@ -10,7 +10,24 @@
 // - state deduplication (--no-dedup turns it off): a crash whose canonical
 //   state (runner.h CrashState: media, non-durable writes, the oracle's
 //   promises, the operations still to come) was met before in this workload
-//   is not run on; the same for the state after the policy decided.
+//   is not run on; the same for the state after the policy decided. The
+//   first subset's run predicts the state after every other subset
+//   (Disk::MediaHashIfCrash), so a subset predicted to meet a state seen
+//   before is not run at all; each subset that runs checks its prediction
+//   (subset_mismatches).
+// - sleep sets for time passing (--nosleep_sets turns it off). Letting time
+//   pass inside running code (the next timer or IO completion becomes due
+//   and its interrupt runnable) touches only the clock, the timer queue,
+//   the run queue and the log. A step of the running fiber between two of
+//   its preemption points that touched none of those, stored to no page of
+//   the arena (the pages the step checks read) and was not switched away
+//   (the shim's StepMark) commutes with it: time passing
+//   before the step and after it give the same execution from there on,
+//   with the same states at every check and crash point. So after "time
+//   passes" is tried at one point, it sleeps through the fiber's pure steps
+//   and is not tried at the points they lead to; the schedule tried first
+//   stands for them, deviation budget and all (its subtree holds theirs).
+//   Only where the store hooks watch every page (not under ASan).
 #pragma once
 
 #include <cstdint>
@@ -33,16 +50,20 @@ struct ExploreTally {
   uint64_t workloads = 0;
   uint64_t executions = 0;        // scenario runs, pruned ones included
   uint64_t schedules = 0;         // distinct schedules run to the end without a crash
+  uint64_t sleep_skipped = 0;     // schedules not run: a sleep set shows one run stands for each
   uint64_t crash_points = 0;      // crashes landed (before the policy decides)
   uint64_t crash_points_seen = 0; //   of them, states met before (pruned)
   uint64_t crash_states = 0;      // distinct states after the policy, run on and judged
   uint64_t crash_states_seen = 0; //   states after the policy met before (pruned)
   uint64_t subsets = 0;           // persistence subsets tried
+  uint64_t subsets_predicted = 0; //   of them, predicted to reach a state met before: not run
   uint64_t sampled_points = 0;    // crash points whose subsets were sampled (over the cap)
   uint64_t max_pending = 0;       // most writes a crash asked about
   uint64_t max_decisions = 0;     // most scheduling decisions in one execution
   uint64_t max_fibers = 0;        // most fibers spawned in one workload's execution
   uint64_t key_mismatches = 0;    // crash states that differed from the probe's (0 if sound)
+  uint64_t sleep_mismatches = 0;  // verify_sleep_sets: skipped schedules that differed (0 if sound)
+  uint64_t subset_mismatches = 0; // subsets run whose state was not the predicted one (0 if sound)
   std::map<std::string, uint64_t> known;  // known signature -> executions that hit it
 
   void Add(const ExploreTally& o);
@@ -61,7 +82,9 @@ inline constexpr TallyField kTallyFields[] = {
     {&ExploreTally::crash_states_seen, false}, {&ExploreTally::subsets, false},
     {&ExploreTally::sampled_points, false}, {&ExploreTally::max_pending, true},
     {&ExploreTally::max_decisions, true},  {&ExploreTally::max_fibers, true},
-    {&ExploreTally::key_mismatches, false},
+    {&ExploreTally::key_mismatches, false}, {&ExploreTally::sleep_skipped, false},
+    {&ExploreTally::sleep_mismatches, false}, {&ExploreTally::subsets_predicted, false},
+    {&ExploreTally::subset_mismatches, false},
 };
 
 struct Counterexample {
@@ -71,6 +94,10 @@ struct Counterexample {
   uint64_t workload = 0;
   std::string how;  // "schedule", "crash", with the choices, in words
 };
+
+// Whether this build can tell pure steps (the store hooks watch the core's
+// page stores): without, sleep sets skip nothing.
+bool SleepSetsAvailable();
 
 class WorkloadExplorer {
  public:
@@ -91,6 +118,15 @@ class WorkloadExplorer {
     int used = 0;
   };
   bool ExploreSchedules(const Scenario& base);
+  // Whether the sleep set skips the child of `n` that lets time pass at
+  // decision k (see the header comment): k is a time point reached by a
+  // pure step from the previous Preempt call, whose own time point is also
+  // one the parent may deviate at.
+  bool SleepSkips(const std::vector<DecisionPoint>& journal, const Node& n, size_t k) const;
+  // verify_sleep_sets: runs the skipped child and the one that stands for
+  // it; counts a mismatch when they differ.
+  void VerifySkip(const Scenario& base, const Node& n, size_t k,
+                  const std::vector<DecisionPoint>& journal);
   bool ExplorePct(const Scenario& base);
   // A place a crash can land in an execution: after event `event` (the
   // last of the points that land there), with the state key it would meet.

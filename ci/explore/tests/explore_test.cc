@@ -110,7 +110,58 @@ TEST(ExploreCountsTest, OneDeviationSchedulesMatchBruteForce) {
     }
     misses = applied ? 0 : misses + 1;
   }
-  EXPECT_EQ(ex.Tally().schedules, 1 + distinct);
+  // A schedule the sleep sets skip is counted there, not run.
+  EXPECT_EQ(ex.Tally().schedules + ex.Tally().sleep_skipped, 1 + distinct);
+}
+
+// Sleep sets for time passing skip only schedules that are the same
+// execution as one run: with verify_sleep_sets each skipped schedule is run
+// anyway and compared event for event (the scheduler's choice bookkeeping
+// aside) with the one that stands for it.
+TEST(ExploreSleepSetsTest, SkippedSchedulesAreTheSameExecutions) {
+  if (!SleepSetsAvailable()) GTEST_SKIP() << "no store hooks in this build: sleep sets are off";
+  uint64_t skipped = 0;
+  for (const char* letter : {"w0", "span3", "dspan6", "daemon", "fail1", "grow"}) {
+    ExploreBounds b = Small({letter}, 1, CrashPoints::kNone);
+    b.ops = 2;  // workload 1 is the letter twice, issued together
+    b.verify_sleep_sets = true;
+    for (uint64_t w : {0, 1}) {
+      WorkloadExplorer ex(b, {});
+      ASSERT_TRUE(ex.Explore(w)) << letter;
+      EXPECT_EQ(ex.Tally().sleep_mismatches, 0u) << letter << " workload " << w;
+      skipped += ex.Tally().sleep_skipped;
+    }
+  }
+  EXPECT_GT(skipped, 0u);
+}
+
+// The comparison can fail: skipping time points without the purity test
+// (whatever the step between did) skips schedules that differ.
+TEST(ExploreSleepSetsTest, VerificationCatchesAnUnsoundRule) {
+  if (!SleepSetsAvailable()) GTEST_SKIP() << "no store hooks in this build: sleep sets are off";
+  ExploreBounds b = Small({"w0"}, 1, CrashPoints::kNone);
+  b.verify_sleep_sets = true;
+  b.sleep_sets_ignore_purity_for_test = true;
+  WorkloadExplorer ex(b, {});
+  ASSERT_TRUE(ex.Explore(0));
+  EXPECT_GT(ex.Tally().sleep_mismatches, 0u);
+}
+
+// With sleep sets the verdicts and crash states are those of the search
+// without them: the same distinct crash states judged, fewer executions.
+TEST(ExploreSleepSetsTest, SameCrashStatesFewerExecutions) {
+  if (!SleepSetsAvailable()) GTEST_SKIP() << "no store hooks in this build: sleep sets are off";
+  ExploreBounds b = Small({"w0"}, 1, CrashPoints::kIo);
+  WorkloadExplorer with(b, {});
+  ASSERT_TRUE(with.Explore(0));
+  b.sleep_sets = false;
+  WorkloadExplorer without(b, {});
+  ASSERT_TRUE(without.Explore(0));
+  EXPECT_EQ(with.Tally().crash_states, without.Tally().crash_states);
+  EXPECT_EQ(with.Tally().crash_points - with.Tally().crash_points_seen,
+            without.Tally().crash_points - without.Tally().crash_points_seen);
+  EXPECT_EQ(with.Tally().schedules + with.Tally().sleep_skipped, without.Tally().schedules);
+  EXPECT_LT(with.Tally().executions, without.Tally().executions);
 }
 
 // Crash points without deduplication: one per place a crash can land after
@@ -152,6 +203,49 @@ TEST(ExploreCountsTest, CrashPointsMatchBruteForce) {
   EXPECT_EQ(ex.Tally().key_mismatches, 0u);
 }
 
+// Persistence subsets and crash states against brute force: at every
+// event offset of the workload, every keep/drop script as long as the most
+// writes a crash was asked about, each run just to the crash; the distinct
+// states after the crash must be exactly those the explorer judged, with
+// its prefix, deduplication and the redundant-write mark in play.
+TEST(ExploreCountsTest, CrashStatesMatchBruteForce) {
+  ExploreBounds b = Small({"span3"}, 0, CrashPoints::kIo);
+  b.subset_cap = 10;
+  WorkloadExplorer ex(b, {});
+  ASSERT_TRUE(ex.Explore(0));
+  ASSERT_EQ(ex.Tally().sampled_points, 0u);
+  uint64_t m = ex.Tally().max_pending;
+  ASSERT_GE(m, 2u);
+  ASSERT_LE(m, 10u);
+  Scenario base = WorkloadScenario(b, {"span3"});
+  RunOptions keep;
+  keep.keep_events = true;
+  RunResult free_run = RunScenario(base, keep);
+  std::set<uint64_t> states;
+  for (uint64_t i = free_run.ops_start_event; i < free_run.ops_end_event; i++) {
+    EventKind k = free_run.event_list[i].kind;
+    if (k != EventKind::kDiskSubmit && k != EventKind::kDiskComplete) continue;
+    for (uint64_t mask = 0; mask < (1ull << m); mask++) {
+      std::string script(m, 'd');
+      for (uint64_t w = 0; w < m; w++)
+        if (mask >> w & 1) script[w] = 'k';
+      Scenario s = base;
+      Op crash{OpKind::kCrash};
+      crash.text = "script:" + script;
+      crash.a = i + 2 - free_run.ops_start_event;
+      s.ops.insert(s.ops.begin(), crash);
+      RunOptions o;
+      o.on_crash = [&](const CrashState& st) {
+        if (st.armed && st.decided) states.insert(st.key);
+        return !st.decided;  // nothing after the crash is counted
+      };
+      RunScenario(s, o);
+    }
+  }
+  EXPECT_GT(states.size(), 10u);
+  EXPECT_EQ(ex.Tally().crash_states, states.size());
+}
+
 // Deduplication only skips: with it, no more states are judged, every
 // probed state matches the crash that lands there, and the same workload
 // gives the same counts twice (determinism).
@@ -164,12 +258,20 @@ TEST(ExploreCountsTest, DeduplicationSkipsAndIsDeterministic) {
   EXPECT_EQ(with.Tally().crash_states, again.Tally().crash_states);
   EXPECT_EQ(with.Tally().key_mismatches, 0u);
   EXPECT_GT(with.Tally().crash_points_seen, 0u);
+  // Subsets predicted to meet a known state are not run; those that run
+  // meet the state predicted.
+  EXPECT_GT(with.Tally().subsets_predicted, 0u);
+  EXPECT_EQ(with.Tally().subset_mismatches, 0u);
   b.dedup = false;
   b.preemptions = 0;
   WorkloadExplorer without(b, {});
   ASSERT_TRUE(without.Explore(0));
   EXPECT_EQ(without.Tally().crash_points_seen, 0u);
   EXPECT_GE(without.Tally().executions, without.Tally().crash_points);
+  // Without deduplication every subset runs, and each checks its prediction.
+  EXPECT_EQ(without.Tally().subsets_predicted, 0u);
+  EXPECT_GT(without.Tally().subsets, without.Tally().crash_points);
+  EXPECT_EQ(without.Tally().subset_mismatches, 0u);
 }
 
 }  // namespace

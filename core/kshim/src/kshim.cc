@@ -316,6 +316,21 @@ void Kshim::OnPreempt() {
   }
 }
 
+Kshim::StepMark Kshim::Mark() const {
+  Scheduler& s = world_.Sched();
+  return {store_track::ArenaStores(), s.SwitchCount(),  s.Mutations(), s.Clock().Reads(),
+          world_.Log().Count(),       s.Current() ? s.Current()->id : 0};
+}
+
+void Kshim::OnCoreAccessPoint() {
+  if (!Sched().InFiber() || Sched().Quiet()) return;
+  // Pure only where every page the step checks read is watched by the
+  // store hooks; otherwise a store to one would go unseen.
+  Sched().SetPureStep(store_track::AllPagesWatched() && Mark() == last_mark_);
+  OnPreempt();
+  last_mark_ = Mark();
+}
+
 bool Kshim::MaySleep(const char* what) {
   if (Sched().CheckMaySleep(what)) return true;
   HaltIfFiber();

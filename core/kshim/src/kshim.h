@@ -127,6 +127,11 @@ class Kshim {
   bool AllocContextOk(unsigned gfp, const char* what, const char* site);
   uint64_t AllocFailuresInjected() const { return alloc_failures_; }
   void OnPreempt();
+  // llsim_preempt: the core's own shared-memory accesses (atomics, bitops,
+  // READ_ONCE, barriers). Tells the scheduler whether this fiber came here
+  // straight from its previous such point without touching anything but
+  // its memory outside the page arena (see StepMark), then preempts.
+  void OnCoreAccessPoint();
   // Reports sleeping where it is not allowed; halts a fiber that tried.
   bool MaySleep(const char* what);
   // Stops the current fiber after a failure it caused; from handler
@@ -265,6 +270,24 @@ class Kshim {
   std::vector<std::unique_ptr<WorkqueueState>> workqueues_;
   WorkqueueState* system_wq_ = nullptr;
   std::function<void()> preempt_observer_;
+  // What the world looked like as a fiber left its last llsim_preempt: if
+  // nothing of it moved by the next one, the step between was pure with
+  // respect to time passing (the explorer's sleep sets rest on that). Time
+  // passing reads and writes the clock, the timer queue, the run queue and
+  // the log, and nothing else; so a step that read no time, changed no
+  // timer, woke, spawned or blocked nothing, recorded no event and was not
+  // switched away commutes with it. It must also store to no page of the
+  // arena, the core memory the step checks compare: otherwise the checks
+  // would see the page change at another time. Shim calls are allowed: the
+  // shim's own state (locks, mappings, allocations) is not touched by time
+  // passing.
+  struct StepMark {
+    uint64_t arena_stores = 0, switches = 0, mutations = 0, clock_reads = 0, events = 0,
+             fiber = 0;
+    bool operator==(const StepMark&) const = default;
+  };
+  StepMark Mark() const;
+  StepMark last_mark_;
   std::function<void(Context, bool)> context_observer_;
   std::function<void(const void*)> page_free_observer_;
 };

@@ -10,7 +10,7 @@ extern "C" {
 void llsim_preempt(void) {
   // Code may touch shared state before any runtime exists (static
   // initialisers, tests of pure helpers): there is nobody to switch to.
-  if (Kshim* k = Kshim::Active()) k->OnPreempt();
+  if (Kshim* k = Kshim::Active()) k->OnCoreAccessPoint();
 }
 
 void preempt_disable(void) {

@@ -25,6 +25,8 @@ uint8_t* g_written = nullptr;  // one flag per arena page
 [[maybe_unused]] size_t g_used = 0;  // bytes handed out at least once
 std::vector<uint32_t> g_free;  // freed pages, reused last freed first
 bool g_failed = false;  // no arena: every page comes from aligned_alloc
+bool g_unwatched = false;  // some page came from aligned_alloc while active
+uint64_t g_arena_stores = 0;
 
 [[maybe_unused]] bool Reserve() {
   if (g_base || g_failed) return g_base != 0;
@@ -45,7 +47,10 @@ bool g_failed = false;  // no arena: every page comes from aligned_alloc
 
 inline void Note(const void* a) {
   uintptr_t off = reinterpret_cast<uintptr_t>(a) - g_base;
-  if (off < g_committed) g_written[off / kPage] = 1;
+  if (off < g_committed) {
+    g_written[off / kPage] = 1;
+    g_arena_stores++;
+  }
 }
 
 }  // namespace
@@ -72,6 +77,7 @@ void* AllocPageData() {
     }
   }
 #endif
+  if (g_active) g_unwatched = true;
   return aligned_alloc(kPage, kPage);
 }
 
@@ -85,6 +91,10 @@ void FreePageData(void* data) {
 }
 
 bool HooksActive() { return g_active; }
+
+bool AllPagesWatched() { return g_active && g_base && !g_unwatched; }
+
+uint64_t ArenaStores() { return g_arena_stores; }
 
 bool TakeWritten(const void* data) {
   uintptr_t off = reinterpret_cast<uintptr_t>(data) - g_base;

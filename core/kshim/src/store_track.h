@@ -27,6 +27,14 @@ void FreePageData(void* data);
 // constructor kcompat.h gives it calls llsim_store_hooks_start).
 bool HooksActive();
 
+// Hooks active and every page the core was given came from the arena, so
+// no store to a page can go unseen.
+bool AllPagesWatched();
+
+// Stores into arena pages so far (hooks, shim copies and harness copies):
+// a step that made none changed no page.
+uint64_t ArenaStores();
+
 // Whether the core may have stored into the page at `data` since the last
 // call for it; clears the mark. Always true for a page the hooks cannot
 // watch.
