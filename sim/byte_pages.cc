@@ -70,19 +70,22 @@ BytePages& BytePages::operator=(BytePages&& o) noexcept {
 
 uint64_t BytePages::ContentHash(uint64_t h) const {
   for (const auto& [idx, slot] : pages_) {
-    if (slot.hash == kHashUnknown) {
-      const uint64_t* w = reinterpret_cast<const uint64_t*>(slot.page->data());
-      bool zero = true;
-      for (size_t i = 0; i < kPageBytes / 8 && zero; i++) zero = w[i] == 0;
-      if (zero) {
-        slot.hash = kHashZeroPage;
-      } else {
-        uint64_t ph = StateMix(0x6d657461ull, idx);
-        for (size_t i = 0; i < kPageBytes / 8; i++) ph = StateMix(ph, w[i]);
-        slot.hash = ph < 2 ? ph + 2 : ph;
+    for (size_t b = 0; b < kBlocks; b++) {
+      uint64_t& bh = slot.hash[b];
+      if (bh == kHashUnknown) {
+        const uint8_t* data = slot.page->data() + b * kBlockBytes;
+        const uint64_t* w = reinterpret_cast<const uint64_t*>(data);
+        bool zero = true;
+        for (size_t i = 0; i < kBlockBytes / 8 && zero; i++) zero = w[i] == 0;
+        if (zero) {
+          bh = kHashZero;
+        } else {
+          uint64_t x = StateMixWords(StateMix(0x6d657461ull, idx * kBlocks + b), data, kBlockBytes);
+          bh = x < 2 ? x + 2 : x;
+        }
       }
+      if (bh != kHashZero) h = StateMix(h, bh);
     }
-    if (slot.hash != kHashZeroPage) h = StateMix(h, slot.hash);
   }
   return h;
 }
@@ -104,7 +107,8 @@ void BytePages::Write(uint64_t offset, const uint8_t* data, size_t n) {
       it = pages_.emplace(idx, Slot{p}).first;
     }
     std::memcpy(it->second.page->data() + in, data, len);
-    it->second.hash = kHashUnknown;
+    for (size_t b = in / kBlockBytes; b * kBlockBytes < in + len; b++)
+      it->second.hash[b] = kHashUnknown;
     offset += len;
     data += len;
     n -= len;

@@ -295,11 +295,11 @@ uint64_t Disk::CrashStateHash(bool pending) const {
       for (const auto& [ci, id] : completed_) covered += ci <= w.horizon;
       h = StateMix(h, covered);
     }
-    for (size_t i = 0; i + 8 <= w.bytes.size(); i += 8) {
-      uint64_t x;
-      memcpy(&x, w.bytes.data() + i, 8);
-      h = StateMix(h, x);
+    if (!w.bytes_hashed) {
+      w.bytes_hash = StateMixWords(0x7061796cull, w.bytes.data(), w.bytes.size());
+      w.bytes_hashed = true;
     }
+    h = StateMix(h, w.bytes_hash);
     for (const auto& r : w.stamps.Runs()) h = StateMix(StateMix(h, r.end), r.stamp);
   }
   hash_version_[1] = version_;

@@ -135,6 +135,9 @@ class Disk {
     uint64_t horizon;  // PREFLUSH: the cached writes its flush covers
     std::vector<uint8_t> bytes;
     StampRuns stamps;
+    // StateMixWords of bytes, once asked (the payload never changes).
+    mutable uint64_t bytes_hash = 0;
+    mutable bool bytes_hashed = false;
   };
 
   bool IsMeta(uint64_t sector) const {
