@@ -193,6 +193,7 @@ class Scheduler {
   void SetStopProbe(std::function<void()> fn) { stop_probe_ = std::move(fn); }
   // Appends every strategy decision to `out` (null: stop). Only looks.
   void SetDecisionJournal(std::vector<DecisionPoint>* out) { journal_ = out; }
+  bool Journaling() const { return journal_ != nullptr; }
 
   // Blocks the current fiber until WakeOne/WakeAll on `list`, or until the
   // absolute virtual `deadline`. Sleeping where it is not allowed is

@@ -323,6 +323,9 @@ Kshim::StepMark Kshim::Mark() const {
 }
 
 void Kshim::OnCoreAccessPoint() {
+  // Only the explorer reads purity (from the decision journal): elsewhere
+  // this is a plain preemption point, with nothing added to the hot path.
+  if (!Sched().Journaling()) return OnPreempt();
   if (!Sched().InFiber() || Sched().Quiet()) return;
   // Pure only where every page the step checks read is watched by the
   // store hooks; otherwise a store to one would go unseen.
