@@ -578,7 +578,11 @@ int CheckFlags(const std::vector<std::string>& raw, std::set<std::string>* given
     absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
     if (!flag && name.rfind("no", 0) == 0) {
       flag = absl::FindCommandLineFlag(name.substr(2));
-      if (flag && flag->IsOfType<bool>() && eq == std::string::npos) continue;
+      if (flag && flag->IsOfType<bool>() && eq == std::string::npos) {
+        // --noX is a flag given too: a command it does not apply to says so.
+        given->insert(std::string(flag->Name()));
+        continue;
+      }
       flag = nullptr;
     }
     if (!flag) return BadInput(absl::StrCat("unknown flag ", a, " (see llsim --help)"));

@@ -47,4 +47,7 @@ llsim_cli_test(explore-argument 2 "explore takes no arguments" ${llsim} explore 
 llsim_cli_test(explore-foreign-flag 2 "--cases does not apply to explore" ${llsim} explore --cases 3)
 llsim_cli_test(explore-flag-elsewhere 2 "--preemptions applies to explore only"
   ${llsim} run --preemptions 2)
+# A negated switch counts as given too.
+llsim_cli_test(explore-noflag-elsewhere 2 "--sleep_sets applies to explore only"
+  ${llsim} campaign --nosleep_sets --cases 1 --out ${CMAKE_BINARY_DIR}/cli-fixtures/unused)
 llsim_cli_test(explore-missing-known 2 "/nonexistent/known" ${llsim} explore --known /nonexistent/known)
