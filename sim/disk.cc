@@ -371,6 +371,9 @@ void Disk::DecideAndApply(CrashPolicy& policy, bool log) {
 }
 
 uint64_t Disk::MediaHashIfCrash(CrashPolicy& policy) {
+  // Nothing pending: the crash asks nothing and leaves the media as it is
+  // (most disks at most points), so there is nothing to copy and restore.
+  if (cache_.empty()) return CrashStateHash(false);
   ExtentMap<uint64_t> order = media_order_, data = data_media_;
   BytePages meta = meta_media_;
   uint64_t completions = completions_, version = version_, media_version = media_version_;
