@@ -629,7 +629,10 @@ void ScenarioRun::Execute(const Op& op) {
       return;
     case OpKind::kAssemble:
       // The reboot after a crash comes after the crash, wherever it lands.
-      FireArmedCrash();
+      // After a clean stop there is nothing to reboot from: an armed crash
+      // still to come may land inside this assembly (the explorer probes
+      // crash points there).
+      if (ArrayUp()) FireArmedCrash();
       if (ArrayUp()) {
         Note("skipped assemble: already running");
         return;
