@@ -30,7 +30,8 @@ set(LLSIM_MUTANT_EXPECT
   DISCARD_ROUND_OUT:no-clean-in-flight:swarm:1
   EVENTS_CLEARED_FROZEN:recovery-completeness:recovery:5
   GROW_SKIPS_NEW_PAGES:safety:resize:1
-  RELOAD_KEEPS_DIRTY:resync-completeness:resize:3
+  RELOAD_KEEPS_DIRTY:resync-completeness:resize:3:skip=liveness
+  RELOAD_KEEPS_DIRTY:liveness:resize:3
   RESIZE_NO_GROW:write-intent:resize:1
   SKIP_SYNC_NEEDSYNC:resync-completeness:swarm:2:sole
   SPACE_IGNORES_HEADER:bitmap-bounds:swarm:1:sole
