@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <regex>
+#include <map>
 #include <set>
 
 #include "absl/strings/numbers.h"
@@ -89,64 +90,75 @@ uintptr_t ExeBase(std::string* exe) {
 }  // namespace
 
 std::vector<Frame> Symbolize(const std::vector<uintptr_t>& addresses) {
+  // addr2line reads the whole executable's debug info (tens of MB) each
+  // time: a shrink whose candidates die ran it hundreds of times and spent
+  // most of its time there. The children are forks, so an address means
+  // the same code in every one: what it said once is kept.
+  static std::map<uintptr_t, std::vector<Frame>> known;
   std::string exe;
   uintptr_t base = ExeBase(&exe);
   std::vector<Frame> out(addresses.size());
-  std::vector<size_t> in_exe;
+  std::vector<uintptr_t> look;  // addresses (of the call) in the executable
+  std::vector<size_t> ask;  // indexes into `look` not known yet
   std::string offsets;
   for (size_t i = 0; i < addresses.size(); i++) {
     Dl_info info{};
     // A return address points after its call: look up the call itself.
     uintptr_t a = i == 0 ? addresses[i] : addresses[i] - 1;
+    look.push_back(0);
     if (dladdr((void*)a, &info) && info.dli_sname) out[i].function = info.dli_sname;
     if (info.dli_fbase && (uintptr_t)info.dli_fbase == base && !exe.empty()) {
-      in_exe.push_back(i);
-      absl::StrAppendFormat(&offsets, " 0x%x", a - base);
+      look[i] = a;
+      if (!known.count(a)) {
+        ask.push_back(i);
+        absl::StrAppendFormat(&offsets, " 0x%x", a - base);
+      }
     }
   }
-  if (in_exe.empty()) return out;
-  // addr2line -a prints each address, then function/file pairs (several
-  // when inlined; the innermost first).
-  std::string cmd = absl::StrCat("addr2line -C -f -i -a -e '", exe, "'", offsets, " 2>/dev/null");
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  std::string text;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) text.append(buf, n);
-  pclose(p);
-  std::vector<std::string> lines = absl::StrSplit(text, '\n', absl::SkipEmpty());
-  int idx = -1;
-  bool first = true;
-  std::vector<Frame> expanded;
-  std::vector<std::vector<Frame>> groups(addresses.size());
-  for (size_t k = 0; k < lines.size(); k++) {
-    if (absl::StartsWith(lines[k], "0x")) {
-      idx++;
-      first = true;
-      continue;
+  if (!ask.empty()) {
+    // addr2line -a prints each address, then function/file pairs (several
+    // when inlined; the innermost first).
+    std::string cmd =
+        absl::StrCat("addr2line -C -f -i -a -e '", exe, "'", offsets, " 2>/dev/null");
+    std::vector<std::vector<Frame>> groups(ask.size());
+    if (FILE* p = popen(cmd.c_str(), "r")) {
+      std::string text;
+      char buf[4096];
+      size_t n;
+      while ((n = fread(buf, 1, sizeof buf, p)) > 0) text.append(buf, n);
+      pclose(p);
+      std::vector<std::string> lines = absl::StrSplit(text, '\n', absl::SkipEmpty());
+      int idx = -1;
+      for (size_t k = 0; k < lines.size(); k++) {
+        if (absl::StartsWith(lines[k], "0x")) {
+          idx++;
+          continue;
+        }
+        if (idx < 0 || idx >= (int)ask.size() || k + 1 >= lines.size()) continue;
+        Frame f;
+        f.function = lines[k];
+        std::string loc = lines[++k];
+        size_t colon = loc.rfind(':');
+        if (colon != std::string::npos && loc.substr(0, colon) != "??") {
+          f.file = loc.substr(0, colon);
+          std::string ln = loc.substr(colon + 1);
+          ln = ln.substr(0, ln.find(' '));
+          (void)absl::SimpleAtoi(ln, &f.line);
+        }
+        groups[idx].push_back(f);
+      }
+      // Only what addr2line answered is kept: a failed run is asked again.
+      for (size_t j = 0; j < ask.size(); j++)
+        if (!groups[j].empty()) known[look[ask[j]]] = std::move(groups[j]);
     }
-    if (idx < 0 || idx >= (int)in_exe.size() || k + 1 >= lines.size()) continue;
-    Frame f;
-    f.function = lines[k];
-    std::string loc = lines[++k];
-    size_t colon = loc.rfind(':');
-    if (colon != std::string::npos && loc.substr(0, colon) != "??") {
-      f.file = loc.substr(0, colon);
-      std::string ln = loc.substr(colon + 1);
-      ln = ln.substr(0, ln.find(' '));
-      (void)absl::SimpleAtoi(ln, &f.line);
-    }
-    groups[in_exe[idx]].push_back(f);
-    first = false;
   }
-  (void)first;
   std::vector<Frame> result;
   for (size_t i = 0; i < addresses.size(); i++) {
-    if (groups[i].empty() || groups[i][0].function == "??") {
+    auto it = look[i] ? known.find(look[i]) : known.end();
+    if (it == known.end() || it->second.empty() || it->second[0].function == "??") {
       result.push_back(out[i]);
     } else {
-      for (Frame& f : groups[i]) result.push_back(f);
+      for (const Frame& f : it->second) result.push_back(f);
     }
   }
   return result;
