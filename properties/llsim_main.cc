@@ -72,6 +72,8 @@ ABSL_FLAG(std::string, alphabet, "", "explore: the operations workloads are made
 ABSL_FLAG(int, chunks, 8, "explore: bitmap chunks (64 KiB each) of the array");
 ABSL_FLAG(int, members, 2, "explore: raid1 mirrors");
 ABSL_FLAG(int, preemptions, 1, "explore: deviations from the fifo schedule per execution");
+ABSL_FLAG(int, after_crash_preemptions, 0,
+          "explore: deviations after each distinct crash state (recovery raced)");
 ABSL_FLAG(std::string, crash_points, "io", "explore: none, io or step");
 ABSL_FLAG(int, subset_cap, 6, "explore: enumerate every persistence subset of up to N writes");
 ABSL_FLAG(bool, dedup, true, "explore: explore each canonical crash state once");
@@ -156,11 +158,12 @@ commands:
                       every keep/drop subset of the writes not yet durable (up to
                       --subset_cap writes; past it, 2^cap sampled and the
                       certificate says so); each crash is followed by reassembly,
-                      the rest of the workload, resync and every check, under fifo.
+                      the rest of the workload, resync and every check, under fifo
+                      plus up to --after_crash_preemptions deviations.
                       Prints "certificate: ..." and exits 0, or the first
                       counterexample (a trace in --out for replay/shrink/show) and
                       exits 1. Ctrl-C: what was explored, no certificate (130).
-                      Default bound: about 3 minutes on one core.
+                      Default bound: under a minute on one core.
                         --ops N (2)  --alphabet L,L,... (w0,wend7,span3,d0,dspan6,flush,daemon)
                           letters: w<c> 4 KiB write at chunk c's start, wend<c>
                           at its end; fua<c> FUA write at its start; span<c> 8 KiB across chunks c, c+1; d<c> discard of
@@ -171,6 +174,9 @@ commands:
                           crash (power loss now, nothing not durable kept);
                           freeze; unfreeze; check
                         --chunks C (8)  --members M (2)  --preemptions P (1)
+                        --after_crash_preemptions Q (0: the recovery after each
+                          distinct crash state runs under fifo; Q: every schedule
+                          of it with at most Q deviations as well)
                         --crash_points none|io|step (io: after every member IO
                           submission and completion; step: after every event)
                         --subset_cap K (6)  --nodedup (no crash-state deduplication)
@@ -612,7 +618,8 @@ int CheckFlagsApply(const std::string& cmd, const std::set<std::string>& given) 
   static const std::set<std::string> kCampaignOnly = {"seconds", "jobs", "shard", "known"};
   static const std::set<std::string> kExploreOnly = {"ops", "alphabet", "chunks", "members",
                                                      "preemptions", "crash_points", "subset_cap",
-                                                     "dedup", "sleep_sets", "pct", "pct_depth"};
+                                                     "dedup", "sleep_sets", "pct", "pct_depth",
+                                                     "after_crash_preemptions"};
   static const std::set<std::string> kExploreAlso = {"seed", "jobs", "shard", "known", "json",
                                                      "out", "watchdog", "progress"};
   static const std::set<std::string> kCoverageFlags = {"cases", "seed", "jobs",     "out",
@@ -702,6 +709,7 @@ int main(int argc, char** argv) {
     f.chunks = absl::GetFlag(FLAGS_chunks);
     f.members = absl::GetFlag(FLAGS_members);
     f.preemptions = absl::GetFlag(FLAGS_preemptions);
+    f.after_crash_preemptions = absl::GetFlag(FLAGS_after_crash_preemptions);
     f.crash_points = absl::GetFlag(FLAGS_crash_points);
     f.subset_cap = absl::GetFlag(FLAGS_subset_cap);
     f.dedup = absl::GetFlag(FLAGS_dedup);

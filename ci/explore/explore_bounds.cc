@@ -99,6 +99,8 @@ std::string ExploreBounds::Describe() const {
     absl::StrAppend(&s, " pct=", pct_runs, "x depth ", pct_depth, " seed=", seed);
   else
     absl::StrAppend(&s, " preemptions<=", preemptions);
+  if (after_crash_preemptions && !pct_runs)
+    absl::StrAppend(&s, " after-crash-preemptions<=", after_crash_preemptions);
   if (!dedup) s += " no-dedup";
   if (!sleep_sets && !pct_runs) s += " no-sleep-sets";
   if (shards > 1) absl::StrAppend(&s, " shard=", shard, "/", shards);

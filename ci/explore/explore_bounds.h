@@ -29,6 +29,9 @@ struct ExploreBounds {
   int chunks = 8;              // bitmap chunks of 64 KiB
   int members = 2;             // raid1 mirrors
   int preemptions = 1;         // deviations from the fifo schedule per execution
+  // Deviations after each distinct crash state, on top of the fifo
+  // recovery: reassembly, the rest of the workload and resync raced (0: fifo).
+  int after_crash_preemptions = 0;
   CrashPoints crash_points = CrashPoints::kIo;
   int subset_cap = 6;          // all subsets of up to this many writes, else sampled
   bool dedup = true;           // explore each canonical crash state once

@@ -410,6 +410,7 @@ absl::StatusOr<ExploreBounds> BoundsFromFlags(const ExploreFlags& f) {
   for (absl::Status st : {range("ops", f.ops, 1, 8), range("chunks", f.chunks, 2, 512),
                           range("members", f.members, 2, 4),
                           range("preemptions", f.preemptions, 0, 8),
+                          range("after_crash_preemptions", f.after_crash_preemptions, 0, 4),
                           range("subset_cap", f.subset_cap, 0, 16), range("pct", f.pct, 0, 1000000),
                           range("pct_depth", f.pct_depth, 1, 8)})
     if (!st.ok()) return st;
@@ -417,6 +418,7 @@ absl::StatusOr<ExploreBounds> BoundsFromFlags(const ExploreFlags& f) {
   b.chunks = f.chunks;
   b.members = f.members;
   b.preemptions = f.preemptions;
+  b.after_crash_preemptions = f.after_crash_preemptions;
   b.subset_cap = f.subset_cap;
   b.dedup = f.dedup;
   b.sleep_sets = f.sleep_sets;
@@ -446,6 +448,13 @@ absl::StatusOr<ExploreBounds> BoundsFromFlags(const ExploreFlags& f) {
       return absl::InvalidArgumentError(
           absl::StrCat("--shard '", f.shard, "' is not I/N with 0 <= I < N"));
   }
+  if (b.after_crash_preemptions && b.pct_runs)
+    return absl::InvalidArgumentError(
+        "--after_crash_preemptions bounds the systematic search; --pct samples schedules "
+        "instead (use one)");
+  if (b.after_crash_preemptions && b.crash_points == CrashPoints::kNone)
+    return absl::InvalidArgumentError(
+        "--after_crash_preemptions needs crashes: --crash_points none lands none");
   if (b.pct_runs && f.given.count("preemptions"))
     return absl::InvalidArgumentError(
         "--preemptions bounds the systematic search; --pct samples schedules instead (use one)");

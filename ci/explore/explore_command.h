@@ -16,6 +16,7 @@ struct ExploreFlags {
   int ops = 2;
   std::string alphabet, crash_points = "io", shard, known, json, out = "llsim-failures";
   int chunks = 8, members = 2, preemptions = 1, subset_cap = 6;
+  int after_crash_preemptions = 0;
   bool dedup = true;
   bool sleep_sets = true;
   int pct = 0, pct_depth = 2;

@@ -129,8 +129,19 @@ std::string FormatExploreReport(const ExploreReport& r) {
     absl::StrAppend(&s, "  WARNING: ", t.key_mismatches,
                     " crashes met a state other than the one their point was probed with: "
                     "deduplication may have skipped states (run with --nodedup)\n");
-  absl::StrAppend(&s, "  after each crash: reassembly, then the rest of the workload, resync "
-                      "and every check under fifo (no deviations)\n");
+  if (b.after_crash_preemptions && !b.pct_runs)
+    absl::StrAppend(&s, "  after each crash: reassembly, then the rest of the workload, resync "
+                        "and every check, under fifo and, from each distinct crash state, "
+                        "every schedule with at most ",
+                    b.after_crash_preemptions, " deviations: ", t.after_crash_schedules, " run",
+                    t.after_crash_skipped ? absl::StrCat(" + ", t.after_crash_skipped,
+                                                         " covered by sleep sets")
+                                          : "",
+                    "\n");
+  else
+    absl::StrAppend(&s, "  after each crash: reassembly, then the rest of the workload, resync "
+                        "and every check under fifo (no deviations; --after_crash_preemptions "
+                        "races them)\n");
   for (const auto& [sig, n] : t.known)
     absl::StrAppend(&s, "  known: ", sig, "  (", n, " executions)\n");
   if (!r.cut_short.empty())
@@ -152,7 +163,9 @@ std::string ExploreReportJson(const ExploreReport& r) {
                                   o->append(JsonQuote(l));
                                 }),
                   "], \"chunks\": ", b.chunks, ", \"members\": ", b.members,
-                  ", \"preemptions\": ", b.preemptions, ", \"crash_points\": ",
+                  ", \"preemptions\": ", b.preemptions,
+                  ", \"after_crash_preemptions\": ", b.after_crash_preemptions,
+                  ", \"crash_points\": ",
                   JsonQuote(CrashPointsName(b.crash_points)), ", \"subset_cap\": ", b.subset_cap,
                   ", \"dedup\": ", b.dedup ? "true" : "false",
                   ", \"sleep_sets\": ", b.sleep_sets && SleepSetsAvailable() ? "true" : "false",
@@ -164,6 +177,8 @@ std::string ExploreReportJson(const ExploreReport& r) {
   absl::StrAppend(&s, "  \"workloads\": ", t.workloads, ", \"workloads_total\": ", r.workloads_total,
                   ",\n  \"executions\": ", t.executions, ", \"schedules\": ", t.schedules,
                   ", \"schedules_sleep_skipped\": ", t.sleep_skipped,
+                  ", \"after_crash_schedules\": ", t.after_crash_schedules,
+                  ", \"after_crash_sleep_skipped\": ", t.after_crash_skipped,
                   ",\n  \"crash_points_landed\": ", t.crash_points, ", \"crash_points_seen\": ",
                   t.crash_points_seen, ",\n  \"crash_states\": ", t.crash_states,
                   ", \"crash_states_seen\": ", t.crash_states_seen, ",\n  \"subsets\": ", t.subsets,

@@ -261,16 +261,32 @@ bool WorkloadExplorer::CrashesAfter(const Scenario& s, const RunResult& run,
       tally_.crash_states++;
       return true;
     };
+    // With after_crash_preemptions, each run that meets a new state after
+    // the crash records its decisions, and where the crash landed in them.
+    bool raced = b_.after_crash_preemptions > 0;
+    std::vector<DecisionPoint> journal;
+    size_t crash_at = 0;
+    uint64_t crash_key = 0;
+    bool ran_on = false;
+    auto note = [&](const CrashState& st, bool on) {
+      ran_on = on;
+      crash_at = journal.size();
+      crash_key = st.key;
+      return on;
+    };
     RunOptions o;
     o.crash_subsets = plan;
+    if (raced) o.decisions = &journal;
     o.on_crash = [&](const CrashState& st) {
-      if (st.armed && st.decided) predicted = st.predicted;
-      return after(st, 0);
+      if (!(st.armed && st.decided)) return after(st, 0);
+      predicted = st.predicted;
+      return note(st, after(st, 0));
     };
     RunResult r = Execute(c, o);
     tally_.subsets++;
-    if (!Judge(c, r, absl::StrCat("crash after event ", i, ", every pending write dropped")))
-      return false;
+    std::string how = absl::StrCat("crash after event ", i, ", every pending write dropped");
+    if (!Judge(c, r, how)) return false;
+    if (raced && ran_on && !ExploreAfterCrash(c, journal, crash_at, crash_key, how)) return false;
     tally_.max_pending = std::max(tally_.max_pending, asked);
     for (size_t j = 0; j < scripts.size(); j++) {
       tally_.subsets++;
@@ -286,10 +302,65 @@ bool WorkloadExplorer::CrashesAfter(const Scenario& s, const RunResult& run,
       Scenario cs = s;
       cs.ops.insert(cs.ops.begin(), CrashOp(run, i, script));
       RunOptions so;
-      so.on_crash = [&](const CrashState& st) { return after(st, expect); };
+      journal.clear();
+      ran_on = false;
+      if (raced) so.decisions = &journal;
+      so.on_crash = [&](const CrashState& st) {
+        if (!(st.armed && st.decided)) return after(st, expect);
+        return note(st, after(st, expect));
+      };
       RunResult rs = Execute(cs, so);
-      if (!Judge(cs, rs, absl::StrCat("crash after event ", i, ", writes kept: ", script)))
+      std::string shows = absl::StrCat("crash after event ", i, ", writes kept: ", script);
+      if (!Judge(cs, rs, shows)) return false;
+      if (raced && ran_on && !ExploreAfterCrash(cs, journal, crash_at, crash_key, shows))
         return false;
+    }
+  }
+  return true;
+}
+
+bool WorkloadExplorer::ExploreAfterCrash(const Scenario& c,
+                                         const std::vector<DecisionPoint>& journal, size_t from,
+                                         uint64_t key, const std::string& how) {
+  // The same depth-first search over deviations as ExploreSchedules, rooted
+  // at the crash run (already run and judged): its deviations all come at
+  // or after the crash, so the crash lands where it did every time.
+  std::vector<Node> stack{Node{c.schedule, (int64_t)from - 1, 0}};
+  bool root = true;
+  while (!stack.empty()) {
+    Node n = std::move(stack.back());
+    stack.pop_back();
+    std::vector<DecisionPoint> own;
+    const std::vector<DecisionPoint>* jp = &journal;
+    if (!root) {
+      Scenario x = c;
+      x.schedule = n.overrides;
+      RunOptions o;
+      o.decisions = &own;
+      o.on_crash = [&](const CrashState& st) {
+        if (st.armed && st.decided && st.key != key) tally_.key_mismatches++;
+        return true;
+      };
+      RunResult r = Execute(x, o);
+      tally_.after_crash_schedules++;
+      if (!Judge(x, r, absl::StrCat(how, ", then schedule ", FormatScheduleOverrides(n.overrides))))
+        return false;
+      jp = &own;
+    }
+    root = false;
+    if (n.used >= b_.after_crash_preemptions) continue;
+    for (size_t k = jp->size(); k-- > (size_t)(n.last + 1);) {
+      const DecisionPoint& d = (*jp)[k];
+      for (uint32_t ch = d.options; ch-- > 0;) {
+        if (ch == d.fifo) continue;
+        if (SleepSkips(*jp, n, k)) {
+          tally_.after_crash_skipped++;
+          continue;
+        }
+        Node child{n.overrides, (int64_t)k, n.used + 1};
+        child.overrides[k] = ch;
+        stack.push_back(std::move(child));
+      }
     }
   }
   return true;

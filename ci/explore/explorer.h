@@ -15,6 +15,9 @@
 //   (Disk::MediaHashIfCrash), so a subset predicted to meet a state seen
 //   before is not run at all; each subset that runs checks its prediction
 //   (subset_mismatches).
+// - after a crash, schedules are explored only from states met for the
+//   first time (after_crash_preemptions): the deviations after a crash
+//   act on the state after it, which deduplication keys.
 // - sleep sets for time passing (--nosleep_sets turns it off). Letting time
 //   pass inside running code (the next timer or IO completion becomes due
 //   and its interrupt runnable) touches only the clock, the timer queue,
@@ -64,6 +67,8 @@ struct ExploreTally {
   uint64_t key_mismatches = 0;    // crash states that differed from the probe's (0 if sound)
   uint64_t sleep_mismatches = 0;  // verify_sleep_sets: skipped schedules that differed (0 if sound)
   uint64_t subset_mismatches = 0; // subsets run whose state was not the predicted one (0 if sound)
+  uint64_t after_crash_schedules = 0;  // recoveries run with deviations after the crash
+  uint64_t after_crash_skipped = 0;    //   not run: a sleep set shows one run stands for each
   std::map<std::string, uint64_t> known;  // known signature -> executions that hit it
 
   void Add(const ExploreTally& o);
@@ -84,7 +89,8 @@ inline constexpr TallyField kTallyFields[] = {
     {&ExploreTally::max_decisions, true},  {&ExploreTally::max_fibers, true},
     {&ExploreTally::key_mismatches, false}, {&ExploreTally::sleep_skipped, false},
     {&ExploreTally::sleep_mismatches, false}, {&ExploreTally::subsets_predicted, false},
-    {&ExploreTally::subset_mismatches, false},
+    {&ExploreTally::subset_mismatches, false}, {&ExploreTally::after_crash_schedules, false},
+    {&ExploreTally::after_crash_skipped, false},
 };
 
 struct Counterexample {
@@ -136,6 +142,13 @@ class WorkloadExplorer {
   bool CrashesAfter(const Scenario& base, const RunResult& run,
                     const std::vector<CrashPoint>& points, uint64_t from);
   RunOptions::CrashProbe Probe(std::vector<CrashPoint>* out);
+  // after_crash_preemptions: every schedule of what follows the crash of
+  // `c` (reassembly, the rest of the workload, resync, the checks) with up
+  // to that many deviations at decisions from `from` on, the decision the
+  // crash landed before in `journal`, the fifo run of `c`. Each run must
+  // meet the crash state `key` again (key_mismatches otherwise).
+  bool ExploreAfterCrash(const Scenario& c, const std::vector<DecisionPoint>& journal,
+                         size_t from, uint64_t key, const std::string& how);
   // Runs one execution; judges it; false on a new failure.
   bool Judge(const Scenario& s, const RunResult& r, const std::string& how);
   RunResult Execute(const Scenario& s, RunOptions o);

@@ -70,6 +70,17 @@ TEST(ExploreBoundsTest, FlagsOutOfRangeAreRefused) {
   EXPECT_EQ(BoundsFromFlags(f).status().message(),
             "--crash_points: 'often' is not none, io or step");
   f = ExploreFlags();
+  f.after_crash_preemptions = 5;
+  EXPECT_EQ(BoundsFromFlags(f).status().message(),
+            "--after_crash_preemptions 5 is out of range (0..4)");
+  f.after_crash_preemptions = 1;
+  f.pct = 10;
+  EXPECT_FALSE(BoundsFromFlags(f).ok());
+  f.pct = 0;
+  f.crash_points = "none";
+  EXPECT_EQ(BoundsFromFlags(f).status().message(),
+            "--after_crash_preemptions needs crashes: --crash_points none lands none");
+  f = ExploreFlags();
   f.chunks = 4;  // the default alphabet follows the geometry
   ASSERT_TRUE(BoundsFromFlags(f).ok());
   EXPECT_EQ(BoundsFromFlags(f)->alphabet,
@@ -272,6 +283,75 @@ TEST(ExploreCountsTest, DeduplicationSkipsAndIsDeterministic) {
   EXPECT_EQ(without.Tally().subsets_predicted, 0u);
   EXPECT_GT(without.Tally().subsets, without.Tally().crash_points);
   EXPECT_EQ(without.Tally().subset_mismatches, 0u);
+}
+
+// Schedules after a crash (after_crash_preemptions 1) against brute force:
+// the flush workload meets one state after its crashes; from the first
+// crash point, override every decision after the crash with every other
+// choice, one at a time, and count the runs the override changed.
+TEST(ExploreCountsTest, AfterCrashSchedulesMatchBruteForce) {
+  ExploreBounds b = Small({"flush"}, 0, CrashPoints::kIo);
+  b.after_crash_preemptions = 1;
+  b.sleep_sets = false;
+  WorkloadExplorer ex(b, {});
+  ASSERT_TRUE(ex.Explore(0));
+  ASSERT_EQ(ex.Tally().crash_states, 1u);
+  EXPECT_EQ(ex.Tally().key_mismatches, 0u);
+  Scenario base = WorkloadScenario(b, {"flush"});
+  RunOptions keep;
+  keep.keep_events = true;
+  RunResult free_run = RunScenario(base, keep);
+  uint64_t first = 0;
+  for (uint64_t i = free_run.ops_start_event; i < free_run.ops_end_event && !first; i++) {
+    EventKind k = free_run.event_list[i].kind;
+    if (k == EventKind::kDiskSubmit || k == EventKind::kDiskComplete) first = i;
+  }
+  ASSERT_GT(first, 0u);
+  Scenario c = base;
+  Op crash{OpKind::kCrash};
+  crash.text = "script:";
+  crash.a = first + 2 - free_run.ops_start_event;
+  c.ops.insert(c.ops.begin(), crash);
+  std::vector<DecisionPoint> journal;
+  size_t crash_at = 0;
+  RunOptions jo = keep;
+  jo.decisions = &journal;
+  jo.on_crash = [&](const CrashState& st) {
+    if (st.armed && st.decided) crash_at = journal.size();
+    return true;
+  };
+  std::vector<std::string> fifo = Plain(RunScenario(c, jo));
+  ASSERT_GT(crash_at, 0u);
+  ASSERT_GT(journal.size(), crash_at);
+  uint64_t distinct = 0;
+  for (size_t k = crash_at; k < journal.size(); k++) {
+    for (uint32_t ch = 0; ch < journal[k].options; ch++) {
+      if (ch == journal[k].fifo) continue;
+      Scenario s = c;
+      s.schedule = {{k, ch}};
+      if (Plain(RunScenario(s, keep)) != fifo) distinct++;
+    }
+  }
+  EXPECT_GT(distinct, 100u);
+  EXPECT_EQ(ex.Tally().after_crash_schedules, distinct);
+  EXPECT_EQ(ex.Tally().schedules, 1u);  // before the crash: fifo only
+}
+
+// Sleep sets after a crash only skip: the same states, the skipped
+// schedules and the run ones add up to those run without them.
+TEST(ExploreSleepSetsTest, AfterCrashTheyOnlySkip) {
+  if (!SleepSetsAvailable()) GTEST_SKIP() << "no store hooks in this build: sleep sets are off";
+  ExploreBounds b = Small({"flush"}, 0, CrashPoints::kIo);
+  b.after_crash_preemptions = 1;
+  WorkloadExplorer with(b, {});
+  ASSERT_TRUE(with.Explore(0));
+  b.sleep_sets = false;
+  WorkloadExplorer without(b, {});
+  ASSERT_TRUE(without.Explore(0));
+  EXPECT_GT(with.Tally().after_crash_skipped, 0u);
+  EXPECT_EQ(with.Tally().after_crash_schedules + with.Tally().after_crash_skipped,
+            without.Tally().after_crash_schedules);
+  EXPECT_EQ(with.Tally().crash_states, without.Tally().crash_states);
 }
 
 }  // namespace
