@@ -141,27 +141,35 @@ bool WorkloadExplorer::ExploreSchedules(const Scenario& base) {
                           : absl::StrCat("schedule ", FormatScheduleOverrides(n.overrides),
                                          ", no crash");
     if (!Judge(s, r, how)) return false;
-    if (n.used < b_.preemptions) {
-      for (size_t k = journal.size(); k-- > (size_t)(n.last + 1);) {
-        const DecisionPoint& d = journal[k];
-        for (uint32_t c = d.options; c-- > 0;) {
-          if (c == d.fifo) continue;
-          if (SleepSkips(journal, n, k)) {
-            tally_.sleep_skipped++;
-            if (b_.verify_sleep_sets) VerifySkip(base, n, k, journal);
-            continue;
-          }
-          Node child{n.overrides, (int64_t)k, n.used + 1};
-          child.overrides[k] = c;
-          stack.push_back(std::move(child));
-        }
-      }
-    }
+    if (n.used < b_.preemptions)
+      PushChildren(journal, n, &stack, [&](size_t k) {
+        tally_.sleep_skipped++;
+        if (b_.verify_sleep_sets) VerifySkip(base, n, k, journal);
+      });
     if (b_.crash_points == CrashPoints::kNone) continue;
     uint64_t from = n.last >= 0 ? journal[n.last].event : r.ops_start_event;
     if (!CrashesAfter(s, r, points, from)) return false;
   }
   return true;
+}
+
+void WorkloadExplorer::PushChildren(const std::vector<DecisionPoint>& journal, const Node& n,
+                                    std::vector<Node>* stack,
+                                    const std::function<void(size_t)>& skipped) {
+  // Pushed last decision first, so the earliest deviation runs first.
+  for (size_t k = journal.size(); k-- > (size_t)(n.last + 1);) {
+    const DecisionPoint& d = journal[k];
+    for (uint32_t c = d.options; c-- > 0;) {
+      if (c == d.fifo) continue;
+      if (SleepSkips(journal, n, k)) {
+        skipped(k);
+        continue;
+      }
+      Node child{n.overrides, (int64_t)k, n.used + 1};
+      child.overrides[k] = c;
+      stack->push_back(std::move(child));
+    }
+  }
 }
 
 bool WorkloadExplorer::SleepSkips(const std::vector<DecisionPoint>& journal, const Node& n,
@@ -348,20 +356,8 @@ bool WorkloadExplorer::ExploreAfterCrash(const Scenario& c,
       jp = &own;
     }
     root = false;
-    if (n.used >= b_.after_crash_preemptions) continue;
-    for (size_t k = jp->size(); k-- > (size_t)(n.last + 1);) {
-      const DecisionPoint& d = (*jp)[k];
-      for (uint32_t ch = d.options; ch-- > 0;) {
-        if (ch == d.fifo) continue;
-        if (SleepSkips(*jp, n, k)) {
-          tally_.after_crash_skipped++;
-          continue;
-        }
-        Node child{n.overrides, (int64_t)k, n.used + 1};
-        child.overrides[k] = ch;
-        stack.push_back(std::move(child));
-      }
-    }
+    if (n.used < b_.after_crash_preemptions)
+      PushChildren(*jp, n, &stack, [&](size_t) { tally_.after_crash_skipped++; });
   }
   return true;
 }

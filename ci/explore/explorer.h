@@ -124,6 +124,11 @@ class WorkloadExplorer {
     int used = 0;
   };
   bool ExploreSchedules(const Scenario& base);
+  // Pushes each child of `n` (one more deviation, at a decision of
+  // `journal` after n.last) that the sleep sets keep; tells `skipped` the
+  // decision of each they skip.
+  void PushChildren(const std::vector<DecisionPoint>& journal, const Node& n,
+                    std::vector<Node>* stack, const std::function<void(size_t)>& skipped);
   // Whether the sleep set skips the child of `n` that lets time pass at
   // decision k (see the header comment): k is a time point reached by a
   // pure step from the previous Preempt call, whose own time point is also
