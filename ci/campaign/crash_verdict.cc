@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <regex>
 #include <map>
+#include <regex>
 #include <set>
 
 #include "absl/strings/numbers.h"

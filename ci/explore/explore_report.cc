@@ -129,19 +129,20 @@ std::string FormatExploreReport(const ExploreReport& r) {
     absl::StrAppend(&s, "  WARNING: ", t.key_mismatches,
                     " crashes met a state other than the one their point was probed with: "
                     "deduplication may have skipped states (run with --nodedup)\n");
-  if (b.after_crash_preemptions && !b.pct_runs)
-    absl::StrAppend(&s, "  after each crash: reassembly, then the rest of the workload, resync "
-                        "and every check, under fifo and, from each distinct crash state, "
-                        "every schedule with at most ",
+  absl::StrAppend(&s, "  after each crash: reassembly, then the rest of the workload, resync "
+                      "and every check");
+  if (b.pct_runs)  // the crash run keeps its PCT schedule past the crash
+    absl::StrAppend(&s, " under the run's PCT schedule\n");
+  else if (b.after_crash_preemptions)
+    absl::StrAppend(&s, ", under fifo and, from each distinct crash state, every schedule with "
+                        "at most ",
                     b.after_crash_preemptions, " deviations: ", t.after_crash_schedules, " run",
                     t.after_crash_skipped ? absl::StrCat(" + ", t.after_crash_skipped,
                                                          " covered by sleep sets")
                                           : "",
                     "\n");
   else
-    absl::StrAppend(&s, "  after each crash: reassembly, then the rest of the workload, resync "
-                        "and every check under fifo (no deviations; --after_crash_preemptions "
-                        "races them)\n");
+    absl::StrAppend(&s, " under fifo (no deviations; --after_crash_preemptions races them)\n");
   for (const auto& [sig, n] : t.known)
     absl::StrAppend(&s, "  known: ", sig, "  (", n, " executions)\n");
   if (!r.cut_short.empty())

@@ -276,19 +276,21 @@ bool WorkloadExplorer::CrashesAfter(const Scenario& s, const RunResult& run,
     size_t crash_at = 0;
     uint64_t crash_key = 0;
     bool ran_on = false;
-    auto note = [&](const CrashState& st, bool on) {
-      ran_on = on;
-      crash_at = journal.size();
-      crash_key = st.key;
+    auto land = [&](const CrashState& st, uint64_t expect) {
+      bool on = after(st, expect);
+      if (st.armed && st.decided) {
+        ran_on = on;
+        crash_at = journal.size();
+        crash_key = st.key;
+      }
       return on;
     };
     RunOptions o;
     o.crash_subsets = plan;
     if (raced) o.decisions = &journal;
     o.on_crash = [&](const CrashState& st) {
-      if (!(st.armed && st.decided)) return after(st, 0);
-      predicted = st.predicted;
-      return note(st, after(st, 0));
+      if (st.armed && st.decided) predicted = st.predicted;
+      return land(st, 0);
     };
     RunResult r = Execute(c, o);
     tally_.subsets++;
@@ -313,10 +315,7 @@ bool WorkloadExplorer::CrashesAfter(const Scenario& s, const RunResult& run,
       journal.clear();
       ran_on = false;
       if (raced) so.decisions = &journal;
-      so.on_crash = [&](const CrashState& st) {
-        if (!(st.armed && st.decided)) return after(st, expect);
-        return note(st, after(st, expect));
-      };
+      so.on_crash = [&](const CrashState& st) { return land(st, expect); };
       RunResult rs = Execute(cs, so);
       std::string shows = absl::StrCat("crash after event ", i, ", writes kept: ", script);
       if (!Judge(cs, rs, shows)) return false;
