@@ -32,6 +32,7 @@ class ExtentMap {
   // Sets [begin, end) to v; V{} erases the range.
   void Assign(uint64_t begin, uint64_t end, const V& v) {
     if (begin >= end) return;
+    if (AssignLocal(begin, end, v)) return;
     SplitAt(begin);
     SplitAt(end);
     m_.erase(m_.lower_bound(begin), m_.lower_bound(end));
@@ -102,6 +103,35 @@ class ExtentMap {
   auto end() const { return m_.end(); }
 
  private:
+  // The common cases with one lookup instead of seven (a fresh write into
+  // a gap, a rewrite of the same value): this map is under every member
+  // write and every data oracle update. False if [begin, end) meets more
+  // than a gap and its neighbours, or one extent of another value.
+  bool AssignLocal(uint64_t begin, uint64_t end, const V& v) {
+    auto next = m_.upper_bound(begin);
+    bool has_prev = next != m_.begin();
+    auto prev = has_prev ? std::prev(next) : next;
+    if (has_prev && prev->second.end > begin)
+      return prev->second.value == v && end <= prev->second.end;  // inside, same value
+    if (next != m_.end() && next->first < end) return false;
+    // [begin, end) lies in a gap.
+    if (v == V{}) return true;
+    bool join_prev = has_prev && prev->second.end == begin && prev->second.value == v;
+    bool join_next = next != m_.end() && next->first == end && next->second.value == v;
+    if (join_prev && join_next) {
+      prev->second.end = next->second.end;
+      m_.erase(next);
+    } else if (join_prev) {
+      prev->second.end = end;
+    } else if (join_next) {
+      Extent e{next->second.end, v};
+      m_.emplace_hint(m_.erase(next), begin, e);
+    } else {
+      m_.emplace_hint(next, begin, Extent{end, v});
+    }
+    return true;
+  }
+
   // Makes pos an extent boundary (splits the extent that straddles it).
   void SplitAt(uint64_t pos) {
     auto it = m_.upper_bound(pos);
