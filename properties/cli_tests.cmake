@@ -17,6 +17,8 @@ file(WRITE ${fixtures}/passing.trace
   "op +0us write 0 64\nop +0us settle\nexpect-failure none\n")
 file(WRITE ${fixtures}/bad-alloc-fail.trace
   "llsim-trace 1\nseed 3\nalloc-fail 2%\nop +0us settle\nexpect-failure none\n")
+file(WRITE ${fixtures}/bad-raid10.trace
+  "llsim-trace 1\nseed 3\narray mirrors=2 sectors=16384 level=10 layout=n3 chunk=128\n")
 file(WRITE ${fixtures}/not-llbitmap.c "int main(void) { return 0; }\n")
 file(WRITE ${fixtures}/uncompilable/md-llbitmap.c
   "/* BITMAP_MAJOR_LOCKLESS bitmap_operations */\n#include <linux/kernel.h>\n"
@@ -48,6 +50,12 @@ add_test(NAME cli.bench-json COMMAND ${CMAKE_COMMAND} -DLLSIM=$<TARGET_FILE:llsi
 set_tests_properties(cli.bench-json PROPERTIES LABELS unit)
 llsim_cli_test(bench-json-elsewhere 2 "--json applies to bench only" $<TARGET_FILE:llsim> run --json x)
 llsim_cli_test(bad-profile 2 "--profile must be" $<TARGET_FILE:llsim> run --profile nope)
+llsim_cli_test(bad-level 2 "--level 5: the md model runs 1 \\(raid1\\), 10"
+  $<TARGET_FILE:llsim> run --level 5)
+llsim_cli_test(level-not-for-replay 2 "--level applies to run only"
+  $<TARGET_FILE:llsim> replay --level 10 ${fixtures}/passing.trace)
+llsim_cli_test(impossible-raid10 2 "bad-raid10.trace:3: .*copies"
+  $<TARGET_FILE:llsim> replay ${fixtures}/bad-raid10.trace)
 llsim_cli_test(cut-off-trace 2 "cut-off.trace: the trace does not end with its expect"
   $<TARGET_FILE:llsim> replay ${fixtures}/cut-off.trace)
 llsim_cli_test(cases-not-a-number 2 "--cases: 'abc' is not a number" $<TARGET_FILE:llsim> run --cases abc)

@@ -29,6 +29,9 @@ struct GenOptions {
   // fresh chunks in different io blocks of one bitmap page on fast disks,
   // where the write path's lockless races live.
   std::string profile = "swarm";
+  // The md personality: 1 (raid1), 10 (raid10, its layout by the case's
+  // seed) or 0 (either, raid10 on a quarter of the cases).
+  int level = 1;
 };
 
 bool ValidProfile(const std::string& p);

@@ -47,6 +47,8 @@ ABSL_FLAG(uint64_t, seed, 1, "seed of the generated run (each case derives its o
 ABSL_FLAG(std::string, out, "llsim-failures", "directory for failure traces");
 ABSL_FLAG(int, max_ops, 24, "most operations in one generated scenario");
 ABSL_FLAG(std::string, strategy, "", "force a scheduling strategy: fifo, random, pct");
+ABSL_FLAG(std::string, level, "1",
+          "run: the md personality of the generated arrays: 1 (raid1), 10 (raid10), mix");
 ABSL_FLAG(std::string, profile, "swarm",
           "generator profile: swarm, resize, resync, recovery, race (campaign: also all, its default)");
 ABSL_FLAG(std::string, disk_order, "relaxed",
@@ -106,6 +108,9 @@ commands:
                           resync, large chunks; recovery: failures, spares, re-adds,
                           idle time; race: bursts of writes to fresh chunks of one
                           bitmap page on fast disks)
+                        --level 1|10|mix (1: raid1; 10: raid10, near, far or offset
+                          layout by the case's seed, no resize or read errors yet;
+                          mix: raid10 on a quarter of the cases)
                         --expect_failure PROPERTY [--max_shrunk N]
                         --watchdog S (60: a case running longer, in real time, is
                           killed and fails liveness)
@@ -287,10 +292,17 @@ int CmdRun() {
   std::string order = absl::GetFlag(FLAGS_disk_order);
   if (order != "relaxed" && order != "in-order")
     return BadInput("--disk_order must be relaxed or in-order");
+  std::string level = absl::GetFlag(FLAGS_level);
+  int level_choice = level == "1" ? 1 : level == "10" ? 10 : 0;
+  if (level != "1" && level != "10" && level != "mix")
+    return BadInput(absl::StrCat("--level ", level, ": the md model runs 1 (raid1), 10 (raid10) "
+                                 "or mix (raid10 on a quarter of the cases)"));
   CoreInfo core = LinkedCore();
   std::cout << "llsim run: core " << core.name << " (" << core.sha256.substr(0, 12) << "), "
             << cases << " cases, seed " << absl::GetFlag(FLAGS_seed) << ", profile "
-            << absl::GetFlag(FLAGS_profile) << "\n";
+            << absl::GetFlag(FLAGS_profile)
+            << (absl::GetFlag(FLAGS_level) == "1" ? "" : ", level " + absl::GetFlag(FLAGS_level))
+            << "\n";
   HuntOptions h;
   h.seed = absl::GetFlag(FLAGS_seed);
   h.cases = cases;
@@ -298,6 +310,7 @@ int CmdRun() {
   h.gen.strategy = strategy;
   h.gen.disk_order = order;
   h.gen.profile = absl::GetFlag(FLAGS_profile);
+  h.gen.level = level_choice;
   double watchdog = absl::GetFlag(FLAGS_watchdog);
   if (watchdog <= 0) return BadInput("--watchdog must be a positive number of seconds");
   // Every case runs in a worker process: a crashing core is a failure.
@@ -559,7 +572,8 @@ int CmdInfo() {
             << "probed:  " << (c.defines.empty() ? "(defaults)" : c.defines) << "\n"
             // The md layouts the model runs the core on (a trace's array
             // line names its own; generated cases: 1 in 8 each 1.0 and 1.1).
-            << "md:      raid1, metadata 1.0 1.1 1.2 (default 1.2)\n";
+            << "md:      raid1, raid10 (near, far, offset; --level 10), metadata 1.0 1.1 1.2 "
+               "(default 1.2)\n";
   return 0;
 }
 
@@ -644,6 +658,8 @@ int CheckFlagsApply(const std::string& cmd, const std::set<std::string>& given) 
                                      "--out, --seed, --jobs, --watchdog)"));
       continue;
     }
+    if (f == "level" && cmd != "run")
+      return BadInput("--level applies to run only (a trace names its own level)");
     if (cmd != "campaign" && kCampaignOnly.count(f))
       return BadInput(absl::StrCat("--", f, " applies to campaign only (see llsim --help)"));
     if (cmd == "campaign" && kNotInCampaign.count(f))

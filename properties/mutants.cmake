@@ -16,7 +16,9 @@
 # earlier entry's property would otherwise report first). An optional field
 # `sole` also replays the failing trace on the mutant with the property
 # skipped, which must pass: that property alone catches the mutant there.
-# Every property has at least one `sole` entry.
+# Every property has at least one `sole` entry. An optional field level=10
+# hunts on raid10 arrays (llsim run --level 10): test
+# mutant.<name>.<property>.raid10. A level entry is never a mutant's first.
 set(LLSIM_MUTANT_EXPECT
   ABORT_KEEPS_SYNCING:transitions:swarm:1:sole
   BARRIER_AFTER_STATE:no-clean-in-flight:swarm:7
@@ -55,7 +57,11 @@ set(LLSIM_MUTANT_EXPECT
   PAGE_NEW_LEAKS_ON_ENOMEM:safety:swarm:1:sole
   RECOVERY_SKIPS_CLEAN:durability:trace:recovery-skips-clean.trace:sole
   RECOVERY_SKIPS_CLEAN:resync-completeness:swarm:28:skip=recovery-completeness+durability
-  REPLACEMENT_SKIPS_CLEAN:recovery-completeness:recovery:1:sole)
+  REPLACEMENT_SKIPS_CLEAN:recovery-completeness:recovery:1:sole
+  # raid10: the copy-by-copy data checks and the step checks on its layouts.
+  RECOVERY_SKIPS_CLEAN:resync-completeness:swarm:1:level=10
+  DAEMON_CLEANS_DEGRADED:transitions:swarm:1:level=10
+  DAEMON_CLEANS_NEEDSYNC:transitions:swarm:1:level=10)
 set(LLSIM_MUTANT_CASES 400 CACHE STRING "generated cases a mutant hunt may use")
 
 foreach(m IN LISTS LLSIM_MUTANTS)
@@ -79,12 +85,18 @@ foreach(m IN LISTS LLSIM_MUTANTS)
     list(GET fields 3 seed)
     set(skip_args "")
     set(sole_args "")
+    set(level_args "")
+    set(level_suffix "")
     list(LENGTH fields nfields)
     if(nfields GREATER 4)
       list(SUBLIST fields 4 -1 extras)
       foreach(extra IN LISTS extras)
         if(extra STREQUAL "sole")
           set(sole_args --sole ${prop})
+        elseif(extra MATCHES "^level=")
+          string(REGEX REPLACE "^level=" "" level "${extra}")
+          set(level_args --level ${level})
+          set(level_suffix .raid${level})
         elseif(extra MATCHES "^skip=")
           string(REGEX REPLACE "^skip=" "" skip "${extra}")
           string(REPLACE "+" "," skip "${skip}")
@@ -94,7 +106,10 @@ foreach(m IN LISTS LLSIM_MUTANTS)
         endif()
       endforeach()
     endif()
-    if(first)
+    if(level_suffix)
+      set(tname mutant.${dash}.${prop}${level_suffix})
+      set(tdir ${dash}.${prop}${level_suffix})
+    elseif(first)
       set(tname mutant.${dash})
       set(tdir ${dash})
     else()
@@ -111,7 +126,8 @@ foreach(m IN LISTS LLSIM_MUTANTS)
         COMMAND ${PROJECT_SOURCE_DIR}/ci/mutant_test.sh ${sole_args} $<TARGET_FILE:llsim-mutant-${dash}>
                 $<TARGET_FILE:llsim> ${CMAKE_BINARY_DIR}/mutant-failures/${tdir}
                 --cases ${LLSIM_MUTANT_CASES} --seed ${seed} --profile ${profile}
-                --expect_failure ${prop} --max_shrunk 10 --progress=false ${skip_args})
+                --expect_failure ${prop} --max_shrunk 10 --progress=false ${skip_args}
+                ${level_args})
     endif()
     set_tests_properties(${tname} PROPERTIES LABELS "property;mutant")
   endforeach()

@@ -94,7 +94,18 @@ class ScenarioRun {
   }
   bool ArrayUp() const { return array_ && array_->Running(); }
   // Whether losing `disk` would leave no live in-sync member.
-  bool LeavesNoCurrentCopy(int disk) const {
+  bool LeavesNoCurrentCopy(int disk, bool count_dead = true) const {
+    if (const Raid10Geo* g = array_->Geo()) {
+      // raid10: some chunk would keep no live copy.
+      std::vector<int> live = array_->InSyncDisks();
+      return !g->Enough(
+          [&](int slot) {
+            int d = array_->DiskInSlot(slot);
+            return d >= 0 && d != disk && (!count_dead || !world_->Faults().DiskFailed(d)) &&
+                   std::find(live.begin(), live.end(), d) != live.end();
+          },
+          -1);
+    }
     std::vector<int> live = array_->InSyncDisks();
     std::erase_if(live, [&](int d) { return d == disk || world_->Faults().DiskFailed(d); });
     return live.empty();
@@ -460,7 +471,7 @@ void ScenarioRun::IssueIo(const Op& op) {
     Note(absl::StrCat("skipped ", op.ToString(), ": array not running"));
     return;
   }
-  uint64_t size = array_->DevSectors();
+  uint64_t size = array_->ArraySectors();
   uint64_t bs = s_.array.logical_block_size / 512;
   uint64_t sector = op.a / bs * bs;
   uint64_t n = std::max<uint64_t>(op.b / bs * bs, bs);
@@ -656,7 +667,8 @@ void ScenarioRun::Execute(const Op& op) {
       int d = a->DiskInSlot((int)op.a);
       std::vector<int> others = a->InSyncDisks();
       std::erase(others, d);
-      if (d >= 0 && !others.empty() && LeavesNoCurrentCopy(d)) {
+      bool md_allows = a->Geo() ? d >= 0 && !LeavesNoCurrentCopy(d, false) : !others.empty();
+      if (d >= 0 && md_allows && LeavesNoCurrentCopy(d)) {
         Note(absl::StrCat("skipped ", op.ToString(), ": the other current members are dead"));
         return;
       }
@@ -803,7 +815,24 @@ void ScenarioRun::Settle() {
     std::vector<std::pair<uint64_t, uint64_t>> owed = inv_->UnsyncedSectorRanges();
     for (auto& ranges : not_compared) ranges.insert(ranges.end(), owed.begin(), owed.end());
   }
-  std::vector<std::string> bad = oracle_->MirrorMismatches(mirrors, off, 8, &not_compared);
+  std::vector<std::string> bad;
+  std::vector<std::string> lost;
+  if (const Raid10Geo* g = a->Geo()) {
+    // Copy by copy: the In_sync members holding each chunk.
+    DataOracle::CopyPlacement copies = [&](uint64_t s, uint64_t* len) {
+      *len = g->PieceLen(s, *len);
+      std::vector<DataOracle::CopyAt> at;
+      for (auto [d, dev] : a->InSyncCopies(s)) at.push_back({&world_->GetDisk(d), off + dev});
+      return at;
+    };
+    DataOracle::ArrayRanges owed;
+    if (a->Degraded() > 0 && a->BitmapEnabled()) owed = inv_->UnsyncedSectorRanges();
+    bad = oracle_->CopyMismatches(copies, 8, &owed);
+    lost = oracle_->CopyLostWrites(copies, 8);
+  } else {
+    bad = oracle_->MirrorMismatches(mirrors, off, 8, &not_compared);
+    lost = oracle_->LostWrites(mirrors, off, 8, &bad_blocks);
+  }
   if (!bad.empty())
     Report({recovery_ops_ ? kPropRecovery : kPropResync,
             absl::StrCat("in-sync mirrors differ after ",
@@ -813,7 +842,6 @@ void ScenarioRun::Settle() {
   // Whether or not the mirrors agree (and with a single in-sync member,
   // where there is nothing to compare): every one of them must hold every
   // acknowledged, flushed write.
-  std::vector<std::string> lost = oracle_->LostWrites(mirrors, off, 8, &bad_blocks);
   if (!lost.empty())
     Report({kPropDurability, lost[0], world_->Clock().Now()});
   if (!bad.empty() || !lost.empty()) return;

@@ -212,8 +212,8 @@ uint64_t StepInvariants::ChunkShift(bool* guessed) const {
   }
   uint32_t ours = 128, theirs = 128;
   if (array_) {
-    ours = FirstUseChunkSize(array_->DevSectors(), array_->Config().bitmap_space, true);
-    theirs = FirstUseChunkSize(array_->DevSectors(), array_->Config().bitmap_space, false);
+    ours = FirstUseChunkSize(array_->ArraySectors(), array_->Config().bitmap_space, true);
+    theirs = FirstUseChunkSize(array_->ArraySectors(), array_->Config().bitmap_space, false);
   }
   if (!chunksize || (chunksize & (chunksize - 1))) chunksize = ours;  // first use
   // Known only if every rule a core may follow gives this size.
@@ -236,7 +236,7 @@ StepInvariants::ChunkSpan StepInvariants::SpanOf(uint64_t off, uint32_t len) con
 uint64_t StepInvariants::Chunks() const {
   if (!array_) return 0;
   uint64_t sh = ChunkShift();
-  return (array_->DevSectors() + (1ull << sh) - 1) >> sh;
+  return (array_->ArraySectors() + (1ull << sh) - 1) >> sh;
 }
 
 int StepInvariants::StateInMemory(uint64_t chunk) const {
@@ -251,12 +251,12 @@ void StepInvariants::OnDataWrite(int disk, uint64_t sector, uint32_t sectors,
   if (failed_ || !array_ || !array_->BitmapEnabled() || skip_.count(kPropWriteIntent)) return;
   // A write issued before a shrink may land beyond the new end: no promise
   // covers sectors outside the array.
-  if (sector >= array_->DevSectors()) return;
+  if (sector >= array_->ArraySectors()) return;
   // A broken array (MD_BROKEN) promises nothing: md ignores a failed
   // metadata write on its last member, bitmap writes included, and lets
   // writes already past md_submit_bio go on to that member.
   if (array_->Broken()) return;
-  sectors = (uint32_t)std::min<uint64_t>(sectors, array_->DevSectors() - sector);
+  sectors = (uint32_t)std::min<uint64_t>(sectors, array_->ArraySectors() - sector);
   bool guessed;
   uint64_t sh = ChunkShift(&guessed);
   if (guessed) return;  // which chunk bytes to read is not known yet
@@ -436,7 +436,7 @@ void StepInvariants::OnStep() {
   // Nothing below changes what the chunk size reads from.
   bool size_guessed;
   uint64_t shift = ChunkShift(&size_guessed);
-  uint64_t chunks = (array_->DevSectors() + (1ull << shift) - 1) >> shift;
+  uint64_t chunks = (array_->ArraySectors() + (1ull << shift) - 1) >> shift;
   // After a report the scan goes on, taking in every other change without
   // judging it: a campaign keeps going past a failure, and a change left
   // in memory unseen would be charged to whatever runs at the next step.
@@ -534,7 +534,7 @@ void StepInvariants::OnStep() {
   // chunk size or written its superblock: a page it has only read cannot
   // be judged chunk by chunk before that.
   if (size_guessed) return;
-  uint64_t live_end = std::min(array_->DevSectors(), array_->ResizingTo());
+  uint64_t live_end = std::min(array_->ArraySectors(), array_->ResizingTo());
   for (auto& [chunk, n] : in_flight_) {
     if ((chunk << shift) >= live_end) continue;
     int st = StateInMemory(chunk);

@@ -76,6 +76,9 @@ std::string FormatArrayConfig(const ArrayConfig& a) {
   if (a.write_behind) absl::StrAppend(&extra, " write_behind=", a.write_behind);
   if (a.slow_write_mostly != 1) absl::StrAppend(&extra, " slow_write_mostly=", a.slow_write_mostly);
   if (a.md_list_order) absl::StrAppend(&extra, " md_list=1");
+  if (a.level != 1)
+    absl::StrAppend(&extra, " level=", a.level, " layout=", a.LayoutName(), " chunk=",
+                    a.chunk_sectors);
   return extra.empty() ? FormatArrayConfigBase(a) : FormatArrayConfigBase(a) + extra;
 }
 
@@ -103,9 +106,24 @@ absl::Status ParseArrayConfig(const std::string& text, ArrayConfig* a) {
       else return absl::InvalidArgumentError(absl::StrCat("'", kv, "': metadata is 1.0, 1.1 or 1.2"));
       continue;
     }
+    if (p.first == "layout") {
+      // mdadm's raid10 names: nK (near), fK (far), oK (offset), K copies.
+      int k = 0;
+      if (p.second.size() < 2 || !absl::SimpleAtoi(p.second.substr(1), &k) || k < 2 ||
+          k > 8 || (p.second[0] != 'n' && p.second[0] != 'f' && p.second[0] != 'o'))
+        return absl::InvalidArgumentError(
+            absl::StrCat("'", kv, "': layout is nK, fK or oK (raid10, K copies 2..8)"));
+      a->near_copies = p.second[0] == 'n' ? k : 1;
+      a->far_copies = p.second[0] == 'n' ? 1 : k;
+      a->far_offset = p.second[0] == 'o';
+      continue;
+    }
     uint64_t v;
     if (!absl::SimpleAtoi(p.second, &v))
       return absl::InvalidArgumentError(absl::StrCat("'", kv, "' is not key=number"));
+    if (v > 0x7fffffffu && p.first != "sectors" && p.first != "max_sectors" &&
+        p.first != "spare_extra")
+      return absl::InvalidArgumentError(absl::StrCat("'", kv, "': the number is too large"));
     if (p.first == "mirrors") a->mirrors = (int)v;
     else if (p.first == "sectors") a->dev_sectors = v;
     else if (p.first == "max_sectors") a->max_dev_sectors = v;
@@ -123,6 +141,8 @@ absl::Status ParseArrayConfig(const std::string& text, ArrayConfig* a) {
     else if (p.first == "write_behind") a->write_behind = (uint32_t)v;
     else if (p.first == "slow_write_mostly") a->slow_write_mostly = (uint32_t)v;
     else if (p.first == "md_list") a->md_list_order = v != 0;
+    else if (p.first == "level") a->level = (int)v;
+    else if (p.first == "chunk") a->chunk_sectors = (uint32_t)v;
     else return absl::InvalidArgumentError(absl::StrCat("unknown array key '", p.first, "'"));
   }
   return a->Validate();

@@ -1,14 +1,31 @@
 // Array geometry checks and member layout; see array_config.h.
 #include "models/md/array_config.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "models/md/raid10_geo.h"
 
 namespace llsim {
 
 absl::Status ArrayConfig::Validate() const {
   auto bad = [](std::string s) { return absl::InvalidArgumentError(s); };
-  if (mirrors < 2 || mirrors > 4)
+  if (level != 1 && level != 10)
+    return bad(absl::StrFormat("level=%d: the md model runs raid1 and raid10", level));
+  if (level == 1 && (mirrors < 2 || mirrors > 4))
     return bad(absl::StrFormat("mirrors=%d: raid1 here takes 2 to 4 mirrors", mirrors));
+  if (level == 10) {
+    if (mirrors < 2 || mirrors + spares > 8)
+      return bad(absl::StrFormat("mirrors=%d spares=%d: raid10 here takes 2 to 8 disks, "
+                                 "spares included", mirrors, spares));
+    auto geo = Raid10Geo::For(mirrors, near_copies, far_copies, far_offset, chunk_sectors,
+                              dev_sectors);
+    if (!geo.ok()) return bad(std::string(geo.status().message()));
+    if (write_mostly || write_behind)
+      return bad("write_mostly/write_behind: raid10 has neither (raid1 only)");
+    if (dev_sectors % chunk_sectors || (max_dev_sectors && max_dev_sectors % chunk_sectors))
+      return bad(absl::StrFormat("size %d sectors: raid10 members are whole chunks of %d",
+                                 dev_sectors, chunk_sectors));
+  }
   if (logical_block_size != 512 && logical_block_size != 4096)
     return bad(absl::StrFormat("logical block size %d: use 512 or 4096", logical_block_size));
   uint64_t bs = logical_block_size / 512;
@@ -41,6 +58,23 @@ absl::Status ArrayConfig::Validate() const {
   if (write_behind > 16383) return bad("write_behind above 16383 (mdadm's limit)");
   if (slow_write_mostly < 1 || slow_write_mostly > 1000) return bad("slow_write_mostly: use 1..1000");
   return absl::OkStatus();
+}
+
+std::string ArrayConfig::LayoutName() const {
+  if (far_copies > 1) return absl::StrCat(far_offset ? "o" : "f", far_copies);
+  return absl::StrCat("n", near_copies);
+}
+
+std::string ArrayConfig::LevelName() const {
+  if (level != 10) return "raid1";
+  return absl::StrFormat("raid10 %s chunk %dK", LayoutName(), chunk_sectors / 2);
+}
+
+uint64_t ArraySectors(const ArrayConfig& cfg) {
+  if (cfg.level != 10) return cfg.dev_sectors;
+  auto geo = Raid10Geo::For(cfg.mirrors, cfg.near_copies, cfg.far_copies, cfg.far_offset,
+                            cfg.chunk_sectors, cfg.dev_sectors);
+  return geo.ok() ? geo->array_sectors : 0;
 }
 
 const char* MetadataName(int minor) {

@@ -1,4 +1,4 @@
-// The shape of a simulated raid1 array and where things live on each
+// The shape of a simulated raid1 or raid10 array and where things live on each
 // member, for each md 1.x metadata version: where our own md superblock
 // sits (sb_start), where the bitmap region sits relative to it (md's signed
 // bitmap offset) and where the data area is. Validate() turns an
@@ -53,9 +53,25 @@ struct ArrayConfig {
   // first and a member added at run time before the others. Off (bound at
   // the tail in disk order) in traces recorded before it was modelled.
   bool md_list_order = false;
+  // The personality: 1 (raid1, the default and every trace before levels)
+  // or 10. For raid10, `mirrors` is raid_disks, `dev_sectors` the member
+  // data size mdadm --size gives (the array is smaller, see ArraySectors),
+  // and the layout is mdadm's nK/fK/oK with chunk_sectors (a power of 2).
+  int level = 1;
+  int near_copies = 2, far_copies = 1;
+  bool far_offset = false;
+  uint32_t chunk_sectors = 128;
 
   absl::Status Validate() const;
+  // "raid1", or "raid10 n2 chunk 64K"-like names for notes and reports.
+  std::string LevelName() const;
+  // mdadm's layout name of a raid10 array: "n2", "f2", "o2".
+  std::string LayoutName() const;
 };
+
+// The array's size in sectors as md computes it (raid1: dev_sectors;
+// raid10: raid10_size of the members).
+uint64_t ArraySectors(const ArrayConfig& cfg);
 
 // Member disk layout, in 512-byte sectors, as mdadm lays out a member of
 // that metadata version (super1.c write_init_super1) and md finds it

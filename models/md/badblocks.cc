@@ -128,7 +128,7 @@ bool MdArray::NarrowWriteError(R1Bio* r1, Member& m) {
       b += len;
     }
   };
-  narrow(r1->sector, r1->sectors);
+  narrow(r1->DevOn(m.disk), r1->sectors);  // in m's own sectors (raid10)
   if (recorded) Reached("bad block recorded");  // once per narrowed write
   return ok;
 }

@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "models/md/barrier_bucket.h"
 #include "models/md/md_internal.h"
+#include "models/md/raid10_geo.h"
 #include "core/kshim/src/store_track.h"
 
 namespace llsim {
@@ -38,7 +39,7 @@ std::vector<uint8_t> BitmapSuperblockBytes(const ArrayConfig& cfg,
   sb.daemon_sleep = cfg.daemon_sleep;
   sb.sectors_reserved = cfg.bitmap_space;
   sb.write_behind = cfg.write_behind;  // mdadm --write-behind
-  sb.sync_size = cfg.dev_sectors;
+  sb.sync_size = ArraySectors(cfg);  // what the bitmap covers
   std::vector<uint8_t> bytes(4096, 0);
   std::memcpy(bytes.data(), &sb, sizeof(sb));
   return bytes;
@@ -82,10 +83,17 @@ absl::Status CreateArrayDisks(World& world, const ArrayConfig& cfg) {
                                            "data at %d)",
                                            MetadataName(cfg.metadata_minor), l.sb_start,
                                            l.bitmap_offset, l.data_offset);
-  world.Note(absl::StrFormat("md: created raid1 of %d mirrors, %d sectors, lbs %d, "
-                             "bitmap space %d sectors, %d spares%s",
-                             cfg.mirrors, cfg.dev_sectors, cfg.logical_block_size,
-                             cfg.bitmap_space, cfg.spares, meta));
+  if (cfg.level == 10)
+    world.Note(absl::StrFormat("md: created %s of %d disks, %d sectors each (array %d), "
+                               "lbs %d, bitmap space %d sectors, %d spares%s",
+                               cfg.LevelName(), cfg.mirrors, cfg.dev_sectors,
+                               ArraySectors(cfg), cfg.logical_block_size, cfg.bitmap_space,
+                               cfg.spares, meta));
+  else
+    world.Note(absl::StrFormat("md: created raid1 of %d mirrors, %d sectors, lbs %d, "
+                               "bitmap space %d sectors, %d spares%s",
+                               cfg.mirrors, cfg.dev_sectors, cfg.logical_block_size,
+                               cfg.bitmap_space, cfg.spares, meta));
   return absl::OkStatus();
 }
 
@@ -122,6 +130,19 @@ MdArray::MdArray(World& world, Kshim& kshim, const ArrayConfig& cfg, DataOracle*
   pers_.head.type = MD_PERSONALITY;
   pers_.head.id = ID_RAID1;
   pers_.head.name = "raid1";
+  if (cfg_.level == 10) {
+    // The new_* fields equal the live ones: a core compares them to tell
+    // a reshape in progress.
+    mddev_.level = mddev_.new_level = 10;
+    mddev_.layout = mddev_.new_layout =
+        cfg_.near_copies | cfg_.far_copies << 8 | (cfg_.far_offset ? 1 << 16 : 0);
+    mddev_.chunk_sectors = mddev_.new_chunk_sectors = (int)cfg_.chunk_sectors;
+    pers_.head.id = ID_RAID10;
+    pers_.head.name = "raid10";
+    // raid10's bitmap covers the array (no reshape here: old = new).
+    pers_.bitmap_sync_size = [](struct mddev* m, bool) { return m->resync_max_sectors; };
+    pers_.bitmap_array_sectors = [](struct mddev* m, bool) { return m->resync_max_sectors; };
+  }
   pers_.quiesce = [](struct mddev* m, int on) {
     static_cast<MdArray*>(m->llsim_model)->Quiesce(on != 0);
   };
@@ -229,6 +250,34 @@ std::vector<int> MdArray::InSyncDisks() const {
   return out;
 }
 
+std::vector<std::pair<int, uint64_t>> MdArray::InSyncCopies(uint64_t sector) const {
+  std::vector<std::pair<int, uint64_t>> out;
+  for (auto& m : members_) {
+    if (!m->in_array || m->rdev.raid_disk < 0 || !RdevFlag(m->rdev, In_sync) ||
+        RdevFlag(m->rdev, Faulty))
+      continue;
+    uint64_t dev = DevSector(*m, sector);
+    if (dev != kNoCopy) out.emplace_back(m->disk, dev);
+  }
+  return out;
+}
+
+bool MdArray::Raid10Enough(int ignore_slot) const {
+  std::vector<bool> ok(cfg_.mirrors, false);
+  for (auto& m : members_)
+    if (m->in_array && m->rdev.raid_disk >= 0 && m->rdev.raid_disk < cfg_.mirrors &&
+        RdevFlag(m->rdev, In_sync) && !RdevFlag(m->rdev, Faulty))
+      ok[m->rdev.raid_disk] = true;
+  return geo_->Enough([&](int slot) { return (bool)ok[slot]; }, ignore_slot);
+}
+
+uint64_t MdArray::DevSector(const Member& m, uint64_t sector) const {
+  if (!geo_) return sector;
+  for (const Raid10Geo::Copy& c : geo_->Map(sector))
+    if (c.slot == m.rdev.raid_disk) return c.dev;
+  return kNoCopy;
+}
+
 int MdArray::DiskInSlot(int slot) const {
   // The slot's own member first, its replacement only when it is alone.
   int replacement = -1;
@@ -309,6 +358,15 @@ absl::Status MdArray::Assemble() {
   mddev_.dev_sectors = top.dev_sectors;
   mddev_.array_sectors = top.dev_sectors;
   mddev_.resync_max_sectors = top.dev_sectors;
+  if (cfg_.level == 10) {
+    // raid10_run: the members' size (mdadm --size) gives the array's.
+    auto geo = Raid10Geo::For(cfg_.mirrors, cfg_.near_copies, cfg_.far_copies,
+                              cfg_.far_offset, cfg_.chunk_sectors, top.dev_sectors);
+    if (!geo.ok()) return geo.status();
+    geo_ = *geo;
+    mddev_.dev_sectors = geo_->dev_sectors;
+    mddev_.array_sectors = mddev_.resync_max_sectors = geo_->array_sectors;
+  }
   mddev_.resync_offset = top.clean ? top.resync_offset : 0;
   mddev_.recovery_cp = mddev_.resync_offset;
   mddev_.in_sync = top.clean;
@@ -326,7 +384,7 @@ absl::Status MdArray::Assemble() {
   mddev_.recovery = 0;
   mddev_.sb_flags = 0;
   mddev_.flags = 0;
-  oracle_->Resize(top.dev_sectors);
+  oracle_->Resize(ArraySectors());
 
   int working = 0;
   // md insists on a good event count: one behind is tolerated. If that
@@ -440,11 +498,30 @@ absl::Status MdArray::Assemble() {
       m->blank = true;
   if (working == 0) return absl::FailedPreconditionError("no working member to assemble from");
 
-  // raid1_run
-  mddev_.degraded = cfg_.mirrors - working;
-  if (working == 1) mddev_.resync_offset = kMaxSector;
-  NoteMd(absl::StrFormat("raid1: %d of %d mirrors working, resync_offset %d", working,
-                         cfg_.mirrors, (int64_t)mddev_.resync_offset));
+  if (geo_) {
+    // raid10_run: degraded counts the slots without a working member, and
+    // an array that lost every copy of some chunk does not start.
+    std::vector<bool> slot_ok(cfg_.mirrors, false);
+    for (auto& [order, m] : bind)
+      if (RdevFlag(m->rdev, In_sync)) slot_ok[m->rdev.raid_disk] = true;
+    mddev_.degraded = (int)std::count(slot_ok.begin(), slot_ok.end(), false);
+    if (!geo_->Enough([&](int slot) { return (bool)slot_ok[slot]; }, -1)) {
+      for (auto& m : members_)
+        if (m->in_array) {
+          list_del_rcu(&m->rdev.same_set);
+          m->in_array = false;
+        }
+      return absl::FailedPreconditionError("raid10: not enough operational mirrors");
+    }
+    NoteMd(absl::StrFormat("raid10 %s: %d of %d disks working, resync_offset %d",
+                           geo_->Name(), working, cfg_.mirrors, (int64_t)mddev_.resync_offset));
+  } else {
+    // raid1_run
+    mddev_.degraded = cfg_.mirrors - working;
+    if (working == 1) mddev_.resync_offset = kMaxSector;
+    NoteMd(absl::StrFormat("raid1: %d of %d mirrors working, resync_offset %d", working,
+                           cfg_.mirrors, (int64_t)mddev_.resync_offset));
+  }
 
   // Reach only (no IO, nothing decided): the bitmap superblock the core is
   // about to load says older events than md's, so a core that checks (as
@@ -487,7 +564,7 @@ absl::Status MdArray::Assemble() {
   if (mddev_.degraded) set_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
   running_ = true;
   thread_stop_ = false;
-  md_thread_fiber_ = world_.Sched().Spawn("md0_raid1", [this] { MdThreadMain(); });
+  md_thread_fiber_ = world_.Sched().Spawn(geo_ ? "md0_raid10" : "md0_raid1", [this] { MdThreadMain(); });
   if (mddev_.sb_flags) UpdateSb(false);
   // do_md_run: load after the array runs. A failure destroys the bitmap
   // and fails RUN_ARRAY, and mdadm then stops the array: it never runs
@@ -690,6 +767,7 @@ absl::Status MdArray::AddSpare() {
 
 absl::Status MdArray::Resize(uint64_t new_sectors) {
   if (!running_) return absl::FailedPreconditionError("md0 is not running");
+  if (geo_) return absl::UnimplementedError("raid10 resize is not modelled yet");
   LockGuard lock(this);
   if (test_bit(MD_RECOVERY_RUNNING, &mddev_.recovery) || sync_thread_running_)
     return absl::FailedPreconditionError("resize refused while resync/recovery runs (EBUSY)");

@@ -30,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "core/kshim/src/kshim.h"
 #include "models/md/array_config.h"
+#include "models/md/raid10_geo.h"
 #include "models/md/reach.h"
 #include "models/md/superblock.h"
 #include "models/oracle/data_oracle.h"
@@ -199,6 +200,16 @@ class MdArray : public MdHost {
 
   // --- state for checks ---------------------------------------------------
   uint64_t DevSectors() const { return mddev_.dev_sectors; }
+  // What the bitmap covers and user IO addresses: raid1's members hold
+  // the whole array (dev_sectors); raid10's array is what its layout makes
+  // of the members.
+  uint64_t ArraySectors() const { return geo_ ? mddev_.array_sectors : mddev_.dev_sectors; }
+  // raid10's layout, once assembled (null for raid1).
+  const Raid10Geo* Geo() const { return geo_ ? &*geo_ : nullptr; }
+  // For each In_sync, working slot's member holding a copy of array
+  // sector `sector`: (disk, data-area sector). raid1: every in-sync
+  // member at `sector`. For checks; no preemption point.
+  std::vector<std::pair<int, uint64_t>> InSyncCopies(uint64_t sector) const;
   // The chunk size the core told md (bitmap_info.chunksize), 0 if none yet.
   unsigned long BitmapChunkSectors() const { return mddev_.bitmap_info.chunksize; }
   // The size a resize in progress goes to (~0 when none is).
@@ -308,6 +319,7 @@ class MdArray : public MdHost {
   // raid1's handle_read_error -> fix_read_error for a read of
   // [sector, sector + sectors) that failed on `bad`.
   void FixReadError(Member& bad, uint64_t sector, uint32_t sectors);
+  int Raid10Read(uint64_t sector, uint32_t sectors, StampRuns* stamps);
   uint64_t SyncRequest(uint64_t sector, uint64_t max_sector, bool* skipped);
   void CloseSyncRequest(uint64_t max_sector);
   void EndSyncRequest(SyncIo* sr);
@@ -326,6 +338,18 @@ class MdArray : public MdHost {
   };
 
   // helpers
+  // Where member m holds array sector `sector` (data-area relative), or
+  // kNoCopy: raid1's members hold every sector at its own address.
+  static constexpr uint64_t kNoCopy = ~0ull;
+  // raid10's "enough": every chunk keeps a working in-sync copy with the
+  // slot `ignore_slot` (-1: none) counted as failed.
+  bool Raid10Enough(int ignore_slot) const;
+  uint64_t DevSector(const Member& m, uint64_t sector) const;
+  // The sectors from `sector` on (at most n) that map to one place on
+  // each member: raid10 splits at chunk ends.
+  uint64_t ContiguousSectors(uint64_t sector, uint64_t n) const {
+    return geo_ ? geo_->PieceLen(sector, n) : n;
+  }
   Member* MemberByRdev(md_rdev* rdev);
   void BlockOn(WaitList& wl, const std::function<bool()>& done, bool idle = false);
   void Submit(Member& m, IoRequest req, IoCallback done);
@@ -345,6 +369,7 @@ class MdArray : public MdHost {
   Kshim& kshim_;
   ArrayConfig cfg_;
   MemberLayout layout_;
+  std::optional<Raid10Geo> geo_;  // level 10, from assembly on
   DataOracle* oracle_;
   MdObserver obs_;
   Reach* reach_ = nullptr;

@@ -44,6 +44,16 @@ struct MdArray::R1Bio {
   int ok_mirrors = 0;
   std::vector<Member*> failed;
   std::vector<int> target_disks;
+  // raid10: each target's data-area sector for `sector` (in target order),
+  // and the members holding the bitmap when the write began (raid1 takes
+  // target_disks for both).
+  std::vector<std::pair<int, uint64_t>> dev_of;
+  std::vector<int> bitmap_disks;
+  uint64_t DevOn(int disk) const {
+    for (const auto& [who, dev] : dev_of)
+      if (who == disk) return dev;
+    return sector;
+  }
   bool done = false;
   WaitList wait{"raid1 write completion"};
 };
@@ -58,6 +68,14 @@ struct MdArray::SyncIo {
   bool failed = false;
   bool bitmap_driven = false;  // start_sync said this range needs syncing
   std::vector<Member*> tried;  // sources that failed to read
+  // raid10: each member's data-area sector for `sector` (empty on raid1,
+  // where it is `sector` itself).
+  std::vector<std::pair<const Member*, uint64_t>> dev_of;
+  uint64_t DevOn(const Member* m) const {
+    for (const auto& [who, dev] : dev_of)
+      if (who == m) return dev;
+    return sector;
+  }
 };
 
 // md calling one bitmap operation: the observer learns which one the

@@ -33,7 +33,10 @@ void MdArray::StartSync() {
 
 void MdArray::SyncThreadMain() {
   bool recover = test_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
-  uint64_t max = recover ? mddev_.dev_sectors : mddev_.resync_max_sectors;
+  // Deliberately not md for raid10: its recovery walks device sectors and
+  // maps each back (raid10_find_virt); the model walks the array, as a
+  // resync does, so the bitmap sees array sectors in array order.
+  uint64_t max = recover && !geo_ ? mddev_.dev_sectors : mddev_.resync_max_sectors;
   uint64_t j = 0;
   if (recover) {
     j = kMaxSector;
@@ -127,13 +130,16 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
   bool recover = test_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
   sector_t sync_blocks = 1024;
   bool must = true;
+  // raid10_sync_request checkpoints before it asks (raid1 after).
+  if (geo_ && !recover && BitmapEnabled())
+    (BitmapCall(this, BitmapOp::kCondEndSync), ops_->cond_end_sync(&mddev_, sector, false));
   if (BitmapEnabled())
     must = (BitmapCall(this, BitmapOp::kStartSync), ops_->start_sync(&mddev_, sector, &sync_blocks, true));
   if (!must && !fullsync_ && !test_bit(MD_RECOVERY_REQUESTED, &mddev_.recovery)) {
     *skipped = true;
     return sync_blocks ? sync_blocks : 1;
   }
-  if (BitmapEnabled()) (BitmapCall(this, BitmapOp::kCondEndSync), ops_->cond_end_sync(&mddev_, sector, false));
+  if (!geo_ && BitmapEnabled()) (BitmapCall(this, BitmapOp::kCondEndSync), ops_->cond_end_sync(&mddev_, sector, false));
   RaiseBarrier(sector);
   if (test_bit(MD_RECOVERY_INTR, &mddev_.recovery)) {
     LowerBarrier(sector);
@@ -143,15 +149,28 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
   // being recovered, and for a resync to the other in-sync ones as well.
   // raid1_sync_request keeps a sync IO inside one barrier unit too.
   uint64_t n = SectorsToUnitEnd(sector, std::min<uint64_t>({sync_blocks, kSyncIoSectors, max - sector}));
+  // raid10: one chunk at a time, and only the members holding a copy.
+  n = ContiguousSectors(sector, n);
+  std::vector<std::pair<const Member*, uint64_t>> dev_of;
+  auto dev = [&](const Member* m) {
+    for (const auto& [who, d] : dev_of)
+      if (who == m) return d;
+    return sector;
+  };
   // A member with a bad block in the range is no source (md reads the good
   // part elsewhere; the model wants one member that holds it all).
   Member* source = nullptr;
   std::vector<Member*> targets;
   bool bad_sources = false;
   for (auto& m : members_) {
+    if (geo_ && m->in_array && m->rdev.raid_disk >= 0) {
+      uint64_t d = DevSector(*m, sector);
+      if (d == kNoCopy) continue;
+      dev_of.emplace_back(m.get(), d);
+    }
     if (!m->in_array || m->rdev.raid_disk < 0 || test_bit(Faulty, &m->rdev.flags)) continue;
     bool in_sync = test_bit(In_sync, &m->rdev.flags);
-    bool readable = in_sync && !IsBadBlock(*m, sector, n);
+    bool readable = in_sync && !IsBadBlock(*m, dev(m.get()), n);
     bad_sources |= in_sync && !readable;
     if (readable && !source)
       source = m.get();
@@ -163,7 +182,7 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
     // min_bad path of raid1_sync_request); if one cannot take them, the
     // pass is abandoned.
     bool ok = true;
-    for (Member* t : targets) ok = SetBadBlocks(*t, sector, n) && ok;
+    for (Member* t : targets) ok = SetBadBlocks(*t, dev(t), n) && ok;
     LowerBarrier(sector);
     if (!ok) return 0;
     Reached("bad block recorded");
@@ -175,7 +194,7 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
   if (source && test_bit(WriteMostly, &source->rdev.flags))
     for (Member* t : targets)
       if (test_bit(In_sync, &t->rdev.flags) && !test_bit(WriteMostly, &t->rdev.flags) &&
-          !IsBadBlock(*t, sector, n)) {
+          !IsBadBlock(*t, dev(t), n)) {
         std::replace(targets.begin(), targets.end(), t, source);
         source = t;
         break;
@@ -189,6 +208,8 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
   auto owned = std::make_unique<SyncIo>(SyncIo{id, sector, (uint32_t)n, source, targets, 0, false,
                                                BitmapEnabled() && must});
   SyncIo* sr = owned.get();
+  sr->dev_of = std::move(dev_of);
+  if (geo_) Reached(recover ? "raid10 recovery" : "raid10 resync");
   if (sr->bitmap_driven && obs_.sync_io) obs_.sync_io(sector, (uint32_t)n, true);
   sync_ios_.emplace(id, std::move(owned));
   atomic_add((int)n, &mddev_.recovery_active);
@@ -206,7 +227,7 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
 // not restart into the same error forever).
 void MdArray::ReadSyncSource(SyncIo* sr) {
   bool recover = test_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
-  IoRequest rd{IoOp::kRead, layout_.data_offset + sr->sector, sr->sectors};
+  IoRequest rd{IoOp::kRead, layout_.data_offset + sr->DevOn(sr->source), sr->sectors};
   rd.tag = recover ? "recovery read"
            : test_bit(MD_RECOVERY_REQUESTED, &mddev_.recovery) ? "check/repair read"
                                                                : "resync read";
@@ -218,8 +239,9 @@ void MdArray::ReadSyncSource(SyncIo* sr) {
       sr->tried.push_back(bad);
       sr->source = nullptr;
       for (auto& m : members_)
-        if (m->in_array && m->rdev.raid_disk >= 0 && test_bit(In_sync, &m->rdev.flags) &&
-            !test_bit(Faulty, &m->rdev.flags) && !IsBadBlock(*m, sr->sector, sr->sectors) &&
+        if (m->in_array && m->rdev.raid_disk >= 0 &&
+            (!geo_ || DevSector(*m, sr->sector) != kNoCopy) && test_bit(In_sync, &m->rdev.flags) &&
+            !test_bit(Faulty, &m->rdev.flags) && !IsBadBlock(*m, sr->DevOn(m.get()), sr->sectors) &&
             std::find(sr->tried.begin(), sr->tried.end(), m.get()) == sr->tried.end()) {
           sr->source = m.get();
           break;
@@ -258,7 +280,7 @@ void MdArray::ReadSyncSource(SyncIo* sr) {
 void MdArray::CompareSyncTargets(SyncIo* sr, const StampRuns& source) {
   bool check = test_bit(MD_RECOVERY_CHECK, &mddev_.recovery);
   for (Member* t : sr->targets) {
-    IoRequest rd{IoOp::kRead, layout_.data_offset + sr->sector, sr->sectors};
+    IoRequest rd{IoOp::kRead, layout_.data_offset + sr->DevOn(t), sr->sectors};
     rd.tag = check ? "check read" : "repair read";
     atomic_inc(&t->rdev.nr_pending);
     Submit(*t, rd, [this, sr, t, source, check](IoResult res) {
@@ -282,18 +304,19 @@ void MdArray::WriteSyncTarget(SyncIo* sr, Member* t, const StampRuns& stamps) {
   bool requested = test_bit(MD_RECOVERY_REQUESTED, &mddev_.recovery);
   {
     {
-      IoRequest wr{IoOp::kWrite, layout_.data_offset + sr->sector, sr->sectors};
+      IoRequest wr{IoOp::kWrite, layout_.data_offset + sr->DevOn(t), sr->sectors};
       wr.stamps = stamps;
       wr.tag = recover ? "recovery write" : requested ? "repair write" : "resync write";
       atomic_inc(&t->rdev.nr_pending);
       Submit(*t, std::move(wr), [this, sr, t](IoResult w) {
         atomic_dec(&t->rdev.nr_pending);
         // A good sync write makes bad blocks there good (handle_sync_write_finished).
-        if (!w.error) ClearBadBlocks(*t, sr->sector, sr->sectors);
+        if (!w.error) ClearBadBlocks(*t, sr->DevOn(t), sr->sectors);
         if (w.error) {
-          // end_sync_write -> abort_sync_write: give the range back.
+          // end_sync_write -> abort_sync_write: give the range back
+          // (raid1; raid10's end_sync_write gives nothing back).
           MdErrorLocked(*t);
-          if (BitmapEnabled()) {
+          if (BitmapEnabled() && !geo_) {
             uint64_t s = sr->sector;
             while (s < sr->sector + sr->sectors) {
               sector_t blocks = 0;

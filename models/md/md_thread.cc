@@ -370,7 +370,10 @@ void MdArray::MdErrorLocked(Member& m) {
   }
   Reached("member failed");
   if (test_bit(In_sync, &r.flags)) {
-    int working = (int)InSyncDisks().size();
+    // raid10_error: never fail the member whose loss leaves a chunk with
+    // no copy (raid1: the last working mirror).
+    int working = geo_ ? 2 : (int)InSyncDisks().size();
+    if (geo_ && !Raid10Enough(r.raid_disk)) working = 1;
     if (working <= 1) {
       // raid1_error: the last working mirror is never failed.
       set_bit(MD_BROKEN, &mddev_.flags);

@@ -110,7 +110,7 @@ int MdArray::Discard(uint64_t sector, uint32_t sectors) {
 }
 
 int MdArray::WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool discard) {
-  if (sectors == 0 || sector + sectors > mddev_.dev_sectors) return -EINVAL;
+  if (sectors == 0 || sector + sectors > ArraySectors()) return -EINVAL;
   // Counted before any check: the checks use bitops, which are preemption
   // points, and a stop must never miss a write that got past them.
   writes_in_flight_++;
@@ -132,7 +132,8 @@ int MdArray::WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool disc
   std::vector<std::unique_ptr<R1Bio>> pieces;
   uint64_t stamp = 0;
   for (uint64_t s = sector, left = sectors; left;) {
-    uint64_t n = SectorsToUnitEnd(s, left);
+    // raid10_make_request splits at chunk ends too.
+    uint64_t n = ContiguousSectors(s, SectorsToUnitEnd(s, left));
     if (n < left) writes_in_flight_++;  // one more piece to wait for
     pieces.emplace_back();
     WritePiece(s, (uint32_t)n, sectors, fua, discard, &stamp, &pieces.back());
@@ -160,11 +161,20 @@ MdArray::R1Bio* MdArray::WritePiece(uint64_t sector, uint32_t sectors, uint32_t 
   r1->discard = discard;
   r1->fua = fua;
   std::vector<Member*> targets;
+  // raid10: only the members holding a copy (raid10_write_request).
   for (auto& m : members_)
-    if (m->in_array && m->rdev.raid_disk >= 0 && !test_bit(Faulty, &m->rdev.flags))
+    if (m->in_array && m->rdev.raid_disk >= 0 &&
+        (!geo_ || DevSector(*m, sector) != kNoCopy) && !test_bit(Faulty, &m->rdev.flags))
       targets.push_back(m.get());
   if (discard) Reached("discard");
-  if ((int)targets.size() < cfg_.mirrors) Reached("degraded write");
+  if ((int)targets.size() < (geo_ ? geo_->Copies() : cfg_.mirrors)) Reached("degraded write");
+  if (geo_) {
+    Reached("raid10 write");
+    for (Member* m : targets) r1->dev_of.emplace_back(m->disk, DevSector(*m, sector));
+    for (auto& m : members_)
+      if (m->in_array && m->rdev.raid_disk >= 0 && !RdevFlag(m->rdev, Faulty))
+        r1->bitmap_disks.push_back(m->disk);
+  }
   // The first piece issues the user's write (one stamp for all of it).
   if (discard)
     oracle_->IssueDiscard(sector, sectors);
@@ -247,7 +257,7 @@ MdArray::R1Bio* MdArray::WritePiece(uint64_t sector, uint32_t sectors, uint32_t 
       }
       IoRequest req;
       req.op = raw->discard ? IoOp::kDiscard : IoOp::kWrite;
-      req.sector = layout_.data_offset + raw->sector;
+      req.sector = layout_.data_offset + raw->DevOn(m->disk);
       req.sectors = raw->sectors;
       req.fua = raw->fua;
       if (!raw->discard) req.stamps.assign(raw->sectors, raw->stamp);
@@ -255,7 +265,8 @@ MdArray::R1Bio* MdArray::WritePiece(uint64_t sector, uint32_t sectors, uint32_t 
       if (!raw->discard) {
         oracle_->WriteReachedDisk(raw->stamp, raw->sector, raw->sectors);
         if (obs_.data_write_submitted)
-          obs_.data_write_submitted(m->disk, raw->sector, raw->sectors, raw->target_disks);
+          obs_.data_write_submitted(m->disk, raw->sector, raw->sectors,
+                                    geo_ ? raw->bitmap_disks : raw->target_disks);
       }
       llsim_preempt();
       Submit(*m, std::move(req), [this, raw, m](IoResult res) {
@@ -307,7 +318,7 @@ void MdArray::EndMirrorWrite(R1Bio* r1, Member* m, int error) {
   }
   // A good write over bad blocks makes them good (R1BIO_MadeGood; md
   // clears them from raid1d, the model at once).
-  if (!error && m && !r1->discard) ClearBadBlocks(*m, r1->sector, r1->sectors);
+  if (!error && m && !r1->discard) ClearBadBlocks(*m, r1->DevOn(m->disk), r1->sectors);
   if (--r1->remaining) return;
   if (!r1->failed.empty()) {
     // raid1d handles write errors (no bad-block log here: md_error).
@@ -375,7 +386,8 @@ int MdArray::Flush() {
 }
 
 int MdArray::Read(uint64_t sector, uint32_t sectors, StampRuns* stamps) {
-  if (!running_ || closing_ || sector + sectors > mddev_.dev_sectors) return -EINVAL;
+  if (!running_ || closing_ || sector + sectors > ArraySectors()) return -EINVAL;
+  if (geo_) return Raid10Read(sector, sectors, stamps);
   OtherIo hold(this);
   // Bounded: each failed round either fixes the range on a member (the
   // error healed) or fails one.
@@ -429,6 +441,49 @@ int MdArray::Read(uint64_t sector, uint32_t sectors, StampRuns* stamps) {
     }
   }
   return -EIO;
+}
+
+// raid10_read_request, piece by piece (split at chunk ends): a random
+// in-sync copy without a bad block there. Deliberately not md: a failed
+// read tries the other copies and then gives up; fix_read_error (raid10's
+// rewrite from a good copy) is not modelled, and the generator injects no
+// read errors on raid10.
+int MdArray::Raid10Read(uint64_t sector, uint32_t sectors, StampRuns* stamps) {
+  OtherIo hold(this);
+  stamps->clear();
+  for (uint64_t s = sector, left = sectors; left;) {
+    uint64_t n = ContiguousSectors(s, left);
+    std::vector<std::pair<int, uint64_t>> copies = InSyncCopies(s);
+    std::erase_if(copies, [&](const auto& c) {
+      return IsBadBlock(*members_[c.first], c.second, n);
+    });
+    bool done = false;
+    while (!copies.empty() && !done) {
+      size_t pick = read_rng_.Below(copies.size());
+      auto [disk, dev] = copies[pick];
+      copies.erase(copies.begin() + (long)pick);
+      Member& m = *members_[disk];
+      IoRequest r{IoOp::kRead, layout_.data_offset + dev, (uint32_t)n};
+      r.tag = "raid10 read";
+      atomic_inc(&m.rdev.nr_pending);
+      IoResult res = SubmitAndWait(m, std::move(r));
+      atomic_dec(&m.rdev.nr_pending);
+      if (res.error) {
+        Reached("read error");
+        continue;
+      }
+      uint64_t at = 0;
+      for (const StampRuns::Run& run : res.stamps.Runs()) {
+        stamps->Append(run.end - at, run.stamp);
+        at = run.end;
+      }
+      done = true;
+    }
+    if (!done) return -EIO;
+    s += n;
+    left -= n;
+  }
+  return 0;
 }
 
 void MdArray::FixReadError(Member& bad, uint64_t sector, uint32_t sectors) {

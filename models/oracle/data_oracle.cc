@@ -179,6 +179,99 @@ std::vector<std::string> DataOracle::LostWrites(const std::vector<const Disk*>& 
   return out;
 }
 
+namespace {
+
+// Calls fn(b, e, copies) for pieces of [begin, end) over which the copies
+// stay contiguous, leaving out the ranges in `skip`; false from fn stops.
+template <typename F>
+void VisitCopyPieces(const DataOracle::CopyPlacement& copies, uint64_t begin, uint64_t end,
+                     const DataOracle::ArrayRanges* skip, F&& fn) {
+  for (uint64_t p = begin; p < end;) {
+    uint64_t len = end - p;
+    std::vector<DataOracle::CopyAt> at = copies(p, &len);
+    uint64_t e = std::min(end, p + std::max<uint64_t>(len, 1));
+    // The parts of [p, e) outside every skipped range.
+    uint64_t q = p;
+    while (q < e) {
+      uint64_t stop = e;
+      bool skipped = false;
+      if (skip)
+        for (const auto& [sb, se] : *skip) {
+          if (sb <= q && q < se) {
+            q = std::min(se, e);
+            skipped = true;
+            break;
+          }
+          if (sb > q) stop = std::min(stop, sb);
+        }
+      if (skipped) continue;
+      std::vector<DataOracle::CopyAt> shifted = at;
+      for (auto& c : shifted) c.sector += q - p;
+      if (!fn(q, stop, shifted)) return;
+      q = stop;
+    }
+    p = e;
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> DataOracle::CopyMismatches(const CopyPlacement& copies, size_t limit,
+                                                    const ArrayRanges* skip) const {
+  std::vector<std::string> out;
+  for (const auto& [first, ext] : last_) {
+    if (out.size() >= limit) break;
+    if (ext.value == kDiscard) continue;
+    VisitCopyPieces(copies, first, ext.end, skip,
+                    [&](uint64_t b, uint64_t e, const std::vector<CopyAt>& at) {
+                      if (at.size() < 2) return true;
+                      StampRuns ref = at[0].disk->VisibleStamps(at[0].sector, e - b);
+                      for (size_t k = 1; k < at.size(); k++) {
+                        StampRuns got = at[k].disk->VisibleStamps(at[k].sector, e - b);
+                        if (got == ref) continue;
+                        for (uint64_t i = 0; i < e - b; i++)
+                          if (got[i] != ref[i]) {
+                            out.push_back(absl::StrFormat(
+                                "sector %d: disk %d holds write %d, disk %d holds write %d",
+                                b + i, at[0].disk->Index(), ref[i], at[k].disk->Index(), got[i]));
+                            break;
+                          }
+                        break;
+                      }
+                      return out.size() < limit;
+                    });
+  }
+  return out;
+}
+
+std::vector<std::string> DataOracle::CopyLostWrites(const CopyPlacement& copies,
+                                                    size_t limit) const {
+  std::vector<std::string> out;
+  for (const auto& [first, ext] : floor_) {
+    if (out.size() >= limit) break;
+    uint64_t floor = ext.value;
+    VisitCopyPieces(copies, first, ext.end, nullptr,
+                    [&](uint64_t b, uint64_t e, const std::vector<CopyAt>& at) {
+                      for (const CopyAt& c : at) {
+                        StampRuns got = c.disk->VisibleStamps(c.sector, e - b);
+                        bool reported = false;
+                        got.Visit(0, e - b, [&](uint64_t rb, uint64_t, uint64_t stamp) {
+                          if (reported || (stamp != kStampDiscarded && stamp >= floor)) return;
+                          reported = true;
+                          out.push_back(absl::StrFormat(
+                              "sector %d: acknowledged, flushed write %d lost on disk %d "
+                              "(holds %d)",
+                              b + rb, floor, c.disk->Index(),
+                              stamp == kStampDiscarded ? 0 : stamp));
+                        });
+                        if (reported) break;
+                      }
+                      return out.size() < limit;
+                    });
+  }
+  return out;
+}
+
 uint64_t DataOracle::StateHash() const {
   auto mix = [](uint64_t h, uint64_t w) { return MixWord(h, w); };
   uint64_t h = MixWord(MixWord(MixWord(Fnv1a("oracle"), sectors_), next_stamp_), acks_);

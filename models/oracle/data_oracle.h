@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,22 @@ class DataOracle {
   std::vector<std::string> LostWrites(const std::vector<const Disk*>& mirrors,
                                       uint64_t data_offset, size_t limit = 8,
                                       const BadRanges* bad = nullptr) const;
+
+  // Layouts where each member holds part of the array (raid10): `copies`
+  // gives, for array sector s, the in-sync copies of s as (disk, absolute
+  // disk sector of s) and sets *len to how far from s they stay
+  // contiguous (a chunk's end).
+  struct CopyAt {
+    const Disk* disk;
+    uint64_t sector;
+  };
+  using CopyPlacement = std::function<std::vector<CopyAt>(uint64_t s, uint64_t* len)>;
+  // Array ranges [first, end) not compared (owed a resync md has not run).
+  using ArrayRanges = std::vector<std::pair<uint64_t, uint64_t>>;
+  // The same checks as the two above, copy by copy.
+  std::vector<std::string> CopyMismatches(const CopyPlacement& copies, size_t limit = 8,
+                                          const ArrayRanges* skip = nullptr) const;
+  std::vector<std::string> CopyLostWrites(const CopyPlacement& copies, size_t limit = 8) const;
 
  private:
   static constexpr uint64_t kDiscard = ~0ull;

@@ -39,6 +39,41 @@ TEST(DataOracleTest, MismatchOnlyWhereWritten) {
   EXPECT_TRUE(o.MirrorMismatches({t.a, t.b}, 64).empty());
 }
 
+// raid10's check, copy by copy: each array chunk of 8 sectors has its two
+// copies at other disk sectors (chunk c on disk a at 8c, on disk b at
+// 8(c+1) mod 128), so a copy written at the wrong place is a mismatch, and
+// a range md owes a resync is not compared.
+TEST(DataOracleTest, CopiesAreComparedWhereTheLayoutPutsThem) {
+  TwoDisks t;
+  DataOracle o(1024);
+  DataOracle::CopyPlacement copies = [&](uint64_t s, uint64_t* len) {
+    uint64_t c = s / 8, in = s % 8;
+    *len = std::min<uint64_t>(*len, 8 - in);
+    return std::vector<DataOracle::CopyAt>{{t.a, 64 + 8 * c + in},
+                                           {t.b, 64 + 8 * ((c + 1) % 128) + in}};
+  };
+  uint64_t w = o.IssueWrite(6, 4);  // sectors 6..9: two chunks
+  o.WriteReachedDisk(w, 6, 4);
+  for (uint64_t s = 6; s < 10; s++) {
+    t.Put(t.a, 8 * (s / 8) + s % 8, w);
+    t.Put(t.b, 8 * (s / 8 + 1) + s % 8, w);
+  }
+  EXPECT_TRUE(o.CopyMismatches(copies).empty());
+  // Mirrored at the same sectors, as raid1 would put it, is wrong here.
+  EXPECT_EQ(o.MirrorMismatches({t.a, t.b}, 64).size(), 4u);
+  t.Put(t.b, 8 * 2 + 1, 0);  // sector 9's second copy
+  std::vector<std::string> bad = o.CopyMismatches(copies);
+  ASSERT_EQ(bad.size(), 1u);
+  EXPECT_EQ(bad[0], "sector 9: disk 0 holds write 1, disk 1 holds write 0");
+  DataOracle::ArrayRanges owed = {{8, 16}};
+  EXPECT_TRUE(o.CopyMismatches(copies, 8, &owed).empty());
+  o.AckWrite(w, 6, 4, false);
+  o.FlushCompleted(o.FlushIssued());
+  std::vector<std::string> lost = o.CopyLostWrites(copies);
+  ASSERT_EQ(lost.size(), 1u);
+  EXPECT_EQ(lost[0], "sector 9: acknowledged, flushed write 1 lost on disk 1 (holds 0)");
+}
+
 TEST(DataOracleTest, LostFlushedWrite) {
   TwoDisks t;
   DataOracle o(1024);

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
+
 namespace llsim {
 namespace {
 
@@ -86,6 +88,43 @@ TEST(TraceFormatTest, ErrorsNameTheLine) {
             "f.trace:2: alloc-fail takes one number: allocation failures per million, 0 to 1000000");
   EXPECT_EQ(bad("llsim-trace 1\nalloc-fail 1 2\n"),
             "f.trace:2: alloc-fail takes one number: allocation failures per million, 0 to 1000000");
+}
+
+// The level and raid10 layout: written only for raid10 (a raid1 header is
+// what it was before levels existed), read back, and bad values refused
+// with the key named.
+TEST(TraceFormatTest, Raid10LevelRoundTripsAndRaid1IsUnchanged) {
+  TraceFile t;
+  t.scenario.array.mirrors = 3;
+  t.scenario.array.dev_sectors = 16384;
+  EXPECT_EQ(FormatTrace(t).find("level="), std::string::npos);
+  for (const char* layout : {"n2", "f2", "o2", "n3"}) {
+    ArrayConfig& a = t.scenario.array;
+    ASSERT_TRUE(ParseArrayConfig(absl::StrCat("mirrors=3 sectors=16384 level=10 layout=", layout,
+                                              " chunk=128"),
+                                 &a)
+                    .ok())
+        << layout;
+    std::string text = FormatTrace(t);
+    EXPECT_NE(text.find(absl::StrCat(" level=10 layout=", layout, " chunk=128")),
+              std::string::npos)
+        << text;
+    auto back = ParseTrace(text, "x");
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(FormatTrace(*back), text);
+    EXPECT_EQ(back->scenario.array.level, 10);
+  }
+  auto bad = [](const std::string& array) {
+    ArrayConfig a;
+    absl::Status st = ParseArrayConfig(array, &a);
+    EXPECT_FALSE(st.ok()) << array;
+    return std::string(st.message());
+  };
+  EXPECT_EQ(bad("level=5"), "level=5: the md model runs raid1 and raid10");
+  EXPECT_EQ(bad("level=10 layout=x2"), "'layout=x2': layout is nK, fK or oK (raid10, K copies 2..8)");
+  EXPECT_NE(bad("mirrors=2 level=10 layout=n3 chunk=128").find("copies"), std::string::npos);
+  EXPECT_NE(bad("mirrors=3 level=10 layout=n2 chunk=100").find("power"), std::string::npos);
+  EXPECT_EQ(bad("level=4294967306"), "'level=4294967306': the number is too large");
 }
 
 // Allocation failures: written only when on (old traces, without the line,
