@@ -124,7 +124,7 @@ commands:
                         --profile all|swarm|resize|resync|recovery|race (all: cycles
                           the five by case index)  --known FILE (report.json or signature
                           list: those failures are counted, not new)  --watchdog S (60)
-                        and run's --max_ops, --strategy, --disk_order
+                        and run's --max_ops, --strategy, --disk_order, --level
                       exit: 0 no new failure, 1 new failures, 2 bad input
   campaign merge DIR... --out DIR [--known FILE]
                       merge shard reports (counts add, signatures deduplicate)
@@ -658,8 +658,8 @@ int CheckFlagsApply(const std::string& cmd, const std::set<std::string>& given) 
                                      "--out, --seed, --jobs, --watchdog)"));
       continue;
     }
-    if (f == "level" && cmd != "run")
-      return BadInput("--level applies to run only (a trace names its own level)");
+    if (f == "level" && cmd != "run" && cmd != "campaign")
+      return BadInput("--level applies to run and campaign only (a trace names its own level)");
     if (cmd != "campaign" && kCampaignOnly.count(f))
       return BadInput(absl::StrCat("--", f, " applies to campaign only (see llsim --help)"));
     if (cmd == "campaign" && kNotInCampaign.count(f))
@@ -711,6 +711,7 @@ int main(int argc, char** argv) {
     f.out = given.count("out") ? absl::GetFlag(FLAGS_out) : "";
     f.strategy = absl::GetFlag(FLAGS_strategy);
     f.disk_order = absl::GetFlag(FLAGS_disk_order);
+    f.level = absl::GetFlag(FLAGS_level);
     f.max_ops = absl::GetFlag(FLAGS_max_ops);
     f.watchdog = absl::GetFlag(FLAGS_watchdog);
     f.progress = absl::GetFlag(FLAGS_progress);

@@ -18,7 +18,7 @@
 # skipped, which must pass: that property alone catches the mutant there.
 # Every property has at least one `sole` entry. An optional field level=10
 # hunts on raid10 arrays (llsim run --level 10): test
-# mutant.<name>.<property>.raid10. A level entry is never a mutant's first.
+# mutant.<name>.<property>.raid10.
 set(LLSIM_MUTANT_EXPECT
   ABORT_KEEPS_SYNCING:transitions:swarm:1:sole
   BARRIER_AFTER_STATE:no-clean-in-flight:swarm:7
@@ -61,7 +61,8 @@ set(LLSIM_MUTANT_EXPECT
   # raid10: the copy-by-copy data checks and the step checks on its layouts.
   RECOVERY_SKIPS_CLEAN:resync-completeness:swarm:1:level=10
   DAEMON_CLEANS_DEGRADED:transitions:swarm:1:level=10
-  DAEMON_CLEANS_NEEDSYNC:transitions:swarm:1:level=10)
+  DAEMON_CLEANS_NEEDSYNC:transitions:swarm:1:level=10
+  RAID10_RECOVERY_SKIPS_BY_MEMBER_SECTOR:recovery-completeness:recovery:1:level=10)
 set(LLSIM_MUTANT_CASES 400 CACHE STRING "generated cases a mutant hunt may use")
 
 foreach(m IN LISTS LLSIM_MUTANTS)

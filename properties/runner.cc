@@ -333,7 +333,13 @@ void ScenarioRun::ForgetPromisesIfUnrecorded() {
   const char* why = array_->MetadataUnrecorded()
                         ? "md could not write its superblock to its last working member"
                     : array_->FailureUnrecorded() ? "a member failed and no superblock records it yet"
-                                                  : nullptr;
+                    // raid10_error keeps a member whose loss would leave a
+                    // chunk with no copy, and the writes it missed are still
+                    // acknowledged from the other copies: it comes back in
+                    // sync without them.
+                    : array_->Geo() && array_->Broken()
+                        ? "md declared the raid10 array broken and kept a member that missed writes"
+                        : nullptr;
   if (!why) return;
   oracle_->ForgetPromises();
   Note(absl::StrCat(why, ": writes so far carry no durability promise past the next assembly"));
@@ -792,7 +798,9 @@ void ScenarioRun::Settle() {
   }
   // An array md declared broken (the last in-sync member failed) keeps no
   // promise about its mirrors; whatever broke it was an injected fault.
-  if (a->Broken()) return;
+  // A raid10 array keeps the member it could not fail, stale, through
+  // every later assembly: its copies are never compared again.
+  if (a->Broken() || (a->Geo() && was_broken_)) return;
   std::vector<const Disk*> mirrors;
   // A member's bad blocks hold no data md will ever read: not compared.
   DataOracle::BadRanges bad_blocks;

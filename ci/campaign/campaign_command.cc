@@ -47,7 +47,8 @@ void PrintSummary(const CampaignReport& r, const std::string& out) {
   std::cout << absl::StrFormat(
       "llsim campaign: core %s (%s), seed %d, profile %s, shard %s: %d cases in %.1fs "
       "(%.1f cases/s, %d jobs), shrinking %.1fs%s\n",
-      r.core_name, r.core_sha256.substr(0, 12), r.space.seed, r.space.profile,
+      r.core_name, r.core_sha256.substr(0, 12), r.space.seed,
+      r.space.level == "1" ? r.space.profile : r.space.profile + ", level " + r.space.level,
       r.shards.size() == 1 ? r.shards[0].ToString() : absl::StrCat(r.shards.size(), " shards"),
       r.cases_run, r.case_seconds, r.case_seconds > 0 ? r.cases_run / r.case_seconds : 0, r.jobs,
       std::max(0.0, r.elapsed_seconds - r.case_seconds), r.interrupted ? ", INTERRUPTED" : "");
@@ -154,6 +155,10 @@ int CampaignCommand(const std::vector<std::string>& args, const CampaignFlags& f
   if (f.disk_order != "relaxed" && f.disk_order != "in-order")
     return Bad("--disk_order must be relaxed or in-order");
   o.space.disk_order = f.disk_order;
+  if (f.level != "1" && f.level != "10" && f.level != "mix")
+    return Bad(absl::StrCat("--level ", f.level, ": the md model runs 1 (raid1), 10 (raid10) "
+                            "or mix (raid10 on a quarter of the cases)"));
+  o.space.level = f.level;
   if (!f.shard.empty()) {
     auto s = ParseShard(f.shard);
     if (!s.ok()) return Bad(std::string(s.status().message()));

@@ -17,6 +17,7 @@ struct CampaignFlags {
   uint64_t seed = 1;
   int jobs = 0;  // 0: one per core
   std::string shard, profile = "all", known, out, strategy, disk_order = "relaxed";
+  std::string level = "1";
   int max_ops = 24;
   double watchdog = 60;
   bool progress = true;

@@ -39,6 +39,7 @@ Scenario CaseSpace::ScenarioOf(uint64_t i) const {
   g.strategy = strategy;
   g.disk_order = disk_order;
   g.profile = ProfileOf(i);
+  g.level = level == "10" ? 10 : level == "mix" ? 0 : 1;
   // One independent stream per case, as `llsim bench` draws them.
   rc::Random rnd(seed * 1000003 + i);
   return GenScenario(g)(rnd, 50).value();

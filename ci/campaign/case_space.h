@@ -30,6 +30,7 @@ struct CaseSpace {
   int max_ops = 24;
   std::string strategy;          // empty: the generator picks per case
   std::string disk_order = "relaxed";
+  std::string level = "1";       // "1", "10" or "mix" (llsim run --level)
 
   std::vector<std::string> Profiles() const;
   std::string ProfileOf(uint64_t i) const;

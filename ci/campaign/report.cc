@@ -83,6 +83,8 @@ absl::Status MergeReports(CampaignReport* into, const CampaignReport& o) {
     return differ("seed", absl::StrCat(into->space.seed), absl::StrCat(o.space.seed));
   if (o.space.profile != into->space.profile)
     return differ("profile", into->space.profile, o.space.profile);
+  if (o.space.level != into->space.level)
+    return differ("level", into->space.level, o.space.level);
   if (o.space.max_ops != into->space.max_ops)
     return differ("max_ops", absl::StrCat(into->space.max_ops), absl::StrCat(o.space.max_ops));
   if (o.case_budget != into->case_budget)

@@ -54,6 +54,8 @@ std::string ReportJson(const CampaignReport& r) {
                   ",\n  \"profiles\": ", QuotedList(r.space.Profiles()), ",\n  \"max_ops\": ",
                   r.space.max_ops, ",\n  \"strategy\": ", JsonQuote(r.space.strategy),
                   ",\n  \"disk_order\": ", JsonQuote(r.space.disk_order), ",\n");
+  // Written only for raid10 campaigns: older reports read back as raid1.
+  if (r.space.level != "1") absl::StrAppend(&o, "  \"level\": ", JsonQuote(r.space.level), ",\n");
   std::vector<std::string> shards;
   for (const Shard& s : r.shards) shards.push_back(s.ToString());
   absl::StrAppend(&o, "  \"shards\": ", QuotedList(shards), ",\n");
@@ -173,6 +175,7 @@ absl::StatusOr<CampaignReport> ParseReportJson(const std::string& text, const st
     return bad("no seed, profile or max_ops");
   Get(t, "strategy", &r.space.strategy);
   Get(t, "disk_order", &r.space.disk_order);
+  Get(t, "level", &r.space.level);
   r.shards.clear();
   if (auto shards = t.get_child_optional("shards")) {
     for (const auto& [k, v] : *shards) {

@@ -55,7 +55,8 @@ std::string ReportMarkdown(const CampaignReport& r) {
   std::string o = "# llsim campaign report\n\n";
   absl::StrAppend(&o, "- core: `", r.core_name, "` (", r.core_source, "), sha256 `", r.core_sha256,
                   "`\n");
-  absl::StrAppend(&o, "- seed ", r.space.seed, ", profile ", r.space.profile, ", max_ops ",
+  absl::StrAppend(&o, "- seed ", r.space.seed, ", profile ", r.space.profile,
+                  r.space.level == "1" ? "" : ", level " + r.space.level, ", max_ops ",
                   r.space.max_ops, ", shard(s) ", ShardText(r), ", budget ", Budget(r), "\n");
   absl::StrAppend(&o, "- ", Totals(r), "\n");
   absl::StrAppend(&o, absl::StrFormat("- %d jobs, %.1f s (cases %.1f s)%s; shrinking: %s\n",

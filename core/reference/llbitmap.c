@@ -1601,6 +1601,16 @@ static sector_t llb_skip_sync_blocks(struct mddev *mddev, sector_t offset)
 
 	if (!b || test_bit(MD_RECOVERY_RESHAPE, &mddev->recovery))
 		return 0;
+	/*
+	 * raid10's recovery walks member sectors and md asks with that j,
+	 * which is no address of the array's: the chunk there may be Unwritten
+	 * while the array sectors the member holds at j were written. Skip
+	 * nothing; start_sync, asked with the array sector, decides.
+	 */
+#ifndef LLSIM_MUTANT_RAID10_RECOVERY_SKIPS_BY_MEMBER_SECTOR
+	if (mddev->level == 10 && test_bit(MD_RECOVERY_RECOVER, &mddev->recovery))
+		return 0;
+#endif
 	idx = offset >> b->chunkshift;
 	if (idx >= b->chunks)
 		return 0;

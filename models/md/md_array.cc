@@ -460,6 +460,10 @@ absl::Status MdArray::Assemble() {
       // none left, in the slot itself: see below). Its recovery is made a
       // full one when it starts (ChooseAndStartSync, FINDINGS.md M3).
       set_bit(Replacement, &m.rdev.flags);
+      // super_1_validate reads MD_FEATURE_RECOVERY_BITMAP for it too: a
+      // replacement's recovery was never bitmap-based.
+      if (f.sb.recovery_offset != kMaxSector && !f.sb.recovery_bitmap)
+        m.rdev.saved_raid_disk = -1;
     } else if (f.sb.recovery_offset == kMaxSector) {
       set_bit(In_sync, &m.rdev.flags);
       working++;
@@ -485,6 +489,12 @@ absl::Status MdArray::Assemble() {
     if (m->rdev.recovery_offset == kMaxSector) {
       set_bit(In_sync, &m->rdev.flags);
       working++;
+    } else if (m->rdev.saved_raid_disk < 0) {
+      // setup_conf: a slot's member not in sync with no saved slot makes
+      // the recovery a full one; the bitmap never knew what it lacks
+      // (soak, raid10 n2 on 2 disks, seed 7: a replacement interrupted by
+      // a crash resumed as a bitmap-based recovery and skipped Clean).
+      fullsync_ = true;
     }
   }
   std::stable_sort(bind.begin(), bind.end(),

@@ -30,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "core/kshim/src/kshim.h"
 #include "models/md/array_config.h"
+#include "models/md/barrier_bucket.h"
 #include "models/md/raid10_geo.h"
 #include "models/md/reach.h"
 #include "models/md/superblock.h"
@@ -321,6 +322,7 @@ class MdArray : public MdHost {
   void FixReadError(Member& bad, uint64_t sector, uint32_t sectors);
   int Raid10Read(uint64_t sector, uint32_t sectors, StampRuns* stamps);
   uint64_t SyncRequest(uint64_t sector, uint64_t max_sector, bool* skipped);
+  uint64_t Raid10RecoveryRequest(uint64_t j, uint64_t max_sector, bool* skipped);
   void CloseSyncRequest(uint64_t max_sector);
   void EndSyncRequest(SyncIo* sr);
   void CompareSyncTargets(SyncIo* sr, const StampRuns& source);
@@ -341,6 +343,10 @@ class MdArray : public MdHost {
   // Where member m holds array sector `sector` (data-area relative), or
   // kNoCopy: raid1's members hold every sector at its own address.
   static constexpr uint64_t kNoCopy = ~0ull;
+  // The barrier bucket of a sector: raid1's per 64 MiB unit; raid10's
+  // barrier is one for the whole array (its recovery addresses members,
+  // not the array, so no bucket of the array's would do).
+  int BucketOf(uint64_t sector) const { return geo_ ? 0 : BarrierBucket(sector); }
   // raid10's "enough": every chunk keeps a working in-sync copy with the
   // slot `ignore_slot` (-1: none) counted as failed.
   bool Raid10Enough(int ignore_slot) const;

@@ -68,6 +68,9 @@ struct MdArray::SyncIo {
   bool failed = false;
   bool bitmap_driven = false;  // start_sync said this range needs syncing
   std::vector<Member*> tried;  // sources that failed to read
+  // md_do_sync's j for this IO: `sector` on raid1 and in a resync; a
+  // member's sector in raid10's recovery, where `sector` is the array's.
+  uint64_t md_sector = 0;
   // raid10: each member's data-area sector for `sector` (empty on raid1,
   // where it is `sector` itself).
   std::vector<std::pair<const Member*, uint64_t>> dev_of;

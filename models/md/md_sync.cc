@@ -33,10 +33,9 @@ void MdArray::StartSync() {
 
 void MdArray::SyncThreadMain() {
   bool recover = test_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
-  // Deliberately not md for raid10: its recovery walks device sectors and
-  // maps each back (raid10_find_virt); the model walks the array, as a
-  // resync does, so the bitmap sees array sectors in array order.
-  uint64_t max = recover && !geo_ ? mddev_.dev_sectors : mddev_.resync_max_sectors;
+  // A recovery walks member sectors (raid10 maps each back to the array
+  // for the bitmap, raid10_find_virt), a resync the array's.
+  uint64_t max = recover ? mddev_.dev_sectors : mddev_.resync_max_sectors;
   uint64_t j = 0;
   if (recover) {
     j = kMaxSector;
@@ -128,6 +127,7 @@ void MdArray::SyncThreadMain() {
 
 uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
   bool recover = test_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
+  if (geo_ && recover) return Raid10RecoveryRequest(sector, max, skipped);
   sector_t sync_blocks = 1024;
   bool must = true;
   // raid10_sync_request checkpoints before it asks (raid1 after).
@@ -208,12 +208,84 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
   auto owned = std::make_unique<SyncIo>(SyncIo{id, sector, (uint32_t)n, source, targets, 0, false,
                                                BitmapEnabled() && must});
   SyncIo* sr = owned.get();
+  sr->md_sector = sector;
   sr->dev_of = std::move(dev_of);
   if (geo_) Reached(recover ? "raid10 recovery" : "raid10 resync");
   if (sr->bitmap_driven && obs_.sync_io) obs_.sync_io(sector, (uint32_t)n, true);
   sync_ios_.emplace(id, std::move(owned));
   atomic_add((int)n, &mddev_.recovery_active);
   ReadSyncSource(sr);
+  return n;
+}
+
+// raid10_sync_request's recovery branch: `j` is a member sector. Each slot
+// being recovered asks the bitmap about the array sector its j holds
+// (raid10_find_virt) and, if that needs it (or the recovery is a full
+// one, or the member a replacement), copies it from an in-sync copy. The pieces stay inside one raid chunk. Deliberately not
+// md: start_sync is asked once per slot (raid10 asks again after raising
+// the barrier, which only repeats Syncing); a range no slot can read from
+// is skipped (md records bad blocks or gives up on the member).
+uint64_t MdArray::Raid10RecoveryRequest(uint64_t j, uint64_t max, bool* skipped) {
+  uint64_t n = std::min<uint64_t>({kSyncIoSectors, max - j,
+                                   geo_->chunk_sectors - j % geo_->chunk_sectors});
+  struct Job {
+    Member* target;
+    Member* source;
+    uint64_t array_sector, source_dev;
+    bool must;
+  };
+  std::vector<Job> jobs;
+  for (auto& t : members_) {
+    if (!t->in_array || t->rdev.raid_disk < 0 || RdevFlag(t->rdev, Faulty)) continue;
+    bool replacement = RdevFlag(t->rdev, Replacement);
+    if (RdevFlag(t->rdev, In_sync) && !replacement) continue;
+    int slot = t->rdev.raid_disk;
+    uint64_t v = geo_->Virt(j, slot);
+    if (v >= ArraySectors()) continue;
+    sector_t blocks = 1024;
+    bool must = true;
+    if (BitmapEnabled())
+      must = (BitmapCall(this, BitmapOp::kStartSync), ops_->start_sync(&mddev_, v, &blocks, true));
+    n = std::min<uint64_t>(n, blocks ? blocks : 1);
+    if (!must && !fullsync_ && !replacement) continue;
+    Member* source = nullptr;
+    uint64_t source_dev = 0;
+    // Any in-sync copy: for a replacement, its own slot's member too.
+    for (const Raid10Geo::Copy& c : geo_->Map(v)) {
+      for (auto& m : members_)
+        if (!source && m->in_array && m->rdev.raid_disk == c.slot && RdevFlag(m->rdev, In_sync) &&
+            !RdevFlag(m->rdev, Faulty) && !RdevFlag(m->rdev, Replacement) &&
+            !IsBadBlock(*m, c.dev, n)) {
+          source = m.get();
+          source_dev = c.dev;
+        }
+    }
+    if (!source) continue;
+    jobs.push_back({t.get(), source, v, source_dev, must});
+  }
+  if (jobs.empty()) {
+    *skipped = true;
+    return n;
+  }
+  for (const Job& job : jobs) {
+    RaiseBarrier(j);
+    if (test_bit(MD_RECOVERY_INTR, &mddev_.recovery)) {
+      LowerBarrier(j);
+      return 0;
+    }
+    uint64_t id = next_sync_io_++;
+    auto owned = std::make_unique<SyncIo>(SyncIo{id, job.array_sector, (uint32_t)n, job.source,
+                                                 {job.target}, 0, false,
+                                                 BitmapEnabled() && job.must});
+    SyncIo* sr = owned.get();
+    sr->md_sector = j;
+    sr->dev_of = {{job.source, job.source_dev}, {job.target, j}};
+    Reached("raid10 recovery");
+    if (sr->bitmap_driven && obs_.sync_io) obs_.sync_io(sr->sector, (uint32_t)n, true);
+    sync_ios_.emplace(id, std::move(owned));
+    atomic_add((int)n, &mddev_.recovery_active);
+    ReadSyncSource(sr);
+  }
   return n;
 }
 
@@ -247,6 +319,7 @@ void MdArray::ReadSyncSource(SyncIo* sr) {
           break;
         }
       if (sr->source) {
+        if (geo_) sr->dev_of.emplace_back(sr->source, DevSector(*sr->source, sr->sector));
         std::erase(sr->targets, sr->source);
         if (!test_bit(Faulty, &bad->rdev.flags) &&
             std::find(sr->targets.begin(), sr->targets.end(), bad) == sr->targets.end())
@@ -337,10 +410,10 @@ void MdArray::WriteSyncTarget(SyncIo* sr, Member* t, const StampRuns& stamps) {
 void MdArray::EndSyncRequest(SyncIo* sr) {
   // A range nobody could read was not copied: an interrupted recovery must
   // not resume past it.
-  if (sr->failed) sync_failed_from_ = std::min(sync_failed_from_, sr->sector);
+  if (sr->failed) sync_failed_from_ = std::min(sync_failed_from_, sr->md_sector);
   if (sr->bitmap_driven && obs_.sync_io) obs_.sync_io(sr->sector, sr->sectors, false);
   atomic_sub((int)sr->sectors, &mddev_.recovery_active);
-  LowerBarrier(sr->sector);
+  LowerBarrier(sr->md_sector);
   if (sr->failed) set_bit(MD_RECOVERY_INTR, &mddev_.recovery);
   sync_ios_.erase(sr->id);
   world_.Sched().WakeAll(recovery_wait_);
@@ -351,7 +424,18 @@ void MdArray::CloseSyncRequest(uint64_t max) {
   // raid1_sync_request(max, max): give back what an abort left Syncing,
   // then close the pass.
   if (curr_resync_ < max) {
-    if (BitmapEnabled()) {
+    if (BitmapEnabled() && geo_ && test_bit(MD_RECOVERY_RECOVER, &mddev_.recovery)) {
+      // raid10: the member sector where the pass stopped, as each slot's
+      // array sector (the core gives back from there on: the lowest wins).
+      for (int slot = 0; slot < geo_->disks; slot++) {
+        uint64_t v = geo_->Virt(curr_resync_, slot);
+        if (v >= ArraySectors()) continue;
+        sector_t blocks = 0;
+        if (obs_.sync_abort_begin) obs_.sync_abort_begin();
+        (BitmapCall(this, BitmapOp::kEndSync), ops_->end_sync(&mddev_, v, &blocks));
+        if (obs_.sync_aborted) obs_.sync_aborted(v);
+      }
+    } else if (BitmapEnabled()) {
       sector_t blocks = 0;
       if (obs_.sync_abort_begin) obs_.sync_abort_begin();
       (BitmapCall(this, BitmapOp::kEndSync), ops_->end_sync(&mddev_, curr_resync_, &blocks));

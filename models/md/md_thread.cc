@@ -34,7 +34,7 @@ void MdArray::MdThreadMain() {
         R1Bio* r1 = end_io_list_.front();
         end_io_list_.pop_front();
         nr_queued_--;
-        bucket_queued_[BarrierBucket(r1->sector)]--;
+        bucket_queued_[BucketOf(r1->sector)]--;
         FinishR1Bio(r1);
       }
     }

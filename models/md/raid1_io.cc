@@ -19,7 +19,7 @@ namespace llsim {
 // on beside user writes in the others.
 
 void MdArray::WaitBarrier(uint64_t sector) {
-  int idx = BarrierBucket(sector);
+  int idx = BucketOf(sector);
   // _wait_barrier's fast path: nothing raised here, not frozen.
   if (!(bucket_barrier_[idx] == 0 && !array_frozen_)) {
     // Waiting IO has priority: raise_barrier lets nr_waiting drain before
@@ -48,13 +48,13 @@ void MdArray::WaitBlockedRdev() {
 }
 
 void MdArray::AllowBarrier(uint64_t sector) {
-  bucket_pending_[BarrierBucket(sector)]--;
+  bucket_pending_[BucketOf(sector)]--;
   nr_pending_--;
   world_.Sched().WakeAll(barrier_wait_);
 }
 
 void MdArray::RaiseBarrier(uint64_t sector) {
-  int idx = BarrierBucket(sector);
+  int idx = BucketOf(sector);
   // raise_barrier: first let the normal IO already waiting here go, then
   // block new IO of this bucket and wait for what is pending in it.
   // (raid1_sync_request also naps a jiffy when IO waits; not modelled:
@@ -74,7 +74,7 @@ void MdArray::RaiseBarrier(uint64_t sector) {
 }
 
 void MdArray::LowerBarrier(uint64_t sector) {
-  bucket_barrier_[BarrierBucket(sector)]--;
+  bucket_barrier_[BucketOf(sector)]--;
   nr_sync_pending_--;
   world_.Sched().WakeAll(barrier_wait_);
 }
@@ -323,7 +323,7 @@ void MdArray::EndMirrorWrite(R1Bio* r1, Member* m, int error) {
   if (!r1->failed.empty()) {
     // raid1d handles write errors (no bad-block log here: md_error).
     nr_queued_++;
-    bucket_queued_[BarrierBucket(r1->sector)]++;
+    bucket_queued_[BucketOf(r1->sector)]++;
     retry_list_.push_back(r1);
     world_.Sched().WakeAll(barrier_wait_);  // a freezer counts it as quiet now
     WakeupThread(mddev_.thread);
