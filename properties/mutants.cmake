@@ -59,7 +59,8 @@ set(LLSIM_MUTANT_EXPECT
   RECOVERY_SKIPS_CLEAN:resync-completeness:swarm:28:skip=recovery-completeness+durability
   REPLACEMENT_SKIPS_CLEAN:recovery-completeness:recovery:1:sole
   # raid10: the copy-by-copy data checks and the step checks on its layouts.
-  RECOVERY_SKIPS_CLEAN:resync-completeness:swarm:1:level=10
+  SKIP_SYNC_NEEDSYNC:resync-completeness:resync:1:level=10:skip=liveness
+  DEGRADED_SYNC_SKIPS_DIRTY:recovery-completeness:recovery:1:level=10
   DAEMON_CLEANS_DEGRADED:transitions:swarm:1:level=10
   DAEMON_CLEANS_NEEDSYNC:transitions:swarm:1:level=10
   RAID10_RECOVERY_SKIPS_BY_MEMBER_SECTOR:recovery-completeness:recovery:1:level=10)
