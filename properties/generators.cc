@@ -369,6 +369,14 @@ void MakeRaid10(uint64_t seed, bool slow_disks, ArrayConfig* a, Features* f) {
   f->resize = false;
 }
 
+// What the operations address: the array, which on raid10 is not the
+// members' size (and does not grow: no resize there yet).
+ArrayConfig IoView(const ArrayConfig& a) {
+  ArrayConfig v = a;
+  if (a.level != 1) v.dev_sectors = v.max_dev_sectors = ArraySectors(a);
+  return v;
+}
+
 bool PicksRaid10(const GenOptions& opts, uint64_t seed) {
   if (opts.level == 10) return true;
   return opts.level == 0 && FeatureHash(seed * 31 + 11) % 4 == 0;
@@ -401,15 +409,12 @@ static rc::Gen<Scenario> GenRaceScenario(const GenOptions& opts) {
     a.daemon_sleep = *rc::gen::element(1u, 5u);
     a.assume_clean = *rc::gen::arbitrary<bool>();
     a.spares = 1;
-    ArrayConfig io_view = a;
     if (PicksRaid10(opts, s.seed)) {
-      Features unused;
+      Features unused{};
       MakeRaid10(s.seed, false, &a, &unused);
-      io_view = a;
-      io_view.dev_sectors = io_view.max_dev_sectors = ArraySectors(a);
     }
     std::vector<Op> ops =
-        *rc::gen::resize(opts.max_ops, rc::gen::container<std::vector<Op>>(GenRaceOp(io_view)));
+        *rc::gen::resize(opts.max_ops, rc::gen::container<std::vector<Op>>(GenRaceOp(IoView(a))));
     // Bursts: back to back, so the writes overlap. An armed crash lands a
     // few events later, inside them; the reboot comes two ops on.
     int reboot_in = -1;
@@ -526,14 +531,10 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
       // bitmap's).
       s.stall_ppm = 0;
     }
-    // The operations address the array: raid10's is not its members' size.
-    ArrayConfig io_view = a;
-    io_view.dev_sectors = io_view.max_dev_sectors = ArraySectors(a);
-    if (a.level == 1) io_view = a;
     std::vector<Op> ops = *rc::gen::resize(
         opts.max_ops,
         rc::gen::container<std::vector<Op>>(
-            GenOp(io_view, f, opts.allow_alloc_failures, lean)));
+            GenOp(IoView(a), f, opts.allow_alloc_failures, lean)));
     // A crash is followed by the reboot an operator would do; an armed one
     // a few operations later, so it can land inside them.
     int reboot_in = -1;
