@@ -1148,6 +1148,13 @@ static void llb_settle(struct llb *b)
 	queue_work(llb_daemon_wq, &b->sweep_work);
 	flush_work(&b->sweep_work);
 #ifndef LLSIM_MUTANT_FLUSH_SKIPS_WRITEBACK
+	/*
+	 * The pass may have raised events_cleared, and a stop of an array
+	 * that is already clean asks md for no superblock round: the Clean
+	 * bytes must not reach the media without it, or a member that left
+	 * before them is re-added from the bitmap and trusts them.
+	 */
+	llb_refresh_super(b);
 	llb_write_everything(b);
 #endif
 }
