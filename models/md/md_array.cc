@@ -262,13 +262,26 @@ std::vector<std::pair<int, uint64_t>> MdArray::InSyncCopies(uint64_t sector) con
   return out;
 }
 
-bool MdArray::Raid10Enough(int ignore_slot) const {
+std::vector<bool> MdArray::WorkingSlots() const {
   std::vector<bool> ok(cfg_.mirrors, false);
   for (auto& m : members_)
     if (m->in_array && m->rdev.raid_disk >= 0 && m->rdev.raid_disk < cfg_.mirrors &&
         RdevFlag(m->rdev, In_sync) && !RdevFlag(m->rdev, Faulty))
       ok[m->rdev.raid_disk] = true;
+  return ok;
+}
+
+bool MdArray::Raid10Enough(int ignore_slot) const {
+  std::vector<bool> ok = WorkingSlots();
   return geo_->Enough([&](int slot) { return (bool)ok[slot]; }, ignore_slot);
+}
+
+void MdArray::UnbindAll() {
+  for (auto& m : members_)
+    if (m->in_array) {
+      list_del_rcu(&m->rdev.same_set);
+      m->in_array = false;
+    }
 }
 
 uint64_t MdArray::DevSector(const Member& m, uint64_t sector) const {
@@ -511,16 +524,10 @@ absl::Status MdArray::Assemble() {
   if (geo_) {
     // raid10_run: degraded counts the slots without a working member, and
     // an array that lost every copy of some chunk does not start.
-    std::vector<bool> slot_ok(cfg_.mirrors, false);
-    for (auto& [order, m] : bind)
-      if (RdevFlag(m->rdev, In_sync)) slot_ok[m->rdev.raid_disk] = true;
+    std::vector<bool> slot_ok = WorkingSlots();
     mddev_.degraded = (int)std::count(slot_ok.begin(), slot_ok.end(), false);
-    if (!geo_->Enough([&](int slot) { return (bool)slot_ok[slot]; }, -1)) {
-      for (auto& m : members_)
-        if (m->in_array) {
-          list_del_rcu(&m->rdev.same_set);
-          m->in_array = false;
-        }
+    if (!Raid10Enough(-1)) {
+      UnbindAll();
       return absl::FailedPreconditionError("raid10: not enough operational mirrors");
     }
     NoteMd(absl::StrFormat("raid10 %s: %d of %d disks working, resync_offset %d",
@@ -559,11 +566,7 @@ absl::Status MdArray::Assemble() {
       if (obs_.bitmap_gone) obs_.bitmap_gone();
       mddev_.bitmap_ops = nullptr;
       NoteMd(absl::StrFormat("bitmap create failed: %d", err));
-      for (auto& m : members_)
-        if (m->in_array) {
-          list_del_rcu(&m->rdev.same_set);
-          m->in_array = false;
-        }
+      UnbindAll();
       return absl::InternalError(absl::StrFormat("bitmap create failed (%d)", err));
     }
   }

@@ -324,6 +324,9 @@ class MdArray : public MdHost {
   uint64_t SyncRequest(uint64_t sector, uint64_t max_sector, bool* skipped);
   uint64_t Raid10RecoveryRequest(uint64_t j, uint64_t max_sector, bool* skipped);
   void CloseSyncRequest(uint64_t max_sector);
+  // end_sync(sector), told to the observer: the core gives back what is
+  // Syncing from there on. Returns the blocks it reports.
+  sector_t GiveBackSync(uint64_t sector);
   void EndSyncRequest(SyncIo* sr);
   void CompareSyncTargets(SyncIo* sr, const StampRuns& source);
   void WriteSyncTarget(SyncIo* sr, Member* t, const StampRuns& stamps);
@@ -350,6 +353,10 @@ class MdArray : public MdHost {
   // raid10's "enough": every chunk keeps a working in-sync copy with the
   // slot `ignore_slot` (-1: none) counted as failed.
   bool Raid10Enough(int ignore_slot) const;
+  // Per slot, whether an in-sync, working member holds it.
+  std::vector<bool> WorkingSlots() const;
+  // Takes every member off md's list (a run that did not start).
+  void UnbindAll();
   uint64_t DevSector(const Member& m, uint64_t sector) const;
   // The sectors from `sector` on (at most n) that map to one place on
   // each member: raid10 splits at chunk ends.

@@ -28,6 +28,15 @@ struct MdArray::Member {
   std::map<uint64_t, uint64_t> bad;
 };
 
+// The data-area sector `who` holds an IO's range at, from its (member,
+// sector) list; `fallback` (the array sector: raid1) when it is not listed.
+template <typename K>
+uint64_t DevIn(const std::vector<std::pair<K, uint64_t>>& dev_of, K who, uint64_t fallback) {
+  for (const auto& [k, dev] : dev_of)
+    if (k == who) return dev;
+  return fallback;
+}
+
 // One user write or discard: raid1's r1bio plus md's io clone.
 struct MdArray::R1Bio {
   uint64_t sector = 0;
@@ -49,11 +58,7 @@ struct MdArray::R1Bio {
   // target_disks for both).
   std::vector<std::pair<int, uint64_t>> dev_of;
   std::vector<int> bitmap_disks;
-  uint64_t DevOn(int disk) const {
-    for (const auto& [who, dev] : dev_of)
-      if (who == disk) return dev;
-    return sector;
-  }
+  uint64_t DevOn(int disk) const { return DevIn(dev_of, disk, sector); }
   bool done = false;
   WaitList wait{"raid1 write completion"};
 };
@@ -74,11 +79,7 @@ struct MdArray::SyncIo {
   // raid10: each member's data-area sector for `sector` (empty on raid1,
   // where it is `sector` itself).
   std::vector<std::pair<const Member*, uint64_t>> dev_of;
-  uint64_t DevOn(const Member* m) const {
-    for (const auto& [who, dev] : dev_of)
-      if (who == m) return dev;
-    return sector;
-  }
+  uint64_t DevOn(const Member* m) const { return DevIn(dev_of, m, sector); }
 };
 
 // md calling one bitmap operation: the observer learns which one the

@@ -152,11 +152,7 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
   // raid10: one chunk at a time, and only the members holding a copy.
   n = ContiguousSectors(sector, n);
   std::vector<std::pair<const Member*, uint64_t>> dev_of;
-  auto dev = [&](const Member* m) {
-    for (const auto& [who, d] : dev_of)
-      if (who == m) return d;
-    return sector;
-  };
+  auto dev = [&](const Member* m) { return DevIn(dev_of, m, sector); };
   // A member with a bad block in the range is no source (md reads the good
   // part elsewhere; the model wants one member that holds it all).
   Member* source = nullptr;
@@ -210,7 +206,7 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
   SyncIo* sr = owned.get();
   sr->md_sector = sector;
   sr->dev_of = std::move(dev_of);
-  if (geo_) Reached(recover ? "raid10 recovery" : "raid10 resync");
+  if (geo_) Reached("raid10 resync");
   if (sr->bitmap_driven && obs_.sync_io) obs_.sync_io(sector, (uint32_t)n, true);
   sync_ios_.emplace(id, std::move(owned));
   atomic_add((int)n, &mddev_.recovery_active);
@@ -220,11 +216,12 @@ uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
 
 // raid10_sync_request's recovery branch: `j` is a member sector. Each slot
 // being recovered asks the bitmap about the array sector its j holds
-// (raid10_find_virt) and, if that needs it (or the recovery is a full
-// one, or the member a replacement), copies it from an in-sync copy. The pieces stay inside one raid chunk. Deliberately not
-// md: start_sync is asked once per slot (raid10 asks again after raising
-// the barrier, which only repeats Syncing); a range no slot can read from
-// is skipped (md records bad blocks or gives up on the member).
+// (raid10_find_virt) and, if that needs it (or the recovery is a full one,
+// or the member a replacement), copies it from an in-sync copy. The pieces
+// stay inside one raid chunk. Deliberately not md: start_sync is asked
+// once per slot (raid10 asks again after raising the barrier, which only
+// repeats Syncing); a range no slot can read from is skipped (md records
+// bad blocks or gives up on the member).
 uint64_t MdArray::Raid10RecoveryRequest(uint64_t j, uint64_t max, bool* skipped) {
   uint64_t n = std::min<uint64_t>({kSyncIoSectors, max - j,
                                    geo_->chunk_sectors - j % geo_->chunk_sectors});
@@ -392,10 +389,7 @@ void MdArray::WriteSyncTarget(SyncIo* sr, Member* t, const StampRuns& stamps) {
           if (BitmapEnabled() && !geo_) {
             uint64_t s = sr->sector;
             while (s < sr->sector + sr->sectors) {
-              sector_t blocks = 0;
-              if (obs_.sync_abort_begin) obs_.sync_abort_begin();
-              (BitmapCall(this, BitmapOp::kEndSync), ops_->end_sync(&mddev_, s, &blocks));
-              if (obs_.sync_aborted) obs_.sync_aborted(s);
+              sector_t blocks = GiveBackSync(s);
               s += blocks ? blocks : 1;
             }
           }
@@ -420,6 +414,14 @@ void MdArray::EndSyncRequest(SyncIo* sr) {
   wake_up(&mddev_.recovery_wait);
 }
 
+sector_t MdArray::GiveBackSync(uint64_t sector) {
+  sector_t blocks = 0;
+  if (obs_.sync_abort_begin) obs_.sync_abort_begin();
+  (BitmapCall(this, BitmapOp::kEndSync), ops_->end_sync(&mddev_, sector, &blocks));
+  if (obs_.sync_aborted) obs_.sync_aborted(sector);
+  return blocks;
+}
+
 void MdArray::CloseSyncRequest(uint64_t max) {
   // raid1_sync_request(max, max): give back what an abort left Syncing,
   // then close the pass.
@@ -429,17 +431,10 @@ void MdArray::CloseSyncRequest(uint64_t max) {
       // array sector (the core gives back from there on: the lowest wins).
       for (int slot = 0; slot < geo_->disks; slot++) {
         uint64_t v = geo_->Virt(curr_resync_, slot);
-        if (v >= ArraySectors()) continue;
-        sector_t blocks = 0;
-        if (obs_.sync_abort_begin) obs_.sync_abort_begin();
-        (BitmapCall(this, BitmapOp::kEndSync), ops_->end_sync(&mddev_, v, &blocks));
-        if (obs_.sync_aborted) obs_.sync_aborted(v);
+        if (v < ArraySectors()) GiveBackSync(v);
       }
     } else if (BitmapEnabled()) {
-      sector_t blocks = 0;
-      if (obs_.sync_abort_begin) obs_.sync_abort_begin();
-      (BitmapCall(this, BitmapOp::kEndSync), ops_->end_sync(&mddev_, curr_resync_, &blocks));
-      if (obs_.sync_aborted) obs_.sync_aborted(curr_resync_);
+      GiveBackSync(curr_resync_);
     }
   } else {
     fullsync_ = false;

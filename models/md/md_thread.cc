@@ -372,9 +372,8 @@ void MdArray::MdErrorLocked(Member& m) {
   if (test_bit(In_sync, &r.flags)) {
     // raid10_error: never fail the member whose loss leaves a chunk with
     // no copy (raid1: the last working mirror).
-    int working = geo_ ? 2 : (int)InSyncDisks().size();
-    if (geo_ && !Raid10Enough(r.raid_disk)) working = 1;
-    if (working <= 1) {
+    bool last = geo_ ? !Raid10Enough(r.raid_disk) : InSyncDisks().size() <= 1;
+    if (last) {
       // raid1_error: the last working mirror is never failed.
       set_bit(MD_BROKEN, &mddev_.flags);
       spin_unlock(&device_lock_);

@@ -161,20 +161,25 @@ MdArray::R1Bio* MdArray::WritePiece(uint64_t sector, uint32_t sectors, uint32_t 
   r1->discard = discard;
   r1->fua = fua;
   std::vector<Member*> targets;
-  // raid10: only the members holding a copy (raid10_write_request).
-  for (auto& m : members_)
-    if (m->in_array && m->rdev.raid_disk >= 0 &&
-        (!geo_ || DevSector(*m, sector) != kNoCopy) && !test_bit(Faulty, &m->rdev.flags))
-      targets.push_back(m.get());
+  // raid10: only the members holding a copy (raid10_write_request); the
+  // others still hold the bitmap.
+  for (auto& m : members_) {
+    if (!m->in_array || m->rdev.raid_disk < 0) continue;
+    uint64_t dev = DevSector(*m, sector);
+    if (dev == kNoCopy) {
+      if (!RdevFlag(m->rdev, Faulty)) r1->bitmap_disks.push_back(m->disk);
+      continue;
+    }
+    if (test_bit(Faulty, &m->rdev.flags)) continue;
+    targets.push_back(m.get());
+    if (geo_) {
+      r1->dev_of.emplace_back(m->disk, dev);
+      r1->bitmap_disks.push_back(m->disk);
+    }
+  }
   if (discard) Reached("discard");
   if ((int)targets.size() < (geo_ ? geo_->Copies() : cfg_.mirrors)) Reached("degraded write");
-  if (geo_) {
-    Reached("raid10 write");
-    for (Member* m : targets) r1->dev_of.emplace_back(m->disk, DevSector(*m, sector));
-    for (auto& m : members_)
-      if (m->in_array && m->rdev.raid_disk >= 0 && !RdevFlag(m->rdev, Faulty))
-        r1->bitmap_disks.push_back(m->disk);
-  }
+  if (geo_) Reached("raid10 write");
   // The first piece issues the user's write (one stamp for all of it).
   if (discard)
     oracle_->IssueDiscard(sector, sectors);

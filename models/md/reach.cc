@@ -71,6 +71,9 @@ const std::vector<std::string>& ModelFeatures() {
       "write-mostly write",
       "write-mostly read",
       "behind write",
+      "raid10 write",
+      "raid10 resync",
+      "raid10 recovery",
   };
   return features;
 }
