@@ -52,6 +52,9 @@ void PickLatency(Scenario& s) {
 // and md's bitmap_set_bits over chunks the array has (`chunk`: the
 // smallest chunk size a core may pick, so a range may run past the end).
 std::string SysfsWrite(const ArrayConfig& a, uint64_t chunk) {
+  // raid4/5/6: half of them ask for a proactive sync of every Unwritten
+  // chunk (md/llbitmap/proactive_sync), the lazy initial sync's knob.
+  if (a.Parity() && *rc::gen::arbitrary<bool>()) return "proactive_sync 1";
   uint64_t chunks = std::max<uint64_t>((a.dev_sectors + chunk - 1) / chunk, 1);
   switch (*rc::gen::weightedElement<int>({{3, 0}, {2, 1}, {3, 2}})) {
     case 0:
@@ -369,6 +372,39 @@ void MakeRaid10(uint64_t seed, bool slow_disks, ArrayConfig* a, Features* f) {
   f->resize = false;
 }
 
+// raid4, raid5 or raid6 in place of raid1, again by a hash of the seed:
+// 3 to 6 disks (4 to 6 for raid6), mdadm's default layout mostly, chunks of
+// 8 KiB to 512 KiB, members of at most 32 MiB (a parity sync handles one
+// 4 KiB stripe at a time). Off as on raid10: resize, replace, read errors,
+// bad-block logs, write-mostly; and assume-clean, which on members that
+// were never zeroed claims parity md never computed.
+void MakeParity(uint64_t seed, int level, bool slow_disks, ArrayConfig* a, Features* f) {
+  uint64_t h = FeatureHash(seed * 31 + 45);
+  a->level = level;
+  a->mirrors = (level == 6 ? 4 : 3) + (int)(h % 3);
+  static constexpr Raid5Algo kAlgos[] = {
+      Raid5Algo::kLeftSymmetric,  Raid5Algo::kLeftSymmetric,  Raid5Algo::kLeftSymmetric,
+      Raid5Algo::kLeftSymmetric,  Raid5Algo::kLeftAsymmetric, Raid5Algo::kRightSymmetric,
+      Raid5Algo::kRightAsymmetric, Raid5Algo::kParityFirst,   Raid5Algo::kParityLast};
+  a->raid5_algo = level == 4 ? Raid5Algo::kParityLast : kAlgos[(h >> 8) % 9];
+  static constexpr uint32_t kChunk[] = {16, 128, 1024};
+  a->chunk_sectors = kChunk[(h >> 24) % 3];
+  if (slow_disks && a->chunk_sectors < 128) a->chunk_sectors = 128;
+  uint64_t size = std::min<uint64_t>(a->dev_sectors, 65536);
+  a->dev_sectors = std::max<uint64_t>(size / a->chunk_sectors * a->chunk_sectors,
+                                      4 * a->chunk_sectors);
+  a->max_dev_sectors = a->dev_sectors;
+  a->write_mostly = 0;
+  a->write_behind = 0;
+  a->slow_write_mostly = 1;
+  a->badblocks = false;
+  a->assume_clean = false;
+  if (f) {
+    f->readerror = false;
+    f->resize = false;
+  }
+}
+
 // What the operations address: the array, which on raid10 is not the
 // members' size (and does not grow: no resize there yet).
 ArrayConfig IoView(const ArrayConfig& a) {
@@ -377,9 +413,19 @@ ArrayConfig IoView(const ArrayConfig& a) {
   return v;
 }
 
-bool PicksRaid10(const GenOptions& opts, uint64_t seed) {
-  if (opts.level == 10) return true;
-  return opts.level == 0 && FeatureHash(seed * 31 + 11) % 4 == 0;
+// The level of a case: the one asked for, or for "mix" raid10 on a quarter
+// of the cases (the same ones as before parity levels) and raid5/raid6/raid4
+// on 3/16, 1/8 and 1/16.
+int PickLevel(const GenOptions& opts, uint64_t seed) {
+  if (opts.level != 0) return opts.level;
+  if (FeatureHash(seed * 31 + 11) % 4 == 0) return 10;
+  static constexpr int kOthers[] = {1, 1, 1, 1, 1, 1, 1, 5, 5, 5, 6, 6, 4, 1, 1, 1};
+  return kOthers[FeatureHash(seed * 31 + 12) % 16];
+}
+
+void MakeLevel(int level, uint64_t seed, bool slow_disks, ArrayConfig* a, Features* f) {
+  if (level == 10) MakeRaid10(seed, slow_disks, a, f);
+  if (level == 4 || level == 5 || level == 6) MakeParity(seed, level, slow_disks, a, f);
 }
 
 }  // namespace
@@ -409,9 +455,9 @@ static rc::Gen<Scenario> GenRaceScenario(const GenOptions& opts) {
     a.daemon_sleep = *rc::gen::element(1u, 5u);
     a.assume_clean = *rc::gen::arbitrary<bool>();
     a.spares = 1;
-    if (PicksRaid10(opts, s.seed)) {
+    if (int level = PickLevel(opts, s.seed); level != 1) {
       Features unused{};
-      MakeRaid10(s.seed, false, &a, &unused);
+      MakeLevel(level, s.seed, false, &a, &unused);
     }
     std::vector<Op> ops =
         *rc::gen::resize(opts.max_ops, rc::gen::container<std::vector<Op>>(GenRaceOp(IoView(a))));
@@ -523,8 +569,8 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
     f.sysfs = *rc::gen::weightedElement<bool>({{3, false}, {1, true}});
     // sync_action check and repair (MD_RECOVERY_REQUESTED).
     f.check = *rc::gen::weightedElement<bool>({{resync ? 1 : 3, false}, {1, true}});
-    if (PicksRaid10(opts, s.seed)) {
-      MakeRaid10(s.seed, s.latency_max_us >= 2000, &a, &f);
+    if (int level = PickLevel(opts, s.seed); level != 1) {
+      MakeLevel(level, s.seed, s.latency_max_us >= 2000, &a, &f);
       // raid10 splits a bulk write at every chunk end, and each piece takes
       // turns with the resync at the barrier: with disk stalls of seconds,
       // hundreds of them outlast the hung-task limit (md's cost, not the
@@ -552,7 +598,8 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
       if (starve) s.ops.push_back(Op{.kind = OpKind::kAllocFail, .a = 300000});
       // A third of the spares come as mdadm --replace of a member (the
       // spare recovers beside it while the array stays whole), by a hash.
-      if (op.kind == OpKind::kAddSpare && FeatureHash(s.seed + 257 * i) % 3 == 0) {
+      if (op.kind == OpKind::kAddSpare && FeatureHash(s.seed + 257 * i) % 3 == 0 &&
+          !a.Parity()) {
         op.kind = OpKind::kReplace;
         op.a = FeatureHash(s.seed + 263 * i) % a.mirrors;
       }

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <memory>
 #include <iostream>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -48,7 +49,8 @@ ABSL_FLAG(std::string, out, "llsim-failures", "directory for failure traces");
 ABSL_FLAG(int, max_ops, 24, "most operations in one generated scenario");
 ABSL_FLAG(std::string, strategy, "", "force a scheduling strategy: fifo, random, pct");
 ABSL_FLAG(std::string, level, "1",
-          "run: the md personality of the generated arrays: 1 (raid1), 10 (raid10), mix");
+          "run: the md personality of the generated arrays: 1 (raid1), 10 (raid10), 4, 5, 6 "
+          "(raid4/5/6), mix");
 ABSL_FLAG(std::string, profile, "swarm",
           "generator profile: swarm, resize, resync, recovery, race (campaign: also all, its default)");
 ABSL_FLAG(std::string, disk_order, "relaxed",
@@ -293,10 +295,12 @@ int CmdRun() {
   if (order != "relaxed" && order != "in-order")
     return BadInput("--disk_order must be relaxed or in-order");
   std::string level = absl::GetFlag(FLAGS_level);
-  int level_choice = level == "1" ? 1 : level == "10" ? 10 : 0;
-  if (level != "1" && level != "10" && level != "mix")
-    return BadInput(absl::StrCat("--level ", level, ": the md model runs 1 (raid1), 10 (raid10) "
-                                 "or mix (raid10 on a quarter of the cases)"));
+  int level_choice = level == "mix" ? 0 : std::atoi(level.c_str());
+  if (level != "1" && level != "10" && level != "4" && level != "5" && level != "6" &&
+      level != "mix")
+    return BadInput(absl::StrCat("--level ", level, ": the md model runs 1 (raid1), 10 (raid10), "
+                            "4, 5, 6 (raid4/5/6) or mix (raid10 on a quarter of the cases, "
+                            "raid4/5/6 on three in eight)"));
   CoreInfo core = LinkedCore();
   std::cout << "llsim run: core " << core.name << " (" << core.sha256.substr(0, 12) << "), "
             << cases << " cases, seed " << absl::GetFlag(FLAGS_seed) << ", profile "

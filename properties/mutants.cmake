@@ -16,9 +16,9 @@
 # earlier entry's property would otherwise report first). An optional field
 # `sole` also replays the failing trace on the mutant with the property
 # skipped, which must pass: that property alone catches the mutant there.
-# Every property has at least one `sole` entry. An optional field level=10
-# hunts on raid10 arrays (llsim run --level 10): test
-# mutant.<name>.<property>.raid10.
+# Every property has at least one `sole` entry. An optional field level=N
+# (10, 4, 5, 6) hunts on arrays of that level (llsim run --level N): test
+# mutant.<name>.<property>.raidN.
 set(LLSIM_MUTANT_EXPECT
   ABORT_KEEPS_SYNCING:transitions:swarm:1:sole
   BARRIER_AFTER_STATE:no-clean-in-flight:swarm:7
@@ -63,7 +63,8 @@ set(LLSIM_MUTANT_EXPECT
   DEGRADED_SYNC_SKIPS_DIRTY:recovery-completeness:recovery:1:level=10
   DAEMON_CLEANS_DEGRADED:transitions:swarm:1:level=10
   DAEMON_CLEANS_NEEDSYNC:transitions:swarm:1:level=10
-  RAID10_RECOVERY_SKIPS_BY_MEMBER_SECTOR:recovery-completeness:recovery:1:level=10)
+  RAID10_RECOVERY_SKIPS_BY_MEMBER_SECTOR:recovery-completeness:recovery:1:level=10
+  PARITY_CHECK_CONSUMES_NEEDSYNC:resync-completeness:swarm:2:level=5)
 set(LLSIM_MUTANT_CASES 400 CACHE STRING "generated cases a mutant hunt may use")
 
 foreach(m IN LISTS LLSIM_MUTANTS)

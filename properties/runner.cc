@@ -106,6 +106,15 @@ class ScenarioRun {
           },
           -1);
     }
+    if (array_->ParityGeo()) {
+      // raid4/5/6: more slots gone than parity covers.
+      std::vector<int> live = array_->InSyncDisks();
+      return !array_->ParityEnough([&](int slot) {
+        int d = array_->DiskInSlot(slot);
+        return d >= 0 && d != disk && (!count_dead || !world_->Faults().DiskFailed(d)) &&
+               std::find(live.begin(), live.end(), d) != live.end();
+      });
+    }
     std::vector<int> live = array_->InSyncDisks();
     std::erase_if(live, [&](int d) { return d == disk || world_->Faults().DiskFailed(d); });
     return live.empty();
@@ -289,6 +298,11 @@ void ScenarioRun::Boot() {
   uint64_t alloc_failures = kshim_->AllocFailuresInjected();
   if (!RunAdmin("mdadm --assemble", [&] { st = array_->Assemble(); })) return;
   if (st.ok()) {
+    if (array_->WriteHoleAccepted()) {
+      oracle_->ForgetPromises();
+      Note("a dirty degraded parity array was forced to start: writes so far carry no "
+           "durability promise (the write hole)");
+    }
     CheckNoResyncAfterCleanStop();
     return;
   }
@@ -339,6 +353,8 @@ void ScenarioRun::ForgetPromisesIfUnrecorded() {
                     // sync without them.
                     : array_->Geo() && array_->Broken()
                         ? "md declared the raid10 array broken and kept a member that missed writes"
+                    : array_->ParityGeo() && array_->Broken()
+                        ? "md declared the parity array broken: more members failed than parity covers"
                         : nullptr;
   if (!why) return;
   oracle_->ForgetPromises();
@@ -673,7 +689,8 @@ void ScenarioRun::Execute(const Op& op) {
       int d = a->DiskInSlot((int)op.a);
       std::vector<int> others = a->InSyncDisks();
       std::erase(others, d);
-      bool md_allows = a->Geo() ? d >= 0 && !LeavesNoCurrentCopy(d, false) : !others.empty();
+      bool md_allows = a->Geo() || a->ParityGeo() ? d >= 0 && !LeavesNoCurrentCopy(d, false)
+                                                  : !others.empty();
       if (d >= 0 && md_allows && LeavesNoCurrentCopy(d)) {
         Note(absl::StrCat("skipped ", op.ToString(), ": the other current members are dead"));
         return;
@@ -800,7 +817,7 @@ void ScenarioRun::Settle() {
   // promise about its mirrors; whatever broke it was an injected fault.
   // A raid10 array keeps the member it could not fail, stale, through
   // every later assembly: its copies are never compared again.
-  if (a->Broken() || (a->Geo() && was_broken_)) return;
+  if (a->Broken() || ((a->Geo() || a->ParityGeo()) && was_broken_)) return;
   std::vector<const Disk*> mirrors;
   // A member's bad blocks hold no data md will ever read: not compared.
   DataOracle::BadRanges bad_blocks;
@@ -825,7 +842,14 @@ void ScenarioRun::Settle() {
   }
   std::vector<std::string> bad;
   std::vector<std::string> lost;
-  if (const Raid10Geo* g = a->Geo()) {
+  if (a->ParityGeo()) {
+    // raid4/5/6: parity matches the data wherever the bitmap says it does
+    // (whole arrays: a degraded one has nothing to compare it with), and
+    // every acknowledged, flushed write reads back, rebuilt if need be.
+    if (a->Degraded() == 0 && a->BitmapEnabled())
+      bad = a->ParityMismatches(inv_->ParityPromisedRanges(), 8);
+    lost = oracle_->ReadLostWrites([&](uint64_t s) { return a->PeekArraySector(s); }, 8);
+  } else if (const Raid10Geo* g = a->Geo()) {
     // Copy by copy: the In_sync members holding each chunk.
     DataOracle::CopyPlacement copies = [&](uint64_t s, uint64_t* len) {
       *len = g->PieceLen(s, *len);
@@ -843,7 +867,8 @@ void ScenarioRun::Settle() {
   }
   if (!bad.empty())
     Report({recovery_ops_ ? kPropRecovery : kPropResync,
-            absl::StrCat("in-sync mirrors differ after ",
+            absl::StrCat(a->ParityGeo() ? "parity does not match the data after "
+                                        : "in-sync mirrors differ after ",
                          recovery_ops_ ? "recovery" : "resync", ": ", bad[0],
                          bad.size() > 1 ? absl::StrFormat(" (and %d more)", bad.size() - 1) : ""),
             world_->Clock().Now()});

@@ -212,8 +212,8 @@ uint64_t StepInvariants::ChunkShift(bool* guessed) const {
   }
   uint32_t ours = 128, theirs = 128;
   if (array_) {
-    ours = FirstUseChunkSize(array_->ArraySectors(), array_->Config().bitmap_space, true);
-    theirs = FirstUseChunkSize(array_->ArraySectors(), array_->Config().bitmap_space, false);
+    ours = FirstUseChunkSize(array_->BitmapSectors(), array_->Config().bitmap_space, true);
+    theirs = FirstUseChunkSize(array_->BitmapSectors(), array_->Config().bitmap_space, false);
   }
   if (!chunksize || (chunksize & (chunksize - 1))) chunksize = ours;  // first use
   // Known only if every rule a core may follow gives this size.
@@ -236,7 +236,7 @@ StepInvariants::ChunkSpan StepInvariants::SpanOf(uint64_t off, uint32_t len) con
 uint64_t StepInvariants::Chunks() const {
   if (!array_) return 0;
   uint64_t sh = ChunkShift();
-  return (array_->ArraySectors() + (1ull << sh) - 1) >> sh;
+  return (array_->BitmapSectors() + (1ull << sh) - 1) >> sh;
 }
 
 int StepInvariants::StateInMemory(uint64_t chunk) const {
@@ -251,12 +251,12 @@ void StepInvariants::OnDataWrite(int disk, uint64_t sector, uint32_t sectors,
   if (failed_ || !array_ || !array_->BitmapEnabled() || skip_.count(kPropWriteIntent)) return;
   // A write issued before a shrink may land beyond the new end: no promise
   // covers sectors outside the array.
-  if (sector >= array_->ArraySectors()) return;
+  if (sector >= array_->BitmapSectors()) return;
   // A broken array (MD_BROKEN) promises nothing: md ignores a failed
   // metadata write on its last member, bitmap writes included, and lets
   // writes already past md_submit_bio go on to that member.
   if (array_->Broken()) return;
-  sectors = (uint32_t)std::min<uint64_t>(sectors, array_->ArraySectors() - sector);
+  sectors = (uint32_t)std::min<uint64_t>(sectors, array_->BitmapSectors() - sector);
   bool guessed;
   uint64_t sh = ChunkShift(&guessed);
   if (guessed) return;  // which chunk bytes to read is not known yet
@@ -436,7 +436,7 @@ void StepInvariants::OnStep() {
   // Nothing below changes what the chunk size reads from.
   bool size_guessed;
   uint64_t shift = ChunkShift(&size_guessed);
-  uint64_t chunks = (array_->ArraySectors() + (1ull << shift) - 1) >> shift;
+  uint64_t chunks = (array_->BitmapSectors() + (1ull << shift) - 1) >> shift;
   // After a report the scan goes on, taking in every other change without
   // judging it: a campaign keeps going past a failure, and a change left
   // in memory unseen would be charged to whatever runs at the next step.
@@ -494,7 +494,7 @@ void StepInvariants::OnStep() {
       bool done = clean || (was_syncing && to == (uint8_t)ChunkState::kDirty);
       if (to == (uint8_t)ChunkState::kSyncing || to == (uint8_t)ChunkState::kSyncingUnwritten)
         syncing_since_[chunk] = steps_;
-      coverage_.Record(from, to, degraded, false);
+      coverage_.Record(from, to, degraded, array_->ParityGeo() != nullptr);
       matrix_.Record(from, to, degraded);
       if (reported) continue;
       if (done && sync_in_flight_.count(chunk) &&
@@ -509,7 +509,8 @@ void StepInvariants::OnStep() {
         reported = true;
         continue;
       }
-      if (!ActionsExplain(ActionsOf(op), from, to, may_degraded, may_whole) &&
+      if (!ActionsExplain(ActionsOf(op), from, to, may_degraded, may_whole,
+                          array_->ParityGeo() != nullptr) &&
           !skip_.count(kPropTransitions)) {
         failed_ = true;
         report_({kPropTransitions,
@@ -534,7 +535,7 @@ void StepInvariants::OnStep() {
   // chunk size or written its superblock: a page it has only read cannot
   // be judged chunk by chunk before that.
   if (size_guessed) return;
-  uint64_t live_end = std::min(array_->ArraySectors(), array_->ResizingTo());
+  uint64_t live_end = std::min(array_->BitmapSectors(), array_->ResizingTo());
   for (auto& [chunk, n] : in_flight_) {
     if ((chunk << shift) >= live_end) continue;
     int st = StateInMemory(chunk);
@@ -563,6 +564,26 @@ std::vector<std::pair<uint64_t, uint64_t>> StepInvariants::UnsyncedSectorRanges(
   uint64_t sh = ChunkShift(&guessed);
   if (guessed) return out;
   for (uint64_t c : UnsyncedChunks()) {
+    uint64_t b = c << sh, e = (c + 1) << sh;
+    if (!out.empty() && out.back().second == b)
+      out.back().second = e;
+    else
+      out.emplace_back(b, e);
+  }
+  return out;
+}
+
+std::vector<std::pair<uint64_t, uint64_t>> StepInvariants::ParityPromisedRanges() const {
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  bool guessed;
+  uint64_t sh = ChunkShift(&guessed);
+  if (guessed) return out;
+  uint64_t chunks = Chunks();
+  for (uint64_t c = 0; c < chunks; c++) {
+    int st = StateInMemory(c);
+    if (st != (int)ChunkState::kClean && st != (int)ChunkState::kDirty &&
+        st != (int)ChunkState::kCleanUnwritten)
+      continue;
     uint64_t b = c << sh, e = (c + 1) << sh;
     if (!out.empty() && out.back().second == b)
       out.back().second = e;

@@ -74,6 +74,10 @@ class StepInvariants {
   // The same chunks as array sector ranges [first, end); none while the
   // chunk size is not known for sure.
   std::vector<std::pair<uint64_t, uint64_t>> UnsyncedSectorRanges() const;
+  // Bitmap-space ranges of the chunks whose state promises parity that
+  // matches the data (raid4/5/6: Clean, Dirty, CleanUnwritten); none while
+  // the chunk size is not known for sure.
+  std::vector<std::pair<uint64_t, uint64_t>> ParityPromisedRanges() const;
   // A chunk's state byte in the core's memory; -1 if its page is not seen.
   int StateOf(uint64_t chunk) const { return StateInMemory(chunk); }
   const TransitionCoverage& Coverage() const { return coverage_; }

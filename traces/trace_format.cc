@@ -107,12 +107,18 @@ absl::Status ParseArrayConfig(const std::string& text, ArrayConfig* a) {
       continue;
     }
     if (p.first == "layout") {
-      // mdadm's raid10 names: nK (near), fK (far), oK (offset), K copies.
+      // mdadm's raid10 names: nK (near), fK (far), oK (offset), K copies;
+      // or a raid4/5/6 algorithm (ls, la, rs, ra, pf, pl).
       int k = 0;
+      if (Raid5Algo algo; ParseRaid5Algo(p.second, &algo).ok()) {
+        a->raid5_algo = algo;
+        continue;
+      }
       if (p.second.size() < 2 || !absl::SimpleAtoi(p.second.substr(1), &k) || k < 2 ||
           k > 8 || (p.second[0] != 'n' && p.second[0] != 'f' && p.second[0] != 'o'))
-        return absl::InvalidArgumentError(
-            absl::StrCat("'", kv, "': layout is nK, fK or oK (raid10, K copies 2..8)"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "'", kv, "': layout is nK, fK or oK (raid10, K copies 2..8) or ls, la, rs, ra, pf, "
+            "pl (raid4/5/6)"));
       a->near_copies = p.second[0] == 'n' ? k : 1;
       a->far_copies = p.second[0] == 'n' ? 1 : k;
       a->far_offset = p.second[0] == 'o';

@@ -155,9 +155,11 @@ int CampaignCommand(const std::vector<std::string>& args, const CampaignFlags& f
   if (f.disk_order != "relaxed" && f.disk_order != "in-order")
     return Bad("--disk_order must be relaxed or in-order");
   o.space.disk_order = f.disk_order;
-  if (f.level != "1" && f.level != "10" && f.level != "mix")
-    return Bad(absl::StrCat("--level ", f.level, ": the md model runs 1 (raid1), 10 (raid10) "
-                            "or mix (raid10 on a quarter of the cases)"));
+  if (f.level != "1" && f.level != "10" && f.level != "4" && f.level != "5" && f.level != "6" &&
+      f.level != "mix")
+    return Bad(absl::StrCat("--level ", f.level, ": the md model runs 1 (raid1), 10 (raid10), "
+                            "4, 5, 6 (raid4/5/6) or mix (raid10 on a quarter of the cases, "
+                            "raid4/5/6 on three in eight)"));
   o.space.level = f.level;
   if (!f.shard.empty()) {
     auto s = ParseShard(f.shard);

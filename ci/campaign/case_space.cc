@@ -39,7 +39,8 @@ Scenario CaseSpace::ScenarioOf(uint64_t i) const {
   g.strategy = strategy;
   g.disk_order = disk_order;
   g.profile = ProfileOf(i);
-  g.level = level == "10" ? 10 : level == "mix" ? 0 : 1;
+  g.level = level == "mix" ? 0 : level == "10" ? 10 : level == "4" ? 4 : level == "5" ? 5
+          : level == "6" ? 6 : 1;
   // One independent stream per case, as `llsim bench` draws them.
   rc::Random rnd(seed * 1000003 + i);
   return GenScenario(g)(rnd, 50).value();

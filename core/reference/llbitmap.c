@@ -604,6 +604,13 @@ static void llb_finish(struct llb *b, struct llb_outcome *out)
 					     MD_RECOVERY_SYNC, rec);
 		set_bit(MD_RECOVERY_NEEDED, rec);
 		md_wakeup_thread(b->mddev->thread);
+		/*
+		 * md forgets a lazy request when it reaps a pass that was
+		 * already running (md_reap_sync_thread clears it): the daemon
+		 * asks again while a chunk still needs the sync.
+		 */
+		if (raid_is_456(mddev))
+			out->arm = true;
 	}
 	if (out->arm)
 		llb_arm_timer(b);
@@ -1691,6 +1698,15 @@ static bool llb_start_sync(struct mddev *mddev, sector_t offset,
 	idx = offset >> b->chunkshift;
 	if (idx >= b->chunks)
 		return false;
+	/*
+	 * A parity check computes no parity: a chunk whose parity was never
+	 * computed (a write to an Unwritten chunk during the check) must stay
+	 * NeedSync for the lazy pass, or rmw later builds on garbage parity.
+	 */
+#ifndef LLSIM_MUTANT_PARITY_CHECK_CONSUMES_NEEDSYNC
+	if (raid_is_456(mddev) && test_bit(MD_RECOVERY_CHECK, rec))
+		return llb_needs_sync(READ_ONCE(*llb_slot(b, idx)));
+#endif
 	s = llb_transition(b, idx, idx, LLB_EV_SYNC);
 	return s == LLB_SYNCING || s == LLB_SYNCING_UNW;
 }

@@ -9,8 +9,8 @@ namespace llsim {
 
 absl::Status ArrayConfig::Validate() const {
   auto bad = [](std::string s) { return absl::InvalidArgumentError(s); };
-  if (level != 1 && level != 10)
-    return bad(absl::StrFormat("level=%d: the md model runs raid1 and raid10", level));
+  if (level != 1 && level != 10 && !Parity())
+    return bad(absl::StrFormat("level=%d: the md model runs raid1, raid10 and raid4/5/6", level));
   if (level == 1 && (mirrors < 2 || mirrors > 4))
     return bad(absl::StrFormat("mirrors=%d: raid1 here takes 2 to 4 mirrors", mirrors));
   if (level == 10) {
@@ -25,6 +25,19 @@ absl::Status ArrayConfig::Validate() const {
     if (dev_sectors % chunk_sectors || (max_dev_sectors && max_dev_sectors % chunk_sectors))
       return bad(absl::StrFormat("size %d sectors: raid10 members are whole chunks of %d",
                                  dev_sectors, chunk_sectors));
+  }
+  if (Parity()) {
+    if (mirrors + spares > Raid5Geo::kMaxDisks)
+      return bad(absl::StrFormat("mirrors=%d spares=%d: raid%d here takes at most %d disks, "
+                                 "spares included", mirrors, spares, level, Raid5Geo::kMaxDisks));
+    auto geo = Raid5Geo::For(level, mirrors, raid5_algo, chunk_sectors, dev_sectors);
+    if (!geo.ok()) return bad(std::string(geo.status().message()));
+    if (write_mostly || write_behind)
+      return bad(absl::StrFormat("write_mostly/write_behind: raid%d has neither (raid1 only)",
+                                 level));
+    if (dev_sectors % chunk_sectors || (max_dev_sectors && max_dev_sectors % chunk_sectors))
+      return bad(absl::StrFormat("size %d sectors: raid%d members are whole chunks of %d",
+                                 dev_sectors, level, chunk_sectors));
   }
   if (logical_block_size != 512 && logical_block_size != 4096)
     return bad(absl::StrFormat("logical block size %d: use 512 or 4096", logical_block_size));
@@ -61,20 +74,35 @@ absl::Status ArrayConfig::Validate() const {
 }
 
 std::string ArrayConfig::LayoutName() const {
+  if (Parity()) return Raid5AlgoName(level == 4 ? Raid5Algo::kParityLast : raid5_algo);
   if (far_copies > 1) return absl::StrCat(far_offset ? "o" : "f", far_copies);
   return absl::StrCat("n", near_copies);
 }
 
 std::string ArrayConfig::LevelName() const {
+  if (Parity()) {
+    auto geo = Raid5Geo::For(level, mirrors, raid5_algo, chunk_sectors, dev_sectors);
+    return geo.ok() ? geo->Name() : absl::StrCat("raid", level);
+  }
   if (level != 10) return "raid1";
   return absl::StrFormat("raid10 %s chunk %dK", LayoutName(), chunk_sectors / 2);
 }
 
 uint64_t ArraySectors(const ArrayConfig& cfg) {
+  if (cfg.Parity()) {
+    auto geo = Raid5Geo::For(cfg.level, cfg.mirrors, cfg.raid5_algo, cfg.chunk_sectors,
+                             cfg.dev_sectors);
+    return geo.ok() ? geo->array_sectors : 0;
+  }
   if (cfg.level != 10) return cfg.dev_sectors;
   auto geo = Raid10Geo::For(cfg.mirrors, cfg.near_copies, cfg.far_copies, cfg.far_offset,
                             cfg.chunk_sectors, cfg.dev_sectors);
   return geo.ok() ? geo->array_sectors : 0;
+}
+
+uint64_t BitmapSectors(const ArrayConfig& cfg) {
+  return cfg.Parity() ? cfg.dev_sectors / cfg.chunk_sectors * cfg.chunk_sectors
+                      : ArraySectors(cfg);
 }
 
 const char* MetadataName(int minor) {

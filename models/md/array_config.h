@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "models/md/raid5_geo.h"
 
 namespace llsim {
 
@@ -57,21 +58,29 @@ struct ArrayConfig {
   // or 10. For raid10, `mirrors` is raid_disks, `dev_sectors` the member
   // data size mdadm --size gives (the array is smaller, see ArraySectors),
   // and the layout is mdadm's nK/fK/oK with chunk_sectors (a power of 2).
+  // Levels 4, 5 and 6: `mirrors` is raid_disks (data and parity), the
+  // layout one of md's parity algorithms (raid4's is always parity last).
   int level = 1;
   int near_copies = 2, far_copies = 1;
   bool far_offset = false;
+  Raid5Algo raid5_algo = Raid5Algo::kLeftSymmetric;
   uint32_t chunk_sectors = 128;
+
+  bool Parity() const { return level == 4 || level == 5 || level == 6; }
 
   absl::Status Validate() const;
   // "raid1", or "raid10 n2 chunk 64K"-like names for notes and reports.
   std::string LevelName() const;
-  // mdadm's layout name of a raid10 array: "n2", "f2", "o2".
+  // mdadm's layout name: raid10 "n2", "f2", "o2"; raid4/5/6 "ls", "pl", ...
   std::string LayoutName() const;
 };
 
 // The array's size in sectors as md computes it (raid1: dev_sectors;
 // raid10: raid10_size of the members).
 uint64_t ArraySectors(const ArrayConfig& cfg);
+// The sectors the bitmap covers: the array's for raid1 and raid10, a
+// member's (every member's rows at once) for raid4/5/6.
+uint64_t BitmapSectors(const ArrayConfig& cfg);
 
 // Member disk layout, in 512-byte sectors, as mdadm lays out a member of
 // that metadata version (super1.c write_init_super1) and md finds it

@@ -39,7 +39,7 @@ std::vector<uint8_t> BitmapSuperblockBytes(const ArrayConfig& cfg,
   sb.daemon_sleep = cfg.daemon_sleep;
   sb.sectors_reserved = cfg.bitmap_space;
   sb.write_behind = cfg.write_behind;  // mdadm --write-behind
-  sb.sync_size = ArraySectors(cfg);  // what the bitmap covers
+  sb.sync_size = BitmapSectors(cfg);  // what the bitmap covers
   std::vector<uint8_t> bytes(4096, 0);
   std::memcpy(bytes.data(), &sb, sizeof(sb));
   return bytes;
@@ -83,7 +83,7 @@ absl::Status CreateArrayDisks(World& world, const ArrayConfig& cfg) {
                                            "data at %d)",
                                            MetadataName(cfg.metadata_minor), l.sb_start,
                                            l.bitmap_offset, l.data_offset);
-  if (cfg.level == 10)
+  if (cfg.level != 1)
     world.Note(absl::StrFormat("md: created %s of %d disks, %d sectors each (array %d), "
                                "lbs %d, bitmap space %d sectors, %d spares%s",
                                cfg.LevelName(), cfg.mirrors, cfg.dev_sectors,
@@ -142,6 +142,32 @@ MdArray::MdArray(World& world, Kshim& kshim, const ArrayConfig& cfg, DataOracle*
     // raid10's bitmap covers the array (no reshape here: old = new).
     pers_.bitmap_sync_size = [](struct mddev* m, bool) { return m->resync_max_sectors; };
     pers_.bitmap_array_sectors = [](struct mddev* m, bool) { return m->resync_max_sectors; };
+  }
+  if (cfg_.Parity()) {
+    mddev_.level = mddev_.new_level = cfg_.level;
+    mddev_.layout = mddev_.new_layout =
+        (int)(cfg_.level == 4 ? Raid5Algo::kParityLast : cfg_.raid5_algo);
+    mddev_.chunk_sectors = mddev_.new_chunk_sectors = (int)cfg_.chunk_sectors;
+    pers_.head.id = cfg_.level == 4 ? ID_RAID4 : cfg_.level == 5 ? ID_RAID5 : ID_RAID6;
+    pers_.head.name = cfg_.level == 6 ? "raid6" : cfg_.level == 5 ? "raid5" : "raid4";
+    // raid5_bitmap_sector(_map): an array range becomes the member rows it
+    // touches, rounded out to whole rows (no reshape here: old = new).
+    pers_.bitmap_sector = [](struct mddev* m, sector_t* off, unsigned long* len) {
+      auto* a = static_cast<MdArray*>(m->llsim_model);
+      uint64_t dev, n;
+      a->r5_->MemberRows(*off, *len, &dev, &n);
+      *off = dev;
+      *len = (unsigned long)n;
+    };
+    pers_.bitmap_sector_map = [](struct mddev* m, sector_t* off, unsigned long* len, bool) {
+      auto* a = static_cast<MdArray*>(m->llsim_model);
+      uint64_t dev, n;
+      a->r5_->MemberRows(*off, *len, &dev, &n);
+      *off = dev;
+      *len = (unsigned long)n;
+    };
+    pers_.bitmap_sync_size = [](struct mddev* m, bool) { return m->dev_sectors; };
+    pers_.bitmap_array_sectors = [](struct mddev* m, bool) { return m->array_sectors; };
   }
   pers_.quiesce = [](struct mddev* m, int on) {
     static_cast<MdArray*>(m->llsim_model)->Quiesce(on != 0);
@@ -284,6 +310,10 @@ void MdArray::UnbindAll() {
     }
 }
 
+uint64_t MdArray::PeekArraySector(uint64_t v) const {
+  return r5_ ? Raid5Peek(v) : 0;
+}
+
 uint64_t MdArray::DevSector(const Member& m, uint64_t sector) const {
   if (!geo_) return sector;
   for (const Raid10Geo::Copy& c : geo_->Map(sector))
@@ -379,6 +409,15 @@ absl::Status MdArray::Assemble() {
     geo_ = *geo;
     mddev_.dev_sectors = geo_->dev_sectors;
     mddev_.array_sectors = mddev_.resync_max_sectors = geo_->array_sectors;
+  }
+  if (cfg_.Parity()) {
+    // raid5_run: members hold whole chunks; the bitmap covers their rows.
+    auto geo = Raid5Geo::For(cfg_.level, cfg_.mirrors, cfg_.raid5_algo, cfg_.chunk_sectors,
+                             top.dev_sectors);
+    if (!geo.ok()) return geo.status();
+    r5_ = *geo;
+    mddev_.dev_sectors = mddev_.resync_max_sectors = r5_->dev_sectors;
+    mddev_.array_sectors = r5_->array_sectors;
   }
   mddev_.resync_offset = top.clean ? top.resync_offset : 0;
   mddev_.recovery_cp = mddev_.resync_offset;
@@ -532,6 +571,37 @@ absl::Status MdArray::Assemble() {
     }
     NoteMd(absl::StrFormat("raid10 %s: %d of %d disks working, resync_offset %d",
                            geo_->Name(), working, cfg_.mirrors, (int64_t)mddev_.resync_offset));
+  } else if (r5_) {
+    // raid5_run: degraded counts the slots without a working member; too
+    // many, or a dirty array with one missing (its parity may be stale:
+    // the write hole), and md refuses to start.
+    std::vector<bool> slot_ok = WorkingSlots();
+    mddev_.degraded = (int)std::count(slot_ok.begin(), slot_ok.end(), false);
+    if (mddev_.degraded > r5_->Parities()) {
+      UnbindAll();
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "raid%d: not enough operational devices (%d/%d failed)", r5_->level, mddev_.degraded,
+          r5_->disks));
+    }
+    write_hole_ = false;
+    if (mddev_.degraded && mddev_.resync_offset != kMaxSector) {
+      // raid5_run refuses ("cannot start dirty degraded array"); the
+      // operator forces it (mdadm --assemble --force marks it clean) and
+      // accepts the write hole: a row whose update a crash cut short may
+      // rebuild the missing member wrong.
+      NoteMd(absl::StrFormat("raid%d: cannot start dirty degraded array; mdadm --assemble "
+                             "--force marks it clean (the write hole is accepted)",
+                             r5_->level));
+      Reached("dirty degraded start forced");
+      mddev_.resync_offset = kMaxSector;
+      write_hole_ = true;
+    }
+    seq_flush_ = seq_write_ = 0;
+    bit_delay_stripes_ = 0;
+    busy_stripes_.clear();
+    lazy_disk_ = -1;
+    NoteMd(absl::StrFormat("%s: %d of %d disks working, resync_offset %d", r5_->Name(),
+                           working, cfg_.mirrors, (int64_t)mddev_.resync_offset));
   } else {
     // raid1_run
     mddev_.degraded = cfg_.mirrors - working;
@@ -667,6 +737,8 @@ absl::Status MdArray::FailMember(int slot) {
 }
 
 absl::Status MdArray::Replace(int slot) {
+  if (r5_)
+    return absl::UnimplementedError(absl::StrFormat("raid%d replace is not modelled yet", r5_->level));
   LockGuard lock(this);
   int disk = DiskInSlot(slot);
   Member* orig = disk >= 0 ? members_[disk].get() : nullptr;
@@ -781,6 +853,8 @@ absl::Status MdArray::AddSpare() {
 absl::Status MdArray::Resize(uint64_t new_sectors) {
   if (!running_) return absl::FailedPreconditionError("md0 is not running");
   if (geo_) return absl::UnimplementedError("raid10 resize is not modelled yet");
+  if (r5_)
+    return absl::UnimplementedError(absl::StrFormat("raid%d resize is not modelled yet", r5_->level));
   LockGuard lock(this);
   if (test_bit(MD_RECOVERY_RUNNING, &mddev_.recovery) || sync_thread_running_)
     return absl::FailedPreconditionError("resize refused while resync/recovery runs (EBUSY)");

@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,7 @@
 #include "models/md/array_config.h"
 #include "models/md/barrier_bucket.h"
 #include "models/md/raid10_geo.h"
+#include "models/md/raid5_geo.h"
 #include "models/md/reach.h"
 #include "models/md/superblock.h"
 #include "models/oracle/data_oracle.h"
@@ -204,9 +206,30 @@ class MdArray : public MdHost {
   // What the bitmap covers and user IO addresses: raid1's members hold
   // the whole array (dev_sectors); raid10's array is what its layout makes
   // of the members.
-  uint64_t ArraySectors() const { return geo_ ? mddev_.array_sectors : mddev_.dev_sectors; }
+  uint64_t ArraySectors() const {
+    return geo_ || r5_ ? mddev_.array_sectors : mddev_.dev_sectors;
+  }
+  // What the bitmap covers: the array's sectors, but raid4/5/6's member
+  // rows (every member's at once).
+  uint64_t BitmapSectors() const { return r5_ ? mddev_.dev_sectors : ArraySectors(); }
   // raid10's layout, once assembled (null for raid1).
   const Raid10Geo* Geo() const { return geo_ ? &*geo_ : nullptr; }
+  // raid4/5/6's layout, once assembled (null otherwise).
+  const Raid5Geo* ParityGeo() const { return r5_ ? &*r5_ : nullptr; }
+  // raid4/5/6: would the array keep every row readable with only the
+  // slots `working` says hold an in-sync member?
+  bool ParityEnough(const std::function<bool(int slot)>& working) const;
+  // raid4/5/6, whole arrays only: rows of [first, end) member-sector ranges
+  // whose P (or Q) on the media the cache shows does not match their data,
+  // as "member sector S: P on sdX is ..., the data make it ..." lines.
+  // raid4/5/6: what a read of array sector v returns now, from what the
+  // members' caches show (rebuilt from the row when its member is out);
+  // no IO, no preemption point. 0 for other levels.
+  uint64_t PeekArraySector(uint64_t v) const;
+  // raid4/5/6: the last assembly forced a dirty degraded array to start.
+  bool WriteHoleAccepted() const { return write_hole_; }
+  std::vector<std::string> ParityMismatches(
+      const std::vector<std::pair<uint64_t, uint64_t>>& ranges, size_t limit = 8) const;
   // For each In_sync, working slot's member holding a copy of array
   // sector `sector`: (disk, data-area sector). raid1: every in-sync
   // member at `sector`. For checks; no preemption point.
@@ -255,6 +278,7 @@ class MdArray : public MdHost {
   class BitmapCall;
   struct SyncIo;
   struct OtherIo;
+  struct Stripe;
 
   // md core
   void MdThreadMain();
@@ -321,6 +345,28 @@ class MdArray : public MdHost {
   // [sector, sector + sectors) that failed on `bad`.
   void FixReadError(Member& bad, uint64_t sector, uint32_t sectors);
   int Raid10Read(uint64_t sector, uint32_t sectors, StampRuns* stamps);
+  // md_bitmap_start: prepare_range, then start_write/start_discard unless
+  // the range is empty; the range to hand back to end_* is returned.
+  bool BitmapStartIo(uint64_t sector, uint32_t sectors, bool discard, sector_t* off,
+                     unsigned long* len);
+  // raid4/5/6 (raid5_io.cc)
+  int Raid5Write(uint64_t sector, uint32_t sectors, bool fua);
+  int Raid5Discard(uint64_t sector, uint32_t sectors);
+  int Raid5Read(uint64_t sector, uint32_t sectors, StampRuns* stamps);
+  uint64_t Raid5SyncRequest(uint64_t j, uint64_t max, bool* skipped);
+  void Raid5BitmapBatch();
+  uint64_t Raid5Peek(uint64_t v) const;
+  void SelectLazyRecoverDisk();
+  int Raid5Slots() const;
+  // Slots whose member is missing, failed or not in sync (raid5_calc_degraded).
+  int Raid5Missing() const;
+  Member* SlotMember(int slot) const;
+  bool Raid5Readable(const Member& m) const;
+  void LockStripe(uint64_t dev);
+  void UnlockStripe(uint64_t dev);
+  void ReadStripe(Stripe* st, bool include_unreadable);
+  std::vector<Member*> WriteStripe(Stripe* st, const std::vector<int>& slots, bool fua,
+                                   uint64_t stamp, bool user);
   uint64_t SyncRequest(uint64_t sector, uint64_t max_sector, bool* skipped);
   uint64_t Raid10RecoveryRequest(uint64_t j, uint64_t max_sector, bool* skipped);
   void CloseSyncRequest(uint64_t max_sector);
@@ -349,7 +395,7 @@ class MdArray : public MdHost {
   // The barrier bucket of a sector: raid1's per 64 MiB unit; raid10's
   // barrier is one for the whole array (its recovery addresses members,
   // not the array, so no bucket of the array's would do).
-  int BucketOf(uint64_t sector) const { return geo_ ? 0 : BarrierBucket(sector); }
+  int BucketOf(uint64_t sector) const { return geo_ || r5_ ? 0 : BarrierBucket(sector); }
   // raid10's "enough": every chunk keeps a working in-sync copy with the
   // slot `ignore_slot` (-1: none) counted as failed.
   bool Raid10Enough(int ignore_slot) const;
@@ -383,6 +429,16 @@ class MdArray : public MdHost {
   ArrayConfig cfg_;
   MemberLayout layout_;
   std::optional<Raid10Geo> geo_;  // level 10, from assembly on
+  std::optional<Raid5Geo> r5_;    // levels 4, 5, 6, from assembly on
+  // raid5: conf->seq_flush / seq_write, the stripes parked with BIT_DELAY,
+  // the stripes being handled, and the member a lazy recovery rebuilds.
+  uint64_t seq_flush_ = 0, seq_write_ = 0;
+  size_t bit_delay_stripes_ = 0;
+  WaitList bit_delay_wait_{"raid5 STRIPE_BIT_DELAY"};
+  std::set<uint64_t> busy_stripes_;
+  WaitList stripe_wait_{"raid5 stripe busy"};
+  int lazy_disk_ = -1;
+  bool write_hole_ = false;
   DataOracle* oracle_;
   MdObserver obs_;
   Reach* reach_ = nullptr;

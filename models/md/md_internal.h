@@ -102,6 +102,15 @@ class MdArray::BitmapCall {
   BitmapOp op_;
 };
 
+// Flushes and reads hold the device open: a stop waits for them too.
+struct MdArray::OtherIo {
+  MdArray* a;
+  explicit OtherIo(MdArray* arr) : a(arr) { a->other_io_++; }
+  ~OtherIo() {
+    if (--a->other_io_ == 0) a->world_.Sched().WakeAll(a->barrier_wait_);
+  }
+};
+
 constexpr uint64_t kMaxSector = ~0ull;
 constexpr uint32_t kSyncIoSectors = 128;  // raid1's 64 KiB resync unit
 

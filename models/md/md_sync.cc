@@ -37,6 +37,8 @@ void MdArray::SyncThreadMain() {
   // for the bitmap, raid10_find_virt), a resync the array's.
   uint64_t max = recover ? mddev_.dev_sectors : mddev_.resync_max_sectors;
   uint64_t j = 0;
+  if (recover && r5_ && test_bit(MD_RECOVERY_LAZY_RECOVER, &mddev_.recovery))
+    SelectLazyRecoverDisk();
   if (recover) {
     j = kMaxSector;
     for (auto& m : members_)
@@ -127,6 +129,7 @@ void MdArray::SyncThreadMain() {
 
 uint64_t MdArray::SyncRequest(uint64_t sector, uint64_t max, bool* skipped) {
   bool recover = test_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
+  if (r5_) return Raid5SyncRequest(sector, max, skipped);
   if (geo_ && recover) return Raid10RecoveryRequest(sector, max, skipped);
   sector_t sync_blocks = 1024;
   bool must = true;
@@ -477,7 +480,16 @@ void MdArray::ReapSyncThread() {
         NoteMd(absl::StrFormat("raid1: %s replaced by %s", orig->name, m->name));
       }
     }
+    // raid5_spare_active recounts (a lazy pass's member was never counted
+    // missing).
+    if (r5_) mddev_.degraded = Raid5Missing();
     spin_unlock(&device_lock_);
+  }
+  if (lazy_disk_ >= 0) {
+    // An interrupted lazy pass leaves its member recovering from where it
+    // stopped, as md_finish_sync records it.
+    if (!RdevFlag(members_[lazy_disk_]->rdev, In_sync) && r5_) mddev_.degraded = Raid5Missing();
+    lazy_disk_ = -1;
   }
   // md_reap_sync_thread: once the array is whole, what a waiting spare
   // once held is history; it will join with a full recovery.

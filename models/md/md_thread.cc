@@ -16,6 +16,7 @@ void MdArray::MdThreadMain() {
     thread_wakeup_ = false;
     if (thread_stop_) break;
     FlushPendingWrites();
+    Raid5BitmapBatch();
     // raid1d (handle_write_finished): a write that failed on some mirror
     // records bad blocks there (narrow_write_error) or, when it cannot,
     // fails that member; it ends only once a superblock records either
@@ -214,7 +215,18 @@ void MdArray::ChooseAndStartSync() {
           !test_bit(In_sync, &m->rdev.flags))
         recover = true;
   }
-  if (recover) {
+  // raid456: the bitmap asked for a lazy pass over NeedSync chunks; with
+  // nobody to recover it runs as a recovery (md_choose_sync_action), and a
+  // pending resync takes it over.
+  bool lazy = false;
+  if (r5_ && test_bit(MD_RECOVERY_LAZY_RECOVER, &mddev_.recovery)) {
+    if (sync) {
+      clear_bit(MD_RECOVERY_LAZY_RECOVER, &mddev_.recovery);
+    } else if (!recover) {
+      recover = lazy = true;
+    }
+  }
+  if (recover && !lazy) {
     Reached("recovery");
     // Deliberately not md: raid1's setup_conf sets conf->fullsync only for
     // a slot's own member, and a completed sync clears it, so a replacement
@@ -232,6 +244,9 @@ void MdArray::ChooseAndStartSync() {
     clear_bit(MD_RECOVERY_SYNC, &mddev_.recovery);
     clear_bit(MD_RECOVERY_CHECK, &mddev_.recovery);
     clear_bit(MD_RECOVERY_REQUESTED, &mddev_.recovery);
+    set_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
+  } else if (lazy) {
+    clear_bit(MD_RECOVERY_SYNC, &mddev_.recovery);
     set_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
   } else if (sync || test_bit(MD_RECOVERY_SYNC, &mddev_.recovery)) {
     // md_choose_sync_action: a pending resync wins over a requested check
@@ -372,7 +387,11 @@ void MdArray::MdErrorLocked(Member& m) {
   if (test_bit(In_sync, &r.flags)) {
     // raid10_error: never fail the member whose loss leaves a chunk with
     // no copy (raid1: the last working mirror).
-    bool last = geo_ ? !Raid10Enough(r.raid_disk) : InSyncDisks().size() <= 1;
+    bool last = geo_  ? !Raid10Enough(r.raid_disk)
+                // raid5_error recounts (raid5_calc_degraded): a member a lazy
+                // pass took out of sync counts as missing (FINDINGS.md M4).
+                : r5_ ? Raid5Missing() + 1 > r5_->Parities()
+                      : InSyncDisks().size() <= 1;
     if (last) {
       // raid1_error: the last working mirror is never failed.
       set_bit(MD_BROKEN, &mddev_.flags);

@@ -125,6 +125,7 @@ int MdArray::WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool disc
     BlockOn(suspend_wait_, [&] { return !suspended_ || !running_; });
     writes_in_flight_++;
   }
+  if (r5_) return discard ? Raid5Discard(sector, sectors) : Raid5Write(sector, sectors, fua);
   // raid1_make_request: no request crosses a barrier unit's end; the bio
   // is split there and the rest goes round again as its own request
   // (md_write_start, barrier, bitmap start and end of its own), in flight
@@ -147,6 +148,28 @@ int MdArray::WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool disc
     ok = ok && raw->ok_mirrors > 0;
   }
   return ok ? 0 : -EIO;
+}
+
+bool MdArray::BitmapStartIo(uint64_t sector, uint32_t sectors, bool discard, sector_t* off_out,
+                            unsigned long* len_out) {
+  if (!BitmapEnabled()) return false;
+  sector_t off = sector;
+  unsigned long len = sectors;
+  if (ops_->prepare_range) {
+#if LLSIM_PREPARE_RANGE_DISCARD
+    (BitmapCall(this, BitmapOp::kPrepareRange), ops_->prepare_range(&mddev_, &off, &len, discard));
+#else
+    (BitmapCall(this, BitmapOp::kPrepareRange), ops_->prepare_range(&mddev_, &off, &len));
+#endif
+  }
+  // md never calls start/end with an empty range.
+  if (!len) return false;
+  *off_out = off;
+  *len_out = len;
+  (BitmapCall(this, discard ? BitmapOp::kStartDiscard : BitmapOp::kStartWrite),
+   (discard ? ops_->start_discard : ops_->start_write)(&mddev_, off, len));
+  if (obs_.write_started) obs_.write_started(off, (uint32_t)len, discard);
+  return true;
 }
 
 MdArray::R1Bio* MdArray::WritePiece(uint64_t sector, uint32_t sectors, uint32_t sectors_total,
@@ -188,26 +211,7 @@ MdArray::R1Bio* MdArray::WritePiece(uint64_t sector, uint32_t sectors, uint32_t 
   r1->stamp = *stamp;
   // md_account_bio -> md_clone_bio -> md_bitmap_start: before any member
   // bio exists. The prepared range is kept for the matching end.
-  if (BitmapEnabled()) {
-    sector_t off = sector;
-    unsigned long len = sectors;
-    if (ops_->prepare_range) {
-#if LLSIM_PREPARE_RANGE_DISCARD
-      (BitmapCall(this, BitmapOp::kPrepareRange), ops_->prepare_range(&mddev_, &off, &len, discard));
-#else
-      (BitmapCall(this, BitmapOp::kPrepareRange), ops_->prepare_range(&mddev_, &off, &len));
-#endif
-    }
-    // md never calls start/end with an empty range.
-    if (len) {
-      r1->bm_offset = off;
-      r1->bm_sectors = len;
-      r1->bm_started = true;
-      (BitmapCall(this, discard ? BitmapOp::kStartDiscard : BitmapOp::kStartWrite),
-       (discard ? ops_->start_discard : ops_->start_write)(&mddev_, off, len));
-      if (obs_.write_started) obs_.write_started(off, (uint32_t)len, discard);
-    }
-  }
+  r1->bm_started = BitmapStartIo(sector, sectors, discard, &r1->bm_offset, &r1->bm_sectors);
   // raid1_start_write_behind: with a write-mostly target, the write may go
   // behind (the user's bio completes once the other mirrors have it) if the
   // bitmap allows: fewer behind writes than bitmap_info.max_write_behind
@@ -359,14 +363,6 @@ void MdArray::FinishR1Bio(R1Bio* r1) {
 
 // ---- flush and read ----------------------------------------------------
 
-// Flushes and reads hold the device open: a stop waits for them too.
-struct MdArray::OtherIo {
-  MdArray* a;
-  explicit OtherIo(MdArray* arr) : a(arr) { a->other_io_++; }
-  ~OtherIo() {
-    if (--a->other_io_ == 0) a->world_.Sched().WakeAll(a->barrier_wait_);
-  }
-};
 
 int MdArray::Flush() {
   if (!running_ || closing_) return -EIO;
@@ -393,6 +389,7 @@ int MdArray::Flush() {
 int MdArray::Read(uint64_t sector, uint32_t sectors, StampRuns* stamps) {
   if (!running_ || closing_ || sector + sectors > ArraySectors()) return -EINVAL;
   if (geo_) return Raid10Read(sector, sectors, stamps);
+  if (r5_) return Raid5Read(sector, sectors, stamps);
   OtherIo hold(this);
   // Bounded: each failed round either fixes the range on a member (the
   // error healed) or fails one.

@@ -104,7 +104,7 @@ uint32_t ActionsTaking(uint8_t from, uint8_t to, bool degraded, bool raid456) {
 }
 
 bool ActionsExplain(uint32_t actions, uint8_t from, uint8_t to, bool may_degraded,
-                    bool may_whole) {
+                    bool may_whole, bool raid456) {
   if (from == to) return true;
   if (actions & kActInit)
     return to == (uint8_t)S::kUnwritten || to == (uint8_t)S::kClean ||
@@ -112,12 +112,17 @@ bool ActionsExplain(uint32_t actions, uint8_t from, uint8_t to, bool may_degrade
   if ((actions & kActResizeMark) && to == (uint8_t)S::kUnwritten) return true;
   bool walks = actions & ((1u << kChunkActions) - 1);
   if (from >= kChunkStates) return walks && to == (uint8_t)S::kNeedSync;
-  if (may_degraded && (actions & ActionsTaking(from, to, true, false))) return true;
-  if (may_whole && (actions & ActionsTaking(from, to, false, false))) return true;
+  if (may_degraded && (actions & ActionsTaking(from, to, true, raid456))) return true;
+  if (may_whole && (actions & ActionsTaking(from, to, false, raid456))) return true;
   constexpr uint32_t kMakesDirty = ActionBit(A::kStartwrite) | ActionBit(A::kEndsync) |
                                    ActionBit(A::kAbortsync) | ActionBit(A::kReload) |
                                    ActionBit(A::kStale);
   bool makes_dirty = actions & kMakesDirty;
+  // Infection on raid456 makes an Unwritten neighbour NeedSync, not Dirty
+  // (its parity was never computed).
+  if (raid456 && makes_dirty && may_whole && from == (uint8_t)S::kUnwritten &&
+      to == (uint8_t)S::kNeedSync)
+    return true;
   return makes_dirty && may_whole && to == (uint8_t)S::kDirty &&
          (from == (uint8_t)S::kUnwritten || from == (uint8_t)S::kClean ||
           from == (uint8_t)S::kCleanUnwritten);

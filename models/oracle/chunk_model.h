@@ -65,7 +65,7 @@ constexpr uint32_t kActResizeMark = 1u << 29;
 // action that can make a chunk Dirty or NeedSync "infects" its io block
 // (idle chunks there become Dirty), never while degraded.
 bool ActionsExplain(uint32_t actions, uint8_t from, uint8_t to, bool may_degraded,
-                    bool may_whole);
+                    bool may_whole, bool raid456 = false);
 
 // Which (state, action) pairs a run has exercised, for the coverage report.
 class TransitionCoverage {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "sim/event_log.h"
 #include "sim/disk.h"
@@ -268,6 +269,24 @@ std::vector<std::string> DataOracle::CopyLostWrites(const CopyPlacement& copies,
                       }
                       return out.size() < limit;
                     });
+  }
+  return out;
+}
+
+std::vector<std::string> DataOracle::ReadLostWrites(const ReadAt& read, size_t limit) const {
+  std::vector<std::string> out;
+  for (const auto& [first, ext] : floor_) {
+    for (uint64_t s = first; s < ext.end && out.size() < limit; s++) {
+      uint64_t got = read(s);
+      // A word no write was ever issued with is data the array made up.
+      if (got >= ext.value && got < next_stamp_) continue;
+      out.push_back(absl::StrFormat("sector %d: acknowledged, flushed write %d reads back as %s",
+                                    s, ext.value,
+                                    got < next_stamp_ ? absl::StrCat("write ", got)
+                                                      : absl::StrFormat("%#x", got)));
+      break;  // one line per extent
+    }
+    if (out.size() >= limit) break;
   }
   return out;
 }

@@ -85,6 +85,11 @@ class DataOracle {
   std::vector<std::string> CopyMismatches(const CopyPlacement& copies, size_t limit = 8,
                                           const ArrayRanges* skip = nullptr) const;
   std::vector<std::string> CopyLostWrites(const CopyPlacement& copies, size_t limit = 8) const;
+  // Parity layouts: `read` gives what a read of array sector s returns (a
+  // stamp, or any other word when the array made one up); every
+  // acknowledged, flushed write must read back as itself or a later write.
+  using ReadAt = std::function<uint64_t(uint64_t s)>;
+  std::vector<std::string> ReadLostWrites(const ReadAt& read, size_t limit = 8) const;
 
  private:
   static constexpr uint64_t kDiscard = ~0ull;
