@@ -50,8 +50,8 @@ add_test(NAME cli.bench-json COMMAND ${CMAKE_COMMAND} -DLLSIM=$<TARGET_FILE:llsi
 set_tests_properties(cli.bench-json PROPERTIES LABELS unit)
 llsim_cli_test(bench-json-elsewhere 2 "--json applies to bench only" $<TARGET_FILE:llsim> run --json x)
 llsim_cli_test(bad-profile 2 "--profile must be" $<TARGET_FILE:llsim> run --profile nope)
-llsim_cli_test(bad-level 2 "--level 5: the md model runs 1 \\(raid1\\), 10"
-  $<TARGET_FILE:llsim> run --level 5)
+llsim_cli_test(bad-level 2 "--level 7: the md model runs 1 \\(raid1\\), 10"
+  $<TARGET_FILE:llsim> run --level 7)
 llsim_cli_test(level-not-for-replay 2 "--level applies to run and campaign only"
   $<TARGET_FILE:llsim> replay --level 10 ${fixtures}/passing.trace)
 llsim_cli_test(impossible-raid10 2 "bad-raid10.trace:3: .*copies"

@@ -120,8 +120,14 @@ TEST(TraceFormatTest, Raid10LevelRoundTripsAndRaid1IsUnchanged) {
     EXPECT_FALSE(st.ok()) << array;
     return std::string(st.message());
   };
-  EXPECT_EQ(bad("level=5"), "level=5: the md model runs raid1 and raid10");
-  EXPECT_EQ(bad("level=10 layout=x2"), "'layout=x2': layout is nK, fK or oK (raid10, K copies 2..8)");
+  EXPECT_EQ(bad("level=7"), "level=7: the md model runs raid1, raid10 and raid4/5/6");
+  EXPECT_EQ(bad("level=10 layout=x2"),
+            "'layout=x2': layout is nK, fK or oK (raid10, K copies 2..8) or ls, la, rs, ra, pf, "
+            "pl (raid4/5/6)");
+  EXPECT_NE(bad("mirrors=2 level=5 layout=ls chunk=128").find("raid5 on 2 disks"),
+            std::string::npos);
+  EXPECT_NE(bad("mirrors=3 level=4 layout=ls chunk=128").find("raid4 has one layout"),
+            std::string::npos);
   EXPECT_NE(bad("mirrors=2 level=10 layout=n3 chunk=128").find("copies"), std::string::npos);
   EXPECT_NE(bad("mirrors=3 level=10 layout=n2 chunk=100").find("power"), std::string::npos);
   EXPECT_EQ(bad("level=4294967306"), "'level=4294967306': the number is too large");
