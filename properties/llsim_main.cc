@@ -110,9 +110,11 @@ commands:
                           resync, large chunks; recovery: failures, spares, re-adds,
                           idle time; race: bursts of writes to fresh chunks of one
                           bitmap page on fast disks)
-                        --level 1|10|mix (1: raid1; 10: raid10, near, far or offset
-                          layout by the case's seed, no resize or read errors yet;
-                          mix: raid10 on a quarter of the cases)
+                        --level 1|10|4|5|6|mix (1: raid1; 10: raid10, near, far or
+                          offset layout by the case's seed; 4, 5, 6: raid4/5/6, the
+                          layout by the seed, lazy initial sync; neither has resize,
+                          replace or read errors yet; mix: raid10 on a quarter of
+                          the cases, raid4/5/6 on three in sixteen)
                         --expect_failure PROPERTY [--max_shrunk N]
                         --watchdog S (60: a case running longer, in real time, is
                           killed and fails liveness)

@@ -572,7 +572,13 @@ static void llb_walk(struct llb *b, unsigned long first, unsigned long last,
 			out->resync = true;
 		if (next != cur) {
 			*slot = next;
-			if (next == LLB_DIRTY || next == LLB_NEED_SYNC)
+			/*
+			 * A write into a proactive pass (SyncingUnwritten ->
+			 * Syncing) must reach the media before its data too:
+			 * the Unwritten family reloads as Unwritten.
+			 */
+			if (next == LLB_DIRTY || next == LLB_NEED_SYNC ||
+			    (ev == LLB_EV_WRITE && next == LLB_SYNCING))
 				llb_note_dirty(b, i, out);
 			/*
 			 * NeedSync made while degraded waits for the array to
@@ -2239,6 +2245,26 @@ static ssize_t llb_barrier_idle_store(struct mddev *mddev, const char *buf,
 	return b ? (ssize_t)len : -ENODEV;
 }
 
+/*
+ * raid456 only: every never-written chunk is synced ahead of its first
+ * write, by the lazy pass the walk asks md for, so that its parity is
+ * good (CleanUnwritten) when a write comes.
+ */
+static ssize_t llb_proactive_sync_store(struct mddev *mddev, const char *buf,
+					size_t len)
+{
+	struct llb *b;
+
+	if (!raid_is_456(mddev))
+		return -EINVAL;
+	llb_lock(mddev);
+	b = mddev->bitmap;
+	if (b)
+		llb_transition_all(b, LLB_EV_PROACTIVE);
+	llb_unlock(mddev);
+	return b ? (ssize_t)len : -ENODEV;
+}
+
 static struct md_sysfs_entry llb_attr_bits =
 	__ATTR(bits, 0444, llb_bits_show, NULL);
 static struct md_sysfs_entry llb_attr_metadata =
@@ -2249,12 +2275,15 @@ static struct md_sysfs_entry llb_attr_daemon_sleep =
 static struct md_sysfs_entry llb_attr_barrier_idle =
 	__ATTR(barrier_idle, 0644, llb_barrier_idle_show,
 	       llb_barrier_idle_store);
+static struct md_sysfs_entry llb_attr_proactive_sync =
+	__ATTR(proactive_sync, 0200, NULL, llb_proactive_sync_store);
 
 static struct attribute *llb_attrs[] = {
 	&llb_attr_bits.attr,
 	&llb_attr_metadata.attr,
 	&llb_attr_daemon_sleep.attr,
 	&llb_attr_barrier_idle.attr,
+	&llb_attr_proactive_sync.attr,
 	NULL,
 };
 

@@ -74,6 +74,14 @@ const std::vector<std::string>& ModelFeatures() {
       "raid10 write",
       "raid10 resync",
       "raid10 recovery",
+      "raid5 write",
+      "raid5 read-modify-write",
+      "raid5 degraded read",
+      "raid5 parity rewritten",
+      "raid5 rebuild",
+      "raid5 lazy rebuild",
+      "lazy recovery",
+      "dirty degraded start forced",
   };
   return features;
 }
