@@ -64,7 +64,8 @@ set(LLSIM_MUTANT_EXPECT
   DAEMON_CLEANS_DEGRADED:transitions:swarm:1:level=10
   DAEMON_CLEANS_NEEDSYNC:transitions:swarm:1:level=10
   RAID10_RECOVERY_SKIPS_BY_MEMBER_SECTOR:recovery-completeness:recovery:1:level=10
-  PARITY_CHECK_CONSUMES_NEEDSYNC:resync-completeness:swarm:2:level=5)
+  PARITY_CHECK_CONSUMES_NEEDSYNC:resync-completeness:swarm:1:level=5
+  CLEAR_UNWRITTEN_AFTER_SKIP:recovery-completeness:trace:clear-unwritten-after-skip.trace)
 set(LLSIM_MUTANT_CASES 400 CACHE STRING "generated cases a mutant hunt may use")
 
 foreach(m IN LISTS LLSIM_MUTANTS)

@@ -26,6 +26,9 @@ uint32_t ActionsOf(BitmapOp op) {
     case BitmapOp::kStartDiscard: return ActionBit(A::kDiscard);
     // A recovery's first call also drops the unwritten variants.
     case BitmapOp::kStartSync: return ActionBit(A::kStartsync) | ActionBit(A::kClearUnwritten);
+    // Asked first at every j: a core may drop the unwritten variants there
+    // for a recovery that start_sync(0) would never see (chunk 0 skipped).
+    case BitmapOp::kSkipSyncBlocks: return ActionBit(A::kClearUnwritten);
     case BitmapOp::kEndSync: return ActionBit(A::kAbortsync);
     case BitmapOp::kCloseSync:
     case BitmapOp::kCondEndSync: return ActionBit(A::kEndsync);

@@ -361,7 +361,7 @@ class MdArray : public MdHost {
   // Slots whose member is missing, failed or not in sync (raid5_calc_degraded).
   int Raid5Missing() const;
   Member* SlotMember(int slot) const;
-  bool Raid5Readable(const Member& m) const;
+  bool Raid5Readable(const Member& m, uint64_t dev) const;
   void LockStripe(uint64_t dev);
   void UnlockStripe(uint64_t dev);
   void ReadStripe(Stripe* st, bool include_unreadable);

@@ -23,6 +23,9 @@ bool MdArray::SyncPending() const {
 }
 
 void MdArray::StartSync() {
+  // A new pass has completed nothing yet: md_update_sb must not record a
+  // recovering member as in sync up to where the last pass got.
+  if (r5_) mddev_.curr_resync_completed = 0;
   set_bit(MD_RECOVERY_RUNNING, &mddev_.recovery);
   sync_thread_running_ = true;
   sync_thread_done_ = false;
@@ -55,6 +58,7 @@ void MdArray::SyncThreadMain() {
   // With a bitmap a resync always starts from 0; the bitmap skips.
   curr_resync_ = j;
   mddev_.curr_resync = j;
+  if (r5_) mddev_.curr_resync_completed = j;
   sync_failed_from_ = kMaxSector;
   uint64_t next_mark = j + std::max<uint64_t>(max / 8, kSyncIoSectors);
   while (j < max) {

@@ -288,6 +288,15 @@ void MdArray::UpdateSb(bool force) {
     // degraded array always goes forward (a member that left must never
     // look current again). Without cfg_.events_rollback (traces recorded
     // before it was modelled) events only ever go up, as they did then.
+    // md_update_sb: a running recovery's members are recorded (and, for
+    // raid5, read) as in sync up to the last checkpoint. (Parity levels
+    // only: raid1 and raid10 traces recorded before keep their histories.)
+    if (r5_ && test_bit(MD_RECOVERY_RUNNING, &mddev_.recovery) &&
+        test_bit(MD_RECOVERY_RECOVER, &mddev_.recovery))
+      for (auto& m : members_)
+        if (m->in_array && m->rdev.raid_disk >= 0 && !RdevFlag(m->rdev, In_sync) &&
+            mddev_.curr_resync_completed > m->rdev.recovery_offset)
+          m->rdev.recovery_offset = mddev_.curr_resync_completed;
     if (test_bit(MD_SB_CHANGE_DEVS, &mddev_.sb_flags)) force = true;
     bool nospares = test_bit(MD_SB_CHANGE_CLEAN, &mddev_.sb_flags) && !force &&
                     !mddev_.degraded && cfg_.events_rollback;

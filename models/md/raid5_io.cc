@@ -115,8 +115,11 @@ MdArray::Member* MdArray::SlotMember(int slot) const {
   return nullptr;
 }
 
-bool MdArray::Raid5Readable(const Member& m) const {
-  return RdevFlag(m.rdev, In_sync) || m.disk == lazy_disk_;
+bool MdArray::Raid5Readable(const Member& m, uint64_t dev) const {
+  // analyse_stripe: a recovering member is in sync below its recovery_offset
+  // (which md_update_sb advances at every checkpoint of the pass).
+  return RdevFlag(m.rdev, In_sync) || m.disk == lazy_disk_ ||
+         dev + kStripeSectors <= m.rdev.recovery_offset;
 }
 
 int MdArray::Raid5Missing() const {
@@ -146,7 +149,7 @@ void MdArray::ReadStripe(Stripe* st, bool include_unreadable) {
     st->have[s] = false;
     Member* m = SlotMember(s);
     st->member[s] = m;
-    if (!m || (!include_unreadable && !Raid5Readable(*m))) continue;
+    if (!m || (!include_unreadable && !Raid5Readable(*m, st->dev))) continue;
     IoRequest r{IoOp::kRead, layout_.data_offset + st->dev, kStripeSectors};
     r.tag = "raid5 stripe read";
     atomic_inc(&m->rdev.nr_pending);
@@ -284,6 +287,8 @@ int MdArray::Raid5Write(uint64_t sector, uint32_t sectors, bool fua) {
     WriteStripe(&st, targets, fua, stamp, true);
   }
   for (auto& [dev, words] : stripes) UnlockStripe(dev);
+  // The stripes are done: a quiesce no longer waits for them.
+  AllowBarrier(sector);
   // A member that failed on the way is recorded before the bio ends
   // (raid5 hands the bio back once md_error's superblock is out).
   BlockOn(sb_wait_, [&] {
@@ -295,7 +300,6 @@ int MdArray::Raid5Write(uint64_t sector, uint32_t sectors, bool fua) {
     if (obs_.write_ending) obs_.write_ending(bm_off, (uint32_t)bm_len, false);
     (BitmapCall(this, BitmapOp::kEndWrite), ops_->end_write(&mddev_, bm_off, bm_len));
   }
-  AllowBarrier(sector);
   if (ok) oracle_->AckWrite(stamp, sector, sectors, fua);
   if (--writes_in_flight_ == 0) world_.Sched().WakeAll(barrier_wait_);
   return ok ? 0 : -EIO;
@@ -347,7 +351,7 @@ int MdArray::Raid5Read(uint64_t sector, uint32_t sectors, StampRuns* stamps) {
     uint64_t n = std::min<uint64_t>(r5_->PieceLen(v, sector + sectors - v),
                                     kStripeSectors - p.dev % kStripeSectors);
     Member* m = SlotMember(p.slot);
-    if (m && Raid5Readable(*m)) {
+    if (m && Raid5Readable(*m, p.dev / kStripeSectors * kStripeSectors)) {
       IoRequest r{IoOp::kRead, layout_.data_offset + p.dev, (uint32_t)n};
       r.tag = "raid5 read";
       atomic_inc(&m->rdev.nr_pending);
@@ -418,7 +422,8 @@ uint64_t MdArray::Raid5SyncRequest(uint64_t j_in, uint64_t max, bool* skipped) {
     Member* m = st.member[s];
     if (!m) continue;
     bool lazy = m->disk == lazy_disk_;
-    if ((recover && !RdevFlag(m->rdev, In_sync) && !lazy) || lazy) {
+    bool behind = j + kStripeSectors > m->rdev.recovery_offset;
+    if ((recover && !RdevFlag(m->rdev, In_sync) && !lazy && behind) || lazy) {
       targets.push_back(s);
       st.have[s] = false;
     }
@@ -487,7 +492,7 @@ uint64_t MdArray::Raid5Peek(uint64_t v) const {
   st.row = r5_->RowAt(st.dev);
   for (int s = 0; s < r5_->disks; s++) {
     Member* m = SlotMember(s);
-    st.have[s] = m && Raid5Readable(*m);
+    st.have[s] = m && Raid5Readable(*m, st.dev);
     if (!st.have[s]) continue;
     StampRuns r = m->d->VisibleStamps(layout_.data_offset + st.dev, kStripeSectors);
     for (uint32_t o = 0; o < kStripeSectors; o++)
