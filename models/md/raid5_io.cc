@@ -536,9 +536,11 @@ std::vector<std::string> MdArray::ParityMismatches(
         auto want = st.ParityOf(*r5_, s);
         for (uint32_t o = 0; o < kStripeSectors; o++)
           if (want[o] != st.w[s][o]) {
+            // The slot as a number: campaign signatures fold numbers, so one
+            // bug is one signature whichever member holds the parity.
             out.push_back(absl::StrFormat(
-                "member sector %d: %s on %s is %#x, the data make it %#x", dev + o,
-                s == st.row.p ? "P" : "Q", slot[s]->name, st.w[s][o], want[o]));
+                "member sector %d: %s in slot %d is %#x, the data make it %#x", dev + o,
+                s == st.row.p ? "P" : "Q", s, st.w[s][o], want[o]));
             break;
           }
       }
