@@ -338,6 +338,17 @@ uint64_t SpareExtraSectors(uint64_t seed, int metadata_minor) {
   return kExtra[(h >> 7) % 6];
 }
 
+// What only the raid1 model has (write-mostly, bad-block logs, read-error
+// fixing, resize) off, for the other levels.
+void DropRaid1OnlyFeatures(ArrayConfig* a, Features* f) {
+  a->write_mostly = 0;
+  a->write_behind = 0;
+  a->slow_write_mostly = 1;
+  a->badblocks = false;
+  f->readerror = false;
+  f->resize = false;
+}
+
 // raid10 in place of raid1 (GenOptions::level), chosen by a hash of the
 // seed so that every other draw of the case stays its raid1 twin's: 2 to 5
 // disks, near copies mostly (mdadm's default), offset and far now and then,
@@ -364,16 +375,11 @@ void MakeRaid10(uint64_t seed, bool slow_disks, ArrayConfig* a, Features* f) {
   uint64_t unit = (uint64_t)a->chunk_sectors * a->far_copies;
   a->dev_sectors = std::max<uint64_t>(a->dev_sectors / unit * unit, 4 * unit);
   a->max_dev_sectors = a->dev_sectors;
-  a->write_mostly = 0;
-  a->write_behind = 0;
-  a->slow_write_mostly = 1;
-  a->badblocks = false;
-  f->readerror = false;
-  f->resize = false;
+  DropRaid1OnlyFeatures(a, f);
 }
 
 // raid4, raid5 or raid6 in place of raid1, again by a hash of the seed:
-// 3 to 6 disks (4 to 6 for raid6), mdadm's default layout mostly, chunks of
+// 3 to 5 disks (4 to 6 for raid6), mdadm's default layout mostly, chunks of
 // 8 KiB to 512 KiB, members of at most 32 MiB (a parity sync handles one
 // 4 KiB stripe at a time). Off as on raid10: resize, replace, read errors,
 // bad-block logs, write-mostly; and assume-clean, which on members that
@@ -394,15 +400,8 @@ void MakeParity(uint64_t seed, int level, bool slow_disks, ArrayConfig* a, Featu
   a->dev_sectors = std::max<uint64_t>(size / a->chunk_sectors * a->chunk_sectors,
                                       4 * a->chunk_sectors);
   a->max_dev_sectors = a->dev_sectors;
-  a->write_mostly = 0;
-  a->write_behind = 0;
-  a->slow_write_mostly = 1;
-  a->badblocks = false;
   a->assume_clean = false;
-  if (f) {
-    f->readerror = false;
-    f->resize = false;
-  }
+  DropRaid1OnlyFeatures(a, f);
 }
 
 // What the operations address: the array, which on raid10 is not the

@@ -561,12 +561,11 @@ std::vector<uint64_t> StepInvariants::DirtyChunks() const {
   return out;
 }
 
-std::vector<std::pair<uint64_t, uint64_t>> StepInvariants::UnsyncedSectorRanges() const {
+// Chunks (ascending) as bitmap-space sector ranges [first, end), merged.
+static std::vector<std::pair<uint64_t, uint64_t>> ChunkRanges(const std::vector<uint64_t>& chunks,
+                                                              uint64_t sh) {
   std::vector<std::pair<uint64_t, uint64_t>> out;
-  bool guessed;
-  uint64_t sh = ChunkShift(&guessed);
-  if (guessed) return out;
-  for (uint64_t c : UnsyncedChunks()) {
+  for (uint64_t c : chunks) {
     uint64_t b = c << sh, e = (c + 1) << sh;
     if (!out.empty() && out.back().second == b)
       out.back().second = e;
@@ -576,24 +575,26 @@ std::vector<std::pair<uint64_t, uint64_t>> StepInvariants::UnsyncedSectorRanges(
   return out;
 }
 
-std::vector<std::pair<uint64_t, uint64_t>> StepInvariants::ParityPromisedRanges() const {
-  std::vector<std::pair<uint64_t, uint64_t>> out;
+std::vector<std::pair<uint64_t, uint64_t>> StepInvariants::UnsyncedSectorRanges() const {
   bool guessed;
   uint64_t sh = ChunkShift(&guessed);
-  if (guessed) return out;
+  if (guessed) return {};
+  return ChunkRanges(UnsyncedChunks(), sh);
+}
+
+std::vector<std::pair<uint64_t, uint64_t>> StepInvariants::ParityPromisedRanges() const {
+  bool guessed;
+  uint64_t sh = ChunkShift(&guessed);
+  if (guessed) return {};
+  std::vector<uint64_t> promised;
   uint64_t chunks = Chunks();
   for (uint64_t c = 0; c < chunks; c++) {
     int st = StateInMemory(c);
-    if (st != (int)ChunkState::kClean && st != (int)ChunkState::kDirty &&
-        st != (int)ChunkState::kCleanUnwritten)
-      continue;
-    uint64_t b = c << sh, e = (c + 1) << sh;
-    if (!out.empty() && out.back().second == b)
-      out.back().second = e;
-    else
-      out.emplace_back(b, e);
+    if (st == (int)ChunkState::kClean || st == (int)ChunkState::kDirty ||
+        st == (int)ChunkState::kCleanUnwritten)
+      promised.push_back(c);
   }
-  return out;
+  return ChunkRanges(promised, sh);
 }
 
 std::vector<uint64_t> StepInvariants::UnsyncedChunks() const {
