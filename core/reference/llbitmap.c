@@ -1633,13 +1633,15 @@ static sector_t llb_skip_sync_blocks(struct mddev *mddev, sector_t offset)
 #endif
 	/*
 	 * md asks this before start_sync, at every j: a recovery onto a member
-	 * that was never zeroed must drop the Unwritten variants before the
+	 * of a parity array (only those have the Unwritten variants) that was
+	 * never zeroed must drop the Unwritten variants before the
 	 * first of them is skipped, or start_sync(0), which drops them, is
 	 * never reached when chunk 0 is one of them, and CleanUnwritten
 	 * chunks keep promising parity the new member does not hold.
 	 */
 #ifndef LLSIM_MUTANT_CLEAR_UNWRITTEN_AFTER_SKIP
-	if (!offset && test_bit(MD_RECOVERY_RECOVER, &mddev->recovery) &&
+	if (!offset && raid_is_456(mddev) &&
+	    test_bit(MD_RECOVERY_RECOVER, &mddev->recovery) &&
 	    !test_bit(MD_RECOVERY_LAZY_RECOVER, &mddev->recovery))
 		llb_transition_all(b, LLB_EV_DROP_UNWRITTEN);
 #endif
