@@ -429,15 +429,15 @@ uint64_t MdArray::Raid5SyncRequest(uint64_t j_in, uint64_t max, bool* skipped) {
     }
   }
   bool check = test_bit(MD_RECOVERY_CHECK, &mddev_.recovery);
-  if (targets.empty() && st.have[st.row.p] && (st.row.q < 0 || st.have[st.row.q])) {
-    // A resync: recompute parity and write it where it differs.
+  if (targets.empty()) {
+    // A resync: recompute parity and write it where it differs. On a
+    // raid6 with one member gone (handle_parity_checks6 with one failed)
+    // the missing block comes from one parity and the other is checked.
     Stripe want = st;
-    bool ok = true;
-    for (int i = 0; i < r5_->DataDisks(); i++) ok = ok && st.have[st.row.data[i]];
-    if (ok) {
+    if (want.Solve(*r5_)) {
       std::vector<int> fix;
       for (int s : {st.row.p, st.row.q}) {
-        if (s < 0) continue;
+        if (s < 0 || !st.have[s]) continue;
         want.SetParity(*r5_, s);
         if (want.w[s] != st.w[s]) fix.push_back(s);
       }
