@@ -160,11 +160,7 @@ MdArray::MdArray(World& world, Kshim& kshim, const ArrayConfig& cfg, DataOracle*
       *len = (unsigned long)n;
     };
     pers_.bitmap_sector_map = [](struct mddev* m, sector_t* off, unsigned long* len, bool) {
-      auto* a = static_cast<MdArray*>(m->llsim_model);
-      uint64_t dev, n;
-      a->r5_->MemberRows(*off, *len, &dev, &n);
-      *off = dev;
-      *len = (unsigned long)n;
+      m->pers->bitmap_sector(m, off, len);
     };
     pers_.bitmap_sync_size = [](struct mddev* m, bool) { return m->dev_sectors; };
     pers_.bitmap_array_sectors = [](struct mddev* m, bool) { return m->array_sectors; };

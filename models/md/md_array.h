@@ -364,8 +364,8 @@ class MdArray : public MdHost {
   bool Raid5Readable(const Member& m, uint64_t dev) const;
   void LockStripe(uint64_t dev);
   void UnlockStripe(uint64_t dev);
-  void ReadStripe(Stripe* st, bool include_unreadable);
-  std::vector<Member*> WriteStripe(Stripe* st, const std::vector<int>& slots, bool fua,
+  void ReadStripe(Stripe* st);
+  void WriteStripe(Stripe* st, const std::vector<int>& slots, bool fua,
                                    uint64_t stamp, bool user);
   uint64_t SyncRequest(uint64_t sector, uint64_t max_sector, bool* skipped);
   uint64_t Raid10RecoveryRequest(uint64_t j, uint64_t max_sector, bool* skipped);

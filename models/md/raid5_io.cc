@@ -143,13 +143,13 @@ void MdArray::UnlockStripe(uint64_t dev) {
 
 // Reads every readable member's page of the stripe; a failed read fails
 // that member (raid5_end_read_request -> md_error) and leaves its page out.
-void MdArray::ReadStripe(Stripe* st, bool include_unreadable) {
+void MdArray::ReadStripe(Stripe* st) {
   st->row = r5_->RowAt(st->dev);
   for (int s = 0; s < Raid5Slots(); s++) {
     st->have[s] = false;
     Member* m = SlotMember(s);
     st->member[s] = m;
-    if (!m || (!include_unreadable && !Raid5Readable(*m, st->dev))) continue;
+    if (!m || !Raid5Readable(*m, st->dev)) continue;
     IoRequest r{IoOp::kRead, layout_.data_offset + st->dev, kStripeSectors};
     r.tag = "raid5 stripe read";
     atomic_inc(&m->rdev.nr_pending);
@@ -166,9 +166,9 @@ void MdArray::ReadStripe(Stripe* st, bool include_unreadable) {
   }
 }
 
-// Writes the pages of `slots` to their members, all at once, and waits.
-// Returns the members whose write failed.
-std::vector<MdArray::Member*> MdArray::WriteStripe(Stripe* st, const std::vector<int>& slots,
+// Writes the pages of `slots` to their members, all at once, and waits; a
+// member whose write failed is failed (md_error).
+void MdArray::WriteStripe(Stripe* st, const std::vector<int>& slots,
                                                    bool fua, uint64_t stamp, bool user) {
   struct Pending {
     int left = 0;
@@ -204,7 +204,6 @@ std::vector<MdArray::Member*> MdArray::WriteStripe(Stripe* st, const std::vector
     Reached("write error");
     MdErrorLocked(*m);
   }
-  return pend.failed;
 }
 
 // raid5_make_request for a write: md_account_bio starts the bitmap once
@@ -240,7 +239,7 @@ int MdArray::Raid5Write(uint64_t sector, uint32_t sectors, bool fua) {
     if (!ok) break;
     Stripe st;
     st.dev = dev;
-    ReadStripe(&st, false);
+    ReadStripe(&st);
     // handle_stripe_dirtying: read-modify-write only where the bitmap says
     // the stripe's parity is good (blocks_synced) and every block it needs
     // is there; else reconstruct-write, which makes the row consistent.
@@ -370,7 +369,7 @@ int MdArray::Raid5Read(uint64_t sector, uint32_t sectors, StampRuns* stamps) {
     Stripe st;
     st.dev = p.dev / kStripeSectors * kStripeSectors;
     LockStripe(st.dev);
-    ReadStripe(&st, false);
+    ReadStripe(&st);
     bool ok = st.Solve(*r5_);
     UnlockStripe(st.dev);
     if (!ok) return -EIO;
@@ -413,7 +412,7 @@ uint64_t MdArray::Raid5SyncRequest(uint64_t j_in, uint64_t max, bool* skipped) {
   if (driven && obs_.sync_io) obs_.sync_io(j, kStripeSectors, true);
   Stripe st;
   st.dev = j;
-  ReadStripe(&st, false);
+  ReadStripe(&st);
   // What this stripe rebuilds: a recovering member, or the member the lazy
   // pass took out of sync.
   std::vector<int> targets;
@@ -449,7 +448,7 @@ uint64_t MdArray::Raid5SyncRequest(uint64_t j_in, uint64_t max, bool* skipped) {
         }
       }
     }
-  } else if (!targets.empty() && st.Solve(*r5_)) {
+  } else if (st.Solve(*r5_)) {
     Reached(lazy_disk_ >= 0 ? "raid5 lazy rebuild" : "raid5 rebuild");
     // raid6 rebuilds from one parity and checks the other (handle_parity_checks6
     // with one failed member): a row is consistent once its pass is done.
