@@ -3,9 +3,11 @@
 
 namespace llsim {
 
-void CoverageMatrix::Record(uint8_t from, uint8_t to, bool degraded) {
-  for (uint32_t m = ActionsTaking(from, to, degraded, false); m; m &= m - 1)
-    hits[from][__builtin_ctz(m)]++;
+void CoverageMatrix::Record(uint8_t from, uint8_t to, bool degraded, bool raid456,
+                            uint32_t op_actions) {
+  uint32_t m = ActionsTaking(from, to, degraded, raid456);
+  if (m & op_actions) m &= op_actions;
+  for (; m; m &= m - 1) hits[from][__builtin_ctz(m)]++;
 }
 
 void CoverageMatrix::Add(const CoverageMatrix& other) {

@@ -13,8 +13,13 @@ namespace llsim {
 struct CoverageMatrix {
   std::array<std::array<uint64_t, kChunkActions>, kChunkStates> hits{};
 
-  // Counts every action of the table that explains from -> to.
-  void Record(uint8_t from, uint8_t to, bool degraded);
+  // Counts the actions of the table that explain from -> to (with the
+  // raid456 overrides on parity arrays): those of `op_actions`, the
+  // actions the operation that made the change may apply, if any of them
+  // explains it, else every one (CleanUnwritten -> Unwritten is Discard,
+  // Stale or ClearUnwritten; which one depends on who made the change).
+  void Record(uint8_t from, uint8_t to, bool degraded, bool raid456 = false,
+              uint32_t op_actions = ~0u);
   void Add(const CoverageMatrix& other);
   int Covered() const;
   // Whether the table has a row for (state, action), degraded or not.

@@ -401,6 +401,9 @@ void MakeParity(uint64_t seed, int level, bool slow_disks, ArrayConfig* a, Featu
                                       4 * a->chunk_sectors);
   a->max_dev_sectors = a->dev_sectors;
   a->assume_clean = false;
+  // Half the arrays sit on disks that zero by unmapping, where llbitmap
+  // zeroes the members at creation instead of a first sync.
+  a->write_zeroes = (h >> 40) & 1;
   DropRaid1OnlyFeatures(a, f);
 }
 

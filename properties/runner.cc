@@ -1043,6 +1043,12 @@ RunResult ScenarioRun::Run() {
     QuietScope quiet(world_->Sched());
     inv_->OnStep();
   });
+  if (s_.create_crash_events) {
+    Op crash{OpKind::kCrash};
+    crash.a = s_.create_crash_events;
+    crash.text = s_.create_crash_policy;
+    ArmCrash(crash);
+  }
   Boot();
   r.ops_start_event = world_->Log().Count();
   if (o_.crash_point_probe) {

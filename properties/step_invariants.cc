@@ -156,6 +156,10 @@ void StepInvariants::Attach(MdArray* array) {
     QuietScope quiet(world_.Sched());
     OnBitmapCall(op, begin);
   };
+  obs.sysfs_store = [this](const std::string& name, bool begin, ssize_t rc) {
+    QuietScope quiet(world_.Sched());
+    OnSysfsStore(name, begin, rc);
+  };
   obs.bitmap_gone = [this] {
     AnnounceAllGone();
     pages_.clear();
@@ -177,6 +181,8 @@ void StepInvariants::Detach() {
   abort_began_.clear();
   contexts_.clear();
   looked_up_id_ = ~0ull;
+  proactive_fiber_ = 0;
+  proactive_unwritten_.clear();
   started_writes_.clear();
   started_syncs_.clear();
 }
@@ -294,6 +300,39 @@ void StepInvariants::OnDataWrite(int disk, uint64_t sector, uint32_t sectors,
   }
 }
 
+
+void StepInvariants::OnSysfsStore(const std::string& name, bool begin, ssize_t rc) {
+  if (name != "proactive_sync" || !array_ || skip_.count(kPropTransitions)) return;
+  if (begin) {
+    OnStep();
+    proactive_unwritten_.clear();
+    proactive_fiber_ = 0;
+    // A core whose bitmap has failed a write changes nothing (upstream's
+    // state machine returns at once); nothing to judge then, nor before
+    // the chunk size is known.
+    if (failed_ || !array_->BitmapEnabled() || !ChunkSizeKnown()) return;
+    proactive_fiber_ = CurrentFiberId(world_);
+    uint64_t chunks = Chunks();
+    for (uint64_t c = 0; c < chunks; c++)
+      if (StateInMemory(c) == (int)ChunkState::kUnwritten) proactive_unwritten_.insert(c);
+    return;
+  }
+  uint64_t fiber = proactive_fiber_;
+  proactive_fiber_ = 0;
+  if (!fiber || failed_ || rc <= 0 || !array_->BitmapEnabled()) return;
+  OnStep();
+  for (uint64_t c : proactive_unwritten_) {
+    if (StateInMemory(c) != (int)ChunkState::kUnwritten) continue;
+    failed_ = true;
+    report_({kPropTransitions,
+             absl::StrFormat("proactive_sync returned %d with chunk %d still Unwritten in memory "
+                             "(of %d chunks): ProactiveSync applies to every Unwritten chunk, and "
+                             "no other operation changed this one meanwhile",
+                             rc, c, Chunks()),
+             world_.Clock().Now()});
+    return;
+  }
+}
 
 void StepInvariants::OnSyncAbortBegin() {
   if (failed_ || !array_) return;
@@ -485,6 +524,8 @@ void StepInvariants::OnStep() {
       if (pos < kDataOffset || pos - kDataOffset >= chunks) continue;
       uint64_t chunk = pos - kDataOffset;
       if (memory_listener_) memory_listener_(chunk, to);
+      if (proactive_fiber_ && CurrentFiberId(world_) != proactive_fiber_)
+        proactive_unwritten_.erase(chunk);
       transitions_++;
       // A sync is done only once its IO is: a chunk with bitmap-driven
       // sync IO in flight may not go from Syncing to Dirty, nor to Clean
@@ -498,7 +539,7 @@ void StepInvariants::OnStep() {
       if (to == (uint8_t)ChunkState::kSyncing || to == (uint8_t)ChunkState::kSyncingUnwritten)
         syncing_since_[chunk] = steps_;
       coverage_.Record(from, to, degraded, array_->ParityGeo() != nullptr);
-      matrix_.Record(from, to, degraded);
+      matrix_.Record(from, to, degraded, array_->ParityGeo() != nullptr, ActionsOf(op));
       if (reported) continue;
       if (done && sync_in_flight_.count(chunk) &&
           !skip_.count(kPropNoCleanInFlight)) {

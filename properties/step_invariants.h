@@ -100,6 +100,10 @@ class StepInvariants {
  private:
   void OnDataWrite(int disk, uint64_t sector, uint32_t sectors, const std::vector<int>& members);
   void OnBitmapWrite(int disk, uint64_t sector, uint32_t sectors);
+  // proactive_sync: the action applies to every chunk (md-llbitmap.c
+  // walks 0..chunks-1), so a store that returns leaves no chunk Unwritten
+  // that was Unwritten when it began and that no other fiber changed.
+  void OnSysfsStore(const std::string& name, bool begin, ssize_t rc);
   void OnSyncAbortBegin();
   void OnSyncAborted(uint64_t sector);
   // *guessed: the core has not published its chunk size anywhere yet (an
@@ -163,6 +167,10 @@ class StepInvariants {
   ContextStack* looked_up_ = nullptr;
   bool failed_ = false;
   bool check_store_hooks_ = false;
+  // The proactive_sync store running (fiber id, 0: none) and the chunks
+  // Unwritten when it began that no other fiber has changed since.
+  uint64_t proactive_fiber_ = 0;
+  std::set<uint64_t> proactive_unwritten_;
   std::function<void(uint64_t, int)> memory_listener_;
   // Tells memory_listener_ what a page's chunks hold now (-1: let go).
   void AnnouncePage(int idx, bool gone);

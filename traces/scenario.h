@@ -77,6 +77,11 @@ struct Scenario {
   // percpu_ref_init, alloc_workqueue; __GFP_NOFAIL excepted) fails with
   // this probability per million, from every boot on (seeded per boot).
   uint32_t alloc_fail_ppm = 0;
+  // A crash armed before the array's first assembly (its creation: the
+  // core formats a new bitmap), landing that many events into it, with
+  // this policy; 0: none. Traces only: the generator does not draw it.
+  uint64_t create_crash_events = 0;
+  std::string create_crash_policy = "random";
   ArrayConfig array;
   std::vector<Op> ops;
   // Sparse scheduling overrides over the strategy (sim/choice_strategy.h):

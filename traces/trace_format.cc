@@ -79,6 +79,7 @@ std::string FormatArrayConfig(const ArrayConfig& a) {
   if (a.level != 1)
     absl::StrAppend(&extra, " level=", a.level, " layout=", a.LayoutName(), " chunk=",
                     a.chunk_sectors);
+  if (a.write_zeroes) absl::StrAppend(&extra, " wzeroes=1");
   return extra.empty() ? FormatArrayConfigBase(a) : FormatArrayConfigBase(a) + extra;
 }
 
@@ -149,6 +150,7 @@ absl::Status ParseArrayConfig(const std::string& text, ArrayConfig* a) {
     else if (p.first == "md_list") a->md_list_order = v != 0;
     else if (p.first == "level") a->level = (int)v;
     else if (p.first == "chunk") a->chunk_sectors = (uint32_t)v;
+    else if (p.first == "wzeroes") a->write_zeroes = v != 0;
     else return absl::InvalidArgumentError(absl::StrCat("unknown array key '", p.first, "'"));
   }
   return a->Validate();
@@ -170,6 +172,9 @@ std::string FormatTrace(const TraceFile& t) {
     absl::StrAppend(&out, "latency ", s.latency_min_us, " ", s.latency_max_us, " ", s.stall_ppm,
                     " ", s.stall_ms, "\n");
   if (s.alloc_fail_ppm) absl::StrAppend(&out, "alloc-fail ", s.alloc_fail_ppm, "\n");
+  if (s.create_crash_events)
+    absl::StrAppend(&out, "create-crash ", s.create_crash_policy, " in=", s.create_crash_events,
+                    "ev\n");
   absl::StrAppend(&out, "array ", FormatArrayConfig(s.array), "\n");
   if (!t.skip.empty()) absl::StrAppend(&out, "skip ", absl::StrJoin(t.skip, ","), "\n");
   for (const Op& op : s.ops) absl::StrAppend(&out, "op ", op.ToString(), "\n");
@@ -233,6 +238,17 @@ absl::StatusOr<TraceFile> ParseTrace(const std::string& text, const std::string&
       if (w.size() != 2 || !absl::SimpleAtoi(w[1], &v) || v > 1000000)
         return err("alloc-fail takes one number: allocation failures per million, 0 to 1000000");
       t.scenario.alloc_fail_ppm = v;
+    } else if (key == "create-crash") {
+      // create-crash <policy> in=<N>ev: a crash N events into the first
+      // assembly, where a new array's bitmap is formatted.
+      uint64_t v = 0;
+      if (w.size() != 3 || w[2].rfind("in=", 0) != 0 || !absl::EndsWith(w[2], "ev") ||
+          !absl::SimpleAtoi(w[2].substr(3, w[2].size() - 5), &v) || v == 0)
+        return err("create-crash takes a crash policy and in=<N>ev, N > 0");
+      if (auto p = MakeCrashPolicy(w[1], Rng(0)); !p.ok())
+        return err(std::string(p.status().message()));
+      t.scenario.create_crash_policy = w[1];
+      t.scenario.create_crash_events = v;
     } else if (key == "disk-order") {
       if (w.size() != 2 || (w[1] != "relaxed" && w[1] != "in-order"))
         return err("disk-order is 'relaxed' or 'in-order'");

@@ -407,6 +407,10 @@ static u8 llb_table(u8 s, enum llb_event ev)
 		break;
 	case LLB_EV_DROP_UNWRITTEN:
 		switch (s) {
+#ifdef LLSIM_MUTANT_CLEAR_UNWRITTEN_TAKES_CLEAN
+		/* "clean but for the new member": not a chunk that holds data */
+		case LLB_CLEAN:
+#endif
 		case LLB_NEED_SYNC_UNW:
 		case LLB_SYNCING_UNW:
 		case LLB_CLEAN_UNW:
@@ -1198,6 +1202,42 @@ static int llb_check_support(struct mddev *mddev)
 	return 0;
 }
 
+/*
+ * A new raid4/5/6 whose members all zero by unmapping: zero their data
+ * areas instead of syncing them (the parity of zeroes is zero), so every
+ * chunk can start CleanUnwritten. The zeroes must be durable on every
+ * member before the first CleanUnwritten byte is on any: the bitmap's
+ * PREFLUSH covers only the member it is written to, and a crash between
+ * two members' bitmap writes would leave one member's old contents under
+ * a promise of good parity. False (sync as usual) if anything fails.
+ */
+static bool llb_zero_members(struct llb *b)
+{
+	struct mddev *mddev = b->mddev;
+	struct md_rdev *member;
+
+	rdev_for_each(member, mddev) {
+		if (!llb_member_writable(member))
+			continue;
+		if (!bdev_write_zeroes_unmap_sectors(member->bdev))
+			return false;
+	}
+	rdev_for_each(member, mddev) {
+		if (!llb_member_writable(member))
+			continue;
+		if (blkdev_issue_zeroout(member->bdev, member->data_offset,
+					 mddev->dev_sectors, GFP_KERNEL, 0))
+			return false;
+	}
+	rdev_for_each(member, mddev) {
+		if (!llb_member_writable(member))
+			continue;
+		if (blkdev_issue_flush(member->bdev))
+			return false;
+	}
+	return true;
+}
+
 /* FIRST_USE: lay out a fresh bitmap and write all of it. */
 static int llb_format(struct llb *b)
 {
@@ -1205,6 +1245,9 @@ static int llb_format(struct llb *b)
 	u8 fill = test_bit(BITMAP_CLEAN, &b->flags) ? LLB_CLEAN : LLB_UNWRITTEN;
 	unsigned long cs = LLB_DEFAULT_CHUNK, i;
 	int ret;
+
+	if (fill == LLB_UNWRITTEN && raid_is_456(mddev) && llb_zero_members(b))
+		fill = LLB_CLEAN_UNW;
 
 	b->chunks = llb_fit(mddev->resync_max_sectors, &cs, b->space);
 	b->chunksize = cs;
@@ -1983,6 +2026,11 @@ static void llb_encode_range(struct mddev *mddev, sector_t *offset,
 	/* parity/striped personalities map array sectors to member sectors */
 	if (mddev->pers && mddev->pers->bitmap_sector)
 		mddev->pers->bitmap_sector(mddev, offset, len);
+#ifdef LLSIM_MUTANT_PREPARE_RANGE_STRIPE_SHORT
+	/* the mapped end read as inclusive: one full stripe too few */
+	if (raid_is_456(mddev) && !discard && *len > mddev->chunk_sectors)
+		*len -= mddev->chunk_sectors;
+#endif
 
 	if (*offset >= b->sync_size) {
 		*len = 0;
@@ -2273,8 +2321,14 @@ static ssize_t llb_proactive_sync_store(struct mddev *mddev, const char *buf,
 		return -EINVAL;
 	llb_lock(mddev);
 	b = mddev->bitmap;
+#ifdef LLSIM_MUTANT_PROACTIVE_SKIPS_LAST_CHUNK
+	/* an end taken as exclusive: the last chunk is never asked for */
+	if (b && b->chunks > 1)
+		llb_transition(b, 0, b->chunks - 2, LLB_EV_PROACTIVE);
+#else
 	if (b)
 		llb_transition_all(b, LLB_EV_PROACTIVE);
+#endif
 	llb_unlock(mddev);
 	return b ? (ssize_t)len : -ENODEV;
 }

@@ -65,6 +65,10 @@ struct ArrayConfig {
   bool far_offset = false;
   Raid5Algo raid5_algo = Raid5Algo::kLeftSymmetric;
   uint32_t chunk_sectors = 128;
+  // Every disk offers write-zeroes with unmap (bdev_write_zeroes_unmap_sectors
+  // is not 0): a new raid4/5/6 llbitmap may zero its members at creation
+  // and start with every chunk CleanUnwritten.
+  bool write_zeroes = false;
 
   bool Parity() const { return level == 4 || level == 5 || level == 6; }
 

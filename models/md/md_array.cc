@@ -179,6 +179,9 @@ MdArray::MdArray(World& world, Kshim& kshim, const ArrayConfig& cfg, DataOracle*
     // its bitmap) sits elsewhere than the mirrors'.
     m->layout = MemberLayout::For(cfg_, (int)i);
     m->bdev.nr_sectors = m->layout.capacity;
+    // A thin or NVMe device that zeroes by unmapping: llbitmap then zeroes
+    // a new raid456 array instead of syncing it (CleanUnwritten).
+    m->bdev.write_zeroes_unmap_sectors = cfg_.write_zeroes ? 0xffff : 0;
     m->bdev.llsim_disk = (int)i;
     m->rdev.bdev = &m->bdev;
     m->rdev.sb_start = m->layout.sb_start;
@@ -912,7 +915,9 @@ ssize_t MdArray::SysfsStore(const std::string& name, const std::string& value) {
       auto* entry = reinterpret_cast<md_sysfs_entry*>(*a);
       if (!entry->store) return -EACCES;
       unsigned long sleep_before = mddev_.bitmap_info.daemon_sleep;
+      if (obs_.sysfs_store) obs_.sysfs_store(name, true, 0);
       ssize_t rc = (BitmapCall(this, BitmapOp::kSysfs), entry->store(&mddev_, value.c_str(), value.size()));
+      if (obs_.sysfs_store) obs_.sysfs_store(name, false, rc);
       // A timer armed with the old period keeps its deadline: the checks
       // that wait for the daemon allow for the longest period seen.
       longest_daemon_sleep_ =
@@ -1049,6 +1054,39 @@ int MdArray::IssueFlush(block_device* bdev) {
   IoRequest r{IoOp::kFlush, 0, 0};
   r.tag = "blkdev_issue_flush";
   return SubmitAndWait(*m, std::move(r)).error;
+}
+
+int MdArray::IssueZeroout(block_device* bdev, sector_t sector, sector_t sectors) {
+  Member* m = bdev && bdev->llsim_disk >= 0 && bdev->llsim_disk < (int)members_.size()
+                  ? members_[bdev->llsim_disk].get()
+                  : nullptr;
+  if (!m || &m->bdev != bdev) {
+    kshim_.Misuse("blkdev_issue_zeroout on a device that is not a member");
+    return -ENODEV;
+  }
+  if (sector + sectors > m->layout.capacity || sector + sectors < sector) {
+    kshim_.Misuse(absl::StrFormat("blkdev_issue_zeroout of sectors %d+%d past the end of %s (%d)",
+                                  sector, sectors, m->name, m->layout.capacity));
+    return -EINVAL;
+  }
+  Reached("write zeroes at creation");
+  // The block layer splits it; the pieces are submitted together and
+  // waited for together, as submit_bio_wait on a chain does.
+  constexpr sector_t kPiece = 1u << 20;
+  int err = 0, left = 0;
+  WaitList wl("blkdev_issue_zeroout");
+  for (sector_t s = sector; s < sector + sectors; s += kPiece) {
+    IoRequest r{IoOp::kWrite, s, (uint32_t)std::min<sector_t>(kPiece, sector + sectors - s)};
+    r.stamps.assign(r.sectors, kZeroWord);
+    r.tag = "blkdev_issue_zeroout";
+    left++;
+    Submit(*m, std::move(r), [&](IoResult x) {
+      if (x.error && !err) err = x.error;
+      if (--left == 0) world_.Sched().WakeAll(wl);
+    });
+  }
+  BlockOn(wl, [&] { return left == 0; });
+  return err;
 }
 
 int MdArray::SuperWait(mddev*) {

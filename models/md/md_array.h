@@ -122,6 +122,9 @@ struct MdObserver {
   // md is about to call / has returned from a bitmap operation, in the
   // calling fiber.
   std::function<void(BitmapOp op, bool begin)> bitmap_call;
+  // A write of the core's sysfs attribute `name` is about to run / has
+  // returned `rc`, in the calling fiber (outside bitmap_call's bracket).
+  std::function<void(const std::string& name, bool begin, ssize_t rc)> sysfs_store;
 };
 
 class MdArray : public MdHost {
@@ -271,6 +274,7 @@ class MdArray : public MdHost {
                      unsigned int offset) override;
   int SuperWait(mddev* mddev) override;
   int IssueFlush(block_device* bdev) override;
+  int IssueZeroout(block_device* bdev, sector_t sector, sector_t sectors) override;
 
  private:
   struct Member;

@@ -13,6 +13,10 @@ namespace llsim {
 // the kernel does not make must not add one.
 inline bool RdevFlag(const md_rdev& r, int bit) { return (r.flags >> bit) & 1; }
 
+// The stamp of a sector that holds zeroes (blkdev_issue_zeroout, or a
+// parity word that came out 0): stamp 0 means never written.
+inline constexpr uint64_t kZeroWord = 0x7a65726f7a65726full;
+
 struct MdArray::Member {
   int disk = 0;
   Disk* d = nullptr;

@@ -161,6 +161,10 @@ bool MdArray::BitmapStartIo(uint64_t sector, uint32_t sectors, bool discard, sec
 #else
     (BitmapCall(this, BitmapOp::kPrepareRange), ops_->prepare_range(&mddev_, &off, &len));
 #endif
+  } else if (mddev_.pers && mddev_.pers->bitmap_sector) {
+    // A core without prepare_range (v6.18): md_bitmap_start maps the
+    // range to member rows itself (raid5_bitmap_sector).
+    mddev_.pers->bitmap_sector(&mddev_, &off, &len);
   }
   // md never calls start/end with an empty range.
   if (!len) return false;

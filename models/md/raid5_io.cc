@@ -31,8 +31,6 @@ namespace llsim {
 
 namespace {
 constexpr uint32_t kStripeSectors = 8;  // STRIPE_SECTORS: one 4 KiB page per member
-// A word that means 0 on the media (stamp 0 is "never written").
-constexpr uint64_t kZeroWord = 0x7a65726f7a65726full;
 
 uint64_t Garbage(int disk, uint64_t dev) {
   uint64_t x = (uint64_t(disk) << 48) ^ dev ^ 0x9e3779b97f4a7c15ull;
@@ -249,8 +247,13 @@ int MdArray::Raid5Write(uint64_t sector, uint32_t sectors, bool fua) {
       if (std::find(written.begin(), written.end(), slot) == written.end()) written.push_back(slot);
     bool rmw_possible = st.have[st.row.p] && (st.row.q < 0 || st.have[st.row.q]);
     for (int s : written) rmw_possible = rmw_possible && st.have[s];
-    if (rmw_possible && (int)written.size() * 2 < r5_->DataDisks() && BitmapEnabled() &&
-        ops_->blocks_synced)
+    // And never while a resync is still to reach this stripe of a whole
+    // array: its parity may be stale whatever the bitmap says (rcw, as
+    // handle_stripe_dirtying does below recovery_cp with no failed device).
+    bool resync_ahead = mddev_.resync_offset < kMaxSector && dev >= mddev_.resync_offset &&
+                        mddev_.degraded == 0;
+    if (!resync_ahead && rmw_possible && (int)written.size() * 2 < r5_->DataDisks() &&
+        BitmapEnabled() && ops_->blocks_synced)
       rmw = (BitmapCall(this, BitmapOp::kBlocksSynced), ops_->blocks_synced(&mddev_, dev));
     if (rmw) {
       Reached("raid5 read-modify-write");

@@ -108,7 +108,7 @@ bool ActionsExplain(uint32_t actions, uint8_t from, uint8_t to, bool may_degrade
   if (from == to) return true;
   if (actions & kActInit)
     return to == (uint8_t)S::kUnwritten || to == (uint8_t)S::kClean ||
-           to == (uint8_t)S::kNeedSync;
+           to == (uint8_t)S::kNeedSync || (raid456 && to == (uint8_t)S::kCleanUnwritten);
   if ((actions & kActResizeMark) && to == (uint8_t)S::kUnwritten) return true;
   bool walks = actions & ((1u << kChunkActions) - 1);
   if (from >= kChunkStates) return walks && to == (uint8_t)S::kNeedSync;

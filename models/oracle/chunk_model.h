@@ -52,7 +52,8 @@ uint32_t ActionsTaking(uint8_t from, uint8_t to, bool degraded, bool raid456);
 // A set of actions, as one operation of md's applies them: bits of the
 // table's actions, plus two changes that are no row of the table: a fresh
 // bitmap's initialisation at create (chunks Unwritten, Clean with
-// --assume-clean, NeedSync where md overrules the recorded size), and a
+// --assume-clean, NeedSync where md overrules the recorded size, and on
+// raid4/5/6 CleanUnwritten once the core has zeroed the members), and a
 // resize marking the chunks it adds or gives up Unwritten.
 constexpr uint32_t ActionBit(ChunkAction a) { return 1u << (int)a; }
 constexpr uint32_t kActInit = 1u << 30;

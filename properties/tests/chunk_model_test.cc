@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "properties/coverage_matrix.h"
+
 namespace llsim {
 namespace {
 
@@ -51,6 +53,24 @@ TEST(ChunkModelTest, CoverageCounts) {
   c.Record(2, 1, false, false);
   EXPECT_EQ(c.Covered(), 1);
   EXPECT_NE(c.Render().find("Dirty"), std::string::npos);
+}
+
+// The campaign's matrix credits a change to the actions the operation that
+// made it may apply, where one of them explains it: CleanUnwritten ->
+// Unwritten made by a discard is Discard, not Stale or ClearUnwritten too.
+TEST(ChunkModelTest, MatrixCreditsTheOperationsAction) {
+  CoverageMatrix m;
+  auto cu = (uint8_t)ChunkState::kCleanUnwritten, u = (uint8_t)ChunkState::kUnwritten;
+  m.Record(cu, u, false, true, ActionBit(A::kDiscard));
+  EXPECT_EQ(m.hits[cu][(int)A::kDiscard], 1u);
+  EXPECT_EQ(m.hits[cu][(int)A::kStale], 0u);
+  EXPECT_EQ(m.hits[cu][(int)A::kClearUnwritten], 0u);
+  // An operation none of whose actions explains it: every one is counted.
+  m.Record(cu, u, false, true, ActionBit(A::kDaemon));
+  EXPECT_EQ(m.hits[cu][(int)A::kStale], 1u);
+  // raid456: a write to an Unwritten chunk makes it NeedSync (Startwrite).
+  m.Record(u, (uint8_t)ChunkState::kNeedSync, false, true, ActionBit(A::kStartwrite));
+  EXPECT_EQ(m.hits[u][(int)A::kStartwrite], 1u);
 }
 
 }  // namespace

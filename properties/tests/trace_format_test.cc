@@ -149,5 +149,36 @@ TEST(TraceFormatTest, AllocFailRoundTripsAndIsAbsentWhenOff) {
   EXPECT_EQ(old->scenario.alloc_fail_ppm, 0u);
 }
 
+// Members that zero by unmapping (wzeroes=1) and a crash inside the first
+// assembly (create-crash): written only when on, read back, and a bad
+// create-crash line is named.
+TEST(TraceFormatTest, WriteZeroesAndCreateCrashRoundTrip) {
+  TraceFile t;
+  std::string plain = FormatTrace(t);
+  EXPECT_EQ(plain.find("wzeroes"), std::string::npos);
+  EXPECT_EQ(plain.find("create-crash"), std::string::npos);
+  ASSERT_TRUE(
+      ParseArrayConfig("mirrors=4 sectors=8192 level=6 layout=ls chunk=128 wzeroes=1",
+                       &t.scenario.array)
+          .ok());
+  t.scenario.create_crash_events = 70;
+  t.scenario.create_crash_policy = "script:kdk";
+  std::string text = FormatTrace(t);
+  EXPECT_NE(text.find("\ncreate-crash script:kdk in=70ev\n"), std::string::npos) << text;
+  EXPECT_NE(text.find(" wzeroes=1"), std::string::npos) << text;
+  auto back = ParseTrace(text, "x");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(FormatTrace(*back), text);
+  EXPECT_TRUE(back->scenario.array.write_zeroes);
+  EXPECT_EQ(back->scenario.create_crash_events, 70u);
+  for (const char* line : {"create-crash random", "create-crash random in=0ev",
+                           "create-crash sideways in=5ev", "create-crash random in=5us"}) {
+    auto bad = ParseTrace(absl::StrCat("llsim-trace 1\n", line, "\nexpect-failure none\n"), "t");
+    ASSERT_FALSE(bad.ok()) << line;
+    EXPECT_NE(std::string(bad.status().message()).find("t:2:"), std::string::npos)
+        << bad.status();
+  }
+}
+
 }  // namespace
 }  // namespace llsim

@@ -87,10 +87,16 @@ int blkdev_issue_flush(struct block_device* bdev) {
   return k.Host()->IssueFlush(bdev);
 }
 
-// Data zeroing is a raid456 feature the raid1 model never needs.
+// llbitmap zeroes raid456 members at creation when every one offers
+// write-zeroes with unmap. Like the kernel's, it sleeps until the device
+// has completed the writes, which a volatile cache may still hold.
 int blkdev_issue_zeroout(struct block_device* bdev, sector_t sector, sector_t nr_sects, gfp_t gfp,
                          unsigned int flags) {
-  return -EOPNOTSUPP;
+  Kshim& k = K(__func__);
+  if (!k.MaySleep("blkdev_issue_zeroout")) return -EINVAL;
+  k.OnPreempt();
+  if (!k.Host()) return -EOPNOTSUPP;
+  return k.Host()->IssueZeroout(bdev, sector, nr_sects);
 }
 
 unsigned long find_next_bit(const unsigned long* addr, unsigned long size, unsigned long offset) {

@@ -24,6 +24,12 @@ class MdHost {
   virtual void SysfsNotify(kernfs_node* kn) {}
   // blkdev_issue_flush on a member's device: synchronous, 0 or -errno.
   virtual int IssueFlush(block_device* bdev) { return -EOPNOTSUPP; }
+  // blkdev_issue_zeroout on a member's device: writes zeroes to absolute
+  // sectors [sector, sector + sectors) and waits for the device to
+  // complete them (not for them to be durable); 0 or -errno.
+  virtual int IssueZeroout(block_device* bdev, sector_t sector, sector_t sectors) {
+    return -EOPNOTSUPP;
+  }
 };
 
 }  // namespace llsim

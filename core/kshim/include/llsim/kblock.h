@@ -61,7 +61,11 @@ static inline sector_t bdev_write_zeroes_unmap_sectors(struct block_device *bdev
  * media (an empty PREFLUSH); 0 or -errno.
  */
 int blkdev_issue_flush(struct block_device *bdev);
-/* Data zeroing is a raid456 feature; the raid1 model never needs it. */
+/*
+ * Writes zeroes to a member's sectors and waits until the device completed
+ * them (a volatile cache may still hold them); 0 or -errno. Offered by the
+ * md model's members when the array is set up with wzeroes=1.
+ */
 int blkdev_issue_zeroout(struct block_device *bdev, sector_t sector, sector_t nr_sects,
 			 gfp_t gfp, unsigned int flags);
 
