@@ -10,7 +10,7 @@ set -u
 mutant=$1; plain=$2; out=$3
 rm -rf "$out"
 mkdir -p "$out"
-"$mutant" campaign --cases 40 --profile race --strategy random --seed 1 --jobs 1 \
+"$mutant" campaign --cases 40 --profile race --strategy random --seed 1 --jobs 1 --level 1 \
 	--out "$out/campaign" >"$out/campaign.log" 2>&1
 case=$(ls "$out"/campaign/traces/*.case*.trace 2>/dev/null | head -n 1)
 if [ -z "$case" ]; then

@@ -34,6 +34,7 @@ using Clock = std::chrono::steady_clock;
 
 struct MutantEntry {
   std::string name, property, profile, arg;  // arg: the seed, or the trace file
+  std::string level = "1";                   // the entry's level=, else raid1
 };
 
 // properties/mutants.cmake's LLSIM_MUTANT_EXPECT entries.
@@ -43,15 +44,20 @@ std::vector<MutantEntry> ReadMutantEntries(const std::string& path) {
   text << in.rdbuf();
   std::vector<MutantEntry> out;
   static const std::regex entry(
-      R"(^\s*([A-Z0-9_]+):([a-z-]+):([a-z]+):([^\s):]+)(:skip=[a-z+-]+|:sole)*\)?\s*$)");
+      R"(^\s*([A-Z0-9_]+):([a-z-]+):([a-z]+):([^\s):]+)((?::skip=[a-z+-]+|:sole|:level=[0-9]+)*)\)?\s*$)");
+  static const std::regex level_field(":level=([0-9]+)");
   std::string line;
   std::set<std::string> seen;
   while (std::getline(text, line)) {
     std::smatch m;
     // A mutant's first entry: the time to its first failure, whichever
     // property the further entries show.
-    if (std::regex_match(line, m, entry) && seen.insert(m[1]).second)
-      out.push_back({m[1], m[2], m[3], m[4]});
+    if (std::regex_match(line, m, entry) && seen.insert(m[1]).second) {
+      MutantEntry e{m[1], m[2], m[3], m[4]};
+      std::string extras = m[5];
+      if (std::smatch l; std::regex_search(extras, l, level_field)) e.level = l[1];
+      out.push_back(e);
+    }
   }
   return out;
 }
@@ -199,7 +205,7 @@ MutantFigures MutantDetection(const std::string& self_exe, int seeds, int max_ca
       if (j.seed) {
         argv.insert(argv.end(), {"run", "--cases", std::to_string(max_cases), "--seed",
                                  std::to_string(j.seed), "--profile", j.entry->profile,
-                                 "--progress=false", "--out",
+                                 "--level", j.entry->level, "--progress=false", "--out",
                                  absl::StrCat(out_dir, "/", j.entry->name, "-", j.seed)});
       } else {
         argv.insert(argv.end(), {"replay", TraceWithSeed(src + "/traces/mutants/" + j.entry->arg,

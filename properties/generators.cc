@@ -415,9 +415,9 @@ ArrayConfig IoView(const ArrayConfig& a) {
   return v;
 }
 
-// The level of a case: the one asked for, or for "mix" raid10 on a quarter
-// of the cases (the same ones as before parity levels) and raid5/raid6/raid4
-// on 3/16, 1/8 and 1/16.
+// The level of a case: the one asked for, or for "mix" (the CLI's default)
+// raid10 on a quarter of the cases (the same ones as before parity levels)
+// and of the rest raid5/raid6/raid4 on 3/16, 1/8 and 1/16.
 int PickLevel(const GenOptions& opts, uint64_t seed) {
   if (opts.level != 0) return opts.level;
   if (FeatureHash(seed * 31 + 11) % 4 == 0) return 10;

@@ -48,9 +48,9 @@ ABSL_FLAG(uint64_t, seed, 1, "seed of the generated run (each case derives its o
 ABSL_FLAG(std::string, out, "llsim-failures", "directory for failure traces");
 ABSL_FLAG(int, max_ops, 24, "most operations in one generated scenario");
 ABSL_FLAG(std::string, strategy, "", "force a scheduling strategy: fifo, random, pct");
-ABSL_FLAG(std::string, level, "1",
-          "run: the md personality of the generated arrays: 1 (raid1), 10 (raid10), 4, 5, 6 "
-          "(raid4/5/6), mix");
+ABSL_FLAG(std::string, level, "mix",
+          "run, campaign: the md personality of the generated arrays: mix (picked per case), "
+          "1 (raid1), 10 (raid10), 4, 5, 6 (raid4/5/6)");
 ABSL_FLAG(std::string, profile, "swarm",
           "generator profile: swarm, resize, resync, recovery, race (campaign: also all, its default)");
 ABSL_FLAG(std::string, disk_order, "relaxed",
@@ -110,11 +110,13 @@ commands:
                           resync, large chunks; recovery: failures, spares, re-adds,
                           idle time; race: bursts of writes to fresh chunks of one
                           bitmap page on fast disks)
-                        --level 1|10|4|5|6|mix (1: raid1; 10: raid10, near, far or
-                          offset layout by the case's seed; 4, 5, 6: raid4/5/6, the
-                          layout by the seed, lazy initial sync; neither has resize,
-                          replace or read errors yet; mix: raid10 on a quarter of
-                          the cases, raid4/5/6 on three in sixteen)
+                        --level mix|1|10|4|5|6 (mix, the default: the level by
+                          the case's seed, raid10 on a quarter of the cases and of
+                          the rest raid1 on 10 in 16, raid5 on 3, raid6 on 2, raid4
+                          on 1; 1: raid1 only; 10: raid10, near, far or offset layout by
+                          the seed; 4, 5, 6: raid4/5/6, the layout by the seed, half
+                          on members zeroed at creation; neither has resize,
+                          replace or read errors yet)
                         --expect_failure PROPERTY [--max_shrunk N]
                         --watchdog S (60: a case running longer, in real time, is
                           killed and fails liveness)
@@ -301,8 +303,7 @@ int CmdRun() {
   if (level != "1" && level != "10" && level != "4" && level != "5" && level != "6" &&
       level != "mix")
     return BadInput(absl::StrCat("--level ", level, ": the md model runs 1 (raid1), 10 (raid10), "
-                            "4, 5, 6 (raid4/5/6) or mix (raid10 on a quarter of the cases, "
-                            "raid4/5/6 on three in eight)"));
+                            "4, 5, 6 (raid4/5/6) or mix (the level picked per case)"));
   CoreInfo core = LinkedCore();
   std::cout << "llsim run: core " << core.name << " (" << core.sha256.substr(0, 12) << "), "
             << cases << " cases, seed " << absl::GetFlag(FLAGS_seed) << ", profile "
