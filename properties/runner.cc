@@ -330,7 +330,10 @@ void ScenarioRun::Boot() {
   // An array md declared broken lost its last in-sync member to injected
   // faults (a dead disk beside one whose metadata writes fail, say): md
   // itself assembles it only when forced.
-  if (!starved && !no_disks && !unreadable && !damaged && !was_broken_)
+  // A journal or PPL array: md and llbitmap refuse it by design (the
+  // rejection tests assert how).
+  bool policy = !s_.array.consistency_policy.empty();
+  if (!starved && !no_disks && !unreadable && !damaged && !was_broken_ && !policy)
     Report({kPropAssemblable, absl::StrCat("the array does not assemble: ", st.message()),
             world_->Clock().Now()});
 }

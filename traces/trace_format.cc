@@ -80,6 +80,7 @@ std::string FormatArrayConfig(const ArrayConfig& a) {
     absl::StrAppend(&extra, " level=", a.level, " layout=", a.LayoutName(), " chunk=",
                     a.chunk_sectors);
   if (a.write_zeroes) absl::StrAppend(&extra, " wzeroes=1");
+  if (!a.consistency_policy.empty()) absl::StrAppend(&extra, " policy=", a.consistency_policy);
   return extra.empty() ? FormatArrayConfigBase(a) : FormatArrayConfigBase(a) + extra;
 }
 
@@ -105,6 +106,10 @@ absl::Status ParseArrayConfig(const std::string& text, ArrayConfig* a) {
       else if (p.second == "1.1") a->metadata_minor = 1;
       else if (p.second == "1.2") a->metadata_minor = 2;
       else return absl::InvalidArgumentError(absl::StrCat("'", kv, "': metadata is 1.0, 1.1 or 1.2"));
+      continue;
+    }
+    if (p.first == "policy") {
+      a->consistency_policy = p.second;
       continue;
     }
     if (p.first == "layout") {

@@ -26,6 +26,8 @@ absl::Status ArrayConfig::Validate() const {
       return bad(absl::StrFormat("size %d sectors: raid10 members are whole chunks of %d",
                                  dev_sectors, chunk_sectors));
   }
+  if (!Parity() && !consistency_policy.empty())
+    return bad(absl::StrFormat("policy=%s: a journal or PPL is raid4/5/6's", consistency_policy));
   if (Parity()) {
     if (mirrors + spares > Raid5Geo::kMaxDisks)
       return bad(absl::StrFormat("mirrors=%d spares=%d: raid%d here takes at most %d disks, "
@@ -35,6 +37,10 @@ absl::Status ArrayConfig::Validate() const {
     if (write_mostly || write_behind)
       return bad(absl::StrFormat("write_mostly/write_behind: raid%d has neither (raid1 only)",
                                  level));
+    if (!consistency_policy.empty() && consistency_policy != "journal" &&
+        consistency_policy != "ppl")
+      return bad(absl::StrFormat("policy=%s: the consistency policy is journal or ppl (absent: "
+                                 "resync)", consistency_policy));
     if (dev_sectors % chunk_sectors || (max_dev_sectors && max_dev_sectors % chunk_sectors))
       return bad(absl::StrFormat("size %d sectors: raid%d members are whole chunks of %d",
                                  dev_sectors, level, chunk_sectors));

@@ -69,6 +69,11 @@ struct ArrayConfig {
   // is not 0): a new raid4/5/6 llbitmap may zero its members at creation
   // and start with every chunk CleanUnwritten.
   bool write_zeroes = false;
+  // raid4/5/6's consistency policy (mdadm --consistency-policy): "" (resync,
+  // with the bitmap), "journal" or "ppl". Neither of the last two runs with
+  // llbitmap: a journal makes the core's create refuse (-EBUSY), and md
+  // refuses PPL beside any write-intent bitmap. Traces only (policy=).
+  std::string consistency_policy;
 
   bool Parity() const { return level == 4 || level == 5 || level == 6; }
 

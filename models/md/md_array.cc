@@ -627,6 +627,15 @@ absl::Status MdArray::Assemble() {
       break;  // the member the core reads its superblock from first
     }
 
+  // raid5_run's log setup: PPL and a write-intent bitmap exclude each
+  // other (mdadm refuses to create such an array; md refuses to run it).
+  // A journal goes as far as the bitmap's create, which refuses it.
+  if (cfg_.consistency_policy == "ppl" && ops_) {
+    NoteMd("raid5: PPL cannot be used with a write-intent bitmap");
+    UnbindAll();
+    return absl::FailedPreconditionError("PPL and a write-intent bitmap refused (-22)");
+  }
+  if (cfg_.consistency_policy == "journal") set_bit(MD_HAS_JOURNAL, &mddev_.flags);
   // md_bitmap_create: after pers->run, before pers is published.
   if (ops_) {
     mddev_.bitmap_ops = ops_;
