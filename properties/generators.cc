@@ -381,7 +381,7 @@ void MakeRaid10(uint64_t seed, bool slow_disks, ArrayConfig* a, Features* f) {
 // raid4, raid5 or raid6 in place of raid1, again by a hash of the seed:
 // 3 to 5 disks (4 to 6 for raid6), mdadm's default layout mostly, chunks of
 // 8 KiB to 512 KiB, members of at most 32 MiB (a parity sync handles one
-// 4 KiB stripe at a time). Off as on raid10: resize, replace, read errors,
+// 4 KiB stripe at a time). Off as on raid10: replace, read errors,
 // bad-block logs, write-mostly; and assume-clean, which on members that
 // were never zeroed claims parity md never computed.
 void MakeParity(uint64_t seed, int level, bool slow_disks, ArrayConfig* a, Features* f) {
@@ -396,15 +396,20 @@ void MakeParity(uint64_t seed, int level, bool slow_disks, ArrayConfig* a, Featu
   static constexpr uint32_t kChunk[] = {16, 128, 1024};
   a->chunk_sectors = kChunk[(h >> 24) % 3];
   if (slow_disks && a->chunk_sectors < 128) a->chunk_sectors = 128;
-  uint64_t size = std::min<uint64_t>(a->dev_sectors, 65536);
+  // A case that resizes gets members with room to double (at most 32 MiB
+  // each, as ever); the others keep their size.
+  bool resize = f->resize;
+  uint64_t size = std::min<uint64_t>(a->dev_sectors, resize ? 32768 : 65536);
   a->dev_sectors = std::max<uint64_t>(size / a->chunk_sectors * a->chunk_sectors,
                                       4 * a->chunk_sectors);
-  a->max_dev_sectors = a->dev_sectors;
+  a->max_dev_sectors = resize ? std::min<uint64_t>(2 * a->dev_sectors, 65536) : a->dev_sectors;
+  a->max_dev_sectors -= a->max_dev_sectors % a->chunk_sectors;
   a->assume_clean = false;
   // Half the arrays sit on disks that zero by unmapping, where llbitmap
   // zeroes the members at creation instead of a first sync.
   a->write_zeroes = (h >> 40) & 1;
   DropRaid1OnlyFeatures(a, f);
+  f->resize = resize;  // raid5_resize is modelled
 }
 
 // What the operations address: the array, which on raid10 is not the
@@ -412,6 +417,12 @@ void MakeParity(uint64_t seed, int level, bool slow_disks, ArrayConfig* a, Featu
 ArrayConfig IoView(const ArrayConfig& a) {
   ArrayConfig v = a;
   if (a.level != 1) v.dev_sectors = v.max_dev_sectors = ArraySectors(a);
+  if (a.Parity() && a.max_dev_sectors > a.dev_sectors) {
+    // Room to grow: the array as big as the members may become.
+    ArrayConfig grown = a;
+    grown.dev_sectors = a.max_dev_sectors;
+    v.max_dev_sectors = ArraySectors(grown);
+  }
   return v;
 }
 
@@ -591,6 +602,13 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
     uint64_t alloc_now = s.alloc_fail_ppm;
     for (size_t i = 0; i < ops.size(); i++) {
       Op& op = ops[i];
+      // raid4/5/6: the operations address the array, but a resize names
+      // the members' size (mdadm --grow --size), in whole chunks.
+      if (op.kind == OpKind::kResize && a.Parity()) {
+        uint64_t data = (uint64_t)(a.mirrors - (a.level == 6 ? 2 : 1));
+        op.a = std::clamp<uint64_t>(op.a / data / a.chunk_sectors * a.chunk_sectors,
+                                    a.chunk_sectors, a.max_dev_sectors);
+      }
       if (op.kind == OpKind::kAllocFail) alloc_now = op.a;
       // A third of the grows run short of memory, so a core's grow error
       // exits run when the grow adds bitmap pages; chosen by a hash, so no

@@ -345,7 +345,7 @@ void ScenarioRun::Boot() {
 // assembly on, no earlier write is promised (the same boot's checks
 // already stop at MD_BROKEN).
 void ScenarioRun::ForgetPromisesIfUnrecorded() {
-  if (array_->Broken()) was_broken_ = true;
+  if (array_->Broken() || array_->LazyPassBrokeArray()) was_broken_ = true;
   // Also when a member failed and no superblock records it yet: md's flush
   // skips a Faulty member, and only md_update_sb tells the next assembly
   // it failed, so a crash in between brings it back in sync without what

@@ -1953,6 +1953,24 @@ static int llb_resize(struct mddev *mddev, sector_t blocks, int chunksize)
 		for (j = chunks; j < b->chunks; j++)
 			*llb_slot(b, j) = LLB_UNWRITTEN;
 	}
+#ifndef LLSIM_MUTANT_GROW_KEEPS_EDGE_CHUNK
+	/*
+	 * raid4/5/6: a grow that starts inside a chunk adds rows to it whose
+	 * parity nobody computed, and md's resync of the new rows skips a
+	 * Clean or Dirty chunk, after which read-modify-write trusts that
+	 * parity. The chunk needs a sync; a CleanUnwritten one goes back to
+	 * Unwritten (its new rows were never zeroed).
+	 */
+	if (raid_is_456(mddev) && cs == b->chunksize && blocks > b->sync_size &&
+	    (b->sync_size & (cs - 1)) && (b->sync_size >> b->chunkshift) < b->chunks) {
+		u8 *edge = llb_slot(b, b->sync_size >> b->chunkshift);
+
+		if (*edge == LLB_CLEAN || *edge == LLB_DIRTY)
+			*edge = LLB_NEED_SYNC;
+		else if (*edge == LLB_CLEAN_UNW)
+			*edge = LLB_UNWRITTEN;
+	}
+#endif
 	b->chunks = chunks;
 	b->chunksize = cs;
 	b->chunkshift = ilog2(cs);

@@ -861,8 +861,6 @@ absl::Status MdArray::AddSpare() {
 absl::Status MdArray::Resize(uint64_t new_sectors) {
   if (!running_) return absl::FailedPreconditionError("md0 is not running");
   if (geo_) return absl::UnimplementedError("raid10 resize is not modelled yet");
-  if (r5_)
-    return absl::UnimplementedError(absl::StrFormat("raid%d resize is not modelled yet", r5_->level));
   LockGuard lock(this);
   if (test_bit(MD_RECOVERY_RUNNING, &mddev_.recovery) || sync_thread_running_)
     return absl::FailedPreconditionError("resize refused while resync/recovery runs (EBUSY)");
@@ -872,9 +870,18 @@ absl::Status MdArray::Resize(uint64_t new_sectors) {
   // moves only when the member device itself grows (super_1_rdev_size_change),
   // which md refuses while a bitmap sits before it, and the simulated
   // members never change size.
+  // raid5_resize: whole chunks per member (the size is the members').
+  if (r5_) new_sectors -= new_sectors % cfg_.chunk_sectors;
   if (new_sectors == 0 || new_sectors % bs || new_sectors > layout_.data_sectors)
     return absl::InvalidArgumentError(absl::StrFormat("size %d sectors does not fit the members",
                                                       new_sectors));
+  std::optional<Raid5Geo> new_geo;
+  if (r5_) {
+    auto geo = Raid5Geo::For(r5_->level, cfg_.mirrors, cfg_.raid5_algo, cfg_.chunk_sectors,
+                             new_sectors);
+    if (!geo.ok()) return geo.status();
+    new_geo = *geo;
+  }
   NoteMd(absl::StrFormat("resize %d -> %d sectors", mddev_.dev_sectors, new_sectors));
   if (BitmapEnabled()) {
     resizing_to_ = new_sectors;
@@ -887,7 +894,9 @@ absl::Status MdArray::Resize(uint64_t new_sectors) {
     }
   }
   uint64_t old = mddev_.dev_sectors;
-  mddev_.array_sectors = new_sectors;
+  // md_set_array_sectors: raid5_size for parity, the members' size else.
+  if (new_geo) *r5_ = *new_geo;
+  mddev_.array_sectors = r5_ ? r5_->array_sectors : new_sectors;
   if (new_sectors > old && mddev_.resync_offset > old) {
     mddev_.resync_offset = old;
     set_bit(MD_RECOVERY_NEEDED, &mddev_.recovery);
@@ -895,7 +904,7 @@ absl::Status MdArray::Resize(uint64_t new_sectors) {
   mddev_.dev_sectors = new_sectors;
   mddev_.resync_max_sectors = new_sectors;
   resizing_to_ = ~0ull;
-  oracle_->Resize(new_sectors);
+  oracle_->Resize(mddev_.array_sectors);
   UpdateSb(/*force=*/true);  // size_store: md_update_sb(mddev, 1)
   WakeupThread(mddev_.thread);
   return absl::OkStatus();

@@ -231,6 +231,9 @@ class MdArray : public MdHost {
   uint64_t PeekArraySector(uint64_t v) const;
   // raid4/5/6: the last assembly forced a dirty degraded array to start.
   bool WriteHoleAccepted() const { return write_hole_; }
+  // raid4/5/6: md started a lazy pass on an array already missing as many
+  // members as it has parity, and demoted one more (FINDINGS.md M5).
+  bool LazyPassBrokeArray() const { return lazy_broke_; }
   std::vector<std::string> ParityMismatches(
       const std::vector<std::pair<uint64_t, uint64_t>>& ranges, size_t limit = 8) const;
   // For each In_sync, working slot's member holding a copy of array
@@ -443,6 +446,7 @@ class MdArray : public MdHost {
   WaitList stripe_wait_{"raid5 stripe busy"};
   int lazy_disk_ = -1;
   bool write_hole_ = false;
+  bool lazy_broke_ = false;
   DataOracle* oracle_;
   MdObserver obs_;
   Reach* reach_ = nullptr;

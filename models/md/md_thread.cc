@@ -246,6 +246,15 @@ void MdArray::ChooseAndStartSync() {
     clear_bit(MD_RECOVERY_REQUESTED, &mddev_.recovery);
     set_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
   } else if (lazy) {
+    // mddev_select_lazy_recover_rdev skips empty slots: on an array that a
+    // failure already left with no parity to spare, the member it demotes
+    // is one too many (FINDINGS.md M5). The model does what md does.
+    if (mddev_.degraded >= r5_->Parities()) {
+      lazy_broke_ = true;
+      Reached("lazy recovery on a degraded array");
+      NoteMd("md: a lazy pass on an array missing as many members as it has parity demotes one "
+             "more (FINDINGS.md M5)");
+    }
     clear_bit(MD_RECOVERY_SYNC, &mddev_.recovery);
     set_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
   } else if (sync || test_bit(MD_RECOVERY_SYNC, &mddev_.recovery)) {

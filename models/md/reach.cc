@@ -81,7 +81,9 @@ const std::vector<std::string>& ModelFeatures() {
       "raid5 rebuild",
       "raid5 lazy rebuild",
       "lazy recovery",
+      "lazy recovery on a degraded array",
       "dirty degraded start forced",
+      "write zeroes at creation",
   };
   return features;
 }

@@ -110,6 +110,11 @@ bool ActionsExplain(uint32_t actions, uint8_t from, uint8_t to, bool may_degrade
     return to == (uint8_t)S::kUnwritten || to == (uint8_t)S::kClean ||
            to == (uint8_t)S::kNeedSync || (raid456 && to == (uint8_t)S::kCleanUnwritten);
   if ((actions & kActResizeMark) && to == (uint8_t)S::kUnwritten) return true;
+  // raid4/5/6: a grow that starts inside a chunk makes that chunk NeedSync
+  // (rows whose parity no pass computed joined it).
+  if ((actions & kActResizeMark) && raid456 && to == (uint8_t)S::kNeedSync &&
+      (from == (uint8_t)S::kClean || from == (uint8_t)S::kDirty))
+    return true;
   bool walks = actions & ((1u << kChunkActions) - 1);
   if (from >= kChunkStates) return walks && to == (uint8_t)S::kNeedSync;
   if (may_degraded && (actions & ActionsTaking(from, to, true, raid456))) return true;

@@ -54,7 +54,8 @@ uint32_t ActionsTaking(uint8_t from, uint8_t to, bool degraded, bool raid456);
 // bitmap's initialisation at create (chunks Unwritten, Clean with
 // --assume-clean, NeedSync where md overrules the recorded size, and on
 // raid4/5/6 CleanUnwritten once the core has zeroed the members), and a
-// resize marking the chunks it adds or gives up Unwritten.
+// resize marking the chunks it adds or gives up Unwritten (on raid4/5/6 also
+// the chunk a grow starts inside NeedSync).
 constexpr uint32_t ActionBit(ChunkAction a) { return 1u << (int)a; }
 constexpr uint32_t kActInit = 1u << 30;
 constexpr uint32_t kActResizeMark = 1u << 29;
