@@ -1061,27 +1061,26 @@ void MdArray::SubmitMetadataWrite(Member& mem, uint64_t sector, int size, page* 
   });
 }
 
-int MdArray::IssueFlush(block_device* bdev) {
+MdArray::Member* MdArray::MemberByBdev(block_device* bdev, const char* caller) {
   Member* m = bdev && bdev->llsim_disk >= 0 && bdev->llsim_disk < (int)members_.size()
                   ? members_[bdev->llsim_disk].get()
                   : nullptr;
-  if (!m || &m->bdev != bdev) {
-    kshim_.Misuse("blkdev_issue_flush on a device that is not a member");
-    return -ENODEV;
-  }
+  if (m && &m->bdev == bdev) return m;
+  kshim_.Misuse(absl::StrCat(caller, " on a device that is not a member"));
+  return nullptr;
+}
+
+int MdArray::IssueFlush(block_device* bdev) {
+  Member* m = MemberByBdev(bdev, "blkdev_issue_flush");
+  if (!m) return -ENODEV;
   IoRequest r{IoOp::kFlush, 0, 0};
   r.tag = "blkdev_issue_flush";
   return SubmitAndWait(*m, std::move(r)).error;
 }
 
 int MdArray::IssueZeroout(block_device* bdev, sector_t sector, sector_t sectors) {
-  Member* m = bdev && bdev->llsim_disk >= 0 && bdev->llsim_disk < (int)members_.size()
-                  ? members_[bdev->llsim_disk].get()
-                  : nullptr;
-  if (!m || &m->bdev != bdev) {
-    kshim_.Misuse("blkdev_issue_zeroout on a device that is not a member");
-    return -ENODEV;
-  }
+  Member* m = MemberByBdev(bdev, "blkdev_issue_zeroout");
+  if (!m) return -ENODEV;
   if (sector + sectors > m->layout.capacity || sector + sectors < sector) {
     kshim_.Misuse(absl::StrFormat("blkdev_issue_zeroout of sectors %d+%d past the end of %s (%d)",
                                   sector, sectors, m->name, m->layout.capacity));

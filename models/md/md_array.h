@@ -417,6 +417,9 @@ class MdArray : public MdHost {
     return geo_ ? geo_->PieceLen(sector, n) : n;
   }
   Member* MemberByRdev(md_rdev* rdev);
+  // The member whose block device `bdev` is; null (and shim misuse named
+  // after `caller`) for anything else.
+  Member* MemberByBdev(block_device* bdev, const char* caller);
   void BlockOn(WaitList& wl, const std::function<bool()>& done, bool idle = false);
   void Submit(Member& m, IoRequest req, IoCallback done);
   // Submits and blocks the calling fiber until the IO completes.
