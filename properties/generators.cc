@@ -609,6 +609,16 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
         op.a = std::clamp<uint64_t>(op.a / data / a.chunk_sectors * a.chunk_sectors,
                                     a.chunk_sectors, a.max_dev_sectors);
       }
+      // --profile resize on raid4/5/6: a third of the resizes are reshapes
+      // instead (onto one more member, sometimes with a doubled chunk).
+      if (op.kind == OpKind::kResize && a.Parity() && lean.resize && a.metadata_minor != 0 &&
+          a.mirrors < Raid5Geo::kMaxDisks && FeatureHash(s.seed + 277 * i) % 3 == 0) {
+        op.kind = OpKind::kGrow;
+        op.a = 1;
+        op.b = FeatureHash(s.seed + 281 * i) % 3 == 0 && a.dev_sectors % (2 * a.chunk_sectors) == 0
+                   ? 2 * a.chunk_sectors
+                   : 0;
+      }
       if (op.kind == OpKind::kAllocFail) alloc_now = op.a;
       // A third of the grows run short of memory, so a core's grow error
       // exits run when the grow adds bitmap pages; chosen by a hash, so no
@@ -622,6 +632,17 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
           !a.Parity()) {
         op.kind = OpKind::kReplace;
         op.a = FeatureHash(s.seed + 263 * i) % a.mirrors;
+      }
+      // raid4/5/6: half the spares come as a reshape, where the members
+      // have head room: mdadm --grow --raid-devices=+1 onto the spare, and
+      // one time in three a doubled chunk as well, or instead.
+      if (op.kind == OpKind::kAddSpare && a.Parity() && a.metadata_minor != 0 &&
+          a.mirrors < Raid5Geo::kMaxDisks && FeatureHash(s.seed + 269 * i) % 2 == 0) {
+        op.kind = OpKind::kGrow;
+        uint64_t h = FeatureHash(s.seed + 271 * i) % 6;
+        op.a = h < 4 ? 1 : h == 4 ? 0 : 1;
+        op.b = h >= 4 && a.dev_sectors % (2 * a.chunk_sectors) == 0 ? 2 * a.chunk_sectors : 0;
+        if (op.b == 0) op.a = 1;
       }
       s.ops.push_back(op);
       if (starve) s.ops.push_back(Op{.kind = OpKind::kAllocFail, .a = alloc_now});

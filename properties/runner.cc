@@ -558,6 +558,7 @@ void ScenarioRun::Execute(const Op& op) {
     case OpKind::kAddSpare:
     case OpKind::kReplace:
     case OpKind::kResize:
+    case OpKind::kGrow:
     case OpKind::kAllocFail:
       // A failure, a member coming back, new chunks: reasons to resync or
       // recover that a clean stop does not take away.
@@ -609,7 +610,7 @@ void ScenarioRun::Execute(const Op& op) {
       // from the bitmap on, superblock included: soak seed 22, case 94041).
       MemberLayout l = MemberLayout::For(s_.array, (int)op.a);
       uint64_t meta_first = l.metadata_minor == 0 ? l.meta_tail : l.sb_start;
-      uint64_t meta_last = l.metadata_minor == 0 ? l.capacity - 1 : l.data_offset - 1;
+      uint64_t meta_last = l.metadata_minor == 0 ? l.capacity - 1 : l.meta_head - 1;
       if (op.b == 0 || op.b == 2) {
         // A member whose metadata area takes no writes: the next md
         // superblock or bitmap write fails and md fails the member; torn
@@ -721,6 +722,7 @@ void ScenarioRun::Execute(const Op& op) {
       RunAdmin(name, [&] { st = a->Replace((int)op.a); });
       break;
     case OpKind::kResize: RunAdmin(name, [&] { st = a->Resize(op.a); }); break;
+    case OpKind::kGrow: RunAdmin(name, [&] { st = a->Grow((int)op.a, (uint32_t)op.b); }); break;
     case OpKind::kStop: RunAdmin(name, [&] { st = a->Stop(); }); break;
     case OpKind::kSysfs: {
       // The trace's value is one token; ',' stands for the spaces md's

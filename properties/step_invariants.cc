@@ -44,6 +44,9 @@ uint32_t ActionsOf(BitmapOp op) {
     // The core's own contexts: its daemon (timer, then work item).
     case BitmapOp::kWork:
     case BitmapOp::kTimer: return ActionBit(A::kDaemon);
+    case BitmapOp::kReshapeMark: return kActReshapeMerge;
+    // reshape_finish flushes (the daemon's work) as it adopts the geometry.
+    case BitmapOp::kReshapeFinish: return ActionBit(A::kDaemon);
     default: return 0;  // end_write, unplug, update_sb, ...: no state change
   }
 }
@@ -160,6 +163,10 @@ void StepInvariants::Attach(MdArray* array) {
     QuietScope quiet(world_.Sched());
     OnSysfsStore(name, begin, rc);
   };
+  obs.reshape_mark = [this](uint64_t lo, uint64_t hi, bool begin) {
+    QuietScope quiet(world_.Sched());
+    OnReshapeMark(lo, hi, begin);
+  };
   obs.bitmap_gone = [this] {
     AnnounceAllGone();
     pages_.clear();
@@ -183,6 +190,9 @@ void StepInvariants::Detach() {
   looked_up_id_ = ~0ull;
   proactive_fiber_ = 0;
   proactive_unwritten_.clear();
+  reshape_fiber_ = 0;
+  reshape_before_.clear();
+  reshape_touched_.clear();
   started_writes_.clear();
   started_syncs_.clear();
 }
@@ -329,6 +339,100 @@ void StepInvariants::OnSysfsStore(const std::string& name, bool begin, ssize_t r
                              "(of %d chunks): ProactiveSync applies to every Unwritten chunk, and "
                              "no other operation changed this one meanwhile",
                              rc, c, Chunks()),
+             world_.Clock().Now()});
+    return;
+  }
+}
+
+namespace {
+// How demanding a state is in a reshape merge (-1: not known).
+int ReshapeRank(int s) {
+  switch (s) {
+    case -1: return -1;
+    case (int)ChunkState::kClean: return 1;
+    case (int)ChunkState::kDirty: return 2;
+    case (int)ChunkState::kNeedSync:
+    case (int)ChunkState::kSyncing: return 3;
+    case (int)ChunkState::kUnwritten:
+    case (int)ChunkState::kCleanUnwritten:
+    case (int)ChunkState::kNeedSyncUnwritten:
+    case (int)ChunkState::kSyncingUnwritten: return 0;
+    default: return 3;
+  }
+}
+const char* kRankName[] = {"Unwritten", "Clean", "Dirty", "NeedSync"};
+}  // namespace
+
+void StepInvariants::OnReshapeMark(uint64_t lo, uint64_t hi, bool begin) {
+  if (!array_ || skip_.count(kPropTransitions)) return;
+  if (begin) {
+    OnStep();
+    reshape_fiber_ = 0;
+    reshape_before_.clear();
+    reshape_touched_.clear();
+    if (failed_ || !array_->BitmapEnabled() || !ChunkSizeKnown()) return;
+    reshape_fiber_ = CurrentFiberId(world_);
+    for (uint64_t c = 0; c < Chunks(); c++) reshape_before_.push_back(StateInMemory(c));
+    // The chunks the merge fills afresh (wholly at or past the new rows of
+    // lo) held old-geometry rows until now: a write in flight there was
+    // accounted in the old geometry, its data has moved (the reshape
+    // waited for it), and its end_write decodes to bits that now mean
+    // other rows. Its chunks are no longer watched for it.
+    uint64_t n_off = 0, n_len = 0, shift = ChunkShift();
+    array_->ReshapeRows(lo, hi - lo, false, &n_off, &n_len);
+    if (n_len) {
+      uint64_t fresh = (n_off + (1ull << shift) - 1) >> shift, last = (n_off + n_len - 1) >> shift;
+      for (auto& [key, span] : started_writes_) {
+        if (span.guessed || span.last < fresh || span.first > last) continue;
+        for (uint64_t c = span.first; c <= span.last; c++)
+          if (--in_flight_[c] == 0) in_flight_.erase(c);
+        span.guessed = true;
+      }
+    }
+    return;
+  }
+  uint64_t fiber = reshape_fiber_;
+  reshape_fiber_ = 0;
+  if (!fiber || failed_ || !array_->BitmapEnabled()) return;
+  OnStep();
+  if (failed_) return;
+  uint64_t sync = array_->BitmapSectors(), shift = ChunkShift();
+  auto rows = [&](bool prev, uint64_t* off, uint64_t* len) {
+    array_->ReshapeRows(lo, hi - lo, prev, off, len);
+    if (*off >= sync) *len = 0;
+    *len = std::min(*len, sync - std::min(*off, sync));
+  };
+  uint64_t o_off, o_len, n_off, n_len;
+  rows(true, &o_off, &o_len);
+  rows(false, &n_off, &n_len);
+  if (!n_len) return;
+  auto before = [&](uint64_t c) { return c < reshape_before_.size() ? reshape_before_[c] : -1; };
+  for (uint64_t d = n_off >> shift; d <= (n_off + n_len - 1) >> shift && d < Chunks(); d++) {
+    if (reshape_touched_.count(d)) continue;
+    uint64_t ds = std::max(d << shift, n_off), de = std::min((d + 1) << shift, n_off + n_len);
+    int need = (d << shift) < n_off ? ReshapeRank(before(d)) : 0;
+    uint64_t from = d;
+    bool unknown = need < 0;
+    if (o_len) {
+      uint64_t ss = o_off + (ds - n_off) * o_len / n_len;
+      uint64_t se = std::min(o_off + ((de - n_off) * o_len + n_len - 1) / n_len, o_off + o_len);
+      for (uint64_t k = ss >> shift; ss < se && k <= (se - 1) >> shift; k++) {
+        if (reshape_touched_.count(k) || ReshapeRank(before(k)) < 0) unknown = true;
+        if (ReshapeRank(before(k)) > need) {
+          need = ReshapeRank(before(k));
+          from = k;
+        }
+      }
+    }
+    int now = ReshapeRank(StateInMemory(d));
+    if (unknown || now < 0 || now >= need) continue;
+    failed_ = true;
+    report_({kPropTransitions,
+             absl::StrFormat("reshape_mark(%d, %d) left chunk %d %s, below the %s of chunk %d "
+                             "that held its data before (member rows %d+%d now, %d+%d before): "
+                             "a reshape may not make a chunk less in need of a sync",
+                             lo, hi, d, ChunkStateName((uint8_t)StateInMemory(d)),
+                             kRankName[need], from, n_off, n_len, o_off, o_len),
              world_.Clock().Now()});
     return;
   }
@@ -526,6 +630,8 @@ void StepInvariants::OnStep() {
       if (memory_listener_) memory_listener_(chunk, to);
       if (proactive_fiber_ && CurrentFiberId(world_) != proactive_fiber_)
         proactive_unwritten_.erase(chunk);
+      if (reshape_fiber_ && CurrentFiberId(world_) != reshape_fiber_)
+        reshape_touched_.insert(chunk);
       transitions_++;
       // A sync is done only once its IO is: a chunk with bitmap-driven
       // sync IO in flight may not go from Syncing to Dirty, nor to Clean

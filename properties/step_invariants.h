@@ -104,6 +104,13 @@ class StepInvariants {
   // walks 0..chunks-1), so a store that returns leaves no chunk Unwritten
   // that was Unwritten when it began and that no other fiber changed.
   void OnSysfsStore(const std::string& name, bool begin, ssize_t rc);
+  // reshape_mark(lo, hi): every new chunk holding data of array range
+  // [lo, hi) ends at least as demanding (Unwritten < Clean < Dirty <
+  // NeedSync, the Unwritten family counting as Unwritten) as each old chunk
+  // of the proportional old range (md-contract-raid10-raid456 §3.7 (a)),
+  // and as its own state where it also holds rows below the range; chunks
+  // another fiber changed meanwhile are not judged.
+  void OnReshapeMark(uint64_t lo, uint64_t hi, bool begin);
   void OnSyncAbortBegin();
   void OnSyncAborted(uint64_t sector);
   // *guessed: the core has not published its chunk size anywhere yet (an
@@ -171,6 +178,11 @@ class StepInvariants {
   // Unwritten when it began that no other fiber has changed since.
   uint64_t proactive_fiber_ = 0;
   std::set<uint64_t> proactive_unwritten_;
+  // The reshape_mark running (fiber id, 0: none), the chunk states when it
+  // began, and the chunks another fiber changed since.
+  uint64_t reshape_fiber_ = 0;
+  std::vector<int> reshape_before_;
+  std::set<uint64_t> reshape_touched_;
   std::function<void(uint64_t, int)> memory_listener_;
   // Tells memory_listener_ what a page's chunks hold now (-1: let go).
   void AnnouncePage(int idx, bool gone);

@@ -50,6 +50,8 @@ enum class OpKind : uint8_t {
                // may take or refuse: 4 sectors_reserved 0, 5 sync_size 0
   kReplace,    // a=slot: mdadm --replace (a spare is recovered beside it, then
                // takes its place)
+  kGrow,       // a=members to add, b=new chunk in sectors (0: unchanged): mdadm --grow
+               // --raid-devices=+a --chunk=b (raid4/5/6 reshape)
 };
 
 struct Op {

@@ -39,6 +39,7 @@ constexpr KindInfo kKinds[] = {
     {OpKind::kAllocFail, "allocfail", 1}, {OpKind::kSysfs, "sysfs", 0},
     {OpKind::kCheck, "check", 0},       {OpKind::kRepair, "repair", 0},
     {OpKind::kSbCorrupt, "sbcorrupt", 2}, {OpKind::kReplace, "replace", 1},
+    {OpKind::kGrow, "grow", 2},
 };
 
 const KindInfo& Info(OpKind k) {

@@ -2002,20 +2002,113 @@ static int llb_reshape_can_start(struct mddev *mddev)
 	return 0;
 }
 
+/* How demanding a state is when chunks merge in a reshape. */
+static int llb_reshape_rank(u8 s)
+{
+	switch (s) {
+	case LLB_UNWRITTEN:
+	case LLB_CLEAN_UNW:
+	case LLB_NEED_SYNC_UNW:
+	case LLB_SYNCING_UNW:
+		return 0;	/* an interrupted proactive pass is dropped */
+	case LLB_CLEAN:
+		return 1;
+	case LLB_DIRTY:
+		return 2;
+	default:
+		return 3;	/* NeedSync, Syncing, or a byte we do not know */
+	}
+}
+
+static const u8 llb_reshape_state[] = {
+	LLB_UNWRITTEN, LLB_CLEAN, LLB_DIRTY, LLB_NEED_SYNC,
+};
+
+/* The member rows (bitmap sectors) array range [lo, hi) maps to. */
+static void llb_reshape_rows(struct mddev *mddev, struct llb *b, sector_t lo,
+			     sector_t hi, bool previous, sector_t *off,
+			     sector_t *len)
+{
+	unsigned long n = hi - lo;
+
+	*off = lo;
+	if (mddev->pers && mddev->pers->bitmap_sector_map)
+		mddev->pers->bitmap_sector_map(mddev, off, &n, previous);
+	if (*off >= b->sync_size)
+		n = 0;
+	*len = min_t(sector_t, n, b->sync_size - min(*off, b->sync_size));
+}
+
 /*
- * Minimal and conservative: every chunk the reshape position crossed is
- * treated like a stale one, so whatever was written there is resynced.
+ * A reshape checkpoint: array range [lo, hi) now lives in the new geometry.
+ * Each new chunk it covers takes the most demanding state of the old chunks
+ * that held the same data (proportionally), and of its own state where part
+ * of it lies below the range (data moved earlier). A grow moves data to
+ * lower rows, so the sources of a chunk are at or past it, and a walk
+ * upwards reads each source before anything overwrites it. Where a source
+ * lies below its destination and was itself rewritten already (a shrink,
+ * or the squeezed old range of the last checkpoint of a grow), its old
+ * state is gone: the destination becomes NeedSync.
  */
 static void llb_reshape_mark(struct mddev *mddev, sector_t old_pos,
 			     sector_t new_pos)
 {
 	struct llb *b = mddev->bitmap;
 	sector_t lo = min(old_pos, new_pos), hi = max(old_pos, new_pos);
+	sector_t o_off, o_len, n_off, n_len;
+	unsigned long d_first, d_last, d;
+	bool arm = false;
 
 	if (!b || lo == hi)
 		return;
-	llb_transition(b, lo >> b->chunkshift, (hi - 1) >> b->chunkshift,
-		       LLB_EV_STALE);
+	llb_reshape_rows(mddev, b, lo, hi, true, &o_off, &o_len);
+	llb_reshape_rows(mddev, b, lo, hi, false, &n_off, &n_len);
+	if (!n_len)
+		return;
+	d_first = n_off >> b->chunkshift;
+	d_last = (n_off + n_len - 1) >> b->chunkshift;
+
+	write_lock(&b->reshape_lock);
+	spin_lock(&b->state_lock);
+	for (d = d_first; d <= d_last && d < b->chunks; d++) {
+		sector_t ds = max_t(sector_t, d << b->chunkshift, n_off);
+		sector_t de = min_t(sector_t, (sector_t)(d + 1) << b->chunkshift,
+				    n_off + n_len);
+		u8 *slot = llb_slot(b, d), next;
+		int r = (sector_t)d << b->chunkshift < n_off ?
+			llb_reshape_rank(*slot) : 0;
+
+		if (o_len) {
+			sector_t ss = o_off + div64_u64((u64)(ds - n_off) * o_len,
+							 n_len);
+			sector_t se = o_off + div64_u64((u64)(de - n_off) * o_len +
+							 n_len - 1, n_len);
+			unsigned long k;
+
+			se = min(se, o_off + o_len);
+			for (k = ss >> b->chunkshift;
+			     ss < se && k <= (se - 1) >> b->chunkshift &&
+			     k < b->chunks; k++)
+				r = max(r, k < d && k >= d_first ? 3 :
+					   llb_reshape_rank(*llb_slot(b, k)));
+		}
+		next = llb_reshape_state[r];
+#ifdef LLSIM_MUTANT_RESHAPE_MARK_CLEAN
+		/* the moved range counted as freshly written, hence clean */
+		next = LLB_CLEAN;
+#endif
+		if (next == *slot)
+			continue;
+		*slot = next;
+		set_bit(llb_block_of(b, d), &llb_page_of(b, d)->blk_dirty);
+		set_bit(LLB_PG_DIRTY, &llb_page_of(b, d)->flags);
+		if (next == LLB_DIRTY)
+			arm = true;
+	}
+	spin_unlock(&b->state_lock);
+	write_unlock(&b->reshape_lock);
+	if (arm)
+		llb_arm_timer(b);
 }
 
 static void llb_reshape_finish(struct mddev *mddev)

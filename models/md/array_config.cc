@@ -149,6 +149,9 @@ MemberLayout MemberLayout::For(const ArrayConfig& cfg, int disk) {
   l.capacity = l.data_offset + max;
   l.data_sectors = max;
   l.meta_head = l.data_offset;
+  // raid4/5/6: the room between the bitmap and the data is where a reshape
+  // moves the data to (mdadm's head room), so it holds data stamps.
+  if (cfg.Parity()) l.meta_head = (end + 7) / 8 * 8;
   return l;
 }
 

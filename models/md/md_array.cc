@@ -21,8 +21,9 @@ const char* BitmapOpName(BitmapOp op) {
       "start_discard", "end_discard", "unplug", "skip_sync_blocks", "start_sync", "end_sync",
       "close_sync", "cond_end_sync", "a sysfs store", "dirty_bits", "daemon_work",
       "blocks_synced", "start_behind_write", "end_behind_write", "wait_behind_writes",
-      "a work item of the core's",
-      "a timer callback of the core's"};
+      "a sysfs show", "a work item of the core's", "a timer callback of the core's",
+      "reshape_can_start", "reshape_mark", "reshape_finish"};
+  static_assert(sizeof(names) / sizeof(names[0]) == (size_t)BitmapOp::kReshapeFinish + 1);
   return names[(int)op];
 }
 
@@ -126,6 +127,8 @@ MdArray::MdArray(World& world, Kshim& kshim, const ArrayConfig& cfg, DataOracle*
   mddev_.raid_disks = cfg_.mirrors;
   mddev_.reshape_position = kMaxSector;
   mddev_.bitmap_id = ID_LLBITMAP;
+  r5_off_ = layout_.data_offset;
+  created_chunk_sectors_ = cfg_.chunk_sectors;
   mddev_.llsim_model = this;
   pers_.head.type = MD_PERSONALITY;
   pers_.head.id = ID_RAID1;
@@ -151,19 +154,30 @@ MdArray::MdArray(World& world, Kshim& kshim, const ArrayConfig& cfg, DataOracle*
     pers_.head.id = cfg_.level == 4 ? ID_RAID4 : cfg_.level == 5 ? ID_RAID5 : ID_RAID6;
     pers_.head.name = cfg_.level == 6 ? "raid6" : cfg_.level == 5 ? "raid5" : "raid4";
     // raid5_bitmap_sector(_map): an array range becomes the member rows it
-    // touches, rounded out to whole rows (no reshape here: old = new).
+    // touches, rounded out to whole rows (during a reshape, in either geometry).
+    // During a reshape the old geometry holds what lies at or past
+    // reshape_position (raid5_bitmap_sector_map's `previous`).
     pers_.bitmap_sector = [](struct mddev* m, sector_t* off, unsigned long* len) {
       auto* a = static_cast<MdArray*>(m->llsim_model);
-      uint64_t dev, n;
-      a->r5_->MemberRows(*off, *len, &dev, &n);
+      bool prev = a->Reshaping() && *off >= m->reshape_position;
+      uint64_t dev = 0, n = 0;
+      a->ReshapeRows(*off, *len, prev, &dev, &n);
       *off = dev;
       *len = (unsigned long)n;
     };
-    pers_.bitmap_sector_map = [](struct mddev* m, sector_t* off, unsigned long* len, bool) {
-      m->pers->bitmap_sector(m, off, len);
+    pers_.bitmap_sector_map = [](struct mddev* m, sector_t* off, unsigned long* len, bool prev) {
+      auto* a = static_cast<MdArray*>(m->llsim_model);
+      uint64_t dev = 0, n = 0;
+      a->ReshapeRows(*off, *len, prev, &dev, &n);
+      *off = dev;
+      *len = (unsigned long)n;
     };
     pers_.bitmap_sync_size = [](struct mddev* m, bool) { return m->dev_sectors; };
-    pers_.bitmap_array_sectors = [](struct mddev* m, bool) { return m->array_sectors; };
+    pers_.bitmap_array_sectors = [](struct mddev* m, bool prev) {
+      auto* a = static_cast<MdArray*>(m->llsim_model);
+      if (a->Reshaping()) return (sector_t)(prev ? a->r5_prev_ : a->r5_)->array_sectors;
+      return m->array_sectors;
+    };
   }
   pers_.quiesce = [](struct mddev* m, int on) {
     static_cast<MdArray*>(m->llsim_model)->Quiesce(on != 0);
@@ -411,12 +425,41 @@ absl::Status MdArray::Assemble() {
   }
   if (cfg_.Parity()) {
     // raid5_run: members hold whole chunks; the bitmap covers their rows.
+    // A grown array has the members its superblock says, and its data
+    // where the last reshape moved it.
+    if (top.raid_disks != (uint32_t)cfg_.mirrors) {
+      cfg_.mirrors = (int)top.raid_disks;
+      mddev_.raid_disks = cfg_.mirrors;
+    }
+    if (top.chunk_sectors) cfg_.chunk_sectors = top.chunk_sectors;
+    mddev_.chunk_sectors = mddev_.new_chunk_sectors = (int)cfg_.chunk_sectors;
     auto geo = Raid5Geo::For(cfg_.level, cfg_.mirrors, cfg_.raid5_algo, cfg_.chunk_sectors,
                              top.dev_sectors);
     if (!geo.ok()) return geo.status();
     r5_ = *geo;
+    r5_off_ = top.data_offset ? top.data_offset : layout_.data_offset;
     mddev_.dev_sectors = mddev_.resync_max_sectors = r5_->dev_sectors;
     mddev_.array_sectors = r5_->array_sectors;
+    r5_prev_.reset();
+    mddev_.reshape_position = kMaxSector;
+    mddev_.delta_disks = 0;
+    if (top.reshape) {
+      // raid5_run: a reshape to resume, from where the superblock says.
+      auto prev = Raid5Geo::For(cfg_.level, cfg_.mirrors - top.delta_disks, cfg_.raid5_algo,
+                                top.prev_chunk_sectors ? top.prev_chunk_sectors
+                                                       : cfg_.chunk_sectors,
+                                top.dev_sectors);
+      if (!prev.ok()) return prev.status();
+      r5_prev_ = *prev;
+      r5_prev_off_ = top.prev_data_offset;
+      mddev_.delta_disks = top.delta_disks;
+      mddev_.chunk_sectors = (int)r5_prev_->chunk_sectors;
+      mddev_.reshape_position = reshape_safe_ = reshape_progress_ = top.reshape_position;
+      mddev_.array_sectors = r5_prev_->array_sectors;
+      Reached("reshape resumed at assembly");
+      NoteMd(absl::StrFormat("raid%d: reshape to %d members resumes at array sector %d",
+                             cfg_.level, cfg_.mirrors, top.reshape_position));
+    }
   }
   mddev_.resync_offset = top.clean ? top.resync_offset : 0;
   mddev_.recovery_cp = mddev_.resync_offset;
@@ -802,6 +845,17 @@ absl::Status MdArray::ReAdd(int disk) {
   md_bitmap_stats stats{};
   bool stats_ok = BitmapEnabled() && ops_->get_stats && (BitmapCall(this, BitmapOp::kGetStats), ops_->get_stats(mddev_.bitmap, &stats)) == 0;
   bool too_old = old_role < 0 || !stats_ok || sb->events < stats.events_cleared;
+  // raid4/5/6: a member that missed (part of) a reshape holds its rows in
+  // a geometry the array no longer has; mdadm refuses its --re-add, and it
+  // joins as a new spare (full recovery).
+  if (r5_ && sb && !too_old &&
+      (Reshaping() || sb->reshape || sb->raid_disks != (uint32_t)cfg_.mirrors ||
+       (sb->data_offset ? sb->data_offset : layout_.data_offset) != r5_off_)) {
+    too_old = true;
+    Reached("re-add after a reshape (full recovery)");
+    NoteMd(absl::StrFormat("mdadm: --re-add of %s is not possible: it missed a reshape; "
+                           "added as a new spare", m.name));
+  }
   m.rdev.raid_disk = -1;
   m.rdev.saved_raid_disk = too_old ? -1 : old_role;
   m.rdev.flags = 0;
@@ -862,6 +916,8 @@ absl::Status MdArray::Resize(uint64_t new_sectors) {
   if (!running_) return absl::FailedPreconditionError("md0 is not running");
   if (geo_) return absl::UnimplementedError("raid10 resize is not modelled yet");
   LockGuard lock(this);
+  if (Reshaping())
+    return absl::FailedPreconditionError("resize refused while a reshape is pending (EBUSY)");
   if (test_bit(MD_RECOVERY_RUNNING, &mddev_.recovery) || sync_thread_running_)
     return absl::FailedPreconditionError("resize refused while resync/recovery runs (EBUSY)");
   uint64_t bs = cfg_.logical_block_size / 512;
@@ -871,13 +927,13 @@ absl::Status MdArray::Resize(uint64_t new_sectors) {
   // which md refuses while a bitmap sits before it, and the simulated
   // members never change size.
   // raid5_resize: whole chunks per member (the size is the members').
-  if (r5_) new_sectors -= new_sectors % cfg_.chunk_sectors;
+  if (r5_) new_sectors -= new_sectors % r5_->chunk_sectors;
   if (new_sectors == 0 || new_sectors % bs || new_sectors > layout_.data_sectors)
     return absl::InvalidArgumentError(absl::StrFormat("size %d sectors does not fit the members",
                                                       new_sectors));
   std::optional<Raid5Geo> new_geo;
   if (r5_) {
-    auto geo = Raid5Geo::For(r5_->level, cfg_.mirrors, cfg_.raid5_algo, cfg_.chunk_sectors,
+    auto geo = Raid5Geo::For(r5_->level, cfg_.mirrors, cfg_.raid5_algo, r5_->chunk_sectors,
                              new_sectors);
     if (!geo.ok()) return geo.status();
     new_geo = *geo;

@@ -83,6 +83,11 @@ enum class BitmapOp : uint8_t {
   kSysfsShow,  // a read of one of the core's sysfs attributes
   kWork,   // a work item the core queued (its daemon, its unplug writer)
   kTimer,  // a timer callback of the core's
+  // The reshape hooks (mainline): raid5_start_reshape's checks, each
+  // reshape checkpoint's merge of old bits into new ones, the end.
+  kReshapeCanStart,
+  kReshapeMark,
+  kReshapeFinish,
 };
 const char* BitmapOpName(BitmapOp op);
 
@@ -125,6 +130,9 @@ struct MdObserver {
   // A write of the core's sysfs attribute `name` is about to run / has
   // returned `rc`, in the calling fiber (outside bitmap_call's bracket).
   std::function<void(const std::string& name, bool begin, ssize_t rc)> sysfs_store;
+  // reshape_mark(old_pos, new_pos) is about to be called / has returned:
+  // array range [lo, hi) moved to the new geometry.
+  std::function<void(uint64_t lo, uint64_t hi, bool begin)> reshape_mark;
 };
 
 class MdArray : public MdHost {
@@ -171,6 +179,17 @@ class MdArray : public MdHost {
   // it while the array stays whole, then takes its place.
   absl::Status Replace(int slot);
   absl::Status Resize(uint64_t new_dev_sectors);
+  // mdadm --grow --raid-devices=+delta --chunk=chunk (raid4/5/6; delta 0
+  // to 2, chunk 0 keeps it): a blank disk is added for each new member if
+  // no spare is bound, and the array is reshaped, moving its data to a new
+  // data offset (raid5_reshape.cc).
+  absl::Status Grow(int delta, uint32_t chunk_sectors = 0);
+  // A reshape is in progress (started, not yet finished).
+  bool Reshaping() const { return r5_prev_.has_value(); }
+  // raid4/5/6 during a reshape: the member rows array range [v, v + n)
+  // touches in the old (previous) or new geometry, as md's
+  // bitmap_sector_map gives them; false when the range is empty there.
+  bool ReshapeRows(uint64_t v, uint64_t n, bool previous, uint64_t* dev, uint64_t* len) const;
   void Freeze(bool frozen);
   // Writes a bitmap sysfs attribute (echo value > md/llbitmap/<name>)
   // through the core's attribute group; the store's return value.
@@ -286,6 +305,7 @@ class MdArray : public MdHost {
   struct SyncIo;
   struct OtherIo;
   struct Stripe;
+  struct MemberWrites;
 
   // md core
   void MdThreadMain();
@@ -364,6 +384,16 @@ class MdArray : public MdHost {
   void Raid5BitmapBatch();
   uint64_t Raid5Peek(uint64_t v) const;
   void SelectLazyRecoverDisk();
+  // raid5_reshape.cc
+  void StartReshape();
+  void ReshapeThreadMain();
+  void ReshapeCheckpoint();
+  void ReshapeCopyRow(uint64_t v);
+  void FinishReshape();
+  // Blocks until array range [v, v + n) lies wholly on one side of the
+  // reshape window; true for the old geometry (v at or past the window).
+  bool Raid5WaitGeometry(uint64_t v, uint64_t n);
+  uint64_t Raid5Word(const Raid5Geo& g, uint64_t off, bool prev, uint64_t v);
   int Raid5Slots() const;
   // Slots whose member is missing, failed or not in sync (raid5_calc_degraded).
   int Raid5Missing() const;
@@ -448,6 +478,21 @@ class MdArray : public MdHost {
   std::set<uint64_t> busy_stripes_;
   WaitList stripe_wait_{"raid5 stripe busy"};
   int lazy_disk_ = -1;
+  // A reshape (raid5_reshape.cc): the geometry and data offset data below
+  // reshape_safe_ lives in (r5_, r5_off_) and, while one runs, that of the
+  // rest (r5_prev_, r5_prev_off_). Array sectors [reshape_safe_,
+  // reshape_progress_) are being moved: IO there waits for the checkpoint.
+  std::optional<Raid5Geo> r5_prev_;
+  uint64_t r5_off_ = 0, r5_prev_off_ = 0;
+  uint64_t reshape_safe_ = 0, reshape_progress_ = 0;
+  bool reshape_done_ = false;  // the pass ended; the reap finishes it
+  // The chunk the array was created with (the trace's): a superblock names
+  // another one only after a reshape changed it.
+  uint32_t created_chunk_sectors_ = 0;
+  WaitList reshape_wait_{"raid5 reshape window"};
+  // Old-geometry user writes in flight, by array range: the reshape copies
+  // no range before they are done.
+  std::multiset<std::pair<uint64_t, uint64_t>> r5_old_writes_;
   bool write_hole_ = false;
   bool lazy_broke_ = false;
   DataOracle* oracle_;

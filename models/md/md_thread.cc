@@ -124,6 +124,12 @@ void MdArray::StartSyncWork() {
 void MdArray::ChooseAndStartSync() {
   if (!running_ || sync_thread_running_ || test_bit(MD_RECOVERY_FROZEN, &mddev_.recovery)) return;
   clear_bit(MD_RECOVERY_INTR, &mddev_.recovery);
+  // md_choose_sync_action: a pending reshape wins.
+  if (Reshaping()) {
+    Reached("raid5 reshape resumed");
+    StartReshape();
+    return;
+  }
 
   // md_choose_sync_action
   bool sync = mddev_.resync_offset < kMaxSector;
@@ -375,6 +381,19 @@ void MdArray::WriteMemberSb(Member& m, bool clean, uint64_t resync_offset) {
   sb.recovery_bitmap = !test_bit(In_sync, &m.rdev.flags) && m.rdev.raid_disk >= 0 &&
                        m.rdev.saved_raid_disk == m.rdev.raid_disk && !fullsync_;
   sb.replacement = RdevFlag(m.rdev, Replacement);
+  if (r5_) {
+    // Zero keeps a superblock of an array never reshaped as it always was.
+    sb.data_offset = r5_off_ != layout_.data_offset ? r5_off_ : 0;
+    sb.chunk_sectors = r5_->chunk_sectors != created_chunk_sectors_ || Reshaping()
+                           ? r5_->chunk_sectors : 0;
+    if (Reshaping()) {
+      sb.prev_chunk_sectors = r5_prev_->chunk_sectors;
+      sb.reshape = true;
+      sb.delta_disks = (int8_t)mddev_.delta_disks;
+      sb.reshape_position = mddev_.reshape_position;
+      sb.prev_data_offset = r5_prev_off_;
+    }
+  }
   for (const auto& [s, e] : m.bad) sb.bad_blocks.emplace_back(s, e - s);
   sb.roles.fill(kRoleSpare);
   for (auto& o : members_) {

@@ -15,8 +15,11 @@
 //    the stripe cache is unbounded and never reused across requests;
 //  - every readable member of a stripe is read, whichever of rmw or rcw md
 //    would pick (the choice itself follows md: rcw unless blocks_synced);
-//  - no bad-block log, read-error fixing, replacement, resize, reshape,
-//    journal or PPL.
+//  - no bad-block log, read-error fixing, replacement, journal or PPL.
+//
+// During a reshape (raid5_reshape.cc) each request names the geometry and
+// data offset it goes to: the new one below the reshape window, the old
+// one from its end on.
 #include <algorithm>
 #include <array>
 #include <map>
@@ -26,84 +29,11 @@
 #include "absl/strings/str_format.h"
 #include "models/md/md_array.h"
 #include "models/md/md_internal.h"
+#include "models/md/raid5_stripe.h"
 
 namespace llsim {
 
-namespace {
-constexpr uint32_t kStripeSectors = 8;  // STRIPE_SECTORS: one 4 KiB page per member
-
-uint64_t Garbage(int disk, uint64_t dev) {
-  uint64_t x = (uint64_t(disk) << 48) ^ dev ^ 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return (x ^ (x >> 31)) | (1ull << 63);  // never a write's stamp
-}
-
-uint64_t WordOf(int disk, uint64_t dev, uint64_t stamp) {
-  if (stamp == kStampNeverWritten || stamp == kStampDiscarded) return Garbage(disk, dev);
-  return stamp == kZeroWord ? 0 : stamp;
-}
-
-uint64_t StampOf(uint64_t word) { return word == 0 ? kZeroWord : word; }
-}  // namespace
-
-// One stripe: every slot's page (8 words) at member sector `dev`.
-struct MdArray::Stripe {
-  uint64_t dev = 0;
-  Raid5Geo::Row row;
-  std::array<std::array<uint64_t, kStripeSectors>, Raid5Geo::kMaxDisks> w{};
-  std::array<bool, Raid5Geo::kMaxDisks> have{};
-  std::array<Member*, Raid5Geo::kMaxDisks> member{};  // writable member per slot
-
-  // Fills in what is missing: lost data from P (and Q), then P and Q from
-  // the data. False when too much is missing.
-  bool Solve(const Raid5Geo& g) {
-    int nd = g.DataDisks();
-    std::vector<int> lost;
-    for (int i = 0; i < nd; i++)
-      if (!have[row.data[i]]) lost.push_back(i);
-    bool p = have[row.p], q = row.q >= 0 && have[row.q];
-    if ((int)lost.size() > (p ? 1 : 0) + (q ? 1 : 0)) return false;
-    for (uint32_t o = 0; o < kStripeSectors; o++) {
-      std::array<uint64_t, Raid5Geo::kMaxDisks> d{};
-      for (int i = 0; i < nd; i++) d[i] = w[row.data[i]][o];
-      if (lost.size() == 2) {
-        parity::SolveTwo(d.data(), nd, lost[0], lost[1], w[row.p][o], w[row.q][o]);
-      } else if (lost.size() == 1 && p) {
-        uint64_t x = w[row.p][o];
-        for (int i = 0; i < nd; i++)
-          if (i != lost[0]) x ^= d[i];
-        d[lost[0]] = x;
-      } else if (lost.size() == 1) {
-        d[lost[0]] = parity::SolveFromQ(d.data(), nd, lost[0], w[row.q][o]);
-      }
-      for (int i : lost) w[row.data[i]][o] = d[i];
-    }
-    for (int i : lost) have[row.data[i]] = true;
-    if (!p) SetParity(g, row.p);
-    if (row.q >= 0 && !q) SetParity(g, row.q);
-    return true;
-  }
-  // P or Q as the data now make them.
-  std::array<uint64_t, kStripeSectors> ParityOf(const Raid5Geo& g, int slot) const {
-    std::array<uint64_t, kStripeSectors> out{};
-    int nd = g.DataDisks();
-    for (uint32_t o = 0; o < kStripeSectors; o++) {
-      std::array<uint64_t, Raid5Geo::kMaxDisks> d{};
-      for (int i = 0; i < nd; i++) d[i] = w[row.data[i]][o];
-      if (slot == row.p) {
-        for (int i = 0; i < nd; i++) out[o] ^= d[i];
-      } else {
-        out[o] = parity::Q(d.data(), nd);
-      }
-    }
-    return out;
-  }
-  void SetParity(const Raid5Geo& g, int slot) {
-    w[slot] = ParityOf(g, slot);
-    have[slot] = true;
-  }
-};
+using namespace raid5;
 
 int MdArray::Raid5Slots() const { return r5_->disks; }
 
@@ -142,13 +72,13 @@ void MdArray::UnlockStripe(uint64_t dev) {
 // Reads every readable member's page of the stripe; a failed read fails
 // that member (raid5_end_read_request -> md_error) and leaves its page out.
 void MdArray::ReadStripe(Stripe* st) {
-  st->row = r5_->RowAt(st->dev);
-  for (int s = 0; s < Raid5Slots(); s++) {
+  st->row = st->geo->RowAt(st->dev);
+  for (int s = 0; s < st->geo->disks; s++) {
     st->have[s] = false;
     Member* m = SlotMember(s);
     st->member[s] = m;
     if (!m || !Raid5Readable(*m, st->dev)) continue;
-    IoRequest r{IoOp::kRead, layout_.data_offset + st->dev, kStripeSectors};
+    IoRequest r{IoOp::kRead, st->off + st->dev, kStripeSectors};
     r.tag = "raid5 stripe read";
     atomic_inc(&m->rdev.nr_pending);
     IoResult res = SubmitAndWait(*m, std::move(r));
@@ -159,7 +89,7 @@ void MdArray::ReadStripe(Stripe* st) {
       continue;
     }
     for (uint32_t o = 0; o < kStripeSectors; o++)
-      st->w[s][o] = WordOf(m->disk, st->dev + o, res.stamps[o]);
+      st->w[s][o] = WordOf(m->disk, st->off + st->dev + o - layout_.data_offset, res.stamps[o]);
     st->have[s] = true;
   }
 }
@@ -168,18 +98,14 @@ void MdArray::ReadStripe(Stripe* st) {
 // member whose write failed is failed (md_error).
 void MdArray::WriteStripe(Stripe* st, const std::vector<int>& slots,
                                                    bool fua, uint64_t stamp, bool user) {
-  struct Pending {
-    int left = 0;
-    std::vector<Member*> failed;
-    WaitList wl{"raid5 stripe write"};
-  } pend;
+  MemberWrites pend(this);
   std::vector<int> members = BitmapMembers();
   for (int s : slots) {
     Member* m = st->member[s];
     if (!m || RdevFlag(m->rdev, Faulty)) continue;
     IoRequest req;
     req.op = IoOp::kWrite;
-    req.sector = layout_.data_offset + st->dev;
+    req.sector = st->off + st->dev;
     req.sectors = kStripeSectors;
     req.fua = fua;
     for (uint32_t o = 0; o < kStripeSectors; o++) req.stamps.push_back(StampOf(st->w[s][o]));
@@ -188,20 +114,9 @@ void MdArray::WriteStripe(Stripe* st, const std::vector<int>& slots,
                    : "raid5 sync write";
     if (user && obs_.data_write_submitted)
       obs_.data_write_submitted(m->disk, st->dev, kStripeSectors, members);
-    pend.left++;
-    atomic_inc(&m->rdev.nr_pending);
-    llsim_preempt();
-    Submit(*m, std::move(req), [this, m, &pend](IoResult res) {
-      atomic_dec(&m->rdev.nr_pending);
-      if (res.error) pend.failed.push_back(m);
-      if (--pend.left == 0) world_.Sched().WakeAll(pend.wl);
-    });
+    pend.Add(m, std::move(req), /*preempt=*/true);
   }
-  BlockOn(pend.wl, [&] { return pend.left == 0; });
-  for (Member* m : pend.failed) {
-    Reached("write error");
-    MdErrorLocked(*m);
-  }
+  pend.Wait();
 }
 
 // raid5_make_request for a write: md_account_bio starts the bitmap once
@@ -211,6 +126,14 @@ int MdArray::Raid5Write(uint64_t sector, uint32_t sectors, bool fua) {
   WaitBarrier(sector);
   Reached("raid5 write");
   if (Raid5Missing()) Reached("degraded write");
+  // During a reshape: which geometry the bio goes to (md splits a bio at
+  // reshape_position; the model's bios wait until they lie on one side).
+  bool prev = Raid5WaitGeometry(sector, sectors);
+  // By value: the IO keeps the geometry it started in.
+  const Raid5Geo g = prev ? *r5_prev_ : *r5_;
+  uint64_t off = prev ? r5_prev_off_ : r5_off_;
+  std::pair<uint64_t, uint64_t> old_range{sector, sector + sectors};
+  if (prev) r5_old_writes_.insert(old_range);
   uint64_t stamp = oracle_->IssueWrite(sector, sectors);
   sector_t bm_off = 0;
   unsigned long bm_len = 0;
@@ -218,14 +141,15 @@ int MdArray::Raid5Write(uint64_t sector, uint32_t sectors, bool fua) {
   // The stripes the bio touches, each with the words it writes there.
   std::map<uint64_t, std::vector<std::pair<int, uint32_t>>> stripes;  // dev -> (slot, offset)
   for (uint64_t v = sector; v < sector + sectors; v++) {
-    Raid5Geo::Place p = r5_->Map(v);
+    Raid5Geo::Place p = g.Map(v);
     uint64_t dev = p.dev / kStripeSectors * kStripeSectors;
     stripes[dev].emplace_back(p.slot, (uint32_t)(p.dev - dev));
   }
+  auto key = [&](uint64_t dev) { return dev | (prev ? 1ull << 62 : 0); };
   // add_stripe_bio: each stripe's first write sets BIT_DELAY with the next
   // flush sequence; raid5d unplugs the bitmap and then lets them run.
   // (Locked in member order, as no two stripes are ever held otherwise.)
-  for (auto& [dev, words] : stripes) LockStripe(dev);
+  for (auto& [dev, words] : stripes) LockStripe(key(dev));
   uint64_t seq = seq_flush_ + 1;
   bit_delay_stripes_ += stripes.size();
   WakeupThread(mddev_.thread);
@@ -237,6 +161,9 @@ int MdArray::Raid5Write(uint64_t sector, uint32_t sectors, bool fua) {
     if (!ok) break;
     Stripe st;
     st.dev = dev;
+    st.geo = &g;
+    st.off = off;
+    st.prev = prev;
     ReadStripe(&st);
     // handle_stripe_dirtying: read-modify-write only where the bitmap says
     // the stripe's parity is good (blocks_synced) and every block it needs
@@ -252,7 +179,7 @@ int MdArray::Raid5Write(uint64_t sector, uint32_t sectors, bool fua) {
     // handle_stripe_dirtying does below recovery_cp with no failed device).
     bool resync_ahead = mddev_.resync_offset < kMaxSector && dev >= mddev_.resync_offset &&
                         mddev_.degraded == 0;
-    if (!resync_ahead && rmw_possible && (int)written.size() * 2 < r5_->DataDisks() &&
+    if (!resync_ahead && rmw_possible && (int)written.size() * 2 < g.DataDisks() &&
         BitmapEnabled() && ops_->blocks_synced)
       rmw = (BitmapCall(this, BitmapOp::kBlocksSynced), ops_->blocks_synced(&mddev_, dev));
     if (rmw) {
@@ -260,7 +187,7 @@ int MdArray::Raid5Write(uint64_t sector, uint32_t sectors, bool fua) {
       // P' = P + old + new (and Q alike): whatever the row held stays.
       auto old = st.w;
       for (auto [slot, o] : words) st.w[slot][o] = stamp;
-      int nd = r5_->DataDisks();
+      int nd = g.DataDisks();
       for (uint32_t o = 0; o < kStripeSectors; o++)
         for (int i = 0; i < nd; i++) {
           int s = st.row.data[i];
@@ -270,14 +197,14 @@ int MdArray::Raid5Write(uint64_t sector, uint32_t sectors, bool fua) {
           if (st.row.q >= 0) st.w[st.row.q][o] ^= parity::Mul(delta, parity::Pow2(i));
         }
     } else {
-      if (!st.Solve(*r5_)) {
+      if (!st.Solve(g)) {
         // More members gone than parity covers: md has failed the array.
         ok = false;
         break;
       }
       for (auto [slot, o] : words) st.w[slot][o] = stamp;
-      st.SetParity(*r5_, st.row.p);
-      if (st.row.q >= 0) st.SetParity(*r5_, st.row.q);
+      st.SetParity(g, st.row.p);
+      if (st.row.q >= 0) st.SetParity(g, st.row.q);
     }
     std::vector<int> targets = written;
     targets.push_back(st.row.p);
@@ -288,7 +215,11 @@ int MdArray::Raid5Write(uint64_t sector, uint32_t sectors, bool fua) {
     }
     WriteStripe(&st, targets, fua, stamp, true);
   }
-  for (auto& [dev, words] : stripes) UnlockStripe(dev);
+  for (auto& [dev, words] : stripes) UnlockStripe(key(dev));
+  if (prev) {
+    r5_old_writes_.erase(r5_old_writes_.find(old_range));
+    world_.Sched().WakeAll(reshape_wait_);
+  }
   // The stripes are done: a quiesce no longer waits for them.
   AllowBarrier(sector);
   // A member that failed on the way is recorded before the bio ends
@@ -311,6 +242,13 @@ int MdArray::Raid5Write(uint64_t sector, uint32_t sectors, bool fua) {
 // and members that do not promise zeroes (raid5_discard_unsupported, the
 // default) only the bitmap changes and the data stays.
 int MdArray::Raid5Discard(uint64_t sector, uint32_t sectors) {
+  if (Reshaping()) {
+    // make_discard_request: BLK_STS_AGAIN while a reshape runs; nothing
+    // is discarded.
+    Reached("discard refused during a reshape");
+    if (--writes_in_flight_ == 0) world_.Sched().WakeAll(barrier_wait_);
+    return 0;
+  }
   uint64_t rs = r5_->RowSectors();
   uint64_t first = (sector + rs - 1) / rs * rs, end = (sector + sectors) / rs * rs;
   if (end <= first) {
@@ -346,22 +284,40 @@ void MdArray::Raid5BitmapBatch() {
 // A read, piece by piece: from the data block's member when it is in sync,
 // else rebuilt from the rest of its row.
 int MdArray::Raid5Read(uint64_t sector, uint32_t sectors, StampRuns* stamps) {
+  // md_handle_request: a suspended array holds reads back too.
+  BlockOn(suspend_wait_, [&] { return !suspended_ || !running_; });
   OtherIo hold(this);
   stamps->clear();
+  bool prev = Raid5WaitGeometry(sector, sectors);
+  // By value: the IO keeps the geometry it started in.
+  const Raid5Geo g = prev ? *r5_prev_ : *r5_;
+  uint64_t off = prev ? r5_prev_off_ : r5_off_;
+  std::pair<uint64_t, uint64_t> old_range{sector, sector + sectors};
+  if (prev) r5_old_writes_.insert(old_range);
+  struct Done {
+    MdArray* a;
+    bool prev;
+    std::pair<uint64_t, uint64_t> r;
+    ~Done() {
+      if (!prev) return;
+      a->r5_old_writes_.erase(a->r5_old_writes_.find(r));
+      a->world_.Sched().WakeAll(a->reshape_wait_);
+    }
+  } done{this, prev, old_range};
   for (uint64_t v = sector; v < sector + sectors;) {
-    Raid5Geo::Place p = r5_->Map(v);
-    uint64_t n = std::min<uint64_t>(r5_->PieceLen(v, sector + sectors - v),
+    Raid5Geo::Place p = g.Map(v);
+    uint64_t n = std::min<uint64_t>(g.PieceLen(v, sector + sectors - v),
                                     kStripeSectors - p.dev % kStripeSectors);
     Member* m = SlotMember(p.slot);
     if (m && Raid5Readable(*m, p.dev / kStripeSectors * kStripeSectors)) {
-      IoRequest r{IoOp::kRead, layout_.data_offset + p.dev, (uint32_t)n};
+      IoRequest r{IoOp::kRead, off + p.dev, (uint32_t)n};
       r.tag = "raid5 read";
       atomic_inc(&m->rdev.nr_pending);
       IoResult res = SubmitAndWait(*m, std::move(r));
       atomic_dec(&m->rdev.nr_pending);
       if (!res.error) {
         for (uint64_t o = 0; o < n; o++)
-          stamps->push_back(WordOf(m->disk, p.dev + o, res.stamps[o]));
+          stamps->push_back(WordOf(m->disk, off + p.dev + o - layout_.data_offset, res.stamps[o]));
         v += n;
         continue;
       }
@@ -371,10 +327,13 @@ int MdArray::Raid5Read(uint64_t sector, uint32_t sectors, StampRuns* stamps) {
     Reached("raid5 degraded read");
     Stripe st;
     st.dev = p.dev / kStripeSectors * kStripeSectors;
-    LockStripe(st.dev);
+    st.geo = &g;
+    st.off = off;
+    st.prev = prev;
+    LockStripe(st.Key());
     ReadStripe(&st);
-    bool ok = st.Solve(*r5_);
-    UnlockStripe(st.dev);
+    bool ok = st.Solve(g);
+    UnlockStripe(st.Key());
     if (!ok) return -EIO;
     for (uint64_t o = 0; o < n; o++) stamps->push_back(st.w[p.slot][p.dev % kStripeSectors + o]);
     v += n;
@@ -406,6 +365,7 @@ uint64_t MdArray::Raid5SyncRequest(uint64_t j_in, uint64_t max, bool* skipped) {
     UnlockStripe(j);
     return 0;
   }
+  // (No resync or recovery runs during a reshape: md's reshape wins.)
   bool still_degraded = false;
   for (int s = 0; s < Raid5Slots(); s++) still_degraded |= SlotMember(s) == nullptr;
   bool driven = false;
@@ -415,6 +375,8 @@ uint64_t MdArray::Raid5SyncRequest(uint64_t j_in, uint64_t max, bool* skipped) {
   if (driven && obs_.sync_io) obs_.sync_io(j, kStripeSectors, true);
   Stripe st;
   st.dev = j;
+  st.geo = &*r5_;
+  st.off = r5_off_;
   ReadStripe(&st);
   // What this stripe rebuilds: a recovering member, or the member the lazy
   // pass took out of sync.
@@ -488,19 +450,24 @@ void MdArray::SelectLazyRecoverDisk() {
 }
 
 uint64_t MdArray::Raid5Peek(uint64_t v) const {
-  Raid5Geo::Place p = r5_->Map(v);
+  // Mid-reshape, what is not yet past a checkpoint is read where it was:
+  // the old copy stays intact until then.
+  bool prev = Reshaping() && v >= reshape_safe_;
+  const Raid5Geo& g = prev ? *r5_prev_ : *r5_;
+  uint64_t off = prev ? r5_prev_off_ : r5_off_;
+  Raid5Geo::Place p = g.Map(v);
   Stripe st;
   st.dev = p.dev / kStripeSectors * kStripeSectors;
-  st.row = r5_->RowAt(st.dev);
-  for (int s = 0; s < r5_->disks; s++) {
+  st.row = g.RowAt(st.dev);
+  for (int s = 0; s < g.disks; s++) {
     Member* m = SlotMember(s);
     st.have[s] = m && Raid5Readable(*m, st.dev);
     if (!st.have[s]) continue;
-    StampRuns r = m->d->VisibleStamps(layout_.data_offset + st.dev, kStripeSectors);
+    StampRuns r = m->d->VisibleStamps(off + st.dev, kStripeSectors);
     for (uint32_t o = 0; o < kStripeSectors; o++)
-      st.w[s][o] = WordOf(m->disk, st.dev + o, r[o]);
+      st.w[s][o] = WordOf(m->disk, off + st.dev + o - layout_.data_offset, r[o]);
   }
-  if (!st.have[p.slot] && !st.Solve(*r5_)) return Garbage(-1, v);
+  if (!st.have[p.slot] && !st.Solve(g)) return Garbage(-1, v);
   return st.w[p.slot][p.dev % kStripeSectors];
 }
 
@@ -513,7 +480,8 @@ bool MdArray::ParityEnough(const std::function<bool(int slot)>& working) const {
 std::vector<std::string> MdArray::ParityMismatches(
     const std::vector<std::pair<uint64_t, uint64_t>>& ranges, size_t limit) const {
   std::vector<std::string> out;
-  if (!r5_) return out;
+  // Mid-reshape rows are in two geometries; checked once it is done.
+  if (!r5_ || Reshaping()) return out;
   std::vector<const Member*> slot(r5_->disks, nullptr);
   for (auto& m : members_)
     if (m->in_array && m->rdev.raid_disk >= 0 && RdevFlag(m->rdev, In_sync) &&
@@ -529,9 +497,9 @@ std::vector<std::string> MdArray::ParityMismatches(
       st.dev = dev;
       st.row = r5_->RowAt(dev);
       for (int s = 0; s < r5_->disks; s++) {
-        StampRuns r = slot[s]->d->VisibleStamps(layout_.data_offset + dev, kStripeSectors);
+        StampRuns r = slot[s]->d->VisibleStamps(r5_off_ + dev, kStripeSectors);
         for (uint32_t o = 0; o < kStripeSectors; o++)
-          st.w[s][o] = WordOf(slot[s]->disk, dev + o, r[o]);
+          st.w[s][o] = WordOf(slot[s]->disk, r5_off_ + dev + o - layout_.data_offset, r[o]);
       }
       for (int s : {st.row.p, st.row.q}) {
         if (s < 0) continue;

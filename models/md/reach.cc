@@ -16,13 +16,14 @@ const char* HookName(int op) {
       "start_write",  "end_write",  "start_discard",  "end_discard",   "unplug",
       "skip_sync_blocks", "start_sync", "end_sync",   "close_sync",    "cond_end_sync",
       "sysfs store",  "dirty_bits", "daemon_work",    "blocks_synced", "start_behind_write",
-      "end_behind_write", "wait_behind_writes", "sysfs show", nullptr, nullptr};
+      "end_behind_write", "wait_behind_writes", "sysfs show", nullptr, nullptr, "reshape_can_start", "reshape_mark",
+      "reshape_finish"};
   return names[op];
 }
 
 }  // namespace
 
-static_assert((int)BitmapOp::kTimer + 1 == kBitmapOpCount, "kBitmapOpCount is stale");
+static_assert((int)BitmapOp::kReshapeFinish + 1 == kBitmapOpCount, "kBitmapOpCount is stale");
 
 const std::vector<std::string>& ModelFeatures() {
   static const std::vector<std::string> features = {
@@ -84,6 +85,14 @@ const std::vector<std::string>& ModelFeatures() {
       "lazy recovery on a degraded array",
       "dirty degraded start forced",
       "write zeroes at creation",
+      "raid5 reshape started",
+      "raid5 reshape checkpoint",
+      "raid5 reshape finished",
+      "raid5 reshape resumed",
+      "reshape resumed at assembly",
+      "raid5 IO in the old geometry during a reshape",
+      "discard refused during a reshape",
+      "re-add after a reshape (full recovery)",
   };
   return features;
 }

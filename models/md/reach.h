@@ -14,7 +14,7 @@ namespace llsim {
 enum class BitmapOp : uint8_t;
 
 // Number of BitmapOp values (md_array.h); hooks are counted by op.
-constexpr int kBitmapOpCount = 30;
+constexpr int kBitmapOpCount = 33;
 
 struct Reach {
   std::array<uint64_t, kBitmapOpCount> hooks{};

@@ -18,8 +18,9 @@ uint64_t Get(const std::vector<uint8_t>& b, size_t off, int bytes) {
 
 // Field offsets: magic 0, uuid 8, events 24, dev_sectors 32, resync 40,
 // recovery 48, raid_disks 56, desc_nr 60, role 64, clean 66, recovery_bitmap 67,
-// replacement 68,
-// roles 72, bad-block count 128, bad blocks 136 (16 bytes each). A log with no
+// replacement 68, reshape 69, delta_disks 70,
+// roles 72, data_offset 88, reshape_position 96, prev_data_offset 104,
+// chunk_sectors 112, prev_chunk_sectors 116, bad-block count 128, bad blocks 136 (16 bytes each). A log with no
 // entry encodes as every superblock did before it existed.
 }  // namespace
 
@@ -37,6 +38,13 @@ std::vector<uint8_t> MdSuperblock::Encode() const {
   Put(b, 66, clean, 1);
   Put(b, 67, recovery_bitmap, 1);
   Put(b, 68, replacement, 1);
+  Put(b, 69, reshape, 1);
+  Put(b, 70, (uint8_t)delta_disks, 1);
+  Put(b, 88, data_offset, 8);
+  Put(b, 96, reshape_position, 8);
+  Put(b, 104, prev_data_offset, 8);
+  Put(b, 112, chunk_sectors, 4);
+  Put(b, 116, prev_chunk_sectors, 4);
   for (int i = 0; i < kMaxMembers; i++) Put(b, 72 + 2 * i, roles[i], 2);
   size_t n = std::min<size_t>(bad_blocks.size(), kMaxBadBlocks);
   Put(b, 128, n, 4);
@@ -61,6 +69,13 @@ std::optional<MdSuperblock> MdSuperblock::Decode(const std::vector<uint8_t>& b) 
   sb.clean = Get(b, 66, 1) != 0;
   sb.recovery_bitmap = Get(b, 67, 1) != 0;
   sb.replacement = Get(b, 68, 1) != 0;
+  sb.reshape = Get(b, 69, 1) != 0;
+  sb.delta_disks = (int8_t)Get(b, 70, 1);
+  sb.data_offset = Get(b, 88, 8);
+  sb.reshape_position = Get(b, 96, 8);
+  sb.prev_data_offset = Get(b, 104, 8);
+  sb.chunk_sectors = (uint32_t)Get(b, 112, 4);
+  sb.prev_chunk_sectors = (uint32_t)Get(b, 116, 4);
   for (int i = 0; i < kMaxMembers; i++) sb.roles[i] = (uint16_t)Get(b, 72 + 2 * i, 2);
   uint64_t n = b.size() >= kMdSbBytes ? Get(b, 128, 4) : 0;
   if (n > kMaxBadBlocks) return std::nullopt;

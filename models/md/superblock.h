@@ -37,6 +37,18 @@ struct MdSuperblock {
   // MD_FEATURE_REPLACEMENT: this member is being recovered as the
   // replacement of the member in the same slot (mdadm --replace).
   bool replacement = false;
+  // raid4/5/6 reshape (mdadm --grow --raid-devices): where the data area
+  // starts (0: the layout's own, as before any reshape), and while one
+  // runs, reshape_position (array sectors done), the members added and
+  // where the old data area starts.
+  uint64_t data_offset = 0;
+  bool reshape = false;
+  int8_t delta_disks = 0;
+  uint64_t reshape_position = 0;
+  uint64_t prev_data_offset = 0;
+  // raid4/5/6 chunk size in sectors (0: the array's as created), and while
+  // a reshape runs, the old one.
+  uint32_t chunk_sectors = 0, prev_chunk_sectors = 0;
   std::array<uint16_t, kMaxMembers> roles{};  // role of member desc_nr i
   // This member's bad blocks: (first sector, sectors), data-area relative.
   std::vector<std::pair<uint64_t, uint64_t>> bad_blocks;

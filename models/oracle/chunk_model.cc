@@ -109,6 +109,10 @@ bool ActionsExplain(uint32_t actions, uint8_t from, uint8_t to, bool may_degrade
   if (actions & kActInit)
     return to == (uint8_t)S::kUnwritten || to == (uint8_t)S::kClean ||
            to == (uint8_t)S::kNeedSync || (raid456 && to == (uint8_t)S::kCleanUnwritten);
+  if ((actions & kActReshapeMerge) &&
+      (to == (uint8_t)S::kUnwritten || to == (uint8_t)S::kClean || to == (uint8_t)S::kDirty ||
+       to == (uint8_t)S::kNeedSync))
+    return true;
   if ((actions & kActResizeMark) && to == (uint8_t)S::kUnwritten) return true;
   // raid4/5/6: a grow that starts inside a chunk makes that chunk NeedSync
   // (rows whose parity no pass computed joined it).

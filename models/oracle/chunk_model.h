@@ -59,6 +59,11 @@ uint32_t ActionsTaking(uint8_t from, uint8_t to, bool degraded, bool raid456);
 constexpr uint32_t ActionBit(ChunkAction a) { return 1u << (int)a; }
 constexpr uint32_t kActInit = 1u << 30;
 constexpr uint32_t kActResizeMark = 1u << 29;
+// A reshape checkpoint's merge (reshape_mark): a chunk takes the most
+// demanding state of the old chunks that held its data, so it may become
+// Unwritten, Clean, Dirty or NeedSync from anything; the step check judges
+// the merge itself (StepInvariants::OnReshapeMark).
+constexpr uint32_t kActReshapeMerge = 1u << 28;
 
 // Whether one of `actions` takes `from` to `to` (raid1), with the degraded
 // override as the array may have been when the core read it: degraded

@@ -9,25 +9,17 @@
 #include "properties/runner.h"
 #include "traces/trace_format.h"
 #include "properties/tests/reach_row.h"
+#include "properties/tests/trace_run.h"
 
 namespace llsim {
 namespace {
 
 RunResult RunOps(const std::string& ops, bool keep_events = false) {
-  auto t = ParseTrace("llsim-trace 1\nseed 5\narray mirrors=2 sectors=16384 daemon_sleep=1\n" + ops,
-                      "admin");
-  EXPECT_TRUE(t.ok()) << t.status();
-  if (!t.ok()) return {};
-  RunOptions o;
-  o.keep_events = keep_events;
-  return RunScenario(t->scenario, o);
+  return RunTraceText(
+      "llsim-trace 1\nseed 5\narray mirrors=2 sectors=16384 daemon_sleep=1\n" + ops, "admin",
+      keep_events);
 }
 
-bool HasMdNote(const RunResult& r, const std::string& text) {
-  for (const Event& e : r.event_list)
-    if (e.text.find(text) != std::string::npos) return true;
-  return false;
-}
 
 TEST(AdminTest, NewOpsRoundTripThroughTheTraceFormat) {
   auto t = ParseTrace(
@@ -62,9 +54,9 @@ TEST(AdminTest, BitmapSetBitsCallsDirtyBitsThenUnplug) {
   // stops at the 'x' before marking the number in front of it).
   EXPECT_EQ(RowOf(r.reach, "hook dirty_bits"), 2u);
   EXPECT_EQ(RowOf(r.reach, "feature dirty bits"), 1u);
-  EXPECT_TRUE(HasMdNote(r, "bitmap_set_bits 3-5"));
-  EXPECT_TRUE(HasMdNote(r, "bitmap_set_bits 9-9"));
-  EXPECT_FALSE(HasMdNote(r, "bitmap_set_bits 7-7"));
+  EXPECT_TRUE(Noted(r, "bitmap_set_bits 3-5"));
+  EXPECT_TRUE(Noted(r, "bitmap_set_bits 9-9"));
+  EXPECT_FALSE(Noted(r, "bitmap_set_bits 7-7"));
   // llbitmap has no daemon_work: md must skip the NULL hook.
   EXPECT_EQ(RowOf(r.reach, "hook daemon_work"), 0u);
   // raid1 never asks blocks_synced (raid456 lazy recovery does).
@@ -95,8 +87,8 @@ TEST(AdminTest, ASpareIsBoundAtAssemblyAndTakesAFreedSlot) {
   ASSERT_FALSE(r.Failed()) << r.First()->ToString();
   EXPECT_EQ(RowOf(r.reach, "feature spare added"), 1u);
   EXPECT_EQ(RowOf(r.reach, "feature spare bound at assembly"), 1u);
-  EXPECT_TRUE(HasMdNote(r, "bound as a spare"));
-  EXPECT_TRUE(HasMdNote(r, "takes slot 1 (full sync)"));
+  EXPECT_TRUE(Noted(r, "bound as a spare"));
+  EXPECT_TRUE(Noted(r, "takes slot 1 (full sync)"));
   EXPECT_GT(RowOf(r.reach, "feature recovery"), 0u);
 }
 
@@ -113,9 +105,9 @@ TEST(AdminTest, AReplacementIsRecoveredInFullWhileTheArrayStaysWhole) {
   EXPECT_EQ(RowOf(r.reach, "feature replacement"), 1u);
   EXPECT_EQ(RowOf(r.reach, "feature replacement done"), 1u);
   EXPECT_GT(RowOf(r.reach, "hook skip_sync_blocks"), 0u);
-  EXPECT_TRUE(HasMdNote(r, "replaces sda in slot 0 (full sync)"));
-  EXPECT_TRUE(HasMdNote(r, "sda replaced by sdc"));
-  EXPECT_TRUE(HasMdNote(r, "sdc is now the member of slot 0"));
+  EXPECT_TRUE(Noted(r, "replaces sda in slot 0 (full sync)"));
+  EXPECT_TRUE(Noted(r, "sda replaced by sdc"));
+  EXPECT_TRUE(Noted(r, "sdc is now the member of slot 0"));
 }
 
 TEST(AdminTest, AReplacementCutShortByACrashResumes) {
@@ -139,10 +131,10 @@ TEST(AdminTest, TunablesChangeWhileWritesRun) {
   EXPECT_EQ(RowOf(r.reach, "hook sysfs store"), 6u);
   EXPECT_EQ(RowOf(r.reach, "feature sysfs change"), 5u);
   // The invalid values are refused, the valid ones taken.
-  EXPECT_TRUE(HasMdNote(r, "daemon_sleep <- 30: 3"));
-  EXPECT_TRUE(HasMdNote(r, "barrier_idle <- 10: 3"));
-  EXPECT_FALSE(HasMdNote(r, "daemon_sleep <- abc: 4"));
-  EXPECT_FALSE(HasMdNote(r, "barrier_idle <- 18446744073709551616: 21"));
+  EXPECT_TRUE(Noted(r, "daemon_sleep <- 30: 3"));
+  EXPECT_TRUE(Noted(r, "barrier_idle <- 10: 3"));
+  EXPECT_FALSE(Noted(r, "daemon_sleep <- abc: 4"));
+  EXPECT_FALSE(Noted(r, "barrier_idle <- 18446744073709551616: 21"));
 }
 
 TEST(AdminTest, CheckComparesAndRepairRewrites) {
@@ -157,9 +149,9 @@ TEST(AdminTest, CheckComparesAndRepairRewrites) {
   // lets them through under MD_RECOVERY_REQUESTED) and close the pass.
   EXPECT_GT(RowOf(r.reach, "hook start_sync"), 0u);
   EXPECT_GT(RowOf(r.reach, "hook close_sync"), 0u);
-  EXPECT_TRUE(HasMdNote(r, "check done at"));
-  EXPECT_TRUE(HasMdNote(r, "repair done at"));
-  EXPECT_TRUE(HasMdNote(r, "mismatch_cnt 0"));
+  EXPECT_TRUE(Noted(r, "check done at"));
+  EXPECT_TRUE(Noted(r, "repair done at"));
+  EXPECT_TRUE(Noted(r, "mismatch_cnt 0"));
 }
 
 }  // namespace

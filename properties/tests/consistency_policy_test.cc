@@ -6,41 +6,32 @@
 
 #include "properties/runner.h"
 #include "traces/trace_format.h"
+#include "properties/tests/trace_run.h"
 
 namespace llsim {
 namespace {
 
 RunResult RunPolicy(const std::string& policy) {
-  auto t = ParseTrace(
+  return RunTraceText(
       "llsim-trace 1\nseed 3\narray mirrors=3 sectors=4096 max_sectors=4096 spares=0 level=5 "
       "layout=ls chunk=128 policy=" +
           policy + "\nop +0us write 0 8\nop +0us settle\nexpect-failure none\n",
       "policy");
-  EXPECT_TRUE(t.ok()) << t.status();
-  if (!t.ok()) return {};
-  RunOptions o;
-  o.keep_events = true;
-  return RunScenario(t->scenario, o);
 }
 
-bool Saw(const RunResult& r, const std::string& text) {
-  for (const Event& e : r.event_list)
-    if (e.text.find(text) != std::string::npos) return true;
-  return false;
-}
 
 TEST(ConsistencyPolicyTest, JournalArrayRefusedByTheBitmapsCreate) {
   RunResult r = RunPolicy("journal");
   ASSERT_FALSE(r.Failed()) << r.First()->ToString();
-  EXPECT_TRUE(Saw(r, "bitmap create failed: -16")) << "the core took an array with a journal";
-  EXPECT_TRUE(Saw(r, "skipped +0us write 0 8: array not running"));
+  EXPECT_TRUE(Noted(r, "bitmap create failed: -16")) << "the core took an array with a journal";
+  EXPECT_TRUE(Noted(r, "skipped +0us write 0 8: array not running"));
 }
 
 TEST(ConsistencyPolicyTest, PplArrayRefusedBeforeTheBitmap) {
   RunResult r = RunPolicy("ppl");
   ASSERT_FALSE(r.Failed()) << r.First()->ToString();
-  EXPECT_TRUE(Saw(r, "PPL cannot be used with a write-intent bitmap"));
-  EXPECT_FALSE(Saw(r, "bitmap create failed"));
+  EXPECT_TRUE(Noted(r, "PPL cannot be used with a write-intent bitmap"));
+  EXPECT_FALSE(Noted(r, "bitmap create failed"));
 }
 
 TEST(ConsistencyPolicyTest, PolicyRoundTripsAndIsParityOnly) {
