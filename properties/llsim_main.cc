@@ -105,7 +105,8 @@ commands:
                         --disk_order relaxed|in-order (relaxed)
                         --skip PROPERTY[,PROPERTY] (not checked)
                         --profile swarm|resize|resync|recovery|race (swarm: every
-                          feature at random; resize: grows into new bitmap pages;
+                          feature at random; resize: grows into new bitmap pages,
+                          and on raid4/5/6 a third of them reshapes instead;
                           resync: crashes, then stops, freezes and crashes during
                           resync, large chunks; recovery: failures, spares, re-adds,
                           idle time; race: bursts of writes to fresh chunks of one
@@ -115,8 +116,10 @@ commands:
                           the rest raid1 on 10 in 16, raid5 on 3, raid6 on 2, raid4
                           on 1; 1: raid1 only; 10: raid10, near, far or offset layout by
                           the seed; 4, 5, 6: raid4/5/6, the layout by the seed, half
-                          on members zeroed at creation; neither has replace or
-                          read errors yet, and raid10 no resize)
+                          on members zeroed at creation, half the spares added
+                          as a reshape onto them (mdadm --grow); neither has
+                          replace or read errors yet, and raid10 no resize or
+                          reshape)
                         --expect_failure PROPERTY [--max_shrunk N]
                         --watchdog S (60: a case running longer, in real time, is
                           killed and fails liveness)
@@ -579,7 +582,8 @@ int CmdInfo() {
             << "probed:  " << (c.defines.empty() ? "(defaults)" : c.defines) << "\n"
             // The md layouts the model runs the core on (a trace's array
             // line names its own; generated cases: 1 in 8 each 1.0 and 1.1).
-            << "md:      raid1, raid10 (near, far, offset), raid4/5/6 (la ra ls rs pf pl); "
+            << "md:      raid1, raid10 (near, far, offset), raid4/5/6 (la ra ls rs pf pl; "
+               "reshape onto more members or a larger chunk); "
                "generated cases pick one per case (--level pins it); metadata 1.0 1.1 1.2 "
                "(default 1.2)\n";
   return 0;
