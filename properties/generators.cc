@@ -609,16 +609,6 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
         op.a = std::clamp<uint64_t>(op.a / data / a.chunk_sectors * a.chunk_sectors,
                                     a.chunk_sectors, a.max_dev_sectors);
       }
-      // --profile resize on raid4/5/6: a third of the resizes are reshapes
-      // instead (onto one more member, sometimes with a doubled chunk).
-      if (op.kind == OpKind::kResize && a.Parity() && lean.resize && a.metadata_minor != 0 &&
-          a.mirrors < Raid5Geo::kMaxDisks && FeatureHash(s.seed + 277 * i) % 3 == 0) {
-        op.kind = OpKind::kGrow;
-        op.a = 1;
-        op.b = FeatureHash(s.seed + 281 * i) % 3 == 0 && a.dev_sectors % (2 * a.chunk_sectors) == 0
-                   ? 2 * a.chunk_sectors
-                   : 0;
-      }
       if (op.kind == OpKind::kAllocFail) alloc_now = op.a;
       // A third of the grows run short of memory, so a core's grow error
       // exits run when the grow adds bitmap pages; chosen by a hash, so no

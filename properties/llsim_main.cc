@@ -105,8 +105,7 @@ commands:
                         --disk_order relaxed|in-order (relaxed)
                         --skip PROPERTY[,PROPERTY] (not checked)
                         --profile swarm|resize|resync|recovery|race (swarm: every
-                          feature at random; resize: grows into new bitmap pages,
-                          and on raid4/5/6 a third of them reshapes instead;
+                          feature at random; resize: grows into new bitmap pages;
                           resync: crashes, then stops, freezes and crashes during
                           resync, large chunks; recovery: failures, spares, re-adds,
                           idle time; race: bursts of writes to fresh chunks of one

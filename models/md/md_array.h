@@ -485,7 +485,6 @@ class MdArray : public MdHost {
   std::optional<Raid5Geo> r5_prev_;
   uint64_t r5_off_ = 0, r5_prev_off_ = 0;
   uint64_t reshape_safe_ = 0, reshape_progress_ = 0;
-  bool reshape_done_ = false;  // the pass ended; the reap finishes it
   // The chunk the array was created with (the trace's): a superblock names
   // another one only after a reshape changed it.
   uint32_t created_chunk_sectors_ = 0;

@@ -453,7 +453,6 @@ void MdArray::ReapSyncThread() {
   sync_thread_done_ = false;
   sync_thread_running_ = false;
   bool intr = test_bit(MD_RECOVERY_INTR, &mddev_.recovery);
-  if (reshape_done_) FinishReshape();
   if (!intr && !test_bit(MD_RECOVERY_REQUESTED, &mddev_.recovery)) {
     // raid1_spare_active, under conf->device_lock as raid1_error is: a
     // member another CPU is failing (In_sync already cleared, Faulty not

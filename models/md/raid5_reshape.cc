@@ -335,11 +335,13 @@ void MdArray::ReshapeThreadMain() {
     llsim_preempt();
   }
   if (!intr) {
-    // end_reshape; raid5_finish_reshape follows in the reap.
+    // end_reshape, then md_finish_sync's raid5_finish_reshape, both in the
+    // sync thread (raid5d stays free to run the stripes a quiesce waits
+    // for; md called it from the reap, in raid5d, before md-7.3).
     ReshapeCheckpoint();
     intr = reshape_safe_ != end;
+    if (!intr) FinishReshape();
   }
-  reshape_done_ = !intr;
   if (intr) {
     // What moved since the last checkpoint is moved again on resume; IO
     // waiting in the window goes to the old rows, still intact.
@@ -354,10 +356,9 @@ void MdArray::ReshapeThreadMain() {
   world_.Sched().WakeAll(sync_exit_);
 }
 
-// md_finish_reshape and raid5_finish_reshape (md_reap_sync_thread, under
-// the reconfig mutex).
+// md_finish_reshape and raid5_finish_reshape (md_finish_sync, at the end
+// of the pass; the reap writes the superblocks).
 void MdArray::FinishReshape() {
-  reshape_done_ = false;
   mddev_.reshape_position = kMaxSector;
   r5_prev_.reset();
   mddev_.delta_disks = 0;
