@@ -354,8 +354,10 @@ void DropRaid1OnlyFeatures(ArrayConfig* a, Features* f) {
 // disks, near copies mostly (mdadm's default), offset and far now and then,
 // 3 copies on some arrays of 3 or more, chunks of 8 KiB to 512 KiB (a
 // bitmap chunk then spans several raid chunks, or the reverse). Features
-// the raid10 model does not have yet are off: resize, read errors (no
-// fix_read_error), bad-block logs, write-mostly.
+// the raid10 model does not have yet are off: read errors (no
+// fix_read_error), bad-block logs, write-mostly; and resize on far layouts,
+// which md refuses. A near or offset case that resizes gets members with
+// room to double.
 void MakeRaid10(uint64_t seed, bool slow_disks, ArrayConfig* a, Features* f) {
   uint64_t h = FeatureHash(seed * 31 + 10);
   static constexpr int kDisks[] = {2, 3, 4, 4, 5};
@@ -373,9 +375,13 @@ void MakeRaid10(uint64_t seed, bool slow_disks, ArrayConfig* a, Features* f) {
   // chunks make a 32 MiB write outlast the hung-task limit (md's cost).
   if (slow_disks && a->chunk_sectors < 128) a->chunk_sectors = 128;
   uint64_t unit = (uint64_t)a->chunk_sectors * a->far_copies;
+  bool resize = f->resize && (a->far_copies == 1 || a->far_offset);
+  if (resize) a->dev_sectors = std::min<uint64_t>(a->dev_sectors, 32768);
   a->dev_sectors = std::max<uint64_t>(a->dev_sectors / unit * unit, 4 * unit);
-  a->max_dev_sectors = a->dev_sectors;
+  a->max_dev_sectors = resize ? std::min<uint64_t>(2 * a->dev_sectors, 65536) / unit * unit
+                              : a->dev_sectors;
   DropRaid1OnlyFeatures(a, f);
+  f->resize = resize;  // raid10_resize is modelled (near and offset)
 }
 
 // raid4, raid5 or raid6 in place of raid1, again by a hash of the seed:
@@ -412,12 +418,12 @@ void MakeParity(uint64_t seed, int level, bool slow_disks, ArrayConfig* a, Featu
   f->resize = resize;  // raid5_resize is modelled
 }
 
-// What the operations address: the array, which on raid10 is not the
-// members' size (and does not grow: no resize there yet).
+// What the operations address: the array, which on raid10 and raid4/5/6
+// is not the members' size, and up to what it may grow to.
 ArrayConfig IoView(const ArrayConfig& a) {
   ArrayConfig v = a;
   if (a.level != 1) v.dev_sectors = v.max_dev_sectors = ArraySectors(a);
-  if (a.Parity() && a.max_dev_sectors > a.dev_sectors) {
+  if (a.level != 1 && a.max_dev_sectors > a.dev_sectors) {
     // Room to grow: the array as big as the members may become.
     ArrayConfig grown = a;
     grown.dev_sectors = a.max_dev_sectors;
@@ -608,6 +614,13 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
         uint64_t data = (uint64_t)(a.mirrors - (a.level == 6 ? 2 : 1));
         op.a = std::clamp<uint64_t>(op.a / data / a.chunk_sectors * a.chunk_sectors,
                                     a.chunk_sectors, a.max_dev_sectors);
+      }
+      // raid10 alike: the members' size for an array of op.a sectors.
+      if (op.kind == OpKind::kResize && a.level == 10) {
+        uint64_t unit = (uint64_t)a.chunk_sectors * a.far_copies;
+        uint64_t copies = (uint64_t)a.near_copies * a.far_copies;
+        op.a = std::clamp<uint64_t>(op.a * copies / a.mirrors / unit * unit, 4 * unit,
+                                    a.max_dev_sectors);
       }
       if (op.kind == OpKind::kAllocFail) alloc_now = op.a;
       // A third of the grows run short of memory, so a core's grow error

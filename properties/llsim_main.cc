@@ -117,8 +117,8 @@ commands:
                           the seed; 4, 5, 6: raid4/5/6, the layout by the seed, half
                           on members zeroed at creation, half the spares added
                           as a reshape onto them (mdadm --grow); neither has
-                          replace or read errors yet, and raid10 no resize or
-                          reshape)
+                          replace or read errors yet, and raid10 no reshape nor
+                          a resize of far layouts, which md refuses)
                         --expect_failure PROPERTY [--max_shrunk N]
                         --watchdog S (60: a case running longer, in real time, is
                           killed and fails liveness)

@@ -914,7 +914,10 @@ absl::Status MdArray::AddSpare() {
 
 absl::Status MdArray::Resize(uint64_t new_sectors) {
   if (!running_) return absl::FailedPreconditionError("md0 is not running");
-  if (geo_) return absl::UnimplementedError("raid10 resize is not modelled yet");
+  // raid10_resize: a far layout keeps its copies a band apart, and a band
+  // is a fraction of the member, so its size cannot change (EINVAL).
+  if (geo_ && geo_->far_copies > 1 && !geo_->far_offset)
+    return absl::InvalidArgumentError("raid10 far layouts cannot be resized (EINVAL)");
   LockGuard lock(this);
   if (Reshaping())
     return absl::FailedPreconditionError("resize refused while a reshape is pending (EBUSY)");
@@ -931,6 +934,13 @@ absl::Status MdArray::Resize(uint64_t new_sectors) {
   if (new_sectors == 0 || new_sectors % bs || new_sectors > layout_.data_sectors)
     return absl::InvalidArgumentError(absl::StrFormat("size %d sectors does not fit the members",
                                                       new_sectors));
+  std::optional<Raid10Geo> new_r10;
+  if (geo_) {
+    auto geo = Raid10Geo::For(geo_->disks, geo_->near_copies, geo_->far_copies,
+                              geo_->far_offset, geo_->chunk_sectors, new_sectors);
+    if (!geo.ok()) return geo.status();
+    new_r10 = *geo;
+  }
   std::optional<Raid5Geo> new_geo;
   if (r5_) {
     auto geo = Raid5Geo::For(r5_->level, cfg_.mirrors, cfg_.raid5_algo, r5_->chunk_sectors,
@@ -939,10 +949,13 @@ absl::Status MdArray::Resize(uint64_t new_sectors) {
     new_geo = *geo;
   }
   NoteMd(absl::StrFormat("resize %d -> %d sectors", mddev_.dev_sectors, new_sectors));
+  // raid10's bitmap covers the array: it is resized to raid10_size.
+  uint64_t bitmap_blocks = new_r10 ? new_r10->array_sectors : new_sectors;
+  uint64_t old_array = ArraySectors();
   if (BitmapEnabled()) {
-    resizing_to_ = new_sectors;
+    resizing_to_ = bitmap_blocks;
     Reached("resize");
-    int err = (BitmapCall(this, BitmapOp::kResize), ops_->resize(&mddev_, new_sectors, 0));
+    int err = (BitmapCall(this, BitmapOp::kResize), ops_->resize(&mddev_, bitmap_blocks, 0));
     if (err) {
       resizing_to_ = ~0ull;
       NoteMd(absl::StrFormat("bitmap resize refused: %d", err));
@@ -950,15 +963,28 @@ absl::Status MdArray::Resize(uint64_t new_sectors) {
     }
   }
   uint64_t old = mddev_.dev_sectors;
-  // md_set_array_sectors: raid5_size for parity, the members' size else.
-  if (new_geo) *r5_ = *new_geo;
-  mddev_.array_sectors = r5_ ? r5_->array_sectors : new_sectors;
-  if (new_sectors > old && mddev_.resync_offset > old) {
-    mddev_.resync_offset = old;
-    set_bit(MD_RECOVERY_NEEDED, &mddev_.recovery);
+  if (new_r10) {
+    // raid10_resize: md_set_array_sectors(raid10_size); a grow resyncs from
+    // the old array size (resync_offset counts array sectors here); the
+    // members' size is what calc_sectors makes of the new one.
+    *geo_ = *new_r10;
+    mddev_.array_sectors = mddev_.resync_max_sectors = geo_->array_sectors;
+    if (new_sectors > old && mddev_.resync_offset > old_array) {
+      mddev_.resync_offset = old_array;
+      set_bit(MD_RECOVERY_NEEDED, &mddev_.recovery);
+    }
+    mddev_.dev_sectors = geo_->dev_sectors;
+  } else {
+    // md_set_array_sectors: raid5_size for parity, the members' size else.
+    if (new_geo) *r5_ = *new_geo;
+    mddev_.array_sectors = r5_ ? r5_->array_sectors : new_sectors;
+    if (new_sectors > old && mddev_.resync_offset > old) {
+      mddev_.resync_offset = old;
+      set_bit(MD_RECOVERY_NEEDED, &mddev_.recovery);
+    }
+    mddev_.dev_sectors = new_sectors;
+    mddev_.resync_max_sectors = new_sectors;
   }
-  mddev_.dev_sectors = new_sectors;
-  mddev_.resync_max_sectors = new_sectors;
   resizing_to_ = ~0ull;
   oracle_->Resize(mddev_.array_sectors);
   UpdateSb(/*force=*/true);  // size_store: md_update_sb(mddev, 1)
