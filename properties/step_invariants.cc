@@ -407,15 +407,23 @@ void StepInvariants::OnReshapeMark(uint64_t lo, uint64_t hi, bool begin) {
   rows(false, &n_off, &n_len);
   if (!n_len) return;
   auto before = [&](uint64_t c) { return c < reshape_before_.size() ? reshape_before_[c] : -1; };
+  // Data moves inside a raid row as well (a row holds chunk-sized strips
+  // in array order): a new chunk holds data of the whole new raid rows it
+  // touches, which came from the whole old raid rows holding theirs.
+  uint64_t ncs = array_->ParityGeo() ? array_->ParityGeo()->chunk_sectors : 1;
+  uint64_t ocs = array_->PrevParityGeo() ? array_->PrevParityGeo()->chunk_sectors : ncs;
   for (uint64_t d = n_off >> shift; d <= (n_off + n_len - 1) >> shift && d < Chunks(); d++) {
     if (reshape_touched_.count(d)) continue;
-    uint64_t ds = std::max(d << shift, n_off), de = std::min((d + 1) << shift, n_off + n_len);
+    uint64_t ds = std::max((d << shift) / ncs * ncs, n_off);
+    uint64_t de = std::min((((d + 1) << shift) + ncs - 1) / ncs * ncs, n_off + n_len);
     int need = (d << shift) < n_off ? ReshapeRank(before(d)) : 0;
     uint64_t from = d;
     bool unknown = need < 0;
     if (o_len) {
-      uint64_t ss = o_off + (ds - n_off) * o_len / n_len;
-      uint64_t se = std::min(o_off + ((de - n_off) * o_len + n_len - 1) / n_len, o_off + o_len);
+      uint64_t ss = std::max((o_off + (ds - n_off) * o_len / n_len) / ocs * ocs, o_off);
+      uint64_t se = std::min((o_off + ((de - n_off) * o_len + n_len - 1) / n_len + ocs - 1) /
+                                 ocs * ocs,
+                             o_off + o_len);
       for (uint64_t k = ss >> shift; ss < se && k <= (se - 1) >> shift; k++) {
         if (reshape_touched_.count(k) || ReshapeRank(before(k)) < 0) unknown = true;
         if (ReshapeRank(before(k)) > need) {

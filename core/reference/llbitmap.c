@@ -2042,21 +2042,24 @@ static void llb_reshape_rows(struct mddev *mddev, struct llb *b, sector_t lo,
 /*
  * A reshape checkpoint: array range [lo, hi) now lives in the new geometry.
  * Each new chunk it covers takes the most demanding state of the old chunks
- * that held the same data (proportionally), and of its own state where part
- * of it lies below the range (data moved earlier). A grow moves data to
- * lower rows, so the sources of a chunk are at or past it, and a walk
- * upwards reads each source before anything overwrites it. Where a source
- * lies below its destination and was itself rewritten already (a shrink,
- * or the squeezed old range of the last checkpoint of a grow), its old
- * state is gone: the destination becomes NeedSync.
+ * that held the same data, and of its own state where part of it lies
+ * below the range (data moved earlier). On raid4/5/6 data moves inside a
+ * row too when the raid chunk changes (a row holds chunk-sized strips of
+ * array order), so a bitmap chunk smaller than a raid chunk must look at
+ * whole raid rows on both sides: the new rows holding it, and the old rows
+ * that held theirs (proportionally, as the array order is kept). Sources
+ * are read before any destination is written; without memory for that,
+ * every destination becomes NeedSync.
  */
 static void llb_reshape_mark(struct mddev *mddev, sector_t old_pos,
 			     sector_t new_pos)
 {
 	struct llb *b = mddev->bitmap;
 	sector_t lo = min(old_pos, new_pos), hi = max(old_pos, new_pos);
-	sector_t o_off, o_len, n_off, n_len;
-	unsigned long d_first, d_last, d;
+	sector_t o_off, o_len, n_off, n_len, o_end, n_end;
+	sector_t ocs = 1, ncs = 1;
+	unsigned long d_first, d_last, d, s_first = 0, s_last = 0;
+	u8 *src = NULL, first_state;
 	bool arm = false;
 
 	if (!b || lo == hi)
@@ -2065,32 +2068,46 @@ static void llb_reshape_mark(struct mddev *mddev, sector_t old_pos,
 	llb_reshape_rows(mddev, b, lo, hi, false, &n_off, &n_len);
 	if (!n_len)
 		return;
+	if (raid_is_456(mddev)) {
+		ocs = mddev->chunk_sectors;
+		ncs = mddev->new_chunk_sectors;
+	}
+	o_end = o_off + o_len;
+	n_end = n_off + n_len;
 	d_first = n_off >> b->chunkshift;
-	d_last = (n_off + n_len - 1) >> b->chunkshift;
+	d_last = min((n_end - 1) >> b->chunkshift, b->chunks - 1);
+	if (o_len) {
+		s_first = o_off >> b->chunkshift;
+		s_last = min((o_end - 1) >> b->chunkshift, b->chunks - 1);
+		src = kmalloc(s_last - s_first + 1, GFP_NOIO);
+	}
 
 	write_lock(&b->reshape_lock);
 	spin_lock(&b->state_lock);
-	for (d = d_first; d <= d_last && d < b->chunks; d++) {
-		sector_t ds = max_t(sector_t, d << b->chunkshift, n_off);
-		sector_t de = min_t(sector_t, (sector_t)(d + 1) << b->chunkshift,
-				    n_off + n_len);
+	for (d = s_first; src && d <= s_last; d++)
+		src[d - s_first] = *llb_slot(b, d);
+	first_state = *llb_slot(b, d_first);
+	for (d = d_first; d <= d_last; d++) {
+		sector_t ds = max_t(sector_t, round_down((sector_t)d << b->chunkshift, ncs), n_off);
+		sector_t de = min_t(sector_t, round_up((sector_t)(d + 1) << b->chunkshift, ncs),
+				    n_end);
 		u8 *slot = llb_slot(b, d), next;
 		int r = (sector_t)d << b->chunkshift < n_off ?
-			llb_reshape_rank(*slot) : 0;
+			llb_reshape_rank(first_state) : 0;
 
-		if (o_len) {
-			sector_t ss = o_off + div64_u64((u64)(ds - n_off) * o_len,
-							 n_len);
+		if (o_len && !src) {
+			r = 3;
+		} else if (o_len) {
+			sector_t ss = o_off + div64_u64((u64)(ds - n_off) * o_len, n_len);
 			sector_t se = o_off + div64_u64((u64)(de - n_off) * o_len +
-							 n_len - 1, n_len);
+							n_len - 1, n_len);
 			unsigned long k;
 
-			se = min(se, o_off + o_len);
+			ss = max_t(sector_t, round_down(ss, ocs), o_off);
+			se = min_t(sector_t, round_up(se, ocs), o_end);
 			for (k = ss >> b->chunkshift;
-			     ss < se && k <= (se - 1) >> b->chunkshift &&
-			     k < b->chunks; k++)
-				r = max(r, k < d && k >= d_first ? 3 :
-					   llb_reshape_rank(*llb_slot(b, k)));
+			     ss < se && k <= (se - 1) >> b->chunkshift; k++)
+				r = max(r, llb_reshape_rank(src[k - s_first]));
 		}
 		next = llb_reshape_state[r];
 #ifdef LLSIM_MUTANT_RESHAPE_MARK_CLEAN
@@ -2107,6 +2124,7 @@ static void llb_reshape_mark(struct mddev *mddev, sector_t old_pos,
 	}
 	spin_unlock(&b->state_lock);
 	write_unlock(&b->reshape_lock);
+	kfree(src);
 	if (arm)
 		llb_arm_timer(b);
 }

@@ -238,6 +238,8 @@ class MdArray : public MdHost {
   const Raid10Geo* Geo() const { return geo_ ? &*geo_ : nullptr; }
   // raid4/5/6's layout, once assembled (null otherwise).
   const Raid5Geo* ParityGeo() const { return r5_ ? &*r5_ : nullptr; }
+  // raid4/5/6 during a reshape: the geometry it moves the data out of.
+  const Raid5Geo* PrevParityGeo() const { return r5_prev_ ? &*r5_prev_ : nullptr; }
   // raid4/5/6: would the array keep every row readable with only the
   // slots `working` says hold an in-sync member?
   bool ParityEnough(const std::function<bool(int slot)>& working) const;
@@ -392,7 +394,11 @@ class MdArray : public MdHost {
   void FinishReshape();
   // Blocks until array range [v, v + n) lies wholly on one side of the
   // reshape window; true for the old geometry (v at or past the window).
-  bool Raid5WaitGeometry(uint64_t v, uint64_t n);
+  // With no pass running the window is empty and a range across
+  // reshape_safe_ never comes to one side: *cut is then set to where md
+  // splits it (mddev_bio_split_at_reshape_offset), and the part below goes
+  // to the new geometry.
+  bool Raid5WaitGeometry(uint64_t v, uint64_t n, uint64_t* cut);
   uint64_t Raid5Word(const Raid5Geo& g, uint64_t off, bool prev, uint64_t v);
   int Raid5Slots() const;
   // Slots whose member is missing, failed or not in sync (raid5_calc_degraded).
@@ -512,7 +518,10 @@ class MdArray : public MdHost {
   uint64_t resizing_to_ = ~0ull;  // MD_CLOSING: a stop has begun, no new IO
   // mddev_suspend in md_start_sync while spares change: new writes wait,
   // the ones in flight drain before a slot is filled.
-  bool suspended_ = false;
+  // mddev->suspended: a count, as md's suspensions nest (a grow and
+  // md_start_sync may suspend at once; the first to resume must not
+  // release the other's).
+  int suspended_ = 0;
   bool start_sync_queued_ = false;
   WaitList suspend_wait_{"mddev suspended"};
 

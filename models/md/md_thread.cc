@@ -108,15 +108,12 @@ void MdArray::StartSyncWork() {
   // held back and those in flight drain before a slot is filled; the lock
   // comes after, so the md thread can finish what the writes wait for.
   if (changes) {
-    suspended_ = true;
+    suspended_++;
     BlockOn(barrier_wait_, [&] { return writes_in_flight_ == 0 || !running_; });
   }
   LockGuard lock(this);
   ChooseAndStartSync();
-  if (suspended_) {
-    suspended_ = false;
-    world_.Sched().WakeAll(suspend_wait_);
-  }
+  if (changes && --suspended_ == 0) world_.Sched().WakeAll(suspend_wait_);
   start_sync_queued_ = false;
   world_.Sched().WakeAll(sync_exit_);
 }

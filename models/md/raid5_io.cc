@@ -128,7 +128,12 @@ int MdArray::Raid5Write(uint64_t sector, uint32_t sectors, bool fua) {
   if (Raid5Missing()) Reached("degraded write");
   // During a reshape: which geometry the bio goes to (md splits a bio at
   // reshape_position; the model's bios wait until they lie on one side).
-  bool prev = Raid5WaitGeometry(sector, sectors);
+  uint64_t cut = 0;
+  bool prev = Raid5WaitGeometry(sector, sectors, &cut);
+  // Split at the reshape position: this call writes the part below it, and
+  // the rest goes round as a bio of its own once this part has ended.
+  uint32_t rest = cut ? (uint32_t)(sector + sectors - cut) : 0;
+  if (cut) sectors = (uint32_t)(cut - sector);
   // By value: the IO keeps the geometry it started in.
   const Raid5Geo g = prev ? *r5_prev_ : *r5_;
   uint64_t off = prev ? r5_prev_off_ : r5_off_;
@@ -234,7 +239,9 @@ int MdArray::Raid5Write(uint64_t sector, uint32_t sectors, bool fua) {
     (BitmapCall(this, BitmapOp::kEndWrite), ops_->end_write(&mddev_, bm_off, bm_len));
   }
   if (ok) oracle_->AckWrite(stamp, sector, sectors, fua);
+  if (rest && ok) writes_in_flight_++;  // the rest is in flight already
   if (--writes_in_flight_ == 0) world_.Sched().WakeAll(barrier_wait_);
+  if (rest && ok) return Raid5Write(sector + sectors, rest, fua);
   return ok ? 0 : -EIO;
 }
 
@@ -288,11 +295,13 @@ int MdArray::Raid5Read(uint64_t sector, uint32_t sectors, StampRuns* stamps) {
   BlockOn(suspend_wait_, [&] { return !suspended_ || !running_; });
   OtherIo hold(this);
   stamps->clear();
-  bool prev = Raid5WaitGeometry(sector, sectors);
+  uint64_t cut = 0;
+  bool prev = Raid5WaitGeometry(sector, sectors, &cut);
+  uint64_t end = cut ? cut : sector + sectors;
   // By value: the IO keeps the geometry it started in.
   const Raid5Geo g = prev ? *r5_prev_ : *r5_;
   uint64_t off = prev ? r5_prev_off_ : r5_off_;
-  std::pair<uint64_t, uint64_t> old_range{sector, sector + sectors};
+  std::pair<uint64_t, uint64_t> old_range{sector, end};
   if (prev) r5_old_writes_.insert(old_range);
   struct Done {
     MdArray* a;
@@ -304,9 +313,9 @@ int MdArray::Raid5Read(uint64_t sector, uint32_t sectors, StampRuns* stamps) {
       a->world_.Sched().WakeAll(a->reshape_wait_);
     }
   } done{this, prev, old_range};
-  for (uint64_t v = sector; v < sector + sectors;) {
+  for (uint64_t v = sector; v < end;) {
     Raid5Geo::Place p = g.Map(v);
-    uint64_t n = std::min<uint64_t>(g.PieceLen(v, sector + sectors - v),
+    uint64_t n = std::min<uint64_t>(g.PieceLen(v, end - v),
                                     kStripeSectors - p.dev % kStripeSectors);
     Member* m = SlotMember(p.slot);
     if (m && Raid5Readable(*m, p.dev / kStripeSectors * kStripeSectors)) {
@@ -338,7 +347,14 @@ int MdArray::Raid5Read(uint64_t sector, uint32_t sectors, StampRuns* stamps) {
     for (uint64_t o = 0; o < n; o++) stamps->push_back(st.w[p.slot][p.dev % kStripeSectors + o]);
     v += n;
   }
-  return 0;
+  if (!cut) return 0;
+  // Split at the reshape position: the rest as a read of its own.
+  StampRuns more;
+  int err = Raid5Read(cut, (uint32_t)(sector + sectors - cut), &more);
+  more.Visit(0, more.size(), [&](uint64_t b, uint64_t e, uint64_t stamp) {
+    stamps->Append(e - b, stamp);
+  });
+  return err;
 }
 
 // raid5_sync_request for member sector j: one stripe per call.

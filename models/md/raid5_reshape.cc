@@ -37,15 +37,23 @@ bool MdArray::ReshapeRows(uint64_t v, uint64_t n, bool previous, uint64_t* dev,
   return *len > 0;
 }
 
-bool MdArray::Raid5WaitGeometry(uint64_t v, uint64_t n) {
+bool MdArray::Raid5WaitGeometry(uint64_t v, uint64_t n, uint64_t* cut) {
+  *cut = 0;
   if (!Reshaping()) return false;
   // make_stripe_request: inside [reshape_safe, reshape_progress) the IO
-  // waits for the checkpoint; md splits a bio at reshape_position, the
-  // model's wait until they lie wholly on one side.
+  // waits for the checkpoint. md splits a bio at reshape_position; the
+  // model's IO waits until it lies wholly on one side while a pass moves
+  // the window, and is split when none does.
   BlockOn(reshape_wait_, [&] {
-    return !Reshaping() || !running_ || v + n <= reshape_safe_ || v >= reshape_progress_;
+    return !Reshaping() || !running_ || v + n <= reshape_safe_ || v >= reshape_progress_ ||
+           (!sync_thread_running_ && v < reshape_safe_);
   });
   if (!Reshaping()) return false;
+  if (v < reshape_safe_ && v + n > reshape_safe_) {
+    Reached("raid5 IO split at the reshape position");
+    *cut = reshape_safe_;
+    return false;
+  }
   if (!(v + n <= reshape_safe_)) Reached("raid5 IO in the old geometry during a reshape");
   return !(v + n <= reshape_safe_);
 }
@@ -64,14 +72,11 @@ absl::Status MdArray::Grow(int delta, uint32_t chunk) {
     return absl::InvalidArgumentError("nothing to reshape: same members, same chunk");
   // raid_disks_store: mddev_suspend_and_lock. All IO drains before the
   // geometry changes, and new IO waits until it has.
-  BlockOn(suspend_wait_, [&] { return !suspended_ || !running_; });
-  if (!running_) return absl::FailedPreconditionError("md0 is not running");
-  suspended_ = true;
+  suspended_++;
   struct Resume {
     MdArray* a;
     ~Resume() {
-      a->suspended_ = false;
-      a->world_.Sched().WakeAll(a->suspend_wait_);
+      if (--a->suspended_ == 0) a->world_.Sched().WakeAll(a->suspend_wait_);
     }
   } resume{this};
   BlockOn(barrier_wait_, [&] { return (writes_in_flight_ == 0 && other_io_ == 0) || !running_; });
