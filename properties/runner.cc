@@ -826,7 +826,11 @@ void ScenarioRun::Settle() {
   // promise about its mirrors; whatever broke it was an injected fault.
   // A raid10 array keeps the member it could not fail, stale, through
   // every later assembly: its copies are never compared again.
-  if (a->Broken() || ((a->Geo() || a->ParityGeo()) && was_broken_)) return;
+  // The same goes for a lazy pass md ran on an array with no parity to
+  // spare (FINDINGS.md M5), in the same boot as well as later ones.
+  if (a->Broken() || a->LazyPassBrokeArray() ||
+      ((a->Geo() || a->ParityGeo()) && was_broken_))
+    return;
   // After a forced dirty degraded start, parity is what the crash left and
   // a later rebuild from it may invent data: no data check is sound.
   if (a->ParityGeo() && write_hole_) return;
