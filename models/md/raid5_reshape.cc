@@ -1,4 +1,5 @@
-// raid4/5/6 reshape onto more members (mdadm --grow --raid-devices=+N):
+// raid4/5/6 reshape onto more members and/or a larger chunk (mdadm --grow
+// --raid-devices=+N --chunk=C):
 // raid5_start_reshape, reshape_request's copy and checkpoints, end_reshape
 // and raid5_finish_reshape, with the bitmap's reshape hooks where md calls
 // them (shared/md-contract-raid10-raid456.md §3.7).
@@ -14,8 +15,8 @@
 // recorded position and copies again from the old rows, still intact.
 //
 // Deliberately simpler than md: forward only (growing), one new row per
-// step, whole member chunks per IO; the geometry never changes level,
-// algorithm or chunk size.
+// step, whole member chunks per IO; the level and the algorithm never
+// change.
 #include <algorithm>
 
 #include "absl/strings/str_format.h"

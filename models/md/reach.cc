@@ -91,6 +91,7 @@ const std::vector<std::string>& ModelFeatures() {
       "raid5 reshape resumed",
       "reshape resumed at assembly",
       "raid5 IO in the old geometry during a reshape",
+      "raid5 IO split at the reshape position",
       "discard refused during a reshape",
       "re-add after a reshape (full recovery)",
   };
