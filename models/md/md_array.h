@@ -399,7 +399,6 @@ class MdArray : public MdHost {
   // splits it (mddev_bio_split_at_reshape_offset), and the part below goes
   // to the new geometry.
   bool Raid5WaitGeometry(uint64_t v, uint64_t n, uint64_t* cut);
-  uint64_t Raid5Word(const Raid5Geo& g, uint64_t off, bool prev, uint64_t v);
   int Raid5Slots() const;
   // Slots whose member is missing, failed or not in sync (raid5_calc_degraded).
   int Raid5Missing() const;
