@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "models/md/raid10_geo.h"
+
 namespace llsim {
 
 namespace {
@@ -646,6 +648,16 @@ rc::Gen<Scenario> GenScenario(const GenOptions& opts) {
         op.a = h < 4 ? 1 : h == 4 ? 0 : 1;
         op.b = h >= 4 && a.dev_sectors % (2 * a.chunk_sectors) == 0 ? 2 * a.chunk_sectors : 0;
         if (op.b == 0) op.a = 1;
+      }
+      // raid10 near and offset layouts: half the plain spares likewise
+      // come as a reshape onto them (md refuses one of a far layout).
+      if (op.kind == OpKind::kAddSpare && a.level == 10 && a.metadata_minor != 0 &&
+          (a.far_copies == 1 || a.far_offset) && a.mirrors < Raid10Geo::kMaxDisks &&
+          FeatureHash(s.seed + 277 * i) % 2 == 0) {
+        op.kind = OpKind::kGrow;
+        uint64_t h = FeatureHash(s.seed + 281 * i) % 6;
+        op.a = h == 4 ? 0 : 1;
+        op.b = h >= 4 ? 2 * a.chunk_sectors : 0;
       }
       s.ops.push_back(op);
       if (starve) s.ops.push_back(Op{.kind = OpKind::kAllocFail, .a = alloc_now});

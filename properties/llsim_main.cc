@@ -114,11 +114,13 @@ commands:
                           the case's seed, raid10 on a quarter of the cases and of
                           the rest raid1 on 10 in 16, raid5 on 3, raid6 on 2, raid4
                           on 1; 1: raid1 only; 10: raid10, near, far or offset layout by
-                          the seed; 4, 5, 6: raid4/5/6, the layout by the seed, half
-                          on members zeroed at creation, half the spares added
-                          as a reshape onto them (mdadm --grow); neither has
-                          replace or read errors yet, and raid10 no reshape nor
-                          a resize of far layouts, which md refuses)
+                          the seed, half the spares of near and offset layouts
+                          added as a reshape onto them (mdadm --grow); 4, 5, 6:
+                          raid4/5/6, the layout by the seed, half on members zeroed
+                          at creation, half the spares added as a reshape onto
+                          them; raid4/5/6 have no replace and no read errors yet,
+                          raid10 no read errors, and far layouts no resize or
+                          reshape, which md refuses)
                         --expect_failure PROPERTY [--max_shrunk N]
                         --watchdog S (60: a case running longer, in real time, is
                           killed and fails liveness)
@@ -581,8 +583,8 @@ int CmdInfo() {
             << "probed:  " << (c.defines.empty() ? "(defaults)" : c.defines) << "\n"
             // The md layouts the model runs the core on (a trace's array
             // line names its own; generated cases: 1 in 8 each 1.0 and 1.1).
-            << "md:      raid1, raid10 (near, far, offset), raid4/5/6 (la ra ls rs pf pl; "
-               "reshape onto more members or a larger chunk); "
+            << "md:      raid1, raid10 (near, far, offset; near and offset reshape), raid4/5/6 "
+               "(la ra ls rs pf pl); reshape onto more members or a larger chunk; "
                "generated cases pick one per case (--level pins it); metadata 1.0 1.1 1.2 "
                "(default 1.2)\n";
   return 0;

@@ -70,7 +70,8 @@ set(LLSIM_MUTANT_EXPECT
   PROACTIVE_SKIPS_LAST_CHUNK:transitions:swarm:1:level=5
   PREPARE_RANGE_STRIPE_SHORT:write-intent:swarm:1:level=5
   GROW_KEEPS_EDGE_CHUNK:resync-completeness:resize:1:level=5
-  RESHAPE_MARK_CLEAN:transitions:swarm:1:level=5)
+  RESHAPE_MARK_CLEAN:transitions:swarm:1:level=5
+  RECHUNK_FIRST_ONLY:transitions:trace:raid10-rechunk-first-only.trace)
 set(LLSIM_MUTANT_CASES 400 CACHE STRING "generated cases a mutant hunt may use")
 
 foreach(m IN LISTS LLSIM_MUTANTS)

@@ -98,13 +98,14 @@ class ScenarioRun {
     if (const Raid10Geo* g = array_->Geo()) {
       // raid10: some chunk would keep no live copy.
       std::vector<int> live = array_->InSyncDisks();
-      return !g->Enough(
-          [&](int slot) {
-            int d = array_->DiskInSlot(slot);
-            return d >= 0 && d != disk && (!count_dead || !world_->Faults().DiskFailed(d)) &&
-                   std::find(live.begin(), live.end(), d) != live.end();
-          },
-          -1);
+      auto ok = [&](int slot) {
+        int d = array_->DiskInSlot(slot);
+        return d >= 0 && d != disk && (!count_dead || !world_->Faults().DiskFailed(d)) &&
+               std::find(live.begin(), live.end(), d) != live.end();
+      };
+      // During a reshape, in both geometries (raid10's enough()).
+      const Raid10Geo* prev = array_->PrevGeo();
+      return !g->Enough(ok, -1) || (prev && !prev->Enough(ok, -1));
     }
     if (array_->ParityGeo()) {
       // raid4/5/6: more slots gone than parity covers.
@@ -591,15 +592,15 @@ void ScenarioRun::Execute(const Op& op) {
       return;
     case OpKind::kIoError:
       world_->Faults().AddRule({.disk = (int)op.a, .reads = false,
-                                .first_sector = array_ ? array_->Layout().data_offset + op.b : op.b,
-                                .last_sector = (array_ ? array_->Layout().data_offset : 0) +
+                                .first_sector = array_ ? array_->DataOffset() + op.b : op.b,
+                                .last_sector = (array_ ? array_->DataOffset() : 0) +
                                                op.b + std::max<uint64_t>(op.c, 1) - 1});
       return;
     case OpKind::kReadError:
       // Latent sector errors: reads fail there until a write lands.
       world_->Faults().AddRule({.disk = (int)op.a, .writes = false,
-                                .first_sector = array_ ? array_->Layout().data_offset + op.b : op.b,
-                                .last_sector = (array_ ? array_->Layout().data_offset : 0) +
+                                .first_sector = array_ ? array_->DataOffset() + op.b : op.b,
+                                .last_sector = (array_ ? array_->DataOffset() : 0) +
                                                op.b + std::max<uint64_t>(op.c, 1) - 1,
                                 .heal_on_write = true});
       return;
@@ -841,7 +842,7 @@ void ScenarioRun::Settle() {
     mirrors.push_back(&world_->GetDisk(d));
     bad_blocks.push_back(a->BadBlocks(d));
   }
-  uint64_t off = a->Layout().data_offset;
+  uint64_t off = a->DataOffset();
   // On an array still degraded, a chunk the bitmap holds NeedSync (or
   // Syncing) is owed a resync that md runs only once the array can be
   // made whole, or when it has two working mirrors after a crash with
@@ -865,10 +866,10 @@ void ScenarioRun::Settle() {
     if (a->Degraded() == 0 && a->BitmapEnabled())
       bad = a->ParityMismatches(inv_->ParityPromisedRanges(), 8);
     lost = oracle_->ReadLostWrites([&](uint64_t s) { return a->PeekArraySector(s); }, 8);
-  } else if (const Raid10Geo* g = a->Geo()) {
+  } else if (a->Geo()) {
     // Copy by copy: the In_sync members holding each chunk.
     DataOracle::CopyPlacement copies = [&](uint64_t s, uint64_t* len) {
-      *len = g->PieceLen(s, *len);
+      *len = a->ContiguousSectors(s, *len);
       std::vector<DataOracle::CopyAt> at;
       for (auto [d, dev] : a->InSyncCopies(s)) at.push_back({&world_->GetDisk(d), off + dev});
       return at;

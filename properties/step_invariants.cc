@@ -167,6 +167,10 @@ void StepInvariants::Attach(MdArray* array) {
     QuietScope quiet(world_.Sched());
     OnReshapeMark(lo, hi, begin);
   };
+  obs.reshape_resize = [this](bool begin) {
+    QuietScope quiet(world_.Sched());
+    OnReshapeResize(begin);
+  };
   obs.bitmap_gone = [this] {
     AnnounceAllGone();
     pages_.clear();
@@ -193,6 +197,8 @@ void StepInvariants::Detach() {
   reshape_fiber_ = 0;
   reshape_before_.clear();
   reshape_touched_.clear();
+  reshape_resize_fiber_ = 0;
+  reshape_resize_before_.clear();
   started_writes_.clear();
   started_syncs_.clear();
 }
@@ -240,6 +246,13 @@ uint64_t StepInvariants::ChunkShift(bool* guessed) const {
   return (uint64_t)__builtin_ctz(chunksize);
 }
 
+bool StepInvariants::RechunkPending() const {
+  if (!array_ || !array_->PrevGeo()) return false;
+  uint64_t cs = 1ull << ChunkShift();
+  uint64_t fits = (array_->Config().bitmap_space << 9) - 1024;  // with our header, the fewest
+  return (array_->BitmapSectors() + cs - 1) / cs > fits;
+}
+
 bool StepInvariants::ChunkSizeKnown() const {
   bool guessed;
   ChunkShift(&guessed);
@@ -279,6 +292,7 @@ void StepInvariants::OnDataWrite(int disk, uint64_t sector, uint32_t sectors,
   bool guessed;
   uint64_t sh = ChunkShift(&guessed);
   if (guessed) return;  // which chunk bytes to read is not known yet
+  if (RechunkPending()) return;  // which chunk a sector is in depends on its side
   // The members the write goes to that a crash now could load the bitmap
   // from: in sync and not failed. A member being recovered is never read
   // (the reference core and upstream both read only In_sync members), and
@@ -370,7 +384,7 @@ void StepInvariants::OnReshapeMark(uint64_t lo, uint64_t hi, bool begin) {
     reshape_fiber_ = 0;
     reshape_before_.clear();
     reshape_touched_.clear();
-    if (failed_ || !array_->BitmapEnabled() || !ChunkSizeKnown()) return;
+    if (failed_ || !array_->BitmapEnabled() || !ChunkSizeKnown() || RechunkPending()) return;
     reshape_fiber_ = CurrentFiberId(world_);
     for (uint64_t c = 0; c < Chunks(); c++) reshape_before_.push_back(StateInMemory(c));
     // The chunks the merge fills afresh (wholly at or past the new rows of
@@ -441,6 +455,57 @@ void StepInvariants::OnReshapeMark(uint64_t lo, uint64_t hi, bool begin) {
                              "a reshape may not make a chunk less in need of a sync",
                              lo, hi, d, ChunkStateName((uint8_t)StateInMemory(d)),
                              kRankName[need], from, n_off, n_len, o_off, o_len),
+             world_.Clock().Now()});
+    return;
+  }
+}
+
+void StepInvariants::OnReshapeResize(bool begin) {
+  if (!array_ || skip_.count(kPropTransitions)) return;
+  if (begin) {
+    OnStep();
+    reshape_resize_fiber_ = 0;
+    reshape_resize_before_.clear();
+    if (failed_ || !array_->BitmapEnabled() || !ChunkSizeKnown()) return;
+    reshape_resize_fiber_ = CurrentFiberId(world_);
+    reshape_resize_cs_ = 1ull << ChunkShift();
+    reshape_resize_whole_ = array_->Degraded() == 0;
+    for (uint64_t c = 0; c < Chunks(); c++) reshape_resize_before_.push_back(StateInMemory(c));
+    return;
+  }
+  uint64_t fiber = reshape_resize_fiber_;
+  reshape_resize_fiber_ = 0;
+  if (!fiber) return;
+  OnStep();
+  if (failed_ || !array_->BitmapEnabled() || !ChunkSizeKnown()) return;
+  uint64_t cs = 1ull << ChunkShift(), old_cs = reshape_resize_cs_;
+  if (cs < old_cs) return;  // md never shrinks a chunk; not a merge to judge
+  uint64_t f = cs / old_cs, old_n = reshape_resize_before_.size();
+  for (uint64_t j = 0; j < Chunks(); j++) {
+    int need = 0;
+    uint64_t from = j;
+    bool unknown = false;
+    for (uint64_t k = j * f; k < (j + 1) * f && k < old_n; k++) {
+      int r = ReshapeRank(reshape_resize_before_[k]);
+      // The resize settles the bitmap first, as the daemon would: on a
+      // whole array, with IO quiesced, a Dirty chunk may be cleaned (a
+      // member may fail meanwhile).
+      if (r == 2 && (reshape_resize_whole_ || array_->Degraded() == 0)) r = 1;
+      if (r < 0) unknown = true;
+      if (r > need) {
+        need = r;
+        from = k;
+      }
+    }
+    int now = ReshapeRank(StateInMemory(j));
+    if (unknown || now < 0 || now >= need) continue;
+    failed_ = true;
+    report_({kPropTransitions,
+             absl::StrFormat("the resize starting a reshape (chunk size %d -> %d sectors) left "
+                             "chunk %d %s, below the %s of chunk %d it absorbs: a merge may not "
+                             "make a chunk less in need of a sync",
+                             old_cs, cs, j, ChunkStateName((uint8_t)StateInMemory(j)),
+                             kRankName[need], from),
              world_.Clock().Now()});
     return;
   }
@@ -667,7 +732,12 @@ void StepInvariants::OnStep() {
         reported = true;
         continue;
       }
-      if (!ActionsExplain(ActionsOf(op), from, to, may_degraded, may_whole,
+      // The resize starting a raid10 reshape may re-chunk: judged whole
+      // when it returns (OnReshapeResize).
+      uint32_t acts = ActionsOf(op);
+      if (reshape_resize_fiber_ && CurrentFiberId(world_) == reshape_resize_fiber_)
+        acts |= kActReshapeMerge;
+      if (!ActionsExplain(acts, from, to, may_degraded, may_whole,
                           array_->ParityGeo() != nullptr) &&
           !skip_.count(kPropTransitions)) {
         failed_ = true;

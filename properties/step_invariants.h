@@ -111,6 +111,20 @@ class StepInvariants {
   // and as its own state where it also holds rows below the range; chunks
   // another fiber changed meanwhile are not judged.
   void OnReshapeMark(uint64_t lo, uint64_t hi, bool begin);
+  // The resize a raid10 reshape starts with: the bitmap covers array
+  // sectors, so a chunk keeps its meaning unless the chunk size grows, and
+  // then each new chunk must end at least as demanding as every old chunk
+  // it absorbs (the same order as reshape_mark's); the chunk bytes in
+  // between are not judged one by one, as their indices change meaning.
+  void OnReshapeResize(bool begin);
+  // raid10 during a reshape whose grown array does not fit the bitmap at
+  // the chunk size the core still publishes: upstream stages a larger
+  // chunk (reshape_chunksize) for the moved part, so which chunk a sector
+  // is in depends on its side of the reshape and is not known here. The
+  // write-intent check on data writes and the reshape_mark rule stand down
+  // until the reshape finishes (the reference core re-chunks at the resize,
+  // so for it this never holds).
+  bool RechunkPending() const;
   void OnSyncAbortBegin();
   void OnSyncAborted(uint64_t sector);
   // *guessed: the core has not published its chunk size anywhere yet (an
@@ -183,6 +197,12 @@ class StepInvariants {
   uint64_t reshape_fiber_ = 0;
   std::vector<int> reshape_before_;
   std::set<uint64_t> reshape_touched_;
+  // The reshape's resize running (fiber id, 0: none), the chunk states and
+  // the chunk size when it began.
+  uint64_t reshape_resize_fiber_ = 0;
+  std::vector<int> reshape_resize_before_;
+  uint64_t reshape_resize_cs_ = 0;
+  bool reshape_resize_whole_ = false;
   std::function<void(uint64_t, int)> memory_listener_;
   // Tells memory_listener_ what a page's chunks hold now (-1: let go).
   void AnnouncePage(int idx, bool gone);

@@ -1282,6 +1282,13 @@ static int llb_adopt(struct llb *b, bitmap_super_t *sb)
 
 	if (!size)
 		size = have;
+	/*
+	 * A reshape md recorded as started: the bitmap was resized for the new
+	 * geometry before the pass began (raid10's grows the array it covers),
+	 * and keeps that size until the reshape finishes.
+	 */
+	if (mddev->reshape_position != MaxSector && size > have)
+		have = size;
 	if (!is_power_of_2(cs)) {
 		pr_err("md/llbitmap: %s: chunk size %lu is not a power of two\n",
 		       mdname(mddev), cs);
@@ -1896,6 +1903,10 @@ static void llb_rechunk(struct llb *b, unsigned long cs, unsigned long chunks)
 
 			for (k = j * f; k < (j + 1) * f && k < old_chunks; k++)
 				m = llb_merge(m, *llb_slot(b, k));
+#ifdef LLSIM_MUTANT_RECHUNK_FIRST_ONLY
+			/* a larger chunk takes only its first part's state */
+			m = j * f < old_chunks ? *llb_slot(b, j * f) : LLB_UNWRITTEN;
+#endif
 			*llb_slot(b, j) = m;
 		}
 		for (j = chunks; j < old_chunks; j++)

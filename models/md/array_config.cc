@@ -149,9 +149,15 @@ MemberLayout MemberLayout::For(const ArrayConfig& cfg, int disk) {
   l.capacity = l.data_offset + max;
   l.data_sectors = max;
   l.meta_head = l.data_offset;
-  // raid4/5/6: the room between the bitmap and the data is where a reshape
-  // moves the data to (mdadm's head room), so it holds data stamps.
+  // raid4/5/6: the room between the bitmap and the data is where a
+  // reshape moves the data to (mdadm's head room), so it holds data stamps.
   if (cfg.Parity()) l.meta_head = (end + 7) / 8 * 8;
+  // raid10 likewise, but only the last 512 KiB before the data: a core
+  // that writes its bitmap past the space md reserved (FINDINGS.md F1, a
+  // sector or two) still meets the metadata area there, and is reported as
+  // such, not as a stamp-less data write.
+  if (cfg.level == 10)
+    l.meta_head = std::max<uint64_t>((end + 7) / 8 * 8, l.data_offset - std::min<uint64_t>(l.data_offset, 1024));
   return l;
 }
 

@@ -100,7 +100,7 @@ bool MdArray::NarrowWriteError(R1Bio* r1, Member& m) {
   bool ok = true, recorded = false;
   int failures = 0;
   auto rewrite = [&](uint64_t s, uint64_t n) {
-    IoRequest w{r1->discard ? IoOp::kDiscard : IoOp::kWrite, layout_.data_offset + s, (uint32_t)n};
+    IoRequest w{r1->discard ? IoOp::kDiscard : IoOp::kWrite, DataOffset() + s, (uint32_t)n};
     if (!r1->discard) w.stamps.assign(n, r1->stamp);
     w.tag = "narrow_write_error";
     atomic_inc(&m.rdev.nr_pending);

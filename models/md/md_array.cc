@@ -142,9 +142,14 @@ MdArray::MdArray(World& world, Kshim& kshim, const ArrayConfig& cfg, DataOracle*
     mddev_.chunk_sectors = mddev_.new_chunk_sectors = (int)cfg_.chunk_sectors;
     pers_.head.id = ID_RAID10;
     pers_.head.name = "raid10";
-    // raid10's bitmap covers the array (no reshape here: old = new).
-    pers_.bitmap_sync_size = [](struct mddev* m, bool) { return m->resync_max_sectors; };
-    pers_.bitmap_array_sectors = [](struct mddev* m, bool) { return m->resync_max_sectors; };
+    // raid10's bitmap covers the array: raid10_bitmap_sync_size, in the
+    // old or the new geometry while a reshape runs.
+    pers_.bitmap_sync_size = [](struct mddev* m, bool prev) {
+      auto* a = static_cast<MdArray*>(m->llsim_model);
+      if (a->r10_prev_) return (sector_t)(prev ? a->r10_prev_ : a->geo_)->array_sectors;
+      return m->resync_max_sectors;
+    };
+    pers_.bitmap_array_sectors = pers_.bitmap_sync_size;
   }
   if (cfg_.Parity()) {
     mddev_.level = mddev_.new_level = cfg_.level;
@@ -312,7 +317,10 @@ std::vector<bool> MdArray::WorkingSlots() const {
 
 bool MdArray::Raid10Enough(int ignore_slot) const {
   std::vector<bool> ok = WorkingSlots();
-  return geo_->Enough([&](int slot) { return (bool)ok[slot]; }, ignore_slot);
+  // raid10's enough(): during a reshape, in both geometries.
+  auto in_sync = [&](int slot) { return slot < (int)ok.size() && ok[slot]; };
+  return geo_->Enough(in_sync, ignore_slot) &&
+         (!r10_prev_ || r10_prev_->Enough(in_sync, ignore_slot));
 }
 
 void MdArray::UnbindAll() {
@@ -329,9 +337,21 @@ uint64_t MdArray::PeekArraySector(uint64_t v) const {
 
 uint64_t MdArray::DevSector(const Member& m, uint64_t sector) const {
   if (!geo_) return sector;
-  for (const Raid10Geo::Copy& c : geo_->Map(sector))
-    if (c.slot == m.rdev.raid_disk) return c.dev;
+  // During a reshape the old geometry's data lies further on (its data
+  // offset is the higher one): relative to the current offset, it is
+  // shifted by the difference.
+  bool prev = Raid10Prev(sector);
+  const Raid10Geo& g = prev ? *r10_prev_ : *geo_;
+  for (const Raid10Geo::Copy& c : g.Map(sector))
+    if (c.slot == m.rdev.raid_disk) return c.dev + (prev ? r5_prev_off_ - r5_off_ : 0);
   return kNoCopy;
+}
+
+uint64_t MdArray::ContiguousSectors(uint64_t sector, uint64_t n) const {
+  if (!geo_) return n;
+  if (!r10_prev_) return geo_->PieceLen(sector, n);
+  if (sector < reshape_safe_) return geo_->PieceLen(sector, std::min(n, reshape_safe_ - sector));
+  return r10_prev_->PieceLen(sector, n);
 }
 
 int MdArray::DiskInSlot(int slot) const {
@@ -415,13 +435,43 @@ absl::Status MdArray::Assemble() {
   mddev_.array_sectors = top.dev_sectors;
   mddev_.resync_max_sectors = top.dev_sectors;
   if (cfg_.level == 10) {
-    // raid10_run: the members' size (mdadm --size) gives the array's.
+    // raid10_run: the members' size (mdadm --size) gives the array's. A
+    // reshaped array has the members and chunk its superblock says, and
+    // its data where the last reshape moved it.
+    if (top.raid_disks != (uint32_t)cfg_.mirrors) {
+      cfg_.mirrors = (int)top.raid_disks;
+      mddev_.raid_disks = cfg_.mirrors;
+    }
+    if (top.chunk_sectors) cfg_.chunk_sectors = top.chunk_sectors;
+    mddev_.chunk_sectors = mddev_.new_chunk_sectors = (int)cfg_.chunk_sectors;
     auto geo = Raid10Geo::For(cfg_.mirrors, cfg_.near_copies, cfg_.far_copies,
                               cfg_.far_offset, cfg_.chunk_sectors, top.dev_sectors);
     if (!geo.ok()) return geo.status();
     geo_ = *geo;
+    r5_off_ = top.data_offset ? top.data_offset : layout_.data_offset;
     mddev_.dev_sectors = geo_->dev_sectors;
     mddev_.array_sectors = mddev_.resync_max_sectors = geo_->array_sectors;
+    r10_prev_.reset();
+    mddev_.reshape_position = kMaxSector;
+    mddev_.delta_disks = 0;
+    if (top.reshape) {
+      // raid10_run: a reshape to resume, from where the superblock says.
+      auto prev = Raid10Geo::For(cfg_.mirrors - top.delta_disks, cfg_.near_copies,
+                                 cfg_.far_copies, cfg_.far_offset,
+                                 top.prev_chunk_sectors ? top.prev_chunk_sectors
+                                                        : cfg_.chunk_sectors,
+                                 top.dev_sectors);
+      if (!prev.ok()) return prev.status();
+      r10_prev_ = *prev;
+      r5_prev_off_ = top.prev_data_offset;
+      mddev_.delta_disks = top.delta_disks;
+      mddev_.chunk_sectors = (int)r10_prev_->chunk_sectors;
+      mddev_.reshape_position = reshape_safe_ = reshape_progress_ = top.reshape_position;
+      mddev_.array_sectors = mddev_.resync_max_sectors = r10_prev_->array_sectors;
+      Reached("reshape resumed at assembly");
+      NoteMd(absl::StrFormat("raid10: reshape to %d members resumes at array sector %d",
+                             cfg_.mirrors, top.reshape_position));
+    }
   }
   if (cfg_.Parity()) {
     // raid5_run: members hold whole chunks; the bitmap covers their rows.
@@ -845,13 +895,14 @@ absl::Status MdArray::ReAdd(int disk) {
   md_bitmap_stats stats{};
   bool stats_ok = BitmapEnabled() && ops_->get_stats && (BitmapCall(this, BitmapOp::kGetStats), ops_->get_stats(mddev_.bitmap, &stats)) == 0;
   bool too_old = old_role < 0 || !stats_ok || sb->events < stats.events_cleared;
-  // raid4/5/6: a member that missed (part of) a reshape holds its rows in
-  // a geometry the array no longer has; mdadm refuses its --re-add, and it
-  // joins as a new spare (full recovery).
-  if (r5_ && sb && !too_old &&
+  // raid4/5/6 and raid10: a member that missed (part of) a reshape holds
+  // its data in a geometry the array no longer has; mdadm refuses its
+  // --re-add, and it joins as a new spare (full recovery).
+  bool missed_reshape = false;
+  if ((r5_ || geo_) && sb && !too_old &&
       (Reshaping() || sb->reshape || sb->raid_disks != (uint32_t)cfg_.mirrors ||
        (sb->data_offset ? sb->data_offset : layout_.data_offset) != r5_off_)) {
-    too_old = true;
+    too_old = missed_reshape = true;
     Reached("re-add after a reshape (full recovery)");
     NoteMd(absl::StrFormat("mdadm: --re-add of %s is not possible: it missed a reshape; "
                            "added as a new spare", m.name));
@@ -874,7 +925,7 @@ absl::Status MdArray::ReAdd(int disk) {
     Reached(sb->events > stats.events_cleared    ? "re-add events above events_cleared"
             : sb->events == stats.events_cleared ? "re-add events equal to events_cleared"
                                                  : "re-add events below events_cleared");
-  if (too_old)
+  if (too_old && !missed_reshape)
     NoteMd(absl::StrFormat("mdadm --re-add %s (was slot %d): events %d below events_cleared %d, "
                            "full recovery", m.name, old_role, sb ? (int64_t)sb->events : -1,
                            (int64_t)stats.events_cleared));

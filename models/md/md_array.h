@@ -133,6 +133,9 @@ struct MdObserver {
   // reshape_mark(old_pos, new_pos) is about to be called / has returned:
   // array range [lo, hi) moved to the new geometry.
   std::function<void(uint64_t lo, uint64_t hi, bool begin)> reshape_mark;
+  // raid10: the bitmap resize a reshape onto more members starts with is
+  // about to be called / has returned (a core may re-chunk there).
+  std::function<void(bool begin)> reshape_resize;
 };
 
 class MdArray : public MdHost {
@@ -179,13 +182,17 @@ class MdArray : public MdHost {
   // it while the array stays whole, then takes its place.
   absl::Status Replace(int slot);
   absl::Status Resize(uint64_t new_dev_sectors);
-  // mdadm --grow --raid-devices=+delta --chunk=chunk (raid4/5/6; delta 0
-  // to 2, chunk 0 keeps it): a blank disk is added for each new member if
-  // no spare is bound, and the array is reshaped, moving its data to a new
-  // data offset (raid5_reshape.cc).
+  // mdadm --grow --raid-devices=+delta --chunk=chunk (raid4/5/6, and
+  // raid10 near and offset layouts; delta 0 to 2, chunk 0 keeps it): a
+  // blank disk is added for each new member if no spare is bound, and the
+  // array is reshaped, moving its data to a new data offset
+  // (raid5_reshape.cc, raid10_reshape.cc).
   absl::Status Grow(int delta, uint32_t chunk_sectors = 0);
   // A reshape is in progress (started, not yet finished).
-  bool Reshaping() const { return r5_prev_.has_value(); }
+  bool Reshaping() const { return r5_prev_.has_value() || r10_prev_.has_value(); }
+  // Where the current geometry's data starts on each member (mdadm's
+  // data offset until a reshape moves it).
+  uint64_t DataOffset() const { return r5_off_; }
   // raid4/5/6 during a reshape: the member rows array range [v, v + n)
   // touches in the old (previous) or new geometry, as md's
   // bitmap_sector_map gives them; false when the range is empty there.
@@ -233,9 +240,17 @@ class MdArray : public MdHost {
   }
   // What the bitmap covers: the array's sectors, but raid4/5/6's member
   // rows (every member's at once).
-  uint64_t BitmapSectors() const { return r5_ ? mddev_.dev_sectors : ArraySectors(); }
-  // raid10's layout, once assembled (null for raid1).
+  // raid10 during a reshape: the bitmap already covers the grown array.
+  uint64_t BitmapSectors() const {
+    return r5_ ? mddev_.dev_sectors : r10_prev_ ? geo_->array_sectors : ArraySectors();
+  }
+  // raid10's layout, once assembled (null for raid1); during a reshape,
+  // the one the array is going to, and the one it comes from.
   const Raid10Geo* Geo() const { return geo_ ? &*geo_ : nullptr; }
+  const Raid10Geo* PrevGeo() const { return r10_prev_ ? &*r10_prev_ : nullptr; }
+  // raid10: the sectors from `sector` on (at most n) that lie in one chunk
+  // of the geometry holding them and on one side of a reshape.
+  uint64_t ContiguousSectors(uint64_t sector, uint64_t n) const;
   // raid4/5/6's layout, once assembled (null otherwise).
   const Raid5Geo* ParityGeo() const { return r5_ ? &*r5_ : nullptr; }
   // raid4/5/6 during a reshape: the geometry it moves the data out of.
@@ -399,6 +414,15 @@ class MdArray : public MdHost {
   // splits it (mddev_bio_split_at_reshape_offset), and the part below goes
   // to the new geometry.
   bool Raid5WaitGeometry(uint64_t v, uint64_t n, uint64_t* cut);
+  // raid10 during a reshape: array sector v lies in the old geometry.
+  bool Raid10Prev(uint64_t v) const { return r10_prev_ && v >= reshape_safe_; }
+  absl::Status Raid10Grow(int delta, uint32_t chunk);
+  void Raid10ReshapeThreadMain();
+  void Raid10ReshapeCopy(uint64_t v, uint64_t n);
+  void Raid10FinishReshape();
+  // Registers an old-geometry IO on array range r until destroyed: the
+  // reshape moves no range with such IO in flight.
+  struct OldGeometryIo;
   int Raid5Slots() const;
   // Slots whose member is missing, failed or not in sync (raid5_calc_degraded).
   int Raid5Missing() const;
@@ -448,9 +472,6 @@ class MdArray : public MdHost {
   uint64_t DevSector(const Member& m, uint64_t sector) const;
   // The sectors from `sector` on (at most n) that map to one place on
   // each member: raid10 splits at chunk ends.
-  uint64_t ContiguousSectors(uint64_t sector, uint64_t n) const {
-    return geo_ ? geo_->PieceLen(sector, n) : n;
-  }
   Member* MemberByRdev(md_rdev* rdev);
   // The member whose block device `bdev` is; null (and shim misuse named
   // after `caller`) for anything else.
@@ -488,6 +509,9 @@ class MdArray : public MdHost {
   // rest (r5_prev_, r5_prev_off_). Array sectors [reshape_safe_,
   // reshape_progress_) are being moved: IO there waits for the checkpoint.
   std::optional<Raid5Geo> r5_prev_;
+  // raid10's old geometry while a reshape runs (geo_ is the new one); the
+  // data offsets are r5_off_ and r5_prev_off_, as for raid4/5/6.
+  std::optional<Raid10Geo> r10_prev_;
   uint64_t r5_off_ = 0, r5_prev_off_ = 0;
   uint64_t reshape_safe_ = 0, reshape_progress_ = 0;
   // The chunk the array was created with (the trace's): a superblock names

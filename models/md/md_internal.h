@@ -115,6 +115,22 @@ struct MdArray::OtherIo {
   }
 };
 
+// An IO in a reshape's old geometry, on array range [first, second): the
+// reshape copies no range with such IO in flight (the window waits).
+struct MdArray::OldGeometryIo {
+  MdArray* a;
+  std::pair<uint64_t, uint64_t> r;
+  bool on;
+  OldGeometryIo(MdArray* arr, uint64_t b, uint64_t e, bool prev) : a(arr), r{b, e}, on(prev) {
+    if (on) a->r5_old_writes_.insert(r);
+  }
+  ~OldGeometryIo() {
+    if (!on) return;
+    a->r5_old_writes_.erase(a->r5_old_writes_.find(r));
+    a->world_.Sched().WakeAll(a->reshape_wait_);
+  }
+};
+
 constexpr uint64_t kMaxSector = ~0ull;
 constexpr uint32_t kSyncIoSectors = 128;  // raid1's 64 KiB resync unit
 

@@ -303,7 +303,7 @@ uint64_t MdArray::Raid10RecoveryRequest(uint64_t j, uint64_t max, bool* skipped)
 // not restart into the same error forever).
 void MdArray::ReadSyncSource(SyncIo* sr) {
   bool recover = test_bit(MD_RECOVERY_RECOVER, &mddev_.recovery);
-  IoRequest rd{IoOp::kRead, layout_.data_offset + sr->DevOn(sr->source), sr->sectors};
+  IoRequest rd{IoOp::kRead, DataOffset() + sr->DevOn(sr->source), sr->sectors};
   rd.tag = recover ? "recovery read"
            : test_bit(MD_RECOVERY_REQUESTED, &mddev_.recovery) ? "check/repair read"
                                                                : "resync read";
@@ -357,7 +357,7 @@ void MdArray::ReadSyncSource(SyncIo* sr) {
 void MdArray::CompareSyncTargets(SyncIo* sr, const StampRuns& source) {
   bool check = test_bit(MD_RECOVERY_CHECK, &mddev_.recovery);
   for (Member* t : sr->targets) {
-    IoRequest rd{IoOp::kRead, layout_.data_offset + sr->DevOn(t), sr->sectors};
+    IoRequest rd{IoOp::kRead, DataOffset() + sr->DevOn(t), sr->sectors};
     rd.tag = check ? "check read" : "repair read";
     atomic_inc(&t->rdev.nr_pending);
     Submit(*t, rd, [this, sr, t, source, check](IoResult res) {
@@ -381,7 +381,7 @@ void MdArray::WriteSyncTarget(SyncIo* sr, Member* t, const StampRuns& stamps) {
   bool requested = test_bit(MD_RECOVERY_REQUESTED, &mddev_.recovery);
   {
     {
-      IoRequest wr{IoOp::kWrite, layout_.data_offset + sr->DevOn(t), sr->sectors};
+      IoRequest wr{IoOp::kWrite, DataOffset() + sr->DevOn(t), sr->sectors};
       wr.stamps = stamps;
       wr.tag = recover ? "recovery write" : requested ? "repair write" : "resync write";
       atomic_inc(&t->rdev.nr_pending);

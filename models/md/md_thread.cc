@@ -123,7 +123,7 @@ void MdArray::ChooseAndStartSync() {
   clear_bit(MD_RECOVERY_INTR, &mddev_.recovery);
   // md_choose_sync_action: a pending reshape wins.
   if (Reshaping()) {
-    Reached("raid5 reshape resumed");
+    Reached(geo_ ? "raid10 reshape resumed" : "raid5 reshape resumed");
     StartReshape();
     return;
   }
@@ -378,13 +378,13 @@ void MdArray::WriteMemberSb(Member& m, bool clean, uint64_t resync_offset) {
   sb.recovery_bitmap = !test_bit(In_sync, &m.rdev.flags) && m.rdev.raid_disk >= 0 &&
                        m.rdev.saved_raid_disk == m.rdev.raid_disk && !fullsync_;
   sb.replacement = RdevFlag(m.rdev, Replacement);
-  if (r5_) {
+  if (r5_ || geo_) {
     // Zero keeps a superblock of an array never reshaped as it always was.
+    uint32_t chunk = r5_ ? r5_->chunk_sectors : geo_->chunk_sectors;
     sb.data_offset = r5_off_ != layout_.data_offset ? r5_off_ : 0;
-    sb.chunk_sectors = r5_->chunk_sectors != created_chunk_sectors_ || Reshaping()
-                           ? r5_->chunk_sectors : 0;
+    sb.chunk_sectors = chunk != created_chunk_sectors_ || Reshaping() ? chunk : 0;
     if (Reshaping()) {
-      sb.prev_chunk_sectors = r5_prev_->chunk_sectors;
+      sb.prev_chunk_sectors = r5_prev_ ? r5_prev_->chunk_sectors : r10_prev_->chunk_sectors;
       sb.reshape = true;
       sb.delta_disks = (int8_t)mddev_.delta_disks;
       sb.reshape_position = mddev_.reshape_position;

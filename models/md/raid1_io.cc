@@ -130,6 +130,15 @@ int MdArray::WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool disc
   // is split there and the rest goes round again as its own request
   // (md_write_start, barrier, bitmap start and end of its own), in flight
   // beside the first. The user's write ends when every piece has.
+  // raid10 during a reshape (regular_request_wait): the bio waits until
+  // it lies on one side of the window, or is split at reshape_position
+  // (mddev_bio_split_at_reshape_offset) and the rest goes round as a
+  // request of its own once this part has ended.
+  uint64_t cut = 0;
+  bool prev = geo_ && Raid5WaitGeometry(sector, sectors, &cut);
+  uint32_t rest = cut ? (uint32_t)(sector + sectors - cut) : 0;
+  if (cut) sectors = (uint32_t)(cut - sector);
+  OldGeometryIo old_io(this, sector, sector + sectors, prev);
   std::vector<std::unique_ptr<R1Bio>> pieces;
   uint64_t stamp = 0;
   for (uint64_t s = sector, left = sectors; left;) {
@@ -146,6 +155,10 @@ int MdArray::WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool disc
     R1Bio* raw = p.get();
     BlockOn(raw->wait, [&] { return raw->done; });
     ok = ok && raw->ok_mirrors > 0;
+  }
+  if (rest && ok) {
+    pieces.clear();
+    return WriteRequest(sector + sectors, rest, fua, discard);
   }
   return ok ? 0 : -EIO;
 }
@@ -270,7 +283,7 @@ MdArray::R1Bio* MdArray::WritePiece(uint64_t sector, uint32_t sectors, uint32_t 
       }
       IoRequest req;
       req.op = raw->discard ? IoOp::kDiscard : IoOp::kWrite;
-      req.sector = layout_.data_offset + raw->DevOn(m->disk);
+      req.sector = DataOffset() + raw->DevOn(m->disk);
       req.sectors = raw->sectors;
       req.fua = raw->fua;
       if (!raw->discard) req.stamps.assign(raw->sectors, raw->stamp);
@@ -457,6 +470,12 @@ int MdArray::Read(uint64_t sector, uint32_t sectors, StampRuns* stamps) {
 int MdArray::Raid10Read(uint64_t sector, uint32_t sectors, StampRuns* stamps) {
   OtherIo hold(this);
   stamps->clear();
+  // During a reshape, as a write: one side of the window, or split there.
+  uint64_t cut = 0;
+  bool prev = Raid5WaitGeometry(sector, sectors, &cut);
+  uint32_t rest = cut ? (uint32_t)(sector + sectors - cut) : 0;
+  if (cut) sectors = (uint32_t)(cut - sector);
+  OldGeometryIo old_io(this, sector, sector + sectors, prev);
   for (uint64_t s = sector, left = sectors; left;) {
     uint64_t n = ContiguousSectors(s, left);
     std::vector<std::pair<int, uint64_t>> copies = InSyncCopies(s);
@@ -469,7 +488,7 @@ int MdArray::Raid10Read(uint64_t sector, uint32_t sectors, StampRuns* stamps) {
       auto [disk, dev] = copies[pick];
       copies.erase(copies.begin() + (long)pick);
       Member& m = *members_[disk];
-      IoRequest r{IoOp::kRead, layout_.data_offset + dev, (uint32_t)n};
+      IoRequest r{IoOp::kRead, DataOffset() + dev, (uint32_t)n};
       r.tag = "raid10 read";
       atomic_inc(&m.rdev.nr_pending);
       IoResult res = SubmitAndWait(m, std::move(r));
@@ -488,6 +507,15 @@ int MdArray::Raid10Read(uint64_t sector, uint32_t sectors, StampRuns* stamps) {
     if (!done) return -EIO;
     s += n;
     left -= n;
+  }
+  if (rest) {
+    StampRuns more;
+    if (int err = Raid10Read(sector + sectors, rest, &more)) return err;
+    uint64_t at = 0;
+    for (const StampRuns::Run& run : more.Runs()) {
+      stamps->Append(run.end - at, run.stamp);
+      at = run.end;
+    }
   }
   return 0;
 }

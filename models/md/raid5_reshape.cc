@@ -30,6 +30,14 @@ using namespace raid5;
 
 bool MdArray::ReshapeRows(uint64_t v, uint64_t n, bool previous, uint64_t* dev,
                           uint64_t* len) const {
+  if (geo_) {
+    // raid10's bitmap covers the array: the range itself, within the
+    // geometry's array.
+    const Raid10Geo& g = previous && r10_prev_ ? *r10_prev_ : *geo_;
+    *dev = v;
+    *len = v < g.array_sectors ? std::min(n, g.array_sectors - v) : 0;
+    return *len > 0;
+  }
   const Raid5Geo& g = previous && r5_prev_ ? *r5_prev_ : *r5_;
   *dev = *len = 0;
   if (v >= g.array_sectors || n == 0) return false;
@@ -51,18 +59,22 @@ bool MdArray::Raid5WaitGeometry(uint64_t v, uint64_t n, uint64_t* cut) {
   });
   if (!Reshaping()) return false;
   if (v < reshape_safe_ && v + n > reshape_safe_) {
-    Reached("raid5 IO split at the reshape position");
+    Reached(geo_ ? "raid10 IO split at the reshape position"
+                 : "raid5 IO split at the reshape position");
     *cut = reshape_safe_;
     return false;
   }
-  if (!(v + n <= reshape_safe_)) Reached("raid5 IO in the old geometry during a reshape");
+  if (!(v + n <= reshape_safe_))
+    Reached(geo_ ? "raid10 IO in the old geometry during a reshape"
+                 : "raid5 IO in the old geometry during a reshape");
   return !(v + n <= reshape_safe_);
 }
 
 absl::Status MdArray::Grow(int delta, uint32_t chunk) {
   if (!running_) return absl::FailedPreconditionError("md0 is not running");
+  if (geo_) return Raid10Grow(delta, chunk);
   if (!r5_)
-    return absl::UnimplementedError("only raid4/5/6 reshape onto more members is modelled");
+    return absl::UnimplementedError("raid1 reshape is not modelled (grow is for raid4/5/6/10)");
   if (delta < 0 || delta > 2)
     return absl::InvalidArgumentError(absl::StrFormat("grow by %d members: 0, 1 or 2", delta));
   if (chunk == 0) chunk = r5_->chunk_sectors;
@@ -178,7 +190,12 @@ void MdArray::StartReshape() {
   sync_thread_running_ = true;
   sync_thread_done_ = false;
   NoteMd(absl::StrFormat("reshape started at array sector %d", reshape_progress_));
-  world_.Sched().Spawn("md0_reshape", [this] { ReshapeThreadMain(); });
+  world_.Sched().Spawn("md0_reshape", [this] {
+    if (geo_)
+      Raid10ReshapeThreadMain();
+    else
+      ReshapeThreadMain();
+  });
 }
 
 // reshape_request's checkpoint: merge what moved into the new bits, make
@@ -204,7 +221,7 @@ void MdArray::ReshapeCheckpoint() {
   });
   if (mddev_.sb_flags & ((1ul << MD_SB_CHANGE_DEVS) | (1ul << MD_SB_CHANGE_PENDING))) return;
   reshape_safe_ = mddev_.reshape_position;
-  Reached("raid5 reshape checkpoint");
+  Reached(geo_ ? "raid10 reshape checkpoint" : "raid5 reshape checkpoint");
   world_.Sched().WakeAll(reshape_wait_);
 }
 

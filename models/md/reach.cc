@@ -92,6 +92,12 @@ const std::vector<std::string>& ModelFeatures() {
       "reshape resumed at assembly",
       "raid5 IO in the old geometry during a reshape",
       "raid5 IO split at the reshape position",
+      "raid10 reshape started",
+      "raid10 reshape checkpoint",
+      "raid10 reshape finished",
+      "raid10 reshape resumed",
+      "raid10 IO in the old geometry during a reshape",
+      "raid10 IO split at the reshape position",
       "discard refused during a reshape",
       "re-add after a reshape (full recovery)",
   };
