@@ -147,6 +147,16 @@ void MdArray::ChooseAndStartSync() {
               clear_bit(Replacement, &o->rdev.flags);
               NoteMd(absl::StrFormat("raid1: %s is now the member of slot %d", o->name,
                                      o->rdev.raid_disk));
+              // Deliberately not md, as for a replacement (FINDINGS.md M3):
+              // promoted before its recovery finished, it still lacks what
+              // the bitmap never named, and md would recover it from the
+              // bitmap once a sync has cleared conf->fullsync.
+              if (!RdevFlag(o->rdev, In_sync) && o->rdev.saved_raid_disk < 0 && !fullsync_) {
+                fullsync_ = true;
+                NoteMd(absl::StrFormat("raid1: %s's recovery as a promoted replacement is a "
+                                       "full one (md would recover it from the bitmap: "
+                                       "FINDINGS.md M3)", o->name));
+              }
             }
         m->rdev.raid_disk = -1;
       }
