@@ -416,7 +416,19 @@ class MdArray : public MdHost {
   bool Raid5WaitGeometry(uint64_t v, uint64_t n, uint64_t* cut);
   // raid10 during a reshape: array sector v lies in the old geometry.
   bool Raid10Prev(uint64_t v) const { return r10_prev_ && v >= reshape_safe_; }
+  // Grow's level parts, under the lock with IO suspended, after the
+  // checks both levels share; and the steps they share.
+  absl::Status Raid5Grow(int delta, uint32_t chunk);
   absl::Status Raid10Grow(int delta, uint32_t chunk);
+  // Every member in sync, and `delta` spares (blank disks bound if need be).
+  absl::Status GrowSpares(int delta, std::vector<Member*>* spares);
+  // The bitmap resize a reshape starts with (delta_disks and the new chunk
+  // set first; undone if the core refuses).
+  absl::Status ReshapeResize(int delta, int disks, uint32_t chunk, uint64_t blocks);
+  // The spares take the slots from `slot` on, in sync; the pass starts at 0.
+  void AdoptGrowSpares(const std::vector<Member*>& spares, int slot, const std::string& level);
+  void EndReshapePass(bool intr);
+  void ReshapeDone(uint32_t chunk);
   void Raid10ReshapeThreadMain();
   void Raid10ReshapeCopy(uint64_t v, uint64_t n);
   void Raid10FinishReshape();

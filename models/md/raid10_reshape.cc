@@ -27,50 +27,12 @@
 
 namespace llsim {
 
+// raid10_start_reshape's part (under the lock, IO suspended).
 absl::Status MdArray::Raid10Grow(int delta, uint32_t chunk) {
-  if (delta < 0 || delta > 2)
-    return absl::InvalidArgumentError(absl::StrFormat("grow by %d members: 0, 1 or 2", delta));
-  if (chunk == 0) chunk = geo_->chunk_sectors;
-  if (chunk < 8 || chunk > 4096 || (chunk & (chunk - 1)))
-    return absl::InvalidArgumentError(
-        absl::StrFormat("chunk %d sectors: a power of two from 8 to 4096", chunk));
-  if (delta == 0 && chunk == geo_->chunk_sectors)
-    return absl::InvalidArgumentError("nothing to reshape: same members, same chunk");
-  // raid10_check_reshape: a far layout keeps its copies a band apart.
-  if (geo_->far_copies > 1 && !geo_->far_offset)
-    return absl::InvalidArgumentError("raid10 far layouts cannot be reshaped (EINVAL)");
-  // raid_disks_store: mddev_suspend_and_lock. All IO drains first.
-  suspended_++;
-  struct Resume {
-    MdArray* a;
-    ~Resume() {
-      if (--a->suspended_ == 0) a->world_.Sched().WakeAll(a->suspend_wait_);
-    }
-  } resume{this};
-  BlockOn(barrier_wait_, [&] { return (writes_in_flight_ == 0 && other_io_ == 0) || !running_; });
-  LockGuard lock(this);
-  if (!running_) return absl::FailedPreconditionError("md0 is not running");
-  if (Reshaping()) return absl::FailedPreconditionError("a reshape is already running (EBUSY)");
-  // raid10_start_reshape: -EBUSY while a sync runs or is pending.
-  if (sync_thread_running_ || test_bit(MD_RECOVERY_RUNNING, &mddev_.recovery) ||
-      mddev_.resync_offset < kMaxSector)
-    return absl::FailedPreconditionError("reshape refused while resync/recovery runs (EBUSY)");
-  if (!BitmapEnabled() || !ops_->reshape_mark)
-    return absl::FailedPreconditionError(
-        "this core has no reshape hooks (reshape_mark): md refuses to reshape under it");
-  // raid10_check_reshape: llbitmap cannot follow a smaller chunk.
-  if (chunk < geo_->chunk_sectors)
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "chunk %d -> %d sectors: llbitmap refuses a smaller chunk (EOPNOTSUPP)",
-        geo_->chunk_sectors, chunk));
   if (mddev_.array_sectors % chunk)
     return absl::InvalidArgumentError(absl::StrFormat(
         "array of %d sectors is not a multiple of the new chunk (%d) (EINVAL)",
         mddev_.array_sectors, chunk));
-  for (auto& m : members_)
-    if (m->in_array && m->rdev.raid_disk >= 0 &&
-        (!RdevFlag(m->rdev, In_sync) || RdevFlag(m->rdev, Faulty)))
-      return absl::FailedPreconditionError("reshape refused: a member is not in sync");
   int disks = geo_->disks + delta;
   if (disks > Raid10Geo::kMaxDisks || disks > (int)members_.size())
     return absl::FailedPreconditionError(
@@ -107,54 +69,21 @@ absl::Status MdArray::Raid10Grow(int delta, uint32_t chunk) {
           "the bitmap refuses the reshape (%d): chunks still need a sync (EBUSY)", err));
   }
   std::vector<Member*> spares;
-  for (auto& m : members_)
-    if (m->in_array && m->rdev.raid_disk < 0 && !RdevFlag(m->rdev, Faulty) &&
-        (int)spares.size() < delta)
-      spares.push_back(m.get());
-  while ((int)spares.size() < delta) {
-    Member* m = BindBlankSpare();
-    if (!m) return absl::FailedPreconditionError("no spare to grow onto");
-    spares.push_back(m);
-  }
+  if (absl::Status st = GrowSpares(delta, &spares); !st.ok()) return st;
   NoteMd(absl::StrFormat("mdadm --grow --raid-devices=%d --chunk=%dK (raid10 %s)", disks,
                          chunk / 2, geo_->Name()));
   Reached("raid10 reshape started");
-  mddev_.delta_disks = delta;
-  mddev_.raid_disks = disks;
-  mddev_.new_chunk_sectors = (int)chunk;
   // With new members the bitmap is resized to the grown array first,
   // which llbitmap takes as a reshape (it stages the new size).
-  if (delta) {
-    if (obs_.reshape_resize) obs_.reshape_resize(true);
-    int err = (BitmapCall(this, BitmapOp::kResize),
-               ops_->resize(&mddev_, geo->array_sectors, 0));
-    if (obs_.reshape_resize) obs_.reshape_resize(false);
-    if (err) {
-      mddev_.delta_disks = 0;
-      mddev_.raid_disks = cfg_.mirrors;
-      mddev_.new_chunk_sectors = mddev_.chunk_sectors;
-      NoteMd(absl::StrFormat("bitmap resize for the reshape refused: %d", err));
-      return absl::FailedPreconditionError(absl::StrFormat("bitmap resize failed (%d)", err));
-    }
-  }
+  if (absl::Status st = ReshapeResize(delta, disks, chunk, geo->array_sectors); !st.ok())
+    return st;
   r10_prev_ = *geo_;
   r5_prev_off_ = r5_off_;
   geo_ = *geo;
   r5_off_ -= gap;
   cfg_.mirrors = disks;
   cfg_.chunk_sectors = chunk;
-  reshape_safe_ = reshape_progress_ = 0;
-  mddev_.reshape_position = 0;
-  int slot = r10_prev_->disks;
-  for (Member* m : spares) {
-    // raid10_start_reshape: a new member past the old slots is in sync
-    // (what it holds is written as the reshape goes).
-    m->rdev.raid_disk = slot++;
-    m->rdev.saved_raid_disk = -1;
-    m->rdev.recovery_offset = kMaxSector;
-    set_bit(In_sync, &m->rdev.flags);
-    NoteMd(absl::StrFormat("raid10: %s takes slot %d", m->name, m->rdev.raid_disk));
-  }
+  AdoptGrowSpares(spares, r10_prev_->disks, "raid10");
   std::vector<bool> slot_ok = WorkingSlots();
   mddev_.degraded = (int)std::count(slot_ok.begin(), slot_ok.end(), false);
   set_bit(MD_SB_CHANGE_DEVS, &mddev_.sb_flags);
@@ -270,36 +199,14 @@ void MdArray::Raid10ReshapeThreadMain() {
     intr = reshape_safe_ != end;
     if (!intr) Raid10FinishReshape();
   }
-  if (intr) {
-    reshape_progress_ = reshape_safe_;
-    world_.Sched().WakeAll(reshape_wait_);
-  }
-  NoteMd(absl::StrFormat("reshape %s at array sector %d", intr ? "interrupted" : "done",
-                         reshape_safe_));
-  set_bit(MD_RECOVERY_DONE, &mddev_.recovery);
-  sync_thread_done_ = true;
-  WakeupThread(mddev_.thread);
-  world_.Sched().WakeAll(sync_exit_);
+  EndReshapePass(intr);
 }
 
 // md_finish_reshape and raid10_finish_reshape.
 void MdArray::Raid10FinishReshape() {
   uint64_t old_size = r10_prev_->array_sectors;
-  mddev_.reshape_position = kMaxSector;
   r10_prev_.reset();
-  mddev_.delta_disks = 0;
-  mddev_.chunk_sectors = mddev_.new_chunk_sectors = (int)geo_->chunk_sectors;
-  // A member out of sync while the data moved holds none of the new
-  // copies: its recovery is a full one, whatever the bitmap says.
-  for (auto& m : members_)
-    if (m->in_array && !RdevFlag(m->rdev, In_sync)) {
-      m->rdev.saved_raid_disk = -1;
-      clear_bit(Bitmap_sync, &m->rdev.flags);
-      if (m->rdev.raid_disk >= 0) fullsync_ = true;
-    }
-  for (auto& m : members_) m->rdev.data_offset = m->rdev.new_data_offset = r5_off_;
-  if (BitmapEnabled() && ops_->reshape_finish)
-    (BitmapCall(this, BitmapOp::kReshapeFinish), ops_->reshape_finish(&mddev_));
+  ReshapeDone(geo_->chunk_sectors);
   mddev_.array_sectors = geo_->array_sectors;
   mddev_.dev_sectors = geo_->dev_sectors;
   // Growing: the new part is resynced from the old end (the bitmap has it

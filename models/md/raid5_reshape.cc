@@ -19,6 +19,7 @@
 // change.
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "models/md/md_array.h"
 #include "models/md/md_internal.h"
@@ -72,17 +73,20 @@ bool MdArray::Raid5WaitGeometry(uint64_t v, uint64_t n, uint64_t* cut) {
 
 absl::Status MdArray::Grow(int delta, uint32_t chunk) {
   if (!running_) return absl::FailedPreconditionError("md0 is not running");
-  if (geo_) return Raid10Grow(delta, chunk);
-  if (!r5_)
+  if (!r5_ && !geo_)
     return absl::UnimplementedError("raid1 reshape is not modelled (grow is for raid4/5/6/10)");
+  uint32_t cur = r5_ ? r5_->chunk_sectors : geo_->chunk_sectors;
   if (delta < 0 || delta > 2)
     return absl::InvalidArgumentError(absl::StrFormat("grow by %d members: 0, 1 or 2", delta));
-  if (chunk == 0) chunk = r5_->chunk_sectors;
+  if (chunk == 0) chunk = cur;
   if (chunk < 8 || chunk > 4096 || (chunk & (chunk - 1)))
     return absl::InvalidArgumentError(
         absl::StrFormat("chunk %d sectors: a power of two from 8 to 4096", chunk));
-  if (delta == 0 && chunk == r5_->chunk_sectors)
+  if (delta == 0 && chunk == cur)
     return absl::InvalidArgumentError("nothing to reshape: same members, same chunk");
+  // raid10_check_reshape: a far layout keeps its copies a band apart.
+  if (geo_ && geo_->far_copies > 1 && !geo_->far_offset)
+    return absl::InvalidArgumentError("raid10 far layouts cannot be reshaped (EINVAL)");
   // raid_disks_store: mddev_suspend_and_lock. All IO drains before the
   // geometry changes, and new IO waits until it has.
   suspended_++;
@@ -94,8 +98,9 @@ absl::Status MdArray::Grow(int delta, uint32_t chunk) {
   } resume{this};
   BlockOn(barrier_wait_, [&] { return (writes_in_flight_ == 0 && other_io_ == 0) || !running_; });
   LockGuard lock(this);
+  if (!running_) return absl::FailedPreconditionError("md0 is not running");
   if (Reshaping()) return absl::FailedPreconditionError("a reshape is already running (EBUSY)");
-  // raid5_start_reshape: -EBUSY while a sync runs or is pending.
+  // start_reshape: -EBUSY while a sync runs or is pending.
   if (sync_thread_running_ || test_bit(MD_RECOVERY_RUNNING, &mddev_.recovery) ||
       mddev_.resync_offset < kMaxSector)
     return absl::FailedPreconditionError("reshape refused while resync/recovery runs (EBUSY)");
@@ -103,10 +108,14 @@ absl::Status MdArray::Grow(int delta, uint32_t chunk) {
     return absl::FailedPreconditionError(
         "this core has no reshape hooks (reshape_mark): md refuses to reshape under it");
   // check_reshape: llbitmap cannot follow a smaller chunk (EOPNOTSUPP).
-  if (chunk < r5_->chunk_sectors)
+  if (chunk < cur)
     return absl::FailedPreconditionError(absl::StrFormat(
-        "chunk %d -> %d sectors: llbitmap refuses a smaller chunk (EOPNOTSUPP)",
-        r5_->chunk_sectors, chunk));
+        "chunk %d -> %d sectors: llbitmap refuses a smaller chunk (EOPNOTSUPP)", cur, chunk));
+  return geo_ ? Raid10Grow(delta, chunk) : Raid5Grow(delta, chunk);
+}
+
+// raid5_start_reshape's part (under the lock, IO suspended).
+absl::Status MdArray::Raid5Grow(int delta, uint32_t chunk) {
   if (mddev_.dev_sectors % chunk)
     return absl::InvalidArgumentError(absl::StrFormat(
         "component size %d sectors is not a multiple of the new chunk (%d)", mddev_.dev_sectors,
@@ -125,60 +134,78 @@ absl::Status MdArray::Grow(int delta, uint32_t chunk) {
         "(mdadm would need --backup-file)", head, chunk));
   auto geo = Raid5Geo::For(r5_->level, disks, r5_->algo, chunk, r5_->dev_sectors);
   if (!geo.ok()) return geo.status();
-  // Every member working and in sync, plus `delta` spares (bound now from
-  // blank disks if need be).
-  for (auto& m : members_)
-    if (m->in_array && m->rdev.raid_disk >= 0 &&
-        (!RdevFlag(m->rdev, In_sync) || RdevFlag(m->rdev, Faulty)))
-      return absl::FailedPreconditionError("reshape refused: a member is not in sync");
   std::vector<Member*> spares;
-  for (auto& m : members_)
-    if (m->in_array && m->rdev.raid_disk < 0 && !RdevFlag(m->rdev, Faulty) &&
-        (int)spares.size() < delta)
-      spares.push_back(m.get());
-  while ((int)spares.size() < delta) {
-    Member* m = BindBlankSpare();
-    if (!m) return absl::FailedPreconditionError("no spare to grow onto");
-    spares.push_back(m);
-  }
+  if (absl::Status st = GrowSpares(delta, &spares); !st.ok()) return st;
   NoteMd(absl::StrFormat("mdadm --grow --raid-devices=%d --chunk=%dK", disks, chunk / 2));
   Reached("raid5 reshape started");
   // The bitmap is resized (with delta_disks set: a reshape) before the
   // geometry changes; for raid4/5/6 the rows it covers stay the same.
-  mddev_.delta_disks = delta;
-  mddev_.raid_disks = disks;
-  mddev_.new_chunk_sectors = (int)chunk;
-  int err = (BitmapCall(this, BitmapOp::kResize), ops_->resize(&mddev_, mddev_.dev_sectors, 0));
-  if (err) {
-    mddev_.delta_disks = 0;
-    mddev_.raid_disks = cfg_.mirrors;
-    mddev_.new_chunk_sectors = mddev_.chunk_sectors;
-    NoteMd(absl::StrFormat("bitmap resize for the reshape refused: %d", err));
-    return absl::FailedPreconditionError(absl::StrFormat("bitmap resize failed (%d)", err));
-  }
+  if (absl::Status st = ReshapeResize(delta, disks, chunk, mddev_.dev_sectors); !st.ok())
+    return st;
   r5_prev_ = *r5_;
   r5_prev_off_ = r5_off_;
   r5_ = *geo;
   r5_off_ -= gap;
   cfg_.mirrors = disks;
   cfg_.chunk_sectors = chunk;
-  reshape_safe_ = reshape_progress_ = 0;
-  mddev_.reshape_position = 0;
-  int slot = r5_prev_->disks;
-  for (Member* m : spares) {
-    // raid5_add_disk + raid5_start_reshape: past the old members a new
-    // member is in sync (what it holds is written as the reshape goes).
-    m->rdev.raid_disk = slot++;
-    m->rdev.saved_raid_disk = -1;
-    m->rdev.recovery_offset = kMaxSector;
-    set_bit(In_sync, &m->rdev.flags);
-    NoteMd(absl::StrFormat("raid%d: %s takes slot %d", r5_->level, m->name, m->rdev.raid_disk));
-  }
+  AdoptGrowSpares(spares, r5_prev_->disks, absl::StrCat("raid", r5_->level));
   mddev_.degraded = Raid5Missing();
   set_bit(MD_SB_CHANGE_DEVS, &mddev_.sb_flags);
   UpdateSb(/*force=*/true);
   StartReshape();
   return absl::OkStatus();
+}
+
+absl::Status MdArray::GrowSpares(int delta, std::vector<Member*>* spares) {
+  // Every member working and in sync, plus `delta` spares (bound now from
+  // blank disks if need be).
+  for (auto& m : members_)
+    if (m->in_array && m->rdev.raid_disk >= 0 &&
+        (!RdevFlag(m->rdev, In_sync) || RdevFlag(m->rdev, Faulty)))
+      return absl::FailedPreconditionError("reshape refused: a member is not in sync");
+  for (auto& m : members_)
+    if (m->in_array && m->rdev.raid_disk < 0 && !RdevFlag(m->rdev, Faulty) &&
+        (int)spares->size() < delta)
+      spares->push_back(m.get());
+  while ((int)spares->size() < delta) {
+    Member* m = BindBlankSpare();
+    if (!m) return absl::FailedPreconditionError("no spare to grow onto");
+    spares->push_back(m);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MdArray::ReshapeResize(int delta, int disks, uint32_t chunk, uint64_t blocks) {
+  mddev_.delta_disks = delta;
+  mddev_.raid_disks = disks;
+  mddev_.new_chunk_sectors = (int)chunk;
+  // raid10 resizes only when members are added (its bitmap covers the
+  // array, which grows); raid4/5/6 always (its rows stay the same).
+  if (geo_ && !delta) return absl::OkStatus();
+  if (geo_ && obs_.reshape_resize) obs_.reshape_resize(true);
+  int err = (BitmapCall(this, BitmapOp::kResize), ops_->resize(&mddev_, blocks, 0));
+  if (geo_ && obs_.reshape_resize) obs_.reshape_resize(false);
+  if (!err) return absl::OkStatus();
+  mddev_.delta_disks = 0;
+  mddev_.raid_disks = cfg_.mirrors;
+  mddev_.new_chunk_sectors = mddev_.chunk_sectors;
+  NoteMd(absl::StrFormat("bitmap resize for the reshape refused: %d", err));
+  return absl::FailedPreconditionError(absl::StrFormat("bitmap resize failed (%d)", err));
+}
+
+void MdArray::AdoptGrowSpares(const std::vector<Member*>& spares, int slot,
+                              const std::string& level) {
+  reshape_safe_ = reshape_progress_ = 0;
+  mddev_.reshape_position = 0;
+  for (Member* m : spares) {
+    // add_disk + start_reshape: past the old members a new member is in
+    // sync (what it holds is written as the reshape goes).
+    m->rdev.raid_disk = slot++;
+    m->rdev.saved_raid_disk = -1;
+    m->rdev.recovery_offset = kMaxSector;
+    set_bit(In_sync, &m->rdev.flags);
+    NoteMd(absl::StrFormat("%s: %s takes slot %d", level, m->name, m->rdev.raid_disk));
+  }
 }
 
 void MdArray::StartReshape() {
@@ -365,9 +392,13 @@ void MdArray::ReshapeThreadMain() {
     intr = reshape_safe_ != end;
     if (!intr) FinishReshape();
   }
+  EndReshapePass(intr);
+}
+
+void MdArray::EndReshapePass(bool intr) {
   if (intr) {
     // What moved since the last checkpoint is moved again on resume; IO
-    // waiting in the window goes to the old rows, still intact.
+    // waiting in the window goes to the old data, still intact.
     reshape_progress_ = reshape_safe_;
     world_.Sched().WakeAll(reshape_wait_);
   }
@@ -379,15 +410,15 @@ void MdArray::ReshapeThreadMain() {
   world_.Sched().WakeAll(sync_exit_);
 }
 
-// md_finish_reshape and raid5_finish_reshape (md_finish_sync, at the end
-// of the pass; the reap writes the superblocks).
-void MdArray::FinishReshape() {
+// md_finish_reshape's part both levels share, then the bitmap's
+// reshape_finish (called with the old geometry already dropped).
+void MdArray::ReshapeDone(uint32_t chunk) {
   mddev_.reshape_position = kMaxSector;
-  r5_prev_.reset();
   mddev_.delta_disks = 0;
-  mddev_.chunk_sectors = mddev_.new_chunk_sectors = (int)r5_->chunk_sectors;
-  // A member out of sync while rows moved holds none of the new ones: its
-  // recovery is a full one, whatever the bitmap says.
+  mddev_.chunk_sectors = mddev_.new_chunk_sectors = (int)chunk;
+  // A member out of sync while the data moved holds none of it where the
+  // array now keeps it: its recovery is a full one, whatever the bitmap
+  // says.
   for (auto& m : members_)
     if (m->in_array && !RdevFlag(m->rdev, In_sync)) {
       m->rdev.saved_raid_disk = -1;
@@ -397,6 +428,13 @@ void MdArray::FinishReshape() {
   for (auto& m : members_) m->rdev.data_offset = m->rdev.new_data_offset = r5_off_;
   if (BitmapEnabled() && ops_->reshape_finish)
     (BitmapCall(this, BitmapOp::kReshapeFinish), ops_->reshape_finish(&mddev_));
+}
+
+// md_finish_reshape and raid5_finish_reshape (md_finish_sync, at the end
+// of the pass; the reap writes the superblocks).
+void MdArray::FinishReshape() {
+  r5_prev_.reset();
+  ReshapeDone(r5_->chunk_sectors);
   mddev_.array_sectors = r5_->array_sectors;
   // raid5_finish_reshape with llbitmap: a resync follows, which the bitmap
   // confines to NeedSync chunks.
