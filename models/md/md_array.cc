@@ -347,6 +347,30 @@ uint64_t MdArray::DevSector(const Member& m, uint64_t sector) const {
   return kNoCopy;
 }
 
+void MdArray::AdoptReshapedShape(const MdSuperblock& top) {
+  if (top.raid_disks != (uint32_t)cfg_.mirrors) {
+    cfg_.mirrors = (int)top.raid_disks;
+    mddev_.raid_disks = cfg_.mirrors;
+  }
+  if (top.chunk_sectors) cfg_.chunk_sectors = top.chunk_sectors;
+  mddev_.chunk_sectors = mddev_.new_chunk_sectors = (int)cfg_.chunk_sectors;
+  r5_off_ = top.data_offset ? top.data_offset : layout_.data_offset;
+  mddev_.reshape_position = kMaxSector;
+  mddev_.delta_disks = 0;
+}
+
+void MdArray::ResumeReshapeAt(const MdSuperblock& top, uint32_t prev_chunk,
+                              const std::string& level) {
+  // *_run: a reshape to resume, from where the superblock says.
+  r5_prev_off_ = top.prev_data_offset;
+  mddev_.delta_disks = top.delta_disks;
+  mddev_.chunk_sectors = (int)prev_chunk;
+  mddev_.reshape_position = reshape_safe_ = reshape_progress_ = top.reshape_position;
+  Reached("reshape resumed at assembly");
+  NoteMd(absl::StrFormat("%s: reshape to %d members resumes at array sector %d", level,
+                         cfg_.mirrors, top.reshape_position));
+}
+
 uint64_t MdArray::ContiguousSectors(uint64_t sector, uint64_t n) const {
   if (!geo_) return n;
   if (!r10_prev_) return geo_->PieceLen(sector, n);
@@ -434,28 +458,19 @@ absl::Status MdArray::Assemble() {
   mddev_.dev_sectors = top.dev_sectors;
   mddev_.array_sectors = top.dev_sectors;
   mddev_.resync_max_sectors = top.dev_sectors;
+  // A reshaped array (raid10, raid4/5/6) has the members and chunk its
+  // superblock says, and its data where the last reshape moved it.
+  if (cfg_.level == 10 || cfg_.Parity()) AdoptReshapedShape(top);
   if (cfg_.level == 10) {
-    // raid10_run: the members' size (mdadm --size) gives the array's. A
-    // reshaped array has the members and chunk its superblock says, and
-    // its data where the last reshape moved it.
-    if (top.raid_disks != (uint32_t)cfg_.mirrors) {
-      cfg_.mirrors = (int)top.raid_disks;
-      mddev_.raid_disks = cfg_.mirrors;
-    }
-    if (top.chunk_sectors) cfg_.chunk_sectors = top.chunk_sectors;
-    mddev_.chunk_sectors = mddev_.new_chunk_sectors = (int)cfg_.chunk_sectors;
+    // raid10_run: the members' size (mdadm --size) gives the array's.
     auto geo = Raid10Geo::For(cfg_.mirrors, cfg_.near_copies, cfg_.far_copies,
                               cfg_.far_offset, cfg_.chunk_sectors, top.dev_sectors);
     if (!geo.ok()) return geo.status();
     geo_ = *geo;
-    r5_off_ = top.data_offset ? top.data_offset : layout_.data_offset;
     mddev_.dev_sectors = geo_->dev_sectors;
     mddev_.array_sectors = mddev_.resync_max_sectors = geo_->array_sectors;
     r10_prev_.reset();
-    mddev_.reshape_position = kMaxSector;
-    mddev_.delta_disks = 0;
     if (top.reshape) {
-      // raid10_run: a reshape to resume, from where the superblock says.
       auto prev = Raid10Geo::For(cfg_.mirrors - top.delta_disks, cfg_.near_copies,
                                  cfg_.far_copies, cfg_.far_offset,
                                  top.prev_chunk_sectors ? top.prev_chunk_sectors
@@ -463,52 +478,28 @@ absl::Status MdArray::Assemble() {
                                  top.dev_sectors);
       if (!prev.ok()) return prev.status();
       r10_prev_ = *prev;
-      r5_prev_off_ = top.prev_data_offset;
-      mddev_.delta_disks = top.delta_disks;
-      mddev_.chunk_sectors = (int)r10_prev_->chunk_sectors;
-      mddev_.reshape_position = reshape_safe_ = reshape_progress_ = top.reshape_position;
       mddev_.array_sectors = mddev_.resync_max_sectors = r10_prev_->array_sectors;
-      Reached("reshape resumed at assembly");
-      NoteMd(absl::StrFormat("raid10: reshape to %d members resumes at array sector %d",
-                             cfg_.mirrors, top.reshape_position));
+      ResumeReshapeAt(top, r10_prev_->chunk_sectors, "raid10");
     }
   }
   if (cfg_.Parity()) {
     // raid5_run: members hold whole chunks; the bitmap covers their rows.
-    // A grown array has the members its superblock says, and its data
-    // where the last reshape moved it.
-    if (top.raid_disks != (uint32_t)cfg_.mirrors) {
-      cfg_.mirrors = (int)top.raid_disks;
-      mddev_.raid_disks = cfg_.mirrors;
-    }
-    if (top.chunk_sectors) cfg_.chunk_sectors = top.chunk_sectors;
-    mddev_.chunk_sectors = mddev_.new_chunk_sectors = (int)cfg_.chunk_sectors;
     auto geo = Raid5Geo::For(cfg_.level, cfg_.mirrors, cfg_.raid5_algo, cfg_.chunk_sectors,
                              top.dev_sectors);
     if (!geo.ok()) return geo.status();
     r5_ = *geo;
-    r5_off_ = top.data_offset ? top.data_offset : layout_.data_offset;
     mddev_.dev_sectors = mddev_.resync_max_sectors = r5_->dev_sectors;
     mddev_.array_sectors = r5_->array_sectors;
     r5_prev_.reset();
-    mddev_.reshape_position = kMaxSector;
-    mddev_.delta_disks = 0;
     if (top.reshape) {
-      // raid5_run: a reshape to resume, from where the superblock says.
       auto prev = Raid5Geo::For(cfg_.level, cfg_.mirrors - top.delta_disks, cfg_.raid5_algo,
                                 top.prev_chunk_sectors ? top.prev_chunk_sectors
                                                        : cfg_.chunk_sectors,
                                 top.dev_sectors);
       if (!prev.ok()) return prev.status();
       r5_prev_ = *prev;
-      r5_prev_off_ = top.prev_data_offset;
-      mddev_.delta_disks = top.delta_disks;
-      mddev_.chunk_sectors = (int)r5_prev_->chunk_sectors;
-      mddev_.reshape_position = reshape_safe_ = reshape_progress_ = top.reshape_position;
       mddev_.array_sectors = r5_prev_->array_sectors;
-      Reached("reshape resumed at assembly");
-      NoteMd(absl::StrFormat("raid%d: reshape to %d members resumes at array sector %d",
-                             cfg_.level, cfg_.mirrors, top.reshape_position));
+      ResumeReshapeAt(top, r5_prev_->chunk_sectors, absl::StrCat("raid", cfg_.level));
     }
   }
   mddev_.resync_offset = top.clean ? top.resync_offset : 0;

@@ -413,7 +413,7 @@ class MdArray : public MdHost {
   // reshape_safe_ never comes to one side: *cut is then set to where md
   // splits it (mddev_bio_split_at_reshape_offset), and the part below goes
   // to the new geometry.
-  bool Raid5WaitGeometry(uint64_t v, uint64_t n, uint64_t* cut);
+  bool WaitReshapeSide(uint64_t v, uint64_t n, uint64_t* cut);
   // raid10 during a reshape: array sector v lies in the old geometry.
   bool Raid10Prev(uint64_t v) const { return r10_prev_ && v >= reshape_safe_; }
   // Grow's level parts, under the lock with IO suspended, after the
@@ -428,6 +428,20 @@ class MdArray : public MdHost {
   // The spares take the slots from `slot` on, in sync; the pass starts at 0.
   void AdoptGrowSpares(const std::vector<Member*>& spares, int slot, const std::string& level);
   void EndReshapePass(bool intr);
+  // Assembly: the members, chunk and data offset a reshape left in the
+  // superblock (no reshape pending yet); then, for one recorded as
+  // running, the old geometry's side of it (the caller sets that geometry).
+  void AdoptReshapedShape(const MdSuperblock& top);
+  void ResumeReshapeAt(const MdSuperblock& top, uint32_t prev_chunk, const std::string& level);
+  // The pass both levels run: from the last checkpoint to `end`, `step`
+  // array sectors at a time, a checkpoint first when `checkpoint_first`
+  // says the step would overwrite old data not yet checkpointed (or every
+  // eighth of the way), then `copy`; at the end a last checkpoint and
+  // `finish`.
+  void RunReshapePass(uint64_t end, uint64_t step,
+                      const std::function<bool(uint64_t v)>& checkpoint_first,
+                      const std::function<void(uint64_t v, uint64_t n)>& copy,
+                      void (MdArray::*finish)());
   void ReshapeDone(uint32_t chunk);
   void Raid10ReshapeThreadMain();
   void Raid10ReshapeCopy(uint64_t v, uint64_t n);
@@ -530,9 +544,10 @@ class MdArray : public MdHost {
   // another one only after a reshape changed it.
   uint32_t created_chunk_sectors_ = 0;
   WaitList reshape_wait_{"raid5 reshape window"};
-  // Old-geometry user writes in flight, by array range: the reshape copies
-  // no range before they are done.
-  std::multiset<std::pair<uint64_t, uint64_t>> r5_old_writes_;
+  // Old-geometry user IO in flight (writes and reads, raid4/5/6 and
+  // raid10), by array range: the reshape copies no range before it is done
+  // (OldGeometryIo registers it).
+  std::multiset<std::pair<uint64_t, uint64_t>> old_geometry_io_;
   bool write_hole_ = false;
   bool lazy_broke_ = false;
   DataOracle* oracle_;

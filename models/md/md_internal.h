@@ -122,11 +122,11 @@ struct MdArray::OldGeometryIo {
   std::pair<uint64_t, uint64_t> r;
   bool on;
   OldGeometryIo(MdArray* arr, uint64_t b, uint64_t e, bool prev) : a(arr), r{b, e}, on(prev) {
-    if (on) a->r5_old_writes_.insert(r);
+    if (on) a->old_geometry_io_.insert(r);
   }
   ~OldGeometryIo() {
     if (!on) return;
-    a->r5_old_writes_.erase(a->r5_old_writes_.find(r));
+    a->old_geometry_io_.erase(a->old_geometry_io_.find(r));
     a->world_.Sched().WakeAll(a->reshape_wait_);
   }
 };

@@ -145,11 +145,6 @@ void MdArray::Raid10ReshapeCopy(uint64_t v, uint64_t n) {
 }
 
 void MdArray::Raid10ReshapeThreadMain() {
-  const uint64_t step = geo_->chunk_sectors;
-  // md_do_sync walks resync_max_sectors: the old array. The grown part is
-  // left to the resync after raid10_finish_reshape (Unwritten, skipped).
-  const uint64_t end = r10_prev_->array_sectors;
-  const uint64_t every = std::max<uint64_t>(step, end / 8 / step * step);
   // The lowest member sector (relative to its geometry's data) an old copy
   // of array sector a or later lies at: its chunk row (rows only grow
   // with a, in near and offset layouts).
@@ -164,42 +159,17 @@ void MdArray::Raid10ReshapeThreadMain() {
     for (const Raid10Geo::Copy& c : geo_->Map(a)) hi = std::max(hi, c.dev / cs * cs + cs);
     return hi;
   };
-  bool intr = false;
-  reshape_progress_ = reshape_safe_;
-  while (reshape_progress_ < end) {
-    if (test_bit(MD_RECOVERY_INTR, &mddev_.recovery) || !running_) {
-      intr = true;
-      break;
-    }
-    uint64_t v = reshape_progress_;
-    // reshape_request: would this chunk's new copies reach old copies past
-    // the last checkpoint? Then the checkpoint first (and every so often
-    // anyway: md's 10 s).
-    if (r5_off_ + new_ceiling(v) > r5_prev_off_ + old_floor(reshape_safe_) ||
-        v - reshape_safe_ >= every)
-      ReshapeCheckpoint();
-    if (test_bit(MD_RECOVERY_INTR, &mddev_.recovery) || !running_) {
-      intr = true;
-      break;
-    }
-    uint64_t n = std::min(step, end - v);
-    // The window opens over the chunk; old-geometry IO already in it drains.
-    reshape_progress_ = v + n;
-    BlockOn(reshape_wait_, [&] {
-      for (auto& [s, e] : r5_old_writes_)
-        if (s < v + n && e > v) return false;
-      return true;
-    });
-    Raid10ReshapeCopy(v, n);
-    llsim_preempt();
-  }
-  if (!intr) {
-    // end_reshape, then md_finish_sync's raid10_finish_reshape.
-    ReshapeCheckpoint();
-    intr = reshape_safe_ != end;
-    if (!intr) Raid10FinishReshape();
-  }
-  EndReshapePass(intr);
+  // reshape_request: would this chunk's new copies reach old copies past
+  // the last checkpoint?
+  auto checkpoint_first = [&](uint64_t v) {
+    return r5_off_ + new_ceiling(v) > r5_prev_off_ + old_floor(reshape_safe_);
+  };
+  // md_do_sync walks resync_max_sectors: the old array. The grown part is
+  // left to the resync after raid10_finish_reshape (Unwritten, skipped).
+  // At the end, end_reshape, then md_finish_sync's raid10_finish_reshape.
+  RunReshapePass(r10_prev_->array_sectors, geo_->chunk_sectors, checkpoint_first,
+                 [&](uint64_t v, uint64_t n) { Raid10ReshapeCopy(v, n); },
+                 &MdArray::Raid10FinishReshape);
 }
 
 // md_finish_reshape and raid10_finish_reshape.

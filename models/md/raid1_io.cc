@@ -135,7 +135,7 @@ int MdArray::WriteRequest(uint64_t sector, uint32_t sectors, bool fua, bool disc
   // (mddev_bio_split_at_reshape_offset) and the rest goes round as a
   // request of its own once this part has ended.
   uint64_t cut = 0;
-  bool prev = geo_ && Raid5WaitGeometry(sector, sectors, &cut);
+  bool prev = geo_ && WaitReshapeSide(sector, sectors, &cut);
   uint32_t rest = cut ? (uint32_t)(sector + sectors - cut) : 0;
   if (cut) sectors = (uint32_t)(cut - sector);
   OldGeometryIo old_io(this, sector, sector + sectors, prev);
@@ -472,7 +472,7 @@ int MdArray::Raid10Read(uint64_t sector, uint32_t sectors, StampRuns* stamps) {
   stamps->clear();
   // During a reshape, as a write: one side of the window, or split there.
   uint64_t cut = 0;
-  bool prev = Raid5WaitGeometry(sector, sectors, &cut);
+  bool prev = WaitReshapeSide(sector, sectors, &cut);
   uint32_t rest = cut ? (uint32_t)(sector + sectors - cut) : 0;
   if (cut) sectors = (uint32_t)(cut - sector);
   OldGeometryIo old_io(this, sector, sector + sectors, prev);

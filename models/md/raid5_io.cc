@@ -129,7 +129,7 @@ int MdArray::Raid5Write(uint64_t sector, uint32_t sectors, bool fua) {
   // During a reshape: which geometry the bio goes to (md splits a bio at
   // reshape_position; the model's bios wait until they lie on one side).
   uint64_t cut = 0;
-  bool prev = Raid5WaitGeometry(sector, sectors, &cut);
+  bool prev = WaitReshapeSide(sector, sectors, &cut);
   // Split at the reshape position: this call writes the part below it, and
   // the rest goes round as a bio of its own once this part has ended.
   uint32_t rest = cut ? (uint32_t)(sector + sectors - cut) : 0;
@@ -138,7 +138,7 @@ int MdArray::Raid5Write(uint64_t sector, uint32_t sectors, bool fua) {
   const Raid5Geo g = prev ? *r5_prev_ : *r5_;
   uint64_t off = prev ? r5_prev_off_ : r5_off_;
   std::pair<uint64_t, uint64_t> old_range{sector, sector + sectors};
-  if (prev) r5_old_writes_.insert(old_range);
+  if (prev) old_geometry_io_.insert(old_range);
   uint64_t stamp = oracle_->IssueWrite(sector, sectors);
   sector_t bm_off = 0;
   unsigned long bm_len = 0;
@@ -222,7 +222,7 @@ int MdArray::Raid5Write(uint64_t sector, uint32_t sectors, bool fua) {
   }
   for (auto& [dev, words] : stripes) UnlockStripe(key(dev));
   if (prev) {
-    r5_old_writes_.erase(r5_old_writes_.find(old_range));
+    old_geometry_io_.erase(old_geometry_io_.find(old_range));
     world_.Sched().WakeAll(reshape_wait_);
   }
   // The stripes are done: a quiesce no longer waits for them.
@@ -296,23 +296,12 @@ int MdArray::Raid5Read(uint64_t sector, uint32_t sectors, StampRuns* stamps) {
   OtherIo hold(this);
   stamps->clear();
   uint64_t cut = 0;
-  bool prev = Raid5WaitGeometry(sector, sectors, &cut);
+  bool prev = WaitReshapeSide(sector, sectors, &cut);
   uint64_t end = cut ? cut : sector + sectors;
   // By value: the IO keeps the geometry it started in.
   const Raid5Geo g = prev ? *r5_prev_ : *r5_;
   uint64_t off = prev ? r5_prev_off_ : r5_off_;
-  std::pair<uint64_t, uint64_t> old_range{sector, end};
-  if (prev) r5_old_writes_.insert(old_range);
-  struct Done {
-    MdArray* a;
-    bool prev;
-    std::pair<uint64_t, uint64_t> r;
-    ~Done() {
-      if (!prev) return;
-      a->r5_old_writes_.erase(a->r5_old_writes_.find(r));
-      a->world_.Sched().WakeAll(a->reshape_wait_);
-    }
-  } done{this, prev, old_range};
+  OldGeometryIo old_io(this, sector, end, prev);
   for (uint64_t v = sector; v < end;) {
     Raid5Geo::Place p = g.Map(v);
     uint64_t n = std::min<uint64_t>(g.PieceLen(v, end - v),

@@ -47,7 +47,7 @@ bool MdArray::ReshapeRows(uint64_t v, uint64_t n, bool previous, uint64_t* dev,
   return *len > 0;
 }
 
-bool MdArray::Raid5WaitGeometry(uint64_t v, uint64_t n, uint64_t* cut) {
+bool MdArray::WaitReshapeSide(uint64_t v, uint64_t n, uint64_t* cut) {
   *cut = 0;
   if (!Reshaping()) return false;
   // make_stripe_request: inside [reshape_safe, reshape_progress) the IO
@@ -350,47 +350,53 @@ void MdArray::ReshapeCopyRow(uint64_t v) {
 }
 
 void MdArray::ReshapeThreadMain() {
-  const uint64_t row = r5_->RowSectors();
-  const uint64_t end = r5_->array_sectors;
-  const uint64_t every = std::max<uint64_t>(row, end / 8 / row * row);
-  bool intr = false;
-  // Resumed mid-window (an interrupted pass): from the last checkpoint.
-  reshape_progress_ = reshape_safe_;
-  while (reshape_progress_ < end) {
-    if (test_bit(MD_RECOVERY_INTR, &mddev_.recovery) || !running_) {
-      intr = true;
-      break;
-    }
-    uint64_t v = reshape_progress_;
-    // Would this row's write reach old rows past the last checkpoint? Then
-    // the checkpoint first (and every so often anyway: md's 10 s).
-    uint64_t ncs = r5_->chunk_sectors, ocs = r5_prev_->chunk_sectors;
+  const uint64_t ncs = r5_->chunk_sectors, ocs = r5_prev_->chunk_sectors;
+  // Would this row's write reach old rows past the last checkpoint?
+  auto checkpoint_first = [&](uint64_t v) {
     uint64_t write_end = r5_off_ + r5_->Map(v).dev / ncs * ncs + ncs;
     uint64_t safe_row = reshape_safe_ < r5_prev_->array_sectors
                             ? r5_prev_->Map(reshape_safe_).dev / ocs * ocs
                             : r5_prev_->dev_sectors;
-    if (write_end > r5_prev_off_ + safe_row || v - reshape_safe_ >= every) ReshapeCheckpoint();
-    if (test_bit(MD_RECOVERY_INTR, &mddev_.recovery) || !running_) {
-      intr = true;
-      break;
-    }
-    // The window opens over the row; old-geometry IO already in it drains.
-    reshape_progress_ = v + row;
+    return write_end > r5_prev_off_ + safe_row;
+  };
+  // end_reshape, then md_finish_sync's raid5_finish_reshape, both in the
+  // sync thread (raid5d stays free to run the stripes a quiesce waits
+  // for; md called it from the reap, in raid5d, before md-7.3).
+  RunReshapePass(r5_->array_sectors, r5_->RowSectors(), checkpoint_first,
+                 [&](uint64_t v, uint64_t) { ReshapeCopyRow(v); }, &MdArray::FinishReshape);
+}
+
+void MdArray::RunReshapePass(uint64_t end, uint64_t step,
+                             const std::function<bool(uint64_t v)>& checkpoint_first,
+                             const std::function<void(uint64_t v, uint64_t n)>& copy,
+                             void (MdArray::*finish)()) {
+  const uint64_t every = std::max<uint64_t>(step, end / 8 / step * step);
+  auto stopping = [&] { return test_bit(MD_RECOVERY_INTR, &mddev_.recovery) || !running_; };
+  bool intr = false;
+  // Resumed mid-window (an interrupted pass): from the last checkpoint.
+  reshape_progress_ = reshape_safe_;
+  while (reshape_progress_ < end) {
+    if ((intr = stopping())) break;
+    uint64_t v = reshape_progress_;
+    // The checkpoint first where the step needs it (and every so often
+    // anyway: md's 10 s).
+    if (checkpoint_first(v) || v - reshape_safe_ >= every) ReshapeCheckpoint();
+    if ((intr = stopping())) break;
+    uint64_t n = std::min(step, end - v);
+    // The window opens over the step; old-geometry IO already in it drains.
+    reshape_progress_ = v + n;
     BlockOn(reshape_wait_, [&] {
-      for (auto& [s, e] : r5_old_writes_)
-        if (s < v + row && e > v) return false;
+      for (auto& [s, e] : old_geometry_io_)
+        if (s < v + n && e > v) return false;
       return true;
     });
-    ReshapeCopyRow(v);
+    copy(v, n);
     llsim_preempt();
   }
   if (!intr) {
-    // end_reshape, then md_finish_sync's raid5_finish_reshape, both in the
-    // sync thread (raid5d stays free to run the stripes a quiesce waits
-    // for; md called it from the reap, in raid5d, before md-7.3).
     ReshapeCheckpoint();
     intr = reshape_safe_ != end;
-    if (!intr) FinishReshape();
+    if (!intr) (this->*finish)();
   }
   EndReshapePass(intr);
 }
