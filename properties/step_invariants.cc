@@ -653,115 +653,129 @@ void StepInvariants::OnStep() {
   bool may_degraded = ctx ? ctx->saw_degraded : degraded;
   bool may_whole = ctx ? ctx->saw_whole : !degraded;
   // Nothing below changes what the chunk size reads from.
-  bool size_guessed;
-  uint64_t shift = ChunkShift(&size_guessed);
-  uint64_t chunks = (array_->BitmapSectors() + (1ull << shift) - 1) >> shift;
+  // Looked up only when a byte changed or a write is in flight: most
+  // steps need neither, and the lookup was a tenth of a resync's checks.
+  bool size_guessed = false;
+  uint64_t shift = 0, chunks = 0;
+  bool sized = false;
+  auto size_up = [&] {
+    if (sized) return;
+    sized = true;
+    shift = ChunkShift(&size_guessed);
+    chunks = (array_->BitmapSectors() + (1ull << shift) - 1) >> shift;
+  };
   // After a report the scan goes on, taking in every other change without
   // judging it: a campaign keeps going past a failure, and a change left
   // in memory unseen would be charged to whatever runs at the next step.
   bool reported = false;
   bool tracked = store_track::HooksActive();
-  for (auto& [idx, mem] : pages_) {
-    // A page the core did not store to since the last look cannot differ
-    // (the store hooks see every store to it: store_hooks_test).
-    bool written = store_track::TakeWritten(mem);
-    if (tracked && !written && !check_store_hooks_) continue;
-    auto& snap = snapshot_[idx];
-    if (std::memcmp(snap.data(), mem, 4096) == 0) continue;
-    if (tracked && !written && !reported) {
-      failed_ = true;
-      report_({"store-hooks",
-               absl::StrFormat("bitmap page %d changed in %s with no store to it seen by the "
-                               "store hooks: a change the step checks would have missed or "
-                               "judged late",
-                               idx, Where()),
-               world_.Clock().Now()});
-      reported = true;
-    }
-    for (int off = 0; off < 4096; off++) {
-      // A page that changed mostly changed in a few places: skip equal
-      // 64-byte blocks whole.
-      if (off % 64 == 0) {
-        uint64_t diff = 0;
-        for (int w = 0; w < 64; w += 8) {
-          uint64_t a, b;
-          std::memcpy(&a, snap.data() + off + w, 8);
-          std::memcpy(&b, mem + off + w, 8);
-          diff |= a ^ b;
-        }
-        if (!diff) {
-          off += 63;
-          continue;
-        }
-      }
-      if (snap[off] == mem[off]) continue;
-      uint64_t pos = (uint64_t)idx * 4096 + off;
-      uint8_t from = snap[off], to = mem[off];
-      snap[off] = to;
-      if (pos < kDataOffset || pos - kDataOffset >= chunks) continue;
-      uint64_t chunk = pos - kDataOffset;
-      if (memory_listener_) memory_listener_(chunk, to);
-      if (proactive_fiber_ && CurrentFiberId(world_) != proactive_fiber_)
-        proactive_unwritten_.erase(chunk);
-      if (reshape_fiber_ && CurrentFiberId(world_) != reshape_fiber_)
-        reshape_touched_.insert(chunk);
-      transitions_++;
-      // A sync is done only once its IO is: a chunk with bitmap-driven
-      // sync IO in flight may not go from Syncing to Dirty, nor to Clean
-      // from anything. (It may leave Syncing other ways: a discard, then a
-      // neighbour's write, between start_sync and the IO, which the
-      // barrier keeps apart from it.)
-      bool was_syncing = from == (uint8_t)ChunkState::kSyncing ||
-                         from == (uint8_t)ChunkState::kSyncingUnwritten;
-      bool clean = to == (uint8_t)ChunkState::kClean || to == (uint8_t)ChunkState::kCleanUnwritten;
-      bool done = clean || (was_syncing && to == (uint8_t)ChunkState::kDirty);
-      if (to == (uint8_t)ChunkState::kSyncing || to == (uint8_t)ChunkState::kSyncingUnwritten)
-        syncing_since_[chunk] = steps_;
-      coverage_.Record(from, to, degraded, array_->ParityGeo() != nullptr);
-      matrix_.Record(from, to, degraded, array_->ParityGeo() != nullptr, ActionsOf(op));
-      if (reported) continue;
-      if (done && sync_in_flight_.count(chunk) &&
-          !skip_.count(kPropNoCleanInFlight)) {
-        failed_ = true;
-        report_({kPropNoCleanInFlight,
-                 absl::StrFormat("chunk %d went %s -> %s while %d sync IO(s) to it are in "
-                                 "flight: its sync is not done until they are; seen in %s",
-                                 chunk, ChunkStateName(from), ChunkStateName(to),
-                                 sync_in_flight_[chunk], Where()),
-                 world_.Clock().Now()});
-        reported = true;
-        continue;
-      }
-      // The resize starting a raid10 reshape may re-chunk: judged whole
-      // when it returns (OnReshapeResize).
-      uint32_t acts = ActionsOf(op);
-      if (reshape_resize_fiber_ && CurrentFiberId(world_) == reshape_resize_fiber_)
-        acts |= kActReshapeMerge;
-      if (!ActionsExplain(acts, from, to, may_degraded, may_whole,
-                          array_->ParityGeo() != nullptr) &&
-          !skip_.count(kPropTransitions)) {
-        failed_ = true;
-        report_({kPropTransitions,
-                 absl::StrFormat("chunk %d went %s -> %s (byte %d -> %d) in %s, run while the "
-                                 "array was %s, which the documented table does not allow "
-                                 "there; seen in %s",
-                                 chunk, ChunkStateName(from), ChunkStateName(to), from, to,
-                                 BitmapOpName(op),
-                                 may_degraded && may_whole ? "degraded and whole"
-                                 : may_degraded            ? "degraded"
-                                                           : "whole",
-                                 Where()),
-                 world_.Clock().Now()});
-        reported = true;
-      }
-    }
+  // No line marked since the last look: no page can have changed.
+  bool unchanged = store_track::AllPagesWatched() && !check_store_hooks_ && marks_taken_ &&
+                   store_track::MarkEpoch() == marks_epoch_;
+  if (!unchanged) {
+    marks_taken_ = true;
+    marks_epoch_ = store_track::MarkEpoch();
   }
+  if (!unchanged)
+    for (auto& [idx, mem] : pages_) {
+      // A line the core did not store to since the last look cannot differ
+      // (the store hooks see every store to it: store_hooks_test).
+      uint64_t written = store_track::TakeWrittenLines(mem);
+      uint64_t scan = tracked && !check_store_hooks_ ? written : store_track::kAllLines;
+      if (!scan) continue;
+      auto& snap = snapshot_[idx];
+      for (; scan; scan &= scan - 1) {
+        int line = __builtin_ctzll(scan);
+        int base = line * 64;
+        if (std::memcmp(snap.data() + base, mem + base, 64) == 0) continue;
+        if (tracked && !(written >> line & 1) && !reported) {
+          failed_ = true;
+          report_({"store-hooks",
+                   absl::StrFormat("bitmap page %d changed at byte %d in %s with no store to it "
+                                   "seen by the store hooks: a change the step checks would have "
+                                   "missed or judged late",
+                                   idx, base, Where()),
+                   world_.Clock().Now()});
+          reported = true;
+        }
+        for (int off = base; off < base + 64; off++) {
+          // Mostly one byte of the line changed: skip equal words whole.
+          if (off % 8 == 0 && std::memcmp(snap.data() + off, mem + off, 8) == 0) {
+            off += 7;
+            continue;
+          }
+          if (snap[off] == mem[off]) continue;
+          uint64_t pos = (uint64_t)idx * 4096 + off;
+          uint8_t from = snap[off], to = mem[off];
+          snap[off] = to;
+          size_up();
+          if (pos < kDataOffset || pos - kDataOffset >= chunks) continue;
+          uint64_t chunk = pos - kDataOffset;
+          if (memory_listener_) memory_listener_(chunk, to);
+          if (proactive_fiber_ && CurrentFiberId(world_) != proactive_fiber_)
+            proactive_unwritten_.erase(chunk);
+          if (reshape_fiber_ && CurrentFiberId(world_) != reshape_fiber_)
+            reshape_touched_.insert(chunk);
+          transitions_++;
+          // A sync is done only once its IO is: a chunk with bitmap-driven
+          // sync IO in flight may not go from Syncing to Dirty, nor to Clean
+          // from anything. (It may leave Syncing other ways: a discard, then a
+          // neighbour's write, between start_sync and the IO, which the
+          // barrier keeps apart from it.)
+          bool was_syncing = from == (uint8_t)ChunkState::kSyncing ||
+                             from == (uint8_t)ChunkState::kSyncingUnwritten;
+          bool clean =
+              to == (uint8_t)ChunkState::kClean || to == (uint8_t)ChunkState::kCleanUnwritten;
+          bool done = clean || (was_syncing && to == (uint8_t)ChunkState::kDirty);
+          if (to == (uint8_t)ChunkState::kSyncing || to == (uint8_t)ChunkState::kSyncingUnwritten)
+            syncing_since_[chunk] = steps_;
+          coverage_.Record(from, to, degraded, array_->ParityGeo() != nullptr);
+          matrix_.Record(from, to, degraded, array_->ParityGeo() != nullptr, ActionsOf(op));
+          if (reported) continue;
+          if (done && sync_in_flight_.count(chunk) && !skip_.count(kPropNoCleanInFlight)) {
+            failed_ = true;
+            report_({kPropNoCleanInFlight,
+                     absl::StrFormat("chunk %d went %s -> %s while %d sync IO(s) to it are in "
+                                     "flight: its sync is not done until they are; seen in %s",
+                                     chunk, ChunkStateName(from), ChunkStateName(to),
+                                     sync_in_flight_[chunk], Where()),
+                     world_.Clock().Now()});
+            reported = true;
+            continue;
+          }
+          // The resize starting a raid10 reshape may re-chunk: judged whole
+          // when it returns (OnReshapeResize).
+          uint32_t acts = ActionsOf(op);
+          if (reshape_resize_fiber_ && CurrentFiberId(world_) == reshape_resize_fiber_)
+            acts |= kActReshapeMerge;
+          if (!ActionsExplain(acts, from, to, may_degraded, may_whole,
+                              array_->ParityGeo() != nullptr) &&
+              !skip_.count(kPropTransitions)) {
+            failed_ = true;
+            report_({kPropTransitions,
+                     absl::StrFormat("chunk %d went %s -> %s (byte %d -> %d) in %s, run while the "
+                                     "array was %s, which the documented table does not allow "
+                                     "there; seen in %s",
+                                     chunk, ChunkStateName(from), ChunkStateName(to), from, to,
+                                     BitmapOpName(op),
+                                     may_degraded && may_whole ? "degraded and whole"
+                                     : may_degraded            ? "degraded"
+                                                               : "whole",
+                                     Where()),
+                     world_.Clock().Now()});
+            reported = true;
+          }
+        }
+      }
+    }
   if (reported || skip_.count(kPropNoCleanInFlight)) return;
   // A shrink gives up the chunks past its new end, writes in flight there
   // included (their data is outside the array from then on).
   // Which byte is a chunk's is only known once the core has told md its
   // chunk size or written its superblock: a page it has only read cannot
   // be judged chunk by chunk before that.
+  if (in_flight_.empty()) return;
+  size_up();
   if (size_guessed) return;
   uint64_t live_end = std::min(array_->BitmapSectors(), array_->ResizingTo());
   for (auto& [chunk, n] : in_flight_) {

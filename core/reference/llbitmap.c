@@ -159,6 +159,14 @@ struct llb_outcome {
 	bool resync;		/* ask md for a resync */
 	bool arm;		/* Dirty, or NeedSync while degraded: start the timer */
 	u8 last_state;		/* state of the last chunk visited */
+	/*
+	 * Chunks llb_infect() last left with none idle. Until the walk makes
+	 * one of them idle again, infecting them again changes nothing, and a
+	 * reload of a busy bitmap would otherwise rescan the block once per
+	 * chunk in it.
+	 */
+	bool infect_done;
+	unsigned long infect_first, infect_last;
 };
 
 /* Both bitmap workqueues run reclaim-safe and unbound. */
@@ -461,6 +469,12 @@ static u8 llb_decide(struct llb *b, u8 cur, enum llb_event ev, bool degraded)
 	return next;
 }
 
+/* States llb_infect() turns Dirty (or NeedSync). */
+static inline bool llb_idle(u8 s)
+{
+	return s == LLB_UNWRITTEN || s == LLB_CLEAN || s == LLB_CLEAN_UNW;
+}
+
 /* True if some chunk other than @idx in @idx's io block is Dirty/NeedSync. */
 static bool llb_block_busy(struct llb *b, unsigned long idx)
 {
@@ -489,8 +503,14 @@ static void llb_infect(struct llb *b, unsigned long idx,
 	bool parity = raid_is_456(b->mddev);
 	unsigned long first, last, i;
 
+	if (out->infect_done && idx >= out->infect_first &&
+	    idx <= out->infect_last)
+		return;
 	if (!llb_region_span(b, start, b->io_size, &first, &last))
 		return;
+	out->infect_done = true;
+	out->infect_first = first;
+	out->infect_last = last;
 	for (i = first; i <= last; i++) {
 		u8 *slot = llb_slot(b, i);
 		u8 to;
@@ -576,6 +596,9 @@ static void llb_walk(struct llb *b, unsigned long first, unsigned long last,
 			out->resync = true;
 		if (next != cur) {
 			*slot = next;
+			if (llb_idle(next) && out->infect_done &&
+			    i >= out->infect_first && i <= out->infect_last)
+				out->infect_done = false;
 			/*
 			 * A write into a proactive pass (SyncingUnwritten ->
 			 * Syncing) must reach the media before its data too:

@@ -51,6 +51,26 @@ TEST(StoreHooksTest, NotedStoresAndOnlyThose) {
   EXPECT_TRUE(store_track::TakeWritten(other));
 }
 
+// The step checks compare only the 64-byte lines marked: a store marks the
+// line it lands on, a copy every line it covers, and a fresh page all.
+TEST(StoreHooksTest, LinesMarkedAreTheLinesStoredTo) {
+  if (!store_track::HooksActive()) GTEST_SKIP() << "no store hooks in this build";
+  auto* p = static_cast<uint8_t*>(store_track::AllocPageData());
+  EXPECT_EQ(store_track::TakeWrittenLines(p), store_track::kAllLines);
+  uint64_t epoch = store_track::MarkEpoch();
+  store_track::NoteWrite(p + 4095, 1);
+  EXPECT_NE(store_track::MarkEpoch(), epoch);
+  EXPECT_EQ(store_track::TakeWrittenLines(p), uint64_t{1} << 63);
+  store_track::NoteWrite(p + 60, 70);  // bytes 60..129: lines 0, 1 and 2
+  EXPECT_EQ(store_track::TakeWrittenLines(p), uint64_t{7});
+  store_track::NoteWrite(p + 64, 64);  // exactly line 1
+  EXPECT_EQ(store_track::TakeWrittenLines(p), uint64_t{2});
+  epoch = store_track::MarkEpoch();
+  EXPECT_EQ(store_track::TakeWrittenLines(p), uint64_t{0});
+  EXPECT_EQ(store_track::MarkEpoch(), epoch);  // taking marks is not a store
+  store_track::FreePageData(p);
+}
+
 TEST(StoreHooksTest, CorpusShowsNoUnseenStore) {
   int n = 0;
   std::vector<std::filesystem::path> files;

@@ -1,12 +1,13 @@
 // The page-data arena and the compiler's store hooks (see store_track.h).
-// A hook runs at every store the core makes: two compares and a byte
-// write.
+// A hook runs at every store the core makes: two compares and a bit set.
 #include "core/kshim/src/store_track.h"
 
 #include <sys/mman.h>
 
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 namespace llsim::store_track {
@@ -14,6 +15,7 @@ namespace llsim::store_track {
 namespace {
 
 constexpr size_t kPage = 4096;
+constexpr size_t kLine = 64;  // kPage / kLine = 64 lines: one mask word a page
 // Address space only: pages are committed in steps as the arena grows.
 constexpr size_t kReserve = size_t{32} << 30;
 constexpr size_t kCommitStep = size_t{64} << 20;
@@ -21,26 +23,27 @@ constexpr size_t kCommitStep = size_t{64} << 20;
 bool g_active = false;
 uintptr_t g_base = 0;
 size_t g_committed = 0;  // bytes usable from g_base
-uint8_t* g_written = nullptr;  // one flag per arena page
+uint64_t* g_written = nullptr;  // per arena page, a bit per line stored to
 [[maybe_unused]] size_t g_used = 0;  // bytes handed out at least once
 std::vector<uint32_t> g_free;  // freed pages, reused last freed first
 bool g_failed = false;  // no arena: every page comes from aligned_alloc
 bool g_unwatched = false;  // some page came from aligned_alloc while active
 uint64_t g_arena_stores = 0;
+uint64_t g_mark_epoch = 0;  // bumped whenever a line mark is set
 
 [[maybe_unused]] bool Reserve() {
   if (g_base || g_failed) return g_base != 0;
   void* p = mmap(nullptr, kReserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
                  0);
-  void* f = mmap(nullptr, kReserve / kPage, PROT_READ | PROT_WRITE,
+  void* f = mmap(nullptr, kReserve / kPage * sizeof(uint64_t), PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED || f == MAP_FAILED) {
     if (p != MAP_FAILED) munmap(p, kReserve);
-    if (f != MAP_FAILED) munmap(f, kReserve / kPage);
+    if (f != MAP_FAILED) munmap(f, kReserve / kPage * sizeof(uint64_t));
     g_failed = true;
     return false;
   }
-  g_written = static_cast<uint8_t*>(f);
+  g_written = static_cast<uint64_t*>(f);
   g_base = reinterpret_cast<uintptr_t>(p);
   return true;
 }
@@ -48,8 +51,9 @@ uint64_t g_arena_stores = 0;
 inline void Note(const void* a) {
   uintptr_t off = reinterpret_cast<uintptr_t>(a) - g_base;
   if (off < g_committed) {
-    g_written[off / kPage] = 1;
+    g_written[off / kPage] |= uint64_t{1} << (off % kPage / kLine);
     g_arena_stores++;
+    g_mark_epoch++;
   }
 }
 
@@ -61,7 +65,8 @@ void* AllocPageData() {
     if (!g_free.empty()) {
       uint32_t i = g_free.back();
       g_free.pop_back();
-      g_written[i] = 1;
+      g_written[i] = kAllLines;
+      g_mark_epoch++;
       return reinterpret_cast<void*>(g_base + size_t{i} * kPage);
     }
     if (g_used + kPage > g_committed && g_committed + kCommitStep <= kReserve) {
@@ -71,7 +76,8 @@ void* AllocPageData() {
     }
     if (g_used + kPage <= g_committed) {
       void* p = reinterpret_cast<void*>(g_base + g_used);
-      g_written[g_used / kPage] = 1;
+      g_written[g_used / kPage] = kAllLines;
+      g_mark_epoch++;
       g_used += kPage;
       return p;
     }
@@ -96,20 +102,30 @@ bool AllPagesWatched() { return g_active && g_base && !g_unwatched; }
 
 uint64_t ArenaStores() { return g_arena_stores; }
 
-bool TakeWritten(const void* data) {
+uint64_t MarkEpoch() { return g_mark_epoch; }
+
+uint64_t TakeWrittenLines(const void* data) {
   uintptr_t off = reinterpret_cast<uintptr_t>(data) - g_base;
-  if (!g_active || !g_base || off >= g_committed) return true;
-  uint8_t& w = g_written[off / kPage];
-  bool was = w;
-  w = 0;
-  return was;
+  if (!g_active || !g_base || off >= g_committed) return kAllLines;
+  return std::exchange(g_written[off / kPage], 0);
 }
+
+bool TakeWritten(const void* data) { return TakeWrittenLines(data) != 0; }
 
 void NoteWrite(const void* p, size_t n) {
   if (!g_base || n == 0) return;
-  uintptr_t a = reinterpret_cast<uintptr_t>(p) & ~(kPage - 1);
-  uintptr_t end = reinterpret_cast<uintptr_t>(p) + n;
-  for (; a < end; a += kPage) Note(reinterpret_cast<const void*>(a));
+  uintptr_t first = reinterpret_cast<uintptr_t>(p) - g_base;
+  uintptr_t last = first + n - 1;  // inclusive, so a store ending a page stays on it
+  if (first >= g_committed) return;
+  last = std::min<uintptr_t>(last, g_committed - 1);
+  for (uintptr_t page = first / kPage; page <= last / kPage; page++) {
+    size_t lo = page == first / kPage ? first % kPage / kLine : 0;
+    size_t hi = page == last / kPage ? last % kPage / kLine : kPage / kLine - 1;
+    uint64_t upto_hi = hi == 63 ? kAllLines : (uint64_t{1} << (hi + 1)) - 1;
+    g_written[page] |= upto_hi & ~((uint64_t{1} << lo) - 1);
+    g_arena_stores++;
+    g_mark_epoch++;
+  }
 }
 
 }  // namespace llsim::store_track

@@ -1,12 +1,12 @@
 // Which of the core's pages it has stored to: the page-data arena the shim
-// allocates pages from, and a written flag per arena page that the store
-// hooks set.
+// allocates pages from, and per arena page a mask of the 64-byte lines the
+// store hooks saw stored to.
 //
 // The core is compiled with gcc's store instrumentation but linked without
 // its runtime: the compiler's call at every store lands in our hooks
 // (store_track.cc), which note stores into arena pages; the shim's memset
 // and memcpy for the core, and the harness's copies into its pages, note
-// theirs. The step checks then compare, at each step, only the pages
+// theirs. The step checks then compare, at each step, only the lines
 // written since they last looked instead of every page the core has.
 // properties/tests/store_hooks_test.cc compares them all and fails on a
 // change no hook saw.
@@ -35,9 +35,17 @@ bool AllPagesWatched();
 // a step that made none changed no page.
 uint64_t ArenaStores();
 
-// Whether the core may have stored into the page at `data` since the last
-// call for it; clears the mark. Always true for a page the hooks cannot
-// watch.
+// Changes whenever a line is marked written (a store, a copy, a page
+// handed out): unchanged since the marks were last taken, no page can
+// have changed.
+uint64_t MarkEpoch();
+
+// Every line (64 bytes; bit i is bytes [64i, 64i + 64)) of the page at
+// `data` the core may have stored into since the last call for it; clears
+// the marks. All lines for a page the hooks cannot watch.
+constexpr uint64_t kAllLines = ~uint64_t{0};
+uint64_t TakeWrittenLines(const void* data);
+// Whether any line was: TakeWrittenLines(data) != 0.
 bool TakeWritten(const void* data);
 
 // Marks [p, p + n) written: the shim's memset/memcpy and the harness's
