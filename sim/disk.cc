@@ -5,6 +5,7 @@
 #include <cstring>
 #include <set>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "sim/event_log.h"
@@ -160,7 +161,9 @@ void Disk::ApplyVisible(const CachedWrite& w) {
 void Disk::ApplyMedia(const CachedWrite& w, uint64_t order, const std::vector<bool>* blocks) {
   // The sectors that reach the media: those of kept blocks (all, unless
   // torn) where the media holds nothing newer.
-  std::vector<std::pair<uint64_t, uint64_t>> kept, apply;
+  // Almost always one range each: kept inline, not on the heap (this runs
+  // for every write that reaches the media).
+  absl::InlinedVector<std::pair<uint64_t, uint64_t>, 4> kept, apply;
   if (!blocks) {
     kept.push_back({w.sector, w.sector + w.sectors});
   } else {
