@@ -652,9 +652,9 @@ void StepInvariants::OnStep() {
   BitmapOp op = ctx ? ctx->op : BitmapOp::kNone;
   bool may_degraded = ctx ? ctx->saw_degraded : degraded;
   bool may_whole = ctx ? ctx->saw_whole : !degraded;
-  // Nothing below changes what the chunk size reads from.
-  // Looked up only when a byte changed or a write is in flight: most
-  // steps need neither, and the lookup was a tenth of a resync's checks.
+  // Nothing below changes what the chunk size reads from. It is looked up
+  // only when a byte changed or a write is in flight: most steps need
+  // neither, and the lookup was a tenth of a resync's checks.
   bool size_guessed = false;
   uint64_t shift = 0, chunks = 0;
   bool sized = false;
@@ -670,13 +670,10 @@ void StepInvariants::OnStep() {
   bool reported = false;
   bool tracked = store_track::HooksActive();
   // No line marked since the last look: no page can have changed.
-  bool unchanged = store_track::AllPagesWatched() && !check_store_hooks_ && marks_taken_ &&
+  bool unchanged = store_track::AllPagesWatched() && !check_store_hooks_ &&
                    store_track::MarkEpoch() == marks_epoch_;
   if (!unchanged) {
-    marks_taken_ = true;
     marks_epoch_ = store_track::MarkEpoch();
-  }
-  if (!unchanged)
     for (auto& [idx, mem] : pages_) {
       // A line the core did not store to since the last look cannot differ
       // (the store hooks see every store to it: store_hooks_test).
@@ -768,6 +765,7 @@ void StepInvariants::OnStep() {
         }
       }
     }
+  }
   if (reported || skip_.count(kPropNoCleanInFlight)) return;
   // A shrink gives up the chunks past its new end, writes in flight there
   // included (their data is outside the array from then on).

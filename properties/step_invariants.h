@@ -188,9 +188,9 @@ class StepInvariants {
   ContextStack* looked_up_ = nullptr;
   bool failed_ = false;
   bool check_store_hooks_ = false;
-  // store_track::MarkEpoch() when OnStep last took the page marks.
-  bool marks_taken_ = false;
-  uint64_t marks_epoch_ = 0;
+  // store_track::MarkEpoch() when OnStep last took the page marks (none
+  // yet: a value the epoch, counting up from 0, does not reach).
+  uint64_t marks_epoch_ = ~uint64_t{0};
   // The proactive_sync store running (fiber id, 0: none) and the chunks
   // Unwritten when it began that no other fiber has changed since.
   uint64_t proactive_fiber_ = 0;

@@ -38,17 +38,17 @@ TEST(StoreHooksTest, OnWhereBuiltIn) {
 TEST(StoreHooksTest, NotedStoresAndOnlyThose) {
   if (!store_track::HooksActive()) GTEST_SKIP() << "no store hooks in this build";
   auto* p = static_cast<volatile uint8_t*>(store_track::AllocPageData());
-  EXPECT_TRUE(store_track::TakeWritten((const void*)p));  // fresh: its contents are new
-  EXPECT_FALSE(store_track::TakeWritten((const void*)p));
+  EXPECT_NE(store_track::TakeWrittenLines((const void*)p), 0u);  // fresh: its contents are new
+  EXPECT_EQ(store_track::TakeWrittenLines((const void*)p), 0u);
   p[17] = 1;  // the harness's own store: no hook sees it
-  EXPECT_FALSE(store_track::TakeWritten((const void*)p));
+  EXPECT_EQ(store_track::TakeWrittenLines((const void*)p), 0u);
   store_track::NoteWrite((const void*)(p + 4095), 1);
-  EXPECT_TRUE(store_track::TakeWritten((const void*)p));
-  EXPECT_FALSE(store_track::TakeWritten((const void*)p));
+  EXPECT_NE(store_track::TakeWrittenLines((const void*)p), 0u);
+  EXPECT_EQ(store_track::TakeWrittenLines((const void*)p), 0u);
   store_track::FreePageData((void*)p);
   // Memory not from the arena is never known clean.
   uint8_t other[64];
-  EXPECT_TRUE(store_track::TakeWritten(other));
+  EXPECT_EQ(store_track::TakeWrittenLines(other), store_track::kAllLines);
 }
 
 // The step checks compare only the 64-byte lines marked: a store marks the

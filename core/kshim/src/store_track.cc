@@ -4,8 +4,8 @@
 
 #include <sys/mman.h>
 
-#include <cstdlib>
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -109,8 +109,6 @@ uint64_t TakeWrittenLines(const void* data) {
   if (!g_active || !g_base || off >= g_committed) return kAllLines;
   return std::exchange(g_written[off / kPage], 0);
 }
-
-bool TakeWritten(const void* data) { return TakeWrittenLines(data) != 0; }
 
 void NoteWrite(const void* p, size_t n) {
   if (!g_base || n == 0) return;

@@ -45,8 +45,6 @@ uint64_t MarkEpoch();
 // the marks. All lines for a page the hooks cannot watch.
 constexpr uint64_t kAllLines = ~uint64_t{0};
 uint64_t TakeWrittenLines(const void* data);
-// Whether any line was: TakeWrittenLines(data) != 0.
-bool TakeWritten(const void* data);
 
 // Marks [p, p + n) written: the shim's memset/memcpy and the harness's
 // copies into the core's pages.
