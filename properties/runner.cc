@@ -292,10 +292,12 @@ void ScenarioRun::Boot() {
   // file, say): it is retired, not freed, until the run ends.
   if (array_) {
     ForgetPromisesIfUnrecorded();
+    write_hole_ |= array_->WriteHoleAccepted();
     retired_.push_back(std::move(array_));
   }
   array_ = std::make_unique<MdArray>(*world_, *kshim_, s_.array, oracle_.get());
   array_->SetReach(&reach_);
+  array_->SetCrashResyncOwed(resync_pending_);
   inv_->Attach(array_.get());
   if (probe_) probe_->Attach(array_.get());
   absl::Status st;
@@ -420,7 +422,10 @@ void ScenarioRun::Crash(const std::string& spec, bool armed) {
   if (probe_) probe_->OnCrash();
   if (inv_) inv_->Detach();
   if (kshim_) dmesg_.insert(dmesg_.end(), kshim_->Dmesg().begin(), kshim_->Dmesg().end());
-  if (array_) ForgetPromisesIfUnrecorded();
+  if (array_) {
+    ForgetPromisesIfUnrecorded();
+    write_hole_ |= array_->WriteHoleAccepted();
+  }
   CountingPolicy counted(**policy);
   // The explorer's persistence subsets, predicted on the disks as the
   // policy finds them: each script's media hash per disk.
@@ -832,8 +837,10 @@ void ScenarioRun::Settle() {
   if (a->Broken() || a->LazyPassBrokeArray() ||
       ((a->Geo() || a->ParityGeo()) && was_broken_))
     return;
-  // After a forced dirty degraded start, parity is what the crash left and
-  // a later rebuild from it may invent data: no data check is sound.
+  // After a forced dirty degraded start, or a member failure before a
+  // crash's resync finished, parity is what the crash left and a rebuild
+  // from it may invent data: no data check is sound.
+  write_hole_ |= a->WriteHoleAccepted();
   if (a->ParityGeo() && write_hole_) return;
   std::vector<const Disk*> mirrors;
   // A member's bad blocks hold no data md will ever read: not compared.

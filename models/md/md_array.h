@@ -265,8 +265,16 @@ class MdArray : public MdHost {
   // members' caches show (rebuilt from the row when its member is out);
   // no IO, no preemption point. 0 for other levels.
   uint64_t PeekArraySector(uint64_t v) const;
-  // raid4/5/6: the last assembly forced a dirty degraded array to start.
+  // raid4/5/6: the write hole is open in this boot: the assembly forced a
+  // dirty degraded array to start, or a member failed before the resync a
+  // crash left owed had finished (md then resyncs nothing: raid5's
+  // sync_request skips every stripe of an array missing as many members as
+  // it has parity, and reads rebuild the lost member from parity the crash
+  // may have left stale).
   bool WriteHoleAccepted() const { return write_hole_; }
+  // The runner's word that a crash happened since the last verified settle:
+  // whether a resync after it may still be owed (see WriteHoleAccepted).
+  void SetCrashResyncOwed(bool owed) { crash_resync_owed_ = owed; }
   // raid4/5/6: md started a lazy pass on an array already missing as many
   // members as it has parity, and demoted one more (FINDINGS.md M5).
   bool LazyPassBrokeArray() const { return lazy_broke_; }
@@ -549,6 +557,7 @@ class MdArray : public MdHost {
   // (OldGeometryIo registers it).
   std::multiset<std::pair<uint64_t, uint64_t>> old_geometry_io_;
   bool write_hole_ = false;
+  bool crash_resync_owed_ = false;
   bool lazy_broke_ = false;
   DataOracle* oracle_;
   MdObserver obs_;

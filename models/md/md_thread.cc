@@ -446,6 +446,16 @@ void MdArray::MdErrorLocked(Member& m) {
     }
     clear_bit(In_sync, &r.flags);
     mddev_.degraded++;
+    if (r5_ && crash_resync_owed_ && mddev_.resync_offset != kMaxSector && !write_hole_) {
+      // Rows a crash cut short keep stale parity until the resync reaches
+      // them, and now it never will: the write hole, as md has it without
+      // a journal or PPL (not the bitmap's doing).
+      write_hole_ = true;
+      Reached("member failed before a crash's resync");
+      NoteMd(absl::StrFormat("raid%d: %s failed before the resync after a crash finished: "
+                             "rows it had not reached may hold stale parity (the write hole)",
+                             r5_->level, m.name));
+    }
   }
   // raid1_error: Blocked until md_update_sb has recorded the failure, so
   // no new write reaches only the survivors while the superblocks on disk

@@ -84,6 +84,7 @@ const std::vector<std::string>& ModelFeatures() {
       "lazy recovery",
       "lazy recovery on a degraded array",
       "dirty degraded start forced",
+      "member failed before a crash's resync",
       "write zeroes at creation",
       "raid5 reshape started",
       "raid5 reshape checkpoint",
