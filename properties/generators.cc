@@ -155,8 +155,8 @@ rc::Gen<Op> GenOp(const ArrayConfig& a, const Features& f, bool alloc, Leaning l
         {f.readerror ? 3 : 0, 18},      // readerror (+ a read of it)
         {f.metaerror ? 2 : 0, 19},      // metaerror
         {f.sysfs ? 4 : 0, 20},          // sysfs write
-        {f.check ? 2 : 0, 21},          // check
-        {f.check ? 2 : 0, 22},          // repair
+        {f.check ? (lean.resync ? 6 : 2) : 0, 21},  // check
+        {f.check ? (lean.resync ? 6 : 2) : 0, 22},  // repair
         {f.metaerror ? 1 : 0, 23},      // sbcorrupt (stop, damage, assemble)
     });
     switch (kind) {
@@ -376,6 +376,10 @@ void MakeRaid10(uint64_t seed, bool slow_disks, ArrayConfig* a, Features* f) {
   // with the resync at the barrier: on disks of milliseconds per IO, 8 KiB
   // chunks make a 32 MiB write outlast the hung-task limit (md's cost).
   if (slow_disks && a->chunk_sectors < 128) a->chunk_sectors = 128;
+  // A check or repair syncs the whole array one chunk at a time: on a
+  // 1 GiB raid10 of 8 KiB chunks that is 131,072 requests, past the run's
+  // event budget (a livelock report of md's cost, not the bitmap's).
+  if (f->check && a->dev_sectors > 262144 && a->chunk_sectors < 128) a->chunk_sectors = 128;
   uint64_t unit = (uint64_t)a->chunk_sectors * a->far_copies;
   bool resize = f->resize && (a->far_copies == 1 || a->far_offset);
   if (resize) a->dev_sectors = std::min<uint64_t>(a->dev_sectors, 32768);

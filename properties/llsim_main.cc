@@ -107,7 +107,8 @@ commands:
                         --profile swarm|resize|resync|recovery|race (swarm: every
                           feature at random; resize: grows into new bitmap pages;
                           resync: crashes, then stops, freezes and crashes during
-                          resync, large chunks; recovery: failures, spares, re-adds,
+                          resync, large chunks, check and repair three times as
+                          often; recovery: failures, spares, re-adds,
                           idle time; race: bursts of writes to fresh chunks of one
                           bitmap page on fast disks)
                         --level mix|1|10|4|5|6 (mix, the default: the level by

@@ -64,7 +64,7 @@ set(LLSIM_MUTANT_EXPECT
   DAEMON_CLEANS_DEGRADED:transitions:swarm:1:level=10
   DAEMON_CLEANS_NEEDSYNC:transitions:swarm:1:level=10
   RAID10_RECOVERY_SKIPS_BY_MEMBER_SECTOR:recovery-completeness:recovery:4:level=10
-  PARITY_CHECK_CONSUMES_NEEDSYNC:resync-completeness:swarm:3:level=5
+  PARITY_CHECK_CONSUMES_NEEDSYNC:resync-completeness:resync:1:level=5
   CLEAR_UNWRITTEN_AFTER_SKIP:recovery-completeness:trace:clear-unwritten-after-skip.trace
   CLEAR_UNWRITTEN_TAKES_CLEAN:transitions:recovery:1:level=5
   PROACTIVE_SKIPS_LAST_CHUNK:transitions:swarm:1:level=5
