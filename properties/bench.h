@@ -13,6 +13,10 @@
 //                            mirrors of 1 GiB (512-byte blocks, 64 KiB
 //                            chunks), 100 writes of 4-64 KiB per cycle
 //   crash_cycles_per_s_1tib  the same on 1 TiB members
+//   sync_requests_per_cycle  md's sync requests (start_sync calls) per crash
+//                            cycle, and _1tib: the resync's size, which
+//                            llbitmap's infection of whole bitmap blocks
+//                            makes most of the array's 16,384 chunks
 //   scenarios_per_s          generated scenarios (the generator's mix)
 //   kernel_time_share        system time / (user + system time) while the
 //                            scenarios run, first thing in a fresh process

@@ -39,6 +39,10 @@ struct Rate {
   uint64_t count = 0;
   double seconds = 0;
   std::string problem;  // non-empty: the figure is not to be trusted
+  // Crash cycles: the sync requests md issued (start_sync calls), which is
+  // what a cycle's resync costs (llbitmap resyncs every chunk of a bitmap
+  // block it infected, not only the chunks written).
+  uint64_t sync_requests = 0;
 };
 
 // The core's write path called directly (bench.h), for about `seconds`.

@@ -213,6 +213,7 @@ Rate CrashCycles(uint64_t member_sectors, int cycles_per_run, int writes, double
       out.problem = absl::StrCat(r.resyncs_verified, " of ", cycles_per_run,
                                  " resyncs verified in one run");
     out.count += std::min<uint64_t>(r.resyncs_verified, cycles_per_run);
+    out.sync_requests += r.reach.hooks[(int)BitmapOp::kStartSync];
   }
   out.seconds = Since(start);
   out.per_s = out.count / out.seconds;
