@@ -136,7 +136,7 @@ int RunBench(const BenchOptions& o) {
   std::cout << "\nmutant hunts: median seconds to a first failure over 5 seeds (target <= 10)\n";
   for (auto& [name, med] : mut.median_s) {
     bool ok = med && *med <= 10;
-    std::cout << absl::StrFormat("  %-28s %10s  found %s  %s%s\n", name,
+    std::cout << absl::StrFormat("  %-38s %10s  found %s  %s%s\n", name,
                                  med ? absl::StrFormat("%.2f", *med) : "not found",
                                  mut.detected[name], mut.property[name], ok ? "" : "  (NO)");
   }
@@ -144,7 +144,7 @@ int RunBench(const BenchOptions& o) {
     std::cout << "mutants proved by a trace (not hunted): seconds until the mutant fails it, "
                  "seeds 1..100 in turn\n";
     for (auto& [name, s] : mut.trace_replay_s)
-      std::cout << absl::StrFormat("  %-28s %10s\n", name,
+      std::cout << absl::StrFormat("  %-38s %10s\n", name,
                                    s ? absl::StrFormat("%.2f", *s) : "did not fail");
   }
   for (const std::string& n : mut.notes) std::cout << "  note: " << n << "\n";
