@@ -128,10 +128,10 @@ int RunBench(const BenchOptions& o) {
   std::cout << absl::StrFormat("%-26s %14s\n", "sync_requests_per_cycle", Num(sync_per_cycle));
   if (sync_per_cycle > 0 && raw.per_s > 0)
     std::cout << absl::StrFormat(
-        "  a crash cycle resyncs %.0f chunks of %d (llbitmap infects every clean chunk of a "
-        "bitmap block a write dirties, and 100 writes reach every block): 1000 cycles/s "
+        "  a crash cycle of %d writes resyncs %.0f chunks of %d (llbitmap infects every "
+        "clean chunk of a bitmap block of 512 that writes dirty together): 1000 cycles/s "
         "would be %.3gM sync requests/s, %.1fx the rate of the core alone on writes\n",
-        sync_per_cycle, (int)(kGiBSectors / 128), sync_per_cycle * 1000 / 1e6,
+        writes, sync_per_cycle, (int)(kGiBSectors / 128), sync_per_cycle * 1000 / 1e6,
         sync_per_cycle * 1000 / raw.per_s);
   std::cout << "\nmutant hunts: median seconds to a first failure over 5 seeds (target <= 10)\n";
   for (auto& [name, med] : mut.median_s) {

@@ -478,7 +478,7 @@ uint64_t ScenarioRun::CrashStateKeyWith(const std::vector<uint64_t>& disk_hashes
   h = MixWord(h, s_.ops.size() - next_op_);
   h = MixWord(h, (uint64_t)resync_pending_ | (uint64_t)bitmap_read_fault_ << 1 |
                      (uint64_t)bitmap_sb_damaged_ << 2 | (uint64_t)was_broken_ << 3 |
-                     (uint64_t)settled_clean_ << 4);
+                     (uint64_t)settled_clean_ << 4 | (uint64_t)write_hole_ << 5);
   h = MixWord(MixWord(h, alloc_ppm_), (uint64_t)crashes_);
   return h;
 }
