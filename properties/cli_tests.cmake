@@ -44,6 +44,21 @@ llsim_cli_test(bad-alloc-fail 2 "bad-alloc-fail.trace:3: alloc-fail takes one nu
   $<TARGET_FILE:llsim> replay ${fixtures}/bad-alloc-fail.trace)
 llsim_cli_test(not-a-trace 2 "not an llsim trace" $<TARGET_FILE:llsim> replay ${fixtures}/not-a-trace.trace)
 llsim_cli_test(replay-passes 0 "reproduced" $<TARGET_FILE:llsim> replay ${fixtures}/passing.trace)
+llsim_cli_test(replay-seeds 0 "^3 seeds: 3 passed, 0 failed$"
+  $<TARGET_FILE:llsim> replay --seeds 3 ${fixtures}/passing.trace)
+llsim_cli_test(replay-seeds-range 2 "--seeds must be between 1 and 100000"
+  $<TARGET_FILE:llsim> replay --seeds 0 ${fixtures}/passing.trace)
+llsim_cli_test(replay-seeds-repeat 2 "--repeat and --verbose are for one run"
+  $<TARGET_FILE:llsim> replay --seeds 2 --repeat 2 ${fixtures}/passing.trace)
+llsim_cli_test(seeds-not-for-show 2 "--seeds applies to replay only"
+  $<TARGET_FILE:llsim> show --seeds 2 ${fixtures}/passing.trace)
+# A failing seed: exit 1 and a count by property.
+if(TARGET llsim-mutant-recovery-skips-clean)
+  llsim_cli_test(replay-seeds-failing 1
+    "^2 seeds: 0 passed, 2 failed, durability 2 .the trace expects durability.$"
+    $<TARGET_FILE:llsim-mutant-recovery-skips-clean> replay --seeds 2
+    ${PROJECT_SOURCE_DIR}/traces/mutants/recovery-skips-clean.trace)
+endif()
 llsim_cli_test(info 0 "sha256: +[0-9a-f]{64}" $<TARGET_FILE:llsim> info)
 add_test(NAME cli.bench-json COMMAND ${CMAKE_COMMAND} -DLLSIM=$<TARGET_FILE:llsim>
   -DOUT=${CMAKE_BINARY_DIR}/bench-test.json -P ${CMAKE_CURRENT_SOURCE_DIR}/bench_json_test.cmake)

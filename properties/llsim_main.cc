@@ -30,6 +30,7 @@
 #include "ci/campaign/campaign_command.h"
 #include "properties/heap_tuning.h"
 #include "ci/campaign/isolated_run.h"
+#include "ci/campaign/replay_seeds.h"
 #include "ci/campaign/signature.h"
 #include "ci/campaign/worker.h"
 #include "ci/coverage/coverage_command.h"
@@ -63,6 +64,7 @@ ABSL_FLAG(bool, progress, true, "print progress on long runs");
 ABSL_FLAG(std::string, skip, "", "comma-separated properties not to check (look past a known failure)");
 ABSL_FLAG(bool, verbose, false, "replay/show: print every event");
 ABSL_FLAG(int, repeat, 1, "replay: run N times in this process; the hashes must agree");
+ABSL_FLAG(int, seeds, 0, "replay: run the trace under each of seeds 1..N instead of its own");
 ABSL_FLAG(double, seconds, 0, "campaign: stop starting cases after this many seconds");
 ABSL_FLAG(int, jobs, 0, "campaign, coverage: cases run at once, each in its own process (0: one per core)");
 ABSL_FLAG(std::string, shard, "", "campaign: I/N runs the cases i with i % N == I");
@@ -153,6 +155,12 @@ commands:
                       input or a build without coverage instrumentation
   replay FILE         run a trace again (in a child process: a crash is reported,
                       as safety); checks its expected failure and hash
+                        --repeat N (1: run N times; the hashes must agree)
+                        --seeds N  run it under each of seeds 1..N instead of
+                          its own (the seed moves latencies, a random strategy's
+                          picks and crash policy, not the operations): one line
+                          per seed and a count per property; exit 1 if any
+                          seed failed, 0 if all passed
   shrink FILE         make a failing trace smaller, keeping its failure;
                       writes FILE.shrunk
   show FILE           replay a trace and print its timeline, dmesg and the
@@ -417,7 +425,7 @@ int CmdRun() {
 int ReplayInThisProcess(const TraceFile& trace, const RunOptions& o, bool show,
                         const std::string& path);
 
-int CmdReplay(const std::string& path, bool show) {
+int CmdReplay(const std::string& path, bool show, bool seeds_given) {
   auto t = ReadTraceFile(path);
   if (!t.ok()) return BadInput(std::string(t.status().message()));
   CoreInfo core = LinkedCore();
@@ -429,6 +437,15 @@ int CmdReplay(const std::string& path, bool show) {
   o.keep_events = show || absl::GetFlag(FLAGS_verbose);
   o.skip = t->skip;
   if (!SkipSet(&o.skip, path + ": skip")) return 2;
+  if (seeds_given) {
+    int seeds = absl::GetFlag(FLAGS_seeds);
+    if (seeds < 1 || seeds > 100000) return BadInput("--seeds must be between 1 and 100000");
+    if (absl::GetFlag(FLAGS_repeat) != 1 || absl::GetFlag(FLAGS_verbose))
+      return BadInput("--seeds prints one line per seed: --repeat and --verbose are for one run");
+    double watchdog = absl::GetFlag(FLAGS_watchdog);
+    if (watchdog <= 0) return BadInput("--watchdog must be a positive number of seconds");
+    return ReplaySeeds(*t, o, seeds, watchdog);
+  }
   // A page that cannot be written is bad input, found before the run.
   std::string html = absl::GetFlag(FLAGS_html);
   if (show && !html.empty())
@@ -666,6 +683,8 @@ int CheckFlagsApply(const std::string& cmd, const std::set<std::string>& given) 
       return BadInput("--json applies to bench only (see llsim --help)");
     if (cmd != "show" && f == "html")
       return BadInput("--html applies to show only (see llsim --help)");
+    if (cmd != "replay" && f == "seeds")
+      return BadInput("--seeds applies to replay only (see llsim --help)");
     if (cmd == "coverage") {
       if (!kCoverageFlags.count(f))
         return BadInput(absl::StrCat("--", f, " does not apply to coverage (it takes --cases, "
@@ -776,7 +795,7 @@ int main(int argc, char** argv) {
     std::string f = need_file();
     if (f.empty()) return BadInput(cmd + " takes one trace file");
     if (cmd == "shrink") return CmdShrink(f);
-    return CmdReplay(f, cmd == "show");
+    return CmdReplay(f, cmd == "show", given.count("seeds") > 0);
   }
   if (cmd == "run" || cmd == "info" || cmd == "bench" || cmd == "demo")
     return BadInput(absl::StrCat(cmd, " takes no arguments (see llsim --help)"));
