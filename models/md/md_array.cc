@@ -542,6 +542,52 @@ absl::Status MdArray::Assemble() {
   if (force_from)
     NoteMd(absl::StrFormat("mdadm --assemble --force: no in-sync member is fresh; taking "
                            "those at events %d", force_from));
+  // Fresh in-sync members may also be too few for the level to start: a
+  // crash tore the first superblock update after an assembly that found
+  // one member an event ahead, and the others are now two behind (soak,
+  // seed 77, raid6). mdadm says the array needs --force and the operator
+  // gives it: stale in-sync members, the freshest first, are taken until
+  // the array can start, as mdadm's force does.
+  if (!force_from) {
+    auto in_sync_role = [&](const Found& f) {
+      return std::equal(f.sb.uuid.begin(), f.sb.uuid.end(), top.uuid.begin()) &&
+             top.roles[f.sb.desc_nr] < cfg_.mirrors && f.sb.recovery_offset == kMaxSector &&
+             !f.sb.replacement;
+    };
+    auto can_start = [&](uint64_t min_events) {
+      std::vector<bool> ok(cfg_.mirrors, false);
+      for (auto& f : found)
+        if (in_sync_role(f) && f.sb.events >= min_events) ok[top.roles[f.sb.desc_nr]] = true;
+      int missing = (int)std::count(ok.begin(), ok.end(), false);
+      if (cfg_.level == 10) {
+        auto geo = Raid10Geo::For(cfg_.mirrors, cfg_.near_copies, cfg_.far_copies,
+                                  cfg_.far_offset, cfg_.chunk_sectors, top.dev_sectors);
+        auto slot_ok = [&](int slot) { return slot < (int)ok.size() && ok[slot]; };
+        return geo.ok() && geo->Enough(slot_ok, -1) &&
+               (!r10_prev_ || r10_prev_->Enough(slot_ok, -1));
+      }
+      if (cfg_.Parity()) return missing <= (cfg_.level == 6 ? 2 : 1);
+      return missing < cfg_.mirrors;
+    };
+    uint64_t fresh_from = top.events ? top.events - 1 : 0;
+    if (!can_start(fresh_from)) {
+      std::vector<uint64_t> stale;
+      for (auto& f : found)
+        if (in_sync_role(f) && f.sb.events < fresh_from) stale.push_back(f.sb.events);
+      std::sort(stale.rbegin(), stale.rend());
+      for (uint64_t e : stale)
+        if (can_start(e)) {
+          force_from = e;
+          break;
+        }
+      if (force_from) {
+        NoteMd(absl::StrFormat("mdadm --assemble --force: too few fresh members to start; "
+                               "taking in-sync members from events %d",
+                               force_from));
+        Reached("assembly forced: too few fresh members");
+      }
+    }
+  }
   // The order mdadm binds members in (with md_list_order): the slots in
   // order, the spares, and the freshest member last.
   std::vector<std::pair<int, Member*>> bind;

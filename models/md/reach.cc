@@ -84,6 +84,7 @@ const std::vector<std::string>& ModelFeatures() {
       "lazy recovery",
       "lazy recovery on a degraded array",
       "dirty degraded start forced",
+      "assembly forced: too few fresh members",
       "member failed before a crash's resync",
       "write zeroes at creation",
       "raid5 reshape started",
