@@ -107,6 +107,10 @@ void MdArray::StartSyncWork() {
   // mddev_suspend_and_lock when the spares will change: new writes are
   // held back and those in flight drain before a slot is filled; the lock
   // comes after, so the md thread can finish what the writes wait for.
+  // Not while a reshape is pending: spares do not change until it is done,
+  // and a write waiting for the reshape window to move would never drain
+  // (soak, seed 77: a member failed during a raid5 reshape).
+  if (Reshaping()) changes = false;
   if (changes) {
     suspended_++;
     BlockOn(barrier_wait_, [&] { return writes_in_flight_ == 0 || !running_; });
