@@ -559,14 +559,11 @@ absl::Status MdArray::Assemble() {
       for (auto& f : found)
         if (in_sync_role(f) && f.sb.events >= min_events) ok[top.roles[f.sb.desc_nr]] = true;
       int missing = (int)std::count(ok.begin(), ok.end(), false);
-      if (cfg_.level == 10) {
-        auto geo = Raid10Geo::For(cfg_.mirrors, cfg_.near_copies, cfg_.far_copies,
-                                  cfg_.far_offset, cfg_.chunk_sectors, top.dev_sectors);
-        auto slot_ok = [&](int slot) { return slot < (int)ok.size() && ok[slot]; };
-        return geo.ok() && geo->Enough(slot_ok, -1) &&
-               (!r10_prev_ || r10_prev_->Enough(slot_ok, -1));
-      }
-      if (cfg_.Parity()) return missing <= (cfg_.level == 6 ? 2 : 1);
+      // raid10_run's enough(), raid5_run's degraded against the parities,
+      // raid1_run's one working mirror (geo_ and r5_ are set above).
+      auto slot_ok = [&](int slot) { return slot < (int)ok.size() && ok[slot]; };
+      if (geo_) return geo_->Enough(slot_ok, -1) && (!r10_prev_ || r10_prev_->Enough(slot_ok, -1));
+      if (r5_) return missing <= r5_->Parities();
       return missing < cfg_.mirrors;
     };
     uint64_t fresh_from = top.events ? top.events - 1 : 0;
