@@ -609,10 +609,14 @@ static void llb_walk(struct llb *b, unsigned long first, unsigned long last,
 				llb_note_dirty(b, i, out);
 			/*
 			 * NeedSync made while degraded waits for the array to
-			 * be whole; the daemon then asks for its resync.
+			 * be whole; the daemon then asks for its resync. So
+			 * does NeedSyncUnwritten (a proactive sync asked for
+			 * while a re-added member is still recovering): no
+			 * request is made while degraded, and md's reap of the
+			 * recovery asks for nothing on its behalf.
 			 */
 			if (next == LLB_DIRTY ||
-			    (next == LLB_NEED_SYNC && out->degraded))
+			    (llb_needs_sync(next) && out->degraded))
 				out->arm = true;
 		}
 		out->last_state = next;
