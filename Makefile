@@ -6,7 +6,10 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 # Point at a kernel tree or file to test an upstream core instead of ours.
 LLBITMAP_SOURCE ?=
-CMAKE_FLAGS = -G Ninja $(if $(LLBITMAP_SOURCE),-DLLBITMAP_SOURCE=$(LLBITMAP_SOURCE))
+# Batch each library's sources into one compile (a fresh build's CPU time
+# falls by about a quarter); UNITY=OFF recompiles only the file you edit.
+UNITY ?= ON
+CMAKE_FLAGS = -G Ninja -DLLSIM_UNITY_BUILD=$(UNITY) $(if $(LLBITMAP_SOURCE),-DLLBITMAP_SOURCE=$(LLBITMAP_SOURCE))
 
 .PHONY: all setup build build-asan run test test-fast clean
 
